@@ -1,0 +1,100 @@
+"""One error table, one error shape.
+
+Every failure the engine can report carries a Meilisearch error *code*.  The code alone decides
+the error's ``type`` and HTTP status (errors-auth.md §2), so the table lives here, next to the
+exception, and both the HTTP layer and the task queue (whose failed tasks embed the same error
+object) read it.
+
+    >>> LoupeError("index_not_found", "Index `movies` not found.").to_json()["type"]
+    'invalid_request'
+"""
+from __future__ import annotations
+
+from typing import Any
+
+ERROR_LINK = "https://docs.meilisearch.com/errors#"
+
+# code -> (type, HTTP status).  Anything not listed is ("invalid_request", 400).
+_SPECIAL: dict[str, tuple[str, int]] = {
+    "missing_authorization_header": ("auth", 401),
+    "missing_master_key": ("auth", 401),
+    "invalid_api_key": ("auth", 403),
+    "remote_invalid_api_key": ("auth", 403),
+    "index_not_found": ("invalid_request", 404),
+    "document_not_found": ("invalid_request", 404),
+    "task_not_found": ("invalid_request", 404),
+    "batch_not_found": ("invalid_request", 404),
+    "api_key_not_found": ("invalid_request", 404),
+    "webhook_not_found": ("invalid_request", 404),
+    "task_file_not_found": ("invalid_request", 404),
+    "dump_not_found": ("invalid_request", 404),
+    "chat_not_found": ("invalid_request", 404),
+    "render_document_not_found": ("invalid_request", 404),
+    "dynamic_search_rule_not_found": ("invalid_request", 404),
+    "index_already_exists": ("invalid_request", 409),
+    "api_key_already_exists": ("invalid_request", 409),
+    "dump_already_processing": ("invalid_request", 409),
+    "payload_too_large": ("invalid_request", 413),
+    "missing_content_type": ("invalid_request", 415),
+    "invalid_content_type": ("invalid_request", 415),
+    "unsupported_media_type": ("invalid_request", 415),
+    "io_error": ("system", 422),
+    "no_space_left_on_device": ("system", 422),
+    "too_many_open_files": ("system", 422),
+    "requires_enterprise_edition": ("invalid_request", 451),
+    "internal": ("internal", 500),
+    "index_creation_failed": ("internal", 500),
+    "database_size_limit_reached": ("internal", 500),
+    "invalid_state": ("internal", 500),
+    "invalid_store_file": ("internal", 500),
+    "dump_process_failed": ("internal", 500),
+    "unretrievable_document": ("internal", 400),
+    "remote_bad_response": ("system", 502),
+    "remote_could_not_send_request": ("system", 502),
+    "remote_remote_error": ("system", 502),
+    "remote_timeout": ("system", 502),
+    "too_many_search_requests": ("system", 503),
+}
+
+
+def error_type(code: str) -> str:
+    return _SPECIAL.get(code, ("invalid_request", 400))[0]
+
+
+def error_status(code: str) -> int:
+    return _SPECIAL.get(code, ("invalid_request", 400))[1]
+
+
+def error_object(code: str, message: str) -> dict[str, Any]:
+    """The four-key Meilisearch error object, keys in Meilisearch's order."""
+    return {"message": message, "code": code, "type": error_type(code), "link": ERROR_LINK + code}
+
+
+class LoupeError(Exception):
+    """A failure with a Meilisearch error code; rendered as the error object by the server."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+    @property
+    def status(self) -> int:
+        return error_status(self.code)
+
+    def to_json(self) -> dict[str, Any]:
+        return error_object(self.code, self.message)
+
+    def with_prefix(self, prefix: str) -> "LoupeError":
+        return LoupeError(self.code, prefix + self.message)
+
+    def __repr__(self) -> str:
+        return f"LoupeError({self.code!r}, {self.message!r})"
+
+
+def index_not_found(uid: str) -> LoupeError:
+    return LoupeError("index_not_found", f"Index `{uid}` not found.")
+
+
+def internal(message: str) -> LoupeError:
+    return LoupeError("internal", message)

@@ -1,0 +1,1 @@
+"""Loupe HTTP server (aiohttp) — a thin layer over `engine`."""
