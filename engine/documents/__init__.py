@@ -1,0 +1,1 @@
+"""Documents: payload parsing, primary keys, field bookkeeping."""

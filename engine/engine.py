@@ -1,0 +1,222 @@
+"""`Engine(path)`: the library's entry point — indexes, documents and the task queue.
+
+    >>> engine = Engine("./data.ms")                          # doctest: +SKIP
+    >>> task = engine.add_documents("movies", [{"id": 1, "title": "Carol"}])
+    >>> engine.wait_for_task(task["uid"])["status"]
+    'succeeded'
+    >>> engine.index("movies").get_document("1")
+    {'id': 1, 'title': 'Carol'}
+
+Writes are tasks: they are validated, stored durably, and applied later by the single worker
+(`tasks/worker.py`), which runs in a thread of this process (``worker="thread"``, the library
+default), in a child process (``worker="process"``, what the server uses so that indexing never
+holds the GIL of the process answering searches), or nowhere (``worker="none"``, for a read-only
+handle beside another process's worker).
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Callable
+
+from pyroaring import BitMap
+
+from .documents.payloads import encode_update_file
+from .errors import LoupeError, index_not_found
+from .index import Index
+from .registry import Registry
+from .store import Store
+from .tasks.queue import TaskFilter, TaskQueue
+from .tasks.task import FINISHED, PROCESSING
+from .tasks.worker import Worker
+
+
+class Engine:
+    def __init__(self, path: str | os.PathLike = "./data.ms", *, worker: str = "thread",
+                 worker_options: dict[str, Any] | None = None):
+        self.path = Path(path)
+        self.store = Store(self.path)
+        self.registry = Registry(self.store)
+        self.worker_options = worker_options or {}
+        self._stop: Any = None
+        self._wake: Any = None
+        self._thread: threading.Thread | None = None
+        self._process: Any = None
+        self.queue = TaskQueue(self.store, notify=self._notify)
+        if worker == "thread":
+            self._stop, self._wake = threading.Event(), threading.Event()
+            w = Worker(self.store, self.queue, **self.worker_options)
+            self._thread = threading.Thread(target=w.run, args=(self._stop, self._wake), name="loupe-worker",
+                                            daemon=True)
+            self._thread.start()
+        elif worker == "process":
+            ctx = multiprocessing.get_context("spawn")
+            self._stop, self._wake = ctx.Event(), ctx.Event()
+            self._process = ctx.Process(target=_worker_process,
+                                        args=(str(self.path), self.worker_options, self._stop, self._wake),
+                                        name="loupe-worker", daemon=True)
+            self._process.start()
+        elif worker != "none":
+            raise ValueError(f"unknown worker mode {worker!r}")
+
+    def _notify(self) -> None:
+        if self._wake is not None:
+            self._wake.set()
+
+    def close(self) -> None:
+        if self._stop is not None:
+            self._stop.set()
+            self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        if self._process is not None:
+            self._process.join(timeout=10)
+            if self._process.is_alive():
+                self._process.kill()
+        self.store.close()
+
+    def worker_alive(self) -> bool:
+        if self._thread is not None:
+            return self._thread.is_alive()
+        if self._process is not None:
+            return self._process.is_alive()
+        return True
+
+    # -- reads ---------------------------------------------------------------------------------
+    def index(self, uid: str) -> Index:
+        handle = Index(self, uid)
+        handle.record()  # raises index_not_found
+        return handle
+
+    def list_indexes(self) -> list[dict[str, Any]]:
+        with self.store.index_env.begin() as txn:
+            return sorted(self.registry.all(txn), key=lambda r: r["uid"].encode())
+
+    def get_index(self, uid: str) -> dict[str, Any]:
+        with self.store.index_env.begin() as txn:
+            record = self.registry.get(txn, uid)
+        if record is None:
+            raise index_not_found(uid)
+        return record
+
+    def is_indexing(self, uid: str) -> bool:
+        return any(t["status"] == PROCESSING and t["indexUid"] == uid for t in self.queue.iter_tasks())
+
+    def filter_docids(self, txn: Any, record: dict[str, Any], filter: Any, code: str) -> BitMap:
+        from .filtering import filter_docids  # late import: filters are optional at start-up
+        return filter_docids(self, txn, record, filter, code)
+
+    # -- writes (enqueue) ----------------------------------------------------------------------
+    def create_index(self, uid: str, primary_key: str | None = None) -> dict[str, Any]:
+        return self.queue.enqueue("indexCreation", uid, {"primaryKey": primary_key}, {"primaryKey": primary_key})
+
+    def update_index(self, uid: str, primary_key: str | None = None, new_uid: str | None = None) -> dict[str, Any]:
+        details: dict[str, Any] = {"primaryKey": primary_key}
+        if new_uid is not None:
+            details.update(oldIndexUid=uid, newIndexUid=new_uid)
+        return self.queue.enqueue("indexUpdate", uid, details, {"primaryKey": primary_key, "newUid": new_uid})
+
+    def delete_index(self, uid: str) -> dict[str, Any]:
+        return self.queue.enqueue("indexDeletion", uid, {"deletedDocuments": None})
+
+    def swap_indexes(self, swaps: list[dict[str, Any]]) -> dict[str, Any]:
+        return self.queue.enqueue("indexSwap", None, {"swaps": swaps}, {"swaps": swaps})
+
+    def add_documents(self, uid: str, documents: list[dict[str, Any]], *, method: str = "replace",
+                      primary_key: str | None = None, custom_metadata: str | None = None,
+                      allow_index_creation: bool = True, skip_creation: bool = False) -> dict[str, Any]:
+        """Store the payload durably (fsync) and enqueue its task."""
+        name = f"{uuid.uuid4()}.ndjson"
+        path = self.store.update_files / name
+        with open(path, "wb") as f:
+            f.write(encode_update_file(documents))
+            f.flush()
+            os.fsync(f.fileno())
+        op = {"file": name, "method": method, "primaryKey": primary_key,
+              "allowIndexCreation": allow_index_creation, "skipCreation": skip_creation}
+        details = {"receivedDocuments": len(documents), "indexedDocuments": None}
+        return self.queue.enqueue("documentAdditionOrUpdate", uid, details, op, custom_metadata)
+
+    def delete_documents(self, uid: str, ids: list[str], custom_metadata: str | None = None) -> dict[str, Any]:
+        details = {"providedIds": len(ids), "deletedDocuments": None, "originalFilter": None}
+        return self.queue.enqueue("documentDeletion", uid, details, {"kind": "ids", "ids": ids}, custom_metadata)
+
+    def delete_documents_by_filter(self, uid: str, filter: Any, original: str,
+                                   custom_metadata: str | None = None) -> dict[str, Any]:
+        details = {"providedIds": 0, "deletedDocuments": None, "originalFilter": original}
+        return self.queue.enqueue("documentDeletion", uid, details, {"kind": "filter", "filter": filter},
+                                  custom_metadata)
+
+    def clear_documents(self, uid: str, custom_metadata: str | None = None) -> dict[str, Any]:
+        return self.queue.enqueue("documentDeletion", uid, {"deletedDocuments": None}, {"kind": "clear"},
+                                  custom_metadata)
+
+    def update_settings(self, uid: str, patch: dict[str, Any], details: dict[str, Any], *,
+                        reset: bool = False, reset_all: bool = False,
+                        allow_index_creation: bool = True) -> dict[str, Any]:
+        op = {"patch": patch, "reset": reset, "reset_all": reset_all, "allowIndexCreation": allow_index_creation}
+        return self.queue.enqueue("settingsUpdate", uid, details, op)
+
+    def compact_index(self, uid: str) -> dict[str, Any]:
+        return self.queue.enqueue("indexCompaction", uid, {})
+
+    def cancel_tasks(self, filt: TaskFilter, original_filter: str) -> dict[str, Any]:
+        return self._global_task_with_matches("taskCancelation", filt, original_filter, "canceledTasks")
+
+    def delete_tasks(self, filt: TaskFilter, original_filter: str) -> dict[str, Any]:
+        return self._global_task_with_matches("taskDeletion", filt, original_filter, "deletedTasks")
+
+    def _global_task_with_matches(self, kind: str, filt: TaskFilter, original: str, counter: str) -> dict[str, Any]:
+        def prepare(uid: int) -> dict[str, Any]:
+            matched = self.queue.matching_uids(filt, below=uid)
+            details = {"matchedTasks": len(matched), counter: None, "originalFilter": original}
+            return {"details": details, "op": {"matched": matched}}
+        return self.queue.enqueue(kind, None, None, {}, prepare=prepare)
+
+    def create_dump(self) -> dict[str, Any]:
+        return self.queue.enqueue("dumpCreation", None, {"dumpUid": None})
+
+    def create_snapshot(self) -> dict[str, Any]:
+        return self.queue.enqueue("snapshotCreation", None, None)
+
+    def wait_for_task(self, uid: int, timeout: float = 30.0) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            task = self.queue.get(uid)
+            if task is None:
+                raise LoupeError("task_not_found", f"Task `{uid}` not found.")
+            if task["status"] in FINISHED:
+                return task
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"task {uid} still {task['status']} after {timeout}s")
+            time.sleep(0.005)
+
+
+def _worker_process(path: str, options: dict[str, Any], stop: Any, wake: Any) -> None:
+    """Entry point of the worker child process: its own Store, its own LMDB handles."""
+    import logging
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    logging.basicConfig(level=logging.INFO)
+    store = Store(path)
+    queue = TaskQueue(store)
+    services = options.pop("services_factory", None)
+    worker = Worker(store, queue, **options)
+    if services is not None:
+        worker.services.update(services(store))
+    watchdog = threading.Thread(target=_exit_with_parent, args=(stop,), daemon=True)
+    watchdog.start()
+    worker.run(stop, wake)
+
+
+def _exit_with_parent(stop: Any) -> None:
+    parent = os.getppid()
+    while not stop.is_set():
+        if os.getppid() != parent:
+            os._exit(0)
+        time.sleep(0.5)

@@ -1,0 +1,131 @@
+"""Index façade: read access to one index (documents, settings, stats, search).
+
+An `Index` is a cheap handle: every method opens a read transaction on the store, so results
+are consistent snapshots and never block the writer.
+
+    >>> engine.index("movies").get_document("42")          # doctest: +SKIP
+    {'id': 42, 'title': '...'}
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Iterable
+
+import orjson
+from pyroaring import BitMap
+
+from .errors import LoupeError, index_not_found
+from .store.codecs import index_key, read_u32, u32
+
+if TYPE_CHECKING:
+    from .engine import Engine
+
+
+def select_fields(document: dict[str, Any], fields: Iterable[str] | None) -> dict[str, Any]:
+    """Keep the requested fields (``None`` or ``*`` = all); dotted names reach into objects."""
+    if fields is None:
+        return document
+    fields = list(fields)
+    if "*" in fields:
+        return document
+    out: dict[str, Any] = {}
+    for key, value in document.items():
+        if key in fields:
+            out[key] = value
+        elif isinstance(value, dict):
+            nested = [f[len(key) + 1:] for f in fields if f.startswith(key + ".")]
+            if nested:
+                picked = select_fields(value, nested)
+                if picked:
+                    out[key] = picked
+    return out
+
+
+class Index:
+    def __init__(self, engine: "Engine", uid: str):
+        self.engine = engine
+        self.store = engine.store
+        self.uid = uid
+
+    # -- record --------------------------------------------------------------------------------
+    def record(self, txn: Any = None) -> dict[str, Any]:
+        if txn is None:
+            with self.store.index_env.begin() as txn:
+                return self.record(txn)
+        record = self.engine.registry.get(txn, self.uid)
+        if record is None:
+            raise index_not_found(self.uid)
+        return record
+
+    def settings(self) -> dict[str, Any]:
+        with self.store.index_env.begin() as txn:
+            return self.engine.registry.get_meta(txn, self.record(txn)["iid"], "settings")
+
+    def stats(self) -> dict[str, Any]:
+        with self.store.index_env.begin() as txn:
+            record = self.record(txn)
+            stats = self.engine.registry.get_meta(txn, record["iid"], "stats")
+        count = stats["numberOfDocuments"]
+        raw_size = stats.get("documentBytes", 0)
+        return {
+            "numberOfDocuments": count,
+            "rawDocumentDbSize": raw_size,
+            "avgDocumentSize": raw_size // count if count else 0,
+            "isIndexing": self.engine.is_indexing(self.uid),
+            "numberOfEmbeddings": 0,
+            "numberOfEmbeddedDocuments": 0,
+            "fieldDistribution": dict(sorted(stats["fieldDistribution"].items())),
+        }
+
+    # -- documents -----------------------------------------------------------------------------
+    def _docid(self, txn: Any, iid: int, external_id: str) -> int | None:
+        raw = txn.get(index_key(iid, external_id.encode()), db=self.store.i["external_ids"])
+        return read_u32(raw) if raw is not None else None
+
+    def get_document(self, external_id: str, fields: Iterable[str] | None = None) -> dict[str, Any]:
+        with self.store.index_env.begin() as txn:
+            iid = self.record(txn)["iid"]
+            docid = self._docid(txn, iid, external_id)
+            raw = txn.get(index_key(iid, u32(docid)), db=self.store.i["documents"]) if docid is not None else None
+        if raw is None:
+            raise LoupeError("document_not_found", f"Document `{external_id}` not found.")
+        return select_fields(orjson.loads(raw), fields)
+
+    def all_docids(self, txn: Any, iid: int) -> BitMap:
+        out = BitMap()
+        prefix = u32(iid)
+        cursor = txn.cursor(self.store.i["documents"])
+        if cursor.set_range(prefix):
+            for key in cursor.iternext(values=False):
+                if key[:4] != prefix:
+                    break
+                out.add(read_u32(key, 4))
+        return out
+
+    def documents_by_docids(self, txn: Any, iid: int, docids: Iterable[int]) -> list[dict[str, Any]]:
+        db = self.store.i["documents"]
+        out = []
+        for docid in docids:
+            raw = txn.get(index_key(iid, u32(docid)), db=db)
+            if raw is not None:
+                out.append(orjson.loads(raw))
+        return out
+
+    def get_documents(self, offset: int = 0, limit: int = 20, fields: Iterable[str] | None = None,
+                      ids: list[str] | None = None, filter: Any = None) -> tuple[list[dict[str, Any]], int]:
+        """Documents in internal-id (insertion) order, optionally restricted by ids and filter."""
+        with self.store.index_env.begin() as txn:
+            record = self.record(txn)
+            iid = record["iid"]
+            if ids is not None:
+                candidates = BitMap(d for d in (self._docid(txn, iid, str(i)) for i in ids) if d is not None)
+            else:
+                candidates = None
+            if filter is not None:
+                matched = self.engine.filter_docids(txn, record, filter, code="invalid_document_filter")
+                candidates = matched if candidates is None else candidates & matched
+            if candidates is None:
+                candidates = self.all_docids(txn, iid)
+            total = len(candidates)
+            page = candidates[offset:offset + limit] if offset < total else []
+            docs = self.documents_by_docids(txn, iid, page)
+        return [select_fields(d, fields) for d in docs], total

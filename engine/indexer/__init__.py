@@ -1,0 +1,1 @@
+"""Writing to indexes: documents, settings and the search structures derived from them."""

@@ -1,0 +1,186 @@
+"""Apply document and settings operations to one index inside the batch's write transaction.
+
+`IndexWriter` is the only code that changes an index's documents.  Every change goes through
+`_store_document` / `_remove_document`, which keep the external-id map, the field distribution
+and the document count in step, and report (docid, old, new) to the search indexers so that
+posting lists are updated as deltas — never rebuilt for a batch of additions.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Protocol
+
+import lmdb
+import orjson
+from pyroaring import BitMap
+
+from ..documents.primary_key import document_id, infer_primary_key
+from ..errors import LoupeError
+from ..registry import Registry
+from ..store import Store
+from ..store.codecs import index_key, read_u32, u32
+
+
+class DocumentIndexer(Protocol):
+    """Derived structures (postings, facets, vectors) kept in step with the documents."""
+
+    def on_change(self, docid: int, old: dict[str, Any] | None, new: dict[str, Any] | None) -> None: ...
+
+    def finish(self) -> None: ...
+
+
+class IndexWriter:
+    def __init__(self, store: Store, txn: lmdb.Transaction, registry: Registry, record: dict[str, Any],
+                 indexers: Iterable[DocumentIndexer] = (), should_stop: Callable[[], None] | None = None):
+        self.store, self.txn, self.registry, self.record = store, txn, registry, record
+        self.iid = record["iid"]
+        self.prefix = u32(self.iid)
+        self.docs_db = store.i["documents"]
+        self.ids_db = store.i["external_ids"]
+        self.stats = registry.get_meta(txn, self.iid, "stats")
+        self.settings = registry.get_meta(txn, self.iid, "settings")
+        self.indexers = list(indexers)
+        self.should_stop = should_stop or (lambda: None)
+        self.changed = False
+
+    # -- primary key ---------------------------------------------------------------------------
+    def resolve_primary_key(self, param: str | None, documents: list[dict[str, Any]]) -> str | None:
+        current = self.record["primaryKey"]
+        if current is not None:
+            if param is not None and param != current:
+                raise LoupeError("index_primary_key_already_exists",
+                                 f"Index `{self.record['uid']}`: Index already has a primary key: `{current}`.")
+            return current
+        if param is not None:
+            return param
+        if not documents:
+            return None
+        return infer_primary_key(documents[0])
+
+    # -- documents -----------------------------------------------------------------------------
+    def add_documents(self, documents: list[dict[str, Any]], method: str, primary_key_param: str | None,
+                      skip_creation: bool = False) -> int:
+        """Validate a whole payload, then apply it; a bad document fails only this task."""
+        primary_key = self.resolve_primary_key(primary_key_param, documents)
+        if primary_key is None:
+            return 0
+        ids = [document_id(doc, primary_key) for doc in documents]
+        if self.record["primaryKey"] != primary_key:
+            self.record["primaryKey"] = primary_key
+            self.changed = True
+        indexed = 0
+        for n, (ext, doc) in enumerate(zip(ids, documents)):
+            if n % 1024 == 0:
+                self.should_stop()
+            docid = self._docid(ext)
+            old = self._get(docid) if docid is not None else None
+            if docid is None:
+                if skip_creation:
+                    continue
+                docid = self._allocate(ext)
+            new = {**old, **doc} if method == "update" and old is not None else doc
+            self._store_document(docid, old, new)
+            indexed += 1
+        return indexed
+
+    def delete_ids(self, external_ids: Iterable[str]) -> int:
+        deleted = 0
+        for ext in external_ids:
+            docid = self._docid(ext)
+            if docid is not None:
+                self._remove_document(docid, ext)
+                deleted += 1
+        return deleted
+
+    def delete_docids(self, docids: BitMap) -> int:
+        pk = self.record["primaryKey"]
+        for n, docid in enumerate(docids):
+            if n % 1024 == 0:
+                self.should_stop()
+            doc = self._get(docid)
+            if doc is not None:
+                self._remove_document(docid, document_id(doc, pk) if pk else None, doc)
+        return len(docids)
+
+    def clear(self) -> int:
+        count = self.stats["numberOfDocuments"]
+        if count == 0:
+            return 0
+        return self.delete_docids(self.all_docids())
+
+    def all_docids(self) -> BitMap:
+        out = BitMap()
+        cursor = self.txn.cursor(self.docs_db)
+        if cursor.set_range(self.prefix):
+            for key in cursor.iternext(values=False):
+                if key[:4] != self.prefix:
+                    break
+                out.add(read_u32(key, 4))
+        return out
+
+    # -- settings ------------------------------------------------------------------------------
+    def set_settings(self, settings: dict[str, Any]) -> None:
+        self.settings = settings
+        self.registry.put_meta(self.txn, self.iid, "settings", settings)
+        self.changed = True
+
+    # -- bookkeeping ---------------------------------------------------------------------------
+    def finish(self, now: int) -> None:
+        for indexer in self.indexers:
+            indexer.finish()
+        self.registry.put_meta(self.txn, self.iid, "stats", self.stats)
+        self.record["updatedAt"] = now
+        self.registry.put(self.txn, self.record)
+        self.registry.bump_version(self.txn, self.iid)
+
+    def _docid(self, ext: str) -> int | None:
+        raw = self.txn.get(self.prefix + ext.encode(), db=self.ids_db)
+        return read_u32(raw) if raw is not None else None
+
+    def _allocate(self, ext: str) -> int:
+        docid = self.stats["nextDocid"]
+        self.stats["nextDocid"] = docid + 1
+        self.txn.put(self.prefix + ext.encode(), u32(docid), db=self.ids_db)
+        return docid
+
+    def _get(self, docid: int) -> dict[str, Any] | None:
+        raw = self.txn.get(index_key(self.iid, u32(docid)), db=self.docs_db)
+        return orjson.loads(raw) if raw is not None else None
+
+    def _store_document(self, docid: int, old: dict[str, Any] | None, new: dict[str, Any]) -> None:
+        raw = orjson.dumps(new)
+        self.txn.put(index_key(self.iid, u32(docid)), raw, db=self.docs_db)
+        distribution = self.stats["fieldDistribution"]
+        self.stats["documentBytes"] = self.stats.get("documentBytes", 0) + len(raw)
+        if old is None:
+            self.stats["numberOfDocuments"] += 1
+        else:
+            self.stats["documentBytes"] -= len(orjson.dumps(old))
+            _count_fields(distribution, old, -1)
+        _count_fields(distribution, new, +1)
+        for indexer in self.indexers:
+            indexer.on_change(docid, old, new)
+        self.changed = True
+
+    def _remove_document(self, docid: int, ext: str | None, old: dict[str, Any] | None = None) -> None:
+        if old is None:
+            old = self._get(docid)
+        if old is None:
+            return
+        self.txn.delete(index_key(self.iid, u32(docid)), db=self.docs_db)
+        if ext is not None:
+            self.txn.delete(self.prefix + ext.encode(), db=self.ids_db)
+        self.stats["numberOfDocuments"] -= 1
+        self.stats["documentBytes"] = max(0, self.stats.get("documentBytes", 0) - len(orjson.dumps(old)))
+        _count_fields(self.stats["fieldDistribution"], old, -1)
+        for indexer in self.indexers:
+            indexer.on_change(docid, old, None)
+        self.changed = True
+
+
+def _count_fields(distribution: dict[str, int], document: dict[str, Any], delta: int) -> None:
+    for field in document:
+        count = distribution.get(field, 0) + delta
+        if count > 0:
+            distribution[field] = count
+        else:
+            distribution.pop(field, None)

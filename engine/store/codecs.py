@@ -1,0 +1,52 @@
+"""Key and value encodings shared by every table of the store.
+
+Keys are bytes ordered the way LMDB compares them (bytewise), so integers are big-endian and
+per-index keys start with the index's internal id:  ``iid(4) + docid(4)`` sorts documents of one
+index together, in insertion order.
+"""
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+import orjson
+from pyroaring import BitMap
+
+_U32 = struct.Struct(">I")
+_U64 = struct.Struct(">Q")
+
+
+def u32(n: int) -> bytes:
+    return _U32.pack(n)
+
+
+def read_u32(b: bytes, offset: int = 0) -> int:
+    return _U32.unpack_from(b, offset)[0]
+
+
+def u64(n: int) -> bytes:
+    return _U64.pack(n)
+
+
+def read_u64(b: bytes) -> int:
+    return _U64.unpack(b)[0]
+
+
+def dumps(value: Any) -> bytes:
+    return orjson.dumps(value)
+
+
+def loads(raw: bytes | memoryview) -> Any:
+    return orjson.loads(raw)
+
+
+def bitmap_dumps(bm: BitMap) -> bytes:
+    return bm.serialize()
+
+
+def bitmap_loads(raw: bytes | memoryview) -> BitMap:
+    return BitMap.deserialize(bytes(raw))
+
+
+def index_key(iid: int, rest: bytes = b"") -> bytes:
+    return _U32.pack(iid) + rest

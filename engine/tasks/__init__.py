@@ -1,0 +1,1 @@
+"""The task queue: every write is a task, applied by one worker in batches (tasks.md)."""

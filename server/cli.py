@@ -1,0 +1,63 @@
+"""`loupe`: start the server (Meilisearch's flags, `MEILI_*` variables, config file)."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from engine.engine import Engine
+
+from .app import create_app
+
+log = logging.getLogger("loupe")
+
+
+def _load(argv: list[str]) -> Any:
+    from .cli_args import ConfigError, load_config  # type: ignore[attr-defined]
+    try:
+        return load_config(argv, os.environ, Path.cwd())
+    except ConfigError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        raise SystemExit(1)
+
+
+def main(argv: list[str] | None = None) -> None:
+    config = _load(sys.argv[1:] if argv is None else argv)
+    run(config)
+
+
+def run(config: Any) -> None:
+    level = getattr(config, "log_level", "INFO").upper()
+    logging.basicConfig(level=logging.CRITICAL + 10 if level == "OFF" else getattr(logging, level.replace("WARN", "WARNING").replace("TRACE", "DEBUG"), logging.INFO),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for warning in getattr(config, "warnings", []):
+        log.warning(warning)
+    engine = Engine(config.db_path, worker="process", worker_options=worker_options(config))
+    app = create_app(engine, master_key=config.master_key, payload_limit=config.http_payload_size_limit,
+                     payload_limit_text=config.payload_limit_text, env=config.env)
+    host, port = config.host, config.port
+    log.info("Loupe listening on http://%s:%s (db: %s)", host, port, config.db_path)
+    try:
+        web.run_app(app, host=host, port=port, print=None, access_log=None, handle_signals=True,
+                    reuse_address=True)
+    finally:
+        engine.close()
+
+
+def worker_options(config: Any) -> dict[str, Any]:
+    return {
+        "max_batched_tasks": getattr(config, "experimental_max_number_of_batched_tasks", None),
+        "dump_dir": getattr(config, "dump_dir", None),
+        "snapshot_dir": getattr(config, "snapshot_dir", None),
+    }
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,216 @@
+"""Routing, error rendering, CORS, body reading — the plumbing every route shares.
+
+Loupe routes requests itself (one catch-all aiohttp handler) because Meilisearch's routing rules
+differ from aiohttp's defaults in ways clients notice:
+
+* trailing slashes are trimmed (`/indexes/` == `/indexes`);
+* an unknown path is a bare 404 and a known path with the wrong method a bare 405 (empty bodies);
+* every route declares its API-key action, checked before the handler runs;
+* CORS headers go on every answer, errors and preflights included.
+
+Order of checks for a request: CORS preflight → route match → auth → handler (which parses query
+string, then path uid, then content type, then body — api.md §3.3).
+"""
+from __future__ import annotations
+
+import logging
+import re
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable
+
+import orjson
+from aiohttp import web
+
+from engine.errors import LoupeError
+from engine.validate import check_params
+
+log = logging.getLogger("loupe.http")
+
+Handler = Callable[..., Awaitable[web.StreamResponse]]
+
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "*",
+}
+_INDEX_UID = re.compile(r"^[A-Za-z0-9_-]{1,400}$")
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(body=orjson.dumps(body), status=status, content_type="application/json",
+                        headers=headers)
+
+
+def error_response(exc: LoupeError) -> web.Response:
+    headers = {"Retry-After": "10"} if exc.status == 503 else None
+    return json_response(exc.to_json(), status=exc.status, headers=headers)
+
+
+def validate_index_uid(uid: str, path: str = "") -> str:
+    if not _INDEX_UID.match(uid):
+        prefix = f"Invalid value at `{path}`: " if path else ""
+        raise LoupeError(
+            "invalid_index_uid",
+            f"{prefix}`{uid}` is not a valid index uid. Index uid can be an integer or a string containing "
+            "only alphanumeric characters, hyphens (-) and underscores (_), and can not be more than 512 bytes.",
+        )
+    return uid
+
+
+@dataclass
+class Route:
+    method: str
+    segments: tuple[str, ...]
+    handler: Handler
+    action: str | None
+    params: tuple[str, ...] = ()  # accepted query parameters; None-check done by handler helpers
+
+    def match(self, parts: list[str]) -> dict[str, str] | None:
+        if len(parts) != len(self.segments):
+            return None
+        captured: dict[str, str] = {}
+        for template, part in zip(self.segments, parts):
+            if template.startswith("{"):
+                captured[template[1:-1]] = part
+            elif template != part:
+                return None
+        return captured
+
+
+@dataclass
+class Router:
+    routes: list[Route] = field(default_factory=list)
+
+    def add(self, method: str, path: str, handler: Handler, action: str | None) -> None:
+        segments = tuple(p for p in path.split("/") if p)
+        self.routes.append(Route(method, segments, handler, action))
+
+    def resolve(self, method: str, path: str) -> tuple[Route | None, dict[str, str], bool]:
+        """(route, path params, path_known).  Literal segments win over placeholders."""
+        parts = [p for p in path.split("/") if p]
+        known = False
+        best: tuple[int, Route, dict[str, str]] | None = None
+        for route in self.routes:
+            captured = route.match(parts)
+            if captured is None:
+                continue
+            known = True
+            if route.method != method and not (method == "HEAD" and route.method == "GET"):
+                continue
+            score = sum(1 for s in route.segments if not s.startswith("{"))
+            if best is None or score > best[0]:
+                best = (score, route, captured)
+        if best is None:
+            return None, {}, known
+        # A literal route of another method must not be shadowed by a placeholder route.
+        return best[1], best[2], known
+
+
+Authenticate = Callable[[web.Request, str | None, str | None], Any]
+
+
+def make_dispatcher(router: Router, authenticate: Authenticate) -> Handler:
+    async def dispatch(request: web.Request) -> web.StreamResponse:
+        if request.method == "OPTIONS":
+            return preflight(request)
+        try:
+            route, params, known = router.resolve(request.method, request.path)
+            if route is None:
+                return web.Response(status=405 if known else 404, headers=CORS_HEADERS)
+            index_uid = params.get("index_uid")
+            request["grant"] = authenticate(request, route.action, index_uid)
+            response = await route.handler(request, **params)
+        except LoupeError as exc:
+            response = error_response(exc)
+        except web.HTTPException:
+            raise
+        except Exception as exc:  # never a traceback to the client
+            log.error("unhandled error on %s %s: %s", request.method, request.path, traceback.format_exc())
+            response = error_response(LoupeError("internal", f"An internal error has occurred. `{exc}`."))
+        response.headers.update(CORS_HEADERS)
+        return response
+
+    return dispatch
+
+
+def preflight(request: web.Request) -> web.Response:
+    headers = dict(CORS_HEADERS)
+    headers["Access-Control-Allow-Methods"] = request.headers.get(
+        "Access-Control-Request-Method", "GET, POST, PUT, PATCH, DELETE, OPTIONS")
+    requested = request.headers.get("Access-Control-Request-Headers")
+    headers["Access-Control-Allow-Headers"] = requested or "*"
+    headers["Access-Control-Max-Age"] = "86400"
+    return web.Response(status=200, headers=headers)
+
+
+# -- query strings ---------------------------------------------------------------------------------
+
+def query(request: web.Request, accepted: tuple[str, ...]) -> dict[str, str]:
+    """The query string as a dict, rejecting unknown parameters (api.md §0.3)."""
+    q = request.rel_url.query
+    check_params(q.keys(), accepted)
+    return {k: q[k] for k in q.keys()}
+
+
+# -- bodies ----------------------------------------------------------------------------------------
+
+def payload_too_large(limit: int, limit_text: str) -> LoupeError:
+    return LoupeError("payload_too_large",
+                      f"The provided payload reached the size limit. The maximum accepted payload size is {limit_text}.")
+
+
+async def read_body(request: web.Request) -> bytes:
+    limit: int = request.app["payload_limit"]
+    if request.content_length is not None and request.content_length > limit:
+        raise payload_too_large(limit, request.app["payload_limit_text"])
+    chunks, size = [], 0
+    while True:
+        chunk = await request.content.read(1 << 20)
+        if not chunk:
+            break
+        size += len(chunk)
+        if size > limit:
+            raise payload_too_large(limit, request.app["payload_limit_text"])
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _media_type(request: web.Request) -> str | None:
+    raw = request.headers.get("Content-Type")
+    if raw is None:
+        return None
+    return raw.split(";", 1)[0].strip().lower()
+
+
+def is_json_type(media: str) -> bool:
+    return media == "application/json" or (media.endswith("/json") or media.endswith("+json"))
+
+
+async def json_body(request: web.Request, *, optional: bool = False) -> Any:
+    """A JSON body with Meilisearch's content-type and payload errors (api.md §0.2)."""
+    media = _media_type(request)
+    raw = await read_body(request)
+    if media is None:
+        if optional and not raw:
+            return None
+        raise LoupeError("missing_content_type",
+                         "A Content-Type header is missing. Accepted values for the Content-Type header are: "
+                         "`application/json`")
+    if not is_json_type(media):
+        raise LoupeError("invalid_content_type",
+                         f"The Content-Type `{request.headers.get('Content-Type')}` is invalid. Accepted values "
+                         "for the Content-Type header are: `application/json`")
+    if not raw.strip():
+        if optional:
+            return None
+        raise LoupeError("missing_payload", "A json payload is missing.")
+    return parse_json_bytes(raw)
+
+
+def parse_json_bytes(raw: bytes) -> Any:
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        msg = str(exc.msg).rstrip(".")
+        raise LoupeError("malformed_payload",
+                         f"The json payload provided is malformed. `{msg} at line {exc.lineno} column {exc.colno}`.") from None

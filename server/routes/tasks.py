@@ -1,0 +1,193 @@
+"""/tasks and /batches: list with filters, get one, cancel, delete (api.md §12–13, tasks.md §9–10)."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from engine.errors import LoupeError
+from engine.tasks.queue import TaskFilter
+from engine.tasks.task import STATUSES, TYPES, summary_view, task_view
+from engine.timefmt import NS, parse_date_only_ns, parse_datetime_ns
+from engine.validate import param_error, parse_bool_param, parse_uint_param
+
+from ..http import Router, json_response, query, validate_index_uid
+from ..responses import batch_view
+
+FILTER_PARAMS = ("uids", "batchUids", "canceledBy", "types", "statuses", "indexUids",
+                 "afterEnqueuedAt", "beforeEnqueuedAt", "afterStartedAt", "beforeStartedAt",
+                 "afterFinishedAt", "beforeFinishedAt")
+LIST_PARAMS = ("limit", "from", "reverse") + FILTER_PARAMS
+_DATES = {
+    "afterEnqueuedAt": ("after_enqueued_at", "invalid_task_after_enqueued_at"),
+    "beforeEnqueuedAt": ("before_enqueued_at", "invalid_task_before_enqueued_at"),
+    "afterStartedAt": ("after_started_at", "invalid_task_after_started_at"),
+    "beforeStartedAt": ("before_started_at", "invalid_task_before_started_at"),
+    "afterFinishedAt": ("after_finished_at", "invalid_task_after_finished_at"),
+    "beforeFinishedAt": ("before_finished_at", "invalid_task_before_finished_at"),
+}
+_STATUS_BY_LOWER = {s.lower(): s for s in STATUSES}
+_TYPE_BY_LOWER = {t.lower(): t for t in TYPES}
+
+
+def _list(raw: str) -> list[str] | None:
+    items = [p.strip() for p in raw.split(",")]
+    return None if "*" in items else items
+
+
+def _uint_list(name: str, raw: str, code: str) -> set[int] | None:
+    items = _list(raw)
+    if items is None:
+        return None
+    out = set()
+    for n, item in enumerate(items):
+        if not (item.isascii() and item.isdigit()):
+            raise param_error(f"{name}[{n}]", f"could not parse `{item}` as a positive integer", code)
+        out.add(int(item))
+    return out
+
+
+def parse_task_filter(q: dict[str, str]) -> TaskFilter:
+    filt = TaskFilter()
+    if "uids" in q:
+        filt.uids = _uint_list("uids", q["uids"], "invalid_task_uids")
+    if "batchUids" in q:
+        filt.batch_uids = _uint_list("batchUids", q["batchUids"], "invalid_batch_uids")
+    if "canceledBy" in q:
+        filt.canceled_by = _uint_list("canceledBy", q["canceledBy"], "invalid_task_canceled_by")
+    if "types" in q:
+        items = _list(q["types"])
+        if items is not None:
+            types = set()
+            for item in items:
+                if item.lower() not in _TYPE_BY_LOWER:
+                    listed = ", ".join(f"`{t}`" for t in TYPES)
+                    raise param_error("types", f"`{item}` is not a valid task type. Available types are {listed}.",
+                                      "invalid_task_types")
+                types.add(_TYPE_BY_LOWER[item.lower()])
+            filt.types = types
+    if "statuses" in q:
+        items = _list(q["statuses"])
+        if items is not None:
+            statuses = set()
+            for item in items:
+                if item.lower() not in _STATUS_BY_LOWER:
+                    listed = ", ".join(f"`{s}`" for s in STATUSES)
+                    raise param_error("statuses",
+                                      f"`{item}` is not a valid task status. Available statuses are {listed}.",
+                                      "invalid_task_statuses")
+                statuses.add(_STATUS_BY_LOWER[item.lower()])
+            filt.statuses = statuses
+    if "indexUids" in q:
+        items = _list(q["indexUids"])
+        if items is not None:
+            for item in items:
+                validate_index_uid(item)
+            filt.index_uids = set(items)
+    for param, (attr, code) in _DATES.items():
+        if param in q:
+            setattr(filt, attr, _parse_date(param, q[param], code, after=param.startswith("after")))
+    return filt
+
+
+def _parse_date(name: str, raw: str, code: str, *, after: bool) -> int | None:
+    if raw.strip() == "*":
+        return None
+    value = parse_datetime_ns(raw)
+    if value is None:
+        day = parse_date_only_ns(raw)
+        if day is None:
+            raise param_error(name, f"`{raw}` is an invalid date-time. It should follow the YYYY-MM-DD or "
+                                    "RFC 3339 date-time format.", code)
+        value = day + (86_400 * NS if after else 0)
+    return value
+
+
+def _visible(request: web.Request):
+    grant = request["grant"]
+    return None if grant.sees_all_indexes() else grant.can_see_index
+
+
+def _page_params(q: dict[str, str], from_code: str, limit_code: str, reverse_code: str) -> tuple[int, int | None, bool]:
+    limit = parse_uint_param("limit", q["limit"], limit_code) if "limit" in q else 20
+    start = parse_uint_param("from", q["from"], from_code) if "from" in q else None
+    reverse = parse_bool_param("reverse", q["reverse"], reverse_code) if "reverse" in q else False
+    return limit, start, reverse
+
+
+async def list_tasks(request: web.Request) -> web.Response:
+    q = query(request, LIST_PARAMS)
+    limit, start, reverse = _page_params(q, "invalid_task_from", "invalid_task_limit", "invalid_task_reverse")
+    filt = parse_task_filter(q)
+    filt.visible = _visible(request)
+    page = request.app["engine"].queue.list_tasks(filt, limit, start, reverse)
+    return json_response({"results": [task_view(t) for t in page.results], "total": page.total,
+                          "limit": page.limit, "from": page.first, "next": page.next})
+
+
+async def get_task(request: web.Request, task_uid: str) -> web.Response:
+    if not (task_uid.isascii() and task_uid.isdigit()):
+        raise LoupeError("invalid_task_uids", f"Task uid `{task_uid}` is invalid. It should only contain numeric characters.")
+    task = request.app["engine"].queue.get(int(task_uid))
+    visible = _visible(request)
+    if task is None or (visible is not None and not TaskFilter(visible=visible).matches(task)):
+        raise LoupeError("task_not_found", f"Task `{task_uid}` not found.")
+    return json_response(task_view(task))
+
+
+def _raw_query(request: web.Request) -> str:
+    return "?" + request.rel_url.raw_query_string
+
+
+def _missing_filters(verb: str) -> LoupeError:
+    return LoupeError(
+        "missing_task_filters",
+        f"Query parameters to filter the tasks to {verb} are missing. Available query parameters are: `uids`, "
+        "`indexUids`, `statuses`, `types`, `canceledBy`, `beforeEnqueuedAt`, `afterEnqueuedAt`, "
+        "`beforeStartedAt`, `afterStartedAt`, `beforeFinishedAt`, `afterFinishedAt`.")
+
+
+async def cancel_tasks(request: web.Request) -> web.Response:
+    q = query(request, FILTER_PARAMS)
+    if not q:
+        raise _missing_filters("cancel")
+    filt = parse_task_filter(q)
+    filt.visible = _visible(request)
+    task = request.app["engine"].cancel_tasks(filt, _raw_query(request))
+    return json_response(summary_view(task), status=200)
+
+
+async def delete_tasks(request: web.Request) -> web.Response:
+    q = query(request, FILTER_PARAMS)
+    if not q:
+        raise _missing_filters("delete")
+    filt = parse_task_filter(q)
+    filt.visible = _visible(request)
+    task = request.app["engine"].delete_tasks(filt, _raw_query(request))
+    return json_response(summary_view(task), status=200)
+
+
+async def list_batches(request: web.Request) -> web.Response:
+    q = query(request, LIST_PARAMS)
+    limit, start, reverse = _page_params(q, "invalid_batch_from", "invalid_batch_limit", "invalid_batch_reverse")
+    filt = parse_task_filter(q)
+    filt.visible = _visible(request)
+    page = request.app["engine"].queue.list_batches(filt, limit, start, reverse)
+    return json_response({"results": [batch_view(b) for b in page.results], "total": page.total,
+                          "limit": page.limit, "from": page.first, "next": page.next})
+
+
+async def get_batch(request: web.Request, batch_uid: str) -> web.Response:
+    if not (batch_uid.isascii() and batch_uid.isdigit()):
+        raise LoupeError("invalid_batch_uids", f"Batch uid `{batch_uid}` is invalid. It should only contain numeric characters.")
+    batch = request.app["engine"].queue.get_batch(int(batch_uid))
+    if batch is None:
+        raise LoupeError("batch_not_found", f"Batch `{batch_uid}` not found.")
+    return json_response(batch_view(batch))
+
+
+def register(router: Router) -> None:
+    router.add("GET", "/tasks", list_tasks, "tasks.get")
+    router.add("DELETE", "/tasks", delete_tasks, "tasks.delete")
+    router.add("POST", "/tasks/cancel", cancel_tasks, "tasks.cancel")
+    router.add("GET", "/tasks/{task_uid}", get_task, "tasks.get")
+    router.add("GET", "/batches", list_batches, "tasks.get")
+    router.add("GET", "/batches/{batch_uid}", get_batch, "tasks.get")
