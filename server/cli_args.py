@@ -43,6 +43,7 @@ from .config import (
     Config,
     ConfigError,
     OptionSpec,
+    format_size_limit,
     generate_master_key,
     read_toml_file,
 )
@@ -59,6 +60,8 @@ _UNSET = object()
 # variable counts as unset (so `MEILI_MASTER_KEY=` in a compose file does not set an empty key).
 _EMPTY_ENV_MEANINGFUL = (BOOL, THREADS, SCHEDULE)
 _TOML_TYPE_NAMES = {str: "a string", int: "an integer", bool: "a boolean", list: "an array"}
+# Names of the other TOML value types, for "found ..." in type errors.
+_OTHER_TOML_TYPE_NAMES = {float: "a float", dict: "a table"}
 
 
 def loupe_version() -> str:
@@ -87,7 +90,7 @@ def _help_text(option: OptionSpec) -> str:
     default = Config.__dataclass_fields__[option.name].default
     text = f"{option.help} [env: {option.env}]"
     if default is not None and default is not MISSING and not isinstance(default, bool):
-        text += f" [default: {default}]"
+        text += f" [default: {format_size_limit(default) if option.kind is SIZE else default}]"
     return text.replace("%", "%%")
 
 
@@ -95,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The `loupe` argument parser: one flag per row of `OPTIONS`, Meilisearch's names."""
     parser = _Parser(
         prog="loupe",
+        usage="%(prog)s [OPTIONS]",  # the full list is in --help, not in every error
         description="Loupe: a search engine speaking the Meilisearch HTTP API.",
         allow_abbrev=False,  # clap does not accept abbreviated flags either
         argument_default=argparse.SUPPRESS,  # absent flags stay absent: lower sources apply
@@ -131,6 +135,15 @@ def _toml_repr(value: Any) -> str:
     return json.dumps(value, default=str)
 
 
+def _toml_type_name(value: Any) -> str:
+    """"a boolean", "an integer", "a table", … (bool is tested before its parent class int)."""
+    for types in (_OTHER_TOML_TYPE_NAMES, dict(reversed(_TOML_TYPE_NAMES.items()))):
+        for python_type, name in types.items():
+            if isinstance(value, python_type):
+                return name
+    return "a date or time"
+
+
 def _from_toml(option: OptionSpec, value: Any, path: Path) -> Any:
     """Check a config-file value's TOML type, then parse it like the same text on the command line."""
     try:
@@ -146,8 +159,7 @@ def _parse_toml_value(option: OptionSpec, value: Any) -> Any:
     type_ok = isinstance(value, kind.toml_types) and not (isinstance(value, bool) and bool not in kind.toml_types)
     if not type_ok:
         expected = " or ".join(_TOML_TYPE_NAMES[t] for t in kind.toml_types)
-        found = next((name for t, name in reversed(_TOML_TYPE_NAMES.items()) if isinstance(value, t)), None)
-        raise ValueError(f"expected {expected}, found {found or 'a ' + type(value).__name__}")
+        raise ValueError(f"expected {expected}, found {_toml_type_name(value)}")
     if kind is BOOL:
         return value
     if kind is SCHEDULE and isinstance(value, bool):

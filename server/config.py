@@ -191,7 +191,7 @@ def parse_http_addr(text: str) -> str:
 
 
 def parse_non_negative_int(text: str) -> int:
-    if not text.strip().isdigit():
+    if not text.strip().isdecimal():
         raise ValueError("expected a non-negative integer")
     return int(text)
 

@@ -298,8 +298,9 @@ def test_schedule_snapshot_refusals(tmp_path):
 def test_unknown_flag(tmp_path):
     error = refusal(["--master-key", "k", "--frobnicate"], cwd=tmp_path)
     assert error.exit_code == 2
-    assert error.message.startswith("unrecognized arguments: --frobnicate\n\nusage: loupe ")
-    assert error.message.endswith("For more information, try '--help'.")
+    assert error.message == (
+        "unrecognized arguments: --frobnicate\n\nusage: loupe [OPTIONS]\n\nFor more information, try '--help'."
+    )
 
 
 def test_abbreviated_flag_is_unknown(tmp_path):
@@ -360,11 +361,17 @@ def test_invalid_toml_aborts(tmp_path):
     assert message.startswith(f'unable to parse the "{tmp_path / "config.toml"}" configuration file: ')
 
 
-def test_wrong_toml_type(tmp_path):
-    (tmp_path / "config.toml").write_text("http_addr = 7700\n")
+@pytest.mark.parametrize("line,shown,reason", [
+    ("http_addr = 7700", "7700", "expected a string, found an integer"),
+    ("http_payload_size_limit = 1.5", "1.5", "expected a string or an integer, found a float"),
+    ("db_path = { a = 1 }", '{"a": 1}', "expected a string, found a table"),
+    ("experimental_search_queue_size = true", "true", "expected an integer, found a boolean"),
+])
+def test_wrong_toml_type(tmp_path, line, shown, reason):
+    (tmp_path / "config.toml").write_text(line + "\n")
+    key = line.split(" ")[0]
     assert refusal(cwd=tmp_path).message == (
-        f'invalid value 7700 for `http_addr` in the "{tmp_path / "config.toml"}" configuration file: '
-        "expected a string, found an integer"
+        f'invalid value {shown} for `{key}` in the "{tmp_path / "config.toml"}" configuration file: {reason}'
     )
 
 
@@ -587,7 +594,8 @@ def test_help_lists_flags_with_env_and_defaults(tmp_path, capsys):
         load(["--help"], cwd=tmp_path)
     assert caught.value.code == 0
     out = " ".join(capsys.readouterr().out.split())
-    assert out.startswith("usage: loupe ")
+    assert out.startswith("usage: loupe [OPTIONS] ")
+    assert "[env: MEILI_HTTP_PAYLOAD_SIZE_LIMIT] [default: 100 MB]" in out
     assert "--http-addr HTTP_ADDR Address and port to listen on (`host:port`). [env: MEILI_HTTP_ADDR] " \
            "[default: localhost:7700]" in out
     for option in OPTIONS:
