@@ -15,17 +15,18 @@ from aiohttp import web
 from engine.engine import Engine
 
 from .app import create_app
+from .cli_args import load_config
+from .config import ConfigError, format_size_limit
 
 log = logging.getLogger("loupe")
 
 
 def _load(argv: list[str]) -> Any:
-    from .cli_args import ConfigError, load_config  # type: ignore[attr-defined]
     try:
         return load_config(argv, os.environ, Path.cwd())
     except ConfigError as exc:
-        print(f"Error: {exc}", file=sys.stderr)
-        raise SystemExit(1)
+        print(exc.message, file=sys.stderr)
+        raise SystemExit(exc.exit_code)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -41,7 +42,7 @@ def run(config: Any) -> None:
         log.warning(warning)
     engine = Engine(config.db_path, worker="process", worker_options=worker_options(config))
     app = create_app(engine, master_key=config.master_key, payload_limit=config.http_payload_size_limit,
-                     payload_limit_text=config.payload_limit_text, env=config.env)
+                     payload_limit_text=format_size_limit(config.http_payload_size_limit), env=config.env)
     host, port = config.host, config.port
     log.info("Loupe listening on http://%s:%s (db: %s)", host, port, config.db_path)
     try:
