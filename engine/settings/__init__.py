@@ -13,7 +13,7 @@ A settings change travels request -> patch -> task -> stored settings:
 validators; ``patch`` validates and merges; ``views`` renders.
 """
 from .embedders import hide_secret
-from .patch import apply_patch, reset_all, validate_setting_value, validate_settings_patch
+from .patch import apply_patch, reset_all, sub_route_patch, validate_setting_value, validate_settings_patch
 from .registry import BY_ROUTE, SETTING_NAMES, SETTINGS, SETTINGS_BY_NAME, Setting, default_settings, lookup
 from .views import reindex_needed, setting_view, settings_view, task_details
 
@@ -31,6 +31,7 @@ __all__ = [
     "reset_all",
     "setting_view",
     "settings_view",
+    "sub_route_patch",
     "task_details",
     "validate_setting_value",
     "validate_settings_patch",

@@ -73,6 +73,11 @@ def validate_setting_value(name: str, value: Any, features: Features = frozenset
     return normalized
 
 
+def sub_route_patch(name: str, value: Any, features: Features = frozenset()) -> dict[str, Any]:
+    """A sub-route body as a patch for ``apply_patch``/``task_details``: ``{json_name: value}``."""
+    return {lookup(name).name: validate_setting_value(name, value, features)}
+
+
 def reset_all() -> dict[str, None]:
     """The patch of ``DELETE /settings``: every setting reset."""
     return {name: None for name in SETTING_NAMES}
@@ -131,4 +136,4 @@ def apply_patch(current: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any
     for name, value in patch.items():
         new[name] = _apply_one(name, new[name], value)
     return new
-__all__ = ["apply_patch", "reset_all", "validate_setting_value", "validate_settings_patch", "default_settings"]
+__all__ = ["apply_patch", "reset_all", "sub_route_patch", "validate_setting_value", "validate_settings_patch", "default_settings"]
