@@ -28,6 +28,8 @@ from .embedders import check_embedders_patch, merge_embedders
 from .registry import FEATURE_LINKS, FEATURE_NAMES, SETTING_NAMES, SETTINGS, SETTINGS_BY_NAME, default_settings, lookup
 from .values import check_mixed_attribute_rules, min_word_size_message
 
+__all__ = ["apply_patch", "reset_all", "sub_route_patch", "validate_setting_value", "validate_settings_patch", "default_settings"]
+
 Features = Iterable[str]
 
 
@@ -136,4 +138,3 @@ def apply_patch(current: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any
     for name, value in patch.items():
         new[name] = _apply_one(name, new[name], value)
     return new
-__all__ = ["apply_patch", "reset_all", "sub_route_patch", "validate_setting_value", "validate_settings_patch", "default_settings"]

@@ -18,6 +18,8 @@ from .embedders import embedder_view
 from .registry import SETTINGS, SETTINGS_BY_NAME, default_settings, lookup
 from .values import custom_rule_field
 
+__all__ = ["settings_view", "setting_view", "task_details", "reindex_needed", "default_settings"]
+
 WILDCARD_RESET = ("displayedAttributes", "searchableAttributes")  # a reset of these reads ["*"]
 
 
@@ -105,4 +107,3 @@ def reindex_needed(old: dict[str, Any], new: dict[str, Any]) -> set[str]:
     if changed("embedders"):
         kinds.add("vectors")
     return kinds
-__all__ = ["settings_view", "setting_view", "task_details", "reindex_needed", "default_settings"]
