@@ -13,23 +13,27 @@ from engine.engine import Engine
 
 from .access import Authenticator
 from .http import Router, make_dispatcher
-from .routes import admin, documents, indexes, tasks
+from engine.features import Features
+
+from .routes import admin, documents, indexes, settings, tasks
 
 
 def build_router() -> Router:
     router = Router()
-    for module in (admin, indexes, documents, tasks):
+    for module in (admin, indexes, documents, settings, tasks):
         module.register(router)
     return router
 
 
 def create_app(engine: Engine, *, master_key: str | None = None, payload_limit: int = 100_000_000,
-               payload_limit_text: str = "100 MB", env: str = "development") -> web.Application:
+               payload_limit_text: str = "100 MB", env: str = "development",
+               forced_features: frozenset[str] = frozenset()) -> web.Application:
     app = web.Application(client_max_size=payload_limit + 1024)
     app["engine"] = engine
     app["payload_limit"] = payload_limit
     app["payload_limit_text"] = payload_limit_text
     app["env"] = env
+    app["features"] = Features(engine.store, forced_features)
     authenticator = Authenticator(engine, master_key)
     app["auth"] = authenticator
     app.router.add_route("*", "/{tail:.*}", make_dispatcher(build_router(), authenticator))

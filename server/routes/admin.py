@@ -101,7 +101,17 @@ async def compact_index(request: web.Request, index_uid: str) -> web.Response:
     return json_response(summary_view(request.app["engine"].compact_index(index_uid)), status=202)
 
 
+async def get_features(request: web.Request) -> web.Response:
+    return json_response(request.app["features"].get())
+
+
+async def patch_features(request: web.Request) -> web.Response:
+    return json_response(request.app["features"].patch(await json_body(request)))
+
+
 def register(router: Router) -> None:
+    router.add("GET", "/experimental-features", get_features, "experimental.get")
+    router.add("PATCH", "/experimental-features", patch_features, "experimental.update")
     router.add("GET", "/", root, None)
     router.add("GET", "/health", health, None)
     router.add("GET", "/version", version, "version")
