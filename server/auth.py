@@ -30,6 +30,7 @@ import hashlib
 import hmac
 import json
 import math
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable, Mapping
@@ -213,7 +214,7 @@ def parse_authorization(header: str | None) -> str | None:
     """
     if header is None:
         return None
-    if any(not (c == "\t" or " " <= c <= "~") for c in header):
+    if not (header.isascii() and header.replace("\t", "").isprintable()):
         header = ""
     scheme, space, token = header.partition(" ")
     if scheme != "Bearer":
@@ -232,9 +233,10 @@ def _same(a: str, b: str) -> bool:
 def _uid_for_key_value(token: str, master_key: str, store: KeyStore) -> str | None:
     """The uid whose derived value is ``token``; every stored key is tried (no early exit leak
     beyond the key count)."""
+    wanted = token.encode()
     found = None
     for record in store.all():
-        if _same(derive_key(master_key, record["uid"]), token) and found is None:
+        if hmac.compare_digest(derive_key(master_key, record["uid"]).encode(), wanted) and found is None:
             found = record["uid"]
     return found
 
@@ -313,11 +315,14 @@ def _decode_error(reason: str) -> LoupeError:
     return invalid_api_key(f"Could not decode tenant token, {reason}.")
 
 
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+
+
 def _b64url(part: str) -> bytes:
     """Strict unpadded base64url, as jsonwebtoken decodes (errors worded like Rust's base64)."""
-    for offset, ch in enumerate(part):
-        if not (ch.isascii() and (ch.isalnum() or ch in "-_")):
-            raise _decode_error(f"Base64 error: Invalid symbol {ord(ch)}, offset {offset}")
+    if _B64URL.fullmatch(part) is None:
+        offset, ch = next((i, c) for i, c in enumerate(part) if not _B64URL.fullmatch(c))
+        raise _decode_error(f"Base64 error: Invalid symbol {ord(ch)}, offset {offset}")
     if len(part) % 4 == 1:
         raise _decode_error("Base64 error: Invalid input length")
     data = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
@@ -332,6 +337,16 @@ def _position(text: str, end: int) -> str:
     line = text.count("\n", 0, end) + 1
     start = text.rfind("\n", 0, end) + 1
     return f"line {line} column {len(text[start:end].encode())}"
+
+
+class _Position:
+    """`_position`, computed only if an error message is actually formatted."""
+
+    def __init__(self, text: str, end: int):
+        self.text, self.end = text, end
+
+    def __str__(self) -> str:
+        return _position(self.text, self.end)
 
 
 def _unexpected(value: Any) -> str:
@@ -450,7 +465,7 @@ def _decode_claims(part: str) -> tuple[str, SearchRules, int | None]:
             continue
         if key in found:
             raise _decode_error(f"JSON error: duplicate field `{key}` at {_position(text, key_end)}")
-        at = _position(text, value_end)
+        at = _Position(text, value_end)
         if key == "searchRules":
             rules = _parse_search_rules(value)
             if rules is None:
