@@ -323,8 +323,12 @@ def test_tenant_token_decoding_errors(store):
     bad_rules = fails(mint({"apiKeyUid": record["uid"], "searchRules": "movies"}, value), "search", "m", store=store)
     assert bad_rules[1].startswith("Could not decode tenant token, JSON error: data did not match any variant "
                                    "of untagged enum SearchRules at line 1 column ")
-    assert fails("a.b.c", "search", "m", store=store)[0] == "invalid_api_key"
-    assert fails("a.b.c", "search", "m", store=store)[1].startswith("Could not decode tenant token, ")
+    assert fails("x.y.z.w", "search", "m", store=store) == (
+        "invalid_api_key", "Could not decode tenant token, Base64 error: Invalid symbol 46, offset 1.")
+    assert fails("eyJhbGciOiJIUzI1NiJ9.W10.sig", "search", "m", store=store)[1] == (
+        "Could not decode tenant token, JSON error: invalid type: sequence, expected struct Claims at line 1 column 2.")
+    assert fails("e30.e30.sig", "search", "m", store=store)[1] == (
+        "Could not decode tenant token, JSON error: missing field `alg` at line 1 column 2.")
 
 
 def test_non_jwt_token_falls_back_to_api_key(store):
