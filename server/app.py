@@ -15,12 +15,12 @@ from .access import Authenticator
 from .http import Router, make_dispatcher
 from engine.features import Features
 
-from .routes import admin, documents, indexes, settings, tasks
+from .routes import admin, documents, indexes, keys, settings, tasks
 
 
 def build_router() -> Router:
     router = Router()
-    for module in (admin, indexes, documents, settings, tasks):
+    for module in (admin, indexes, documents, settings, tasks, keys):
         module.register(router)
     return router
 

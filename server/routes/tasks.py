@@ -103,7 +103,7 @@ def _parse_date(name: str, raw: str, code: str, *, after: bool) -> int | None:
 
 def _visible(request: web.Request):
     grant = request["grant"]
-    return None if grant.sees_all_indexes() else grant.can_see_index
+    return None if grant.allowed_indexes is None else grant.can_see_index
 
 
 def _page_params(q: dict[str, str], from_code: str, limit_code: str, reverse_code: str) -> tuple[int, int | None, bool]:
