@@ -129,16 +129,24 @@ class Engine:
     def add_documents(self, uid: str, documents: list[dict[str, Any]], *, method: str = "replace",
                       primary_key: str | None = None, custom_metadata: str | None = None,
                       allow_index_creation: bool = True, skip_creation: bool = False) -> dict[str, Any]:
-        """Store the payload durably (fsync) and enqueue its task."""
-        name = f"{uuid.uuid4()}.ndjson"
+        """Enqueue a document addition (``method`` "replace" = POST, "update" = PUT)."""
+        return self.add_payload(uid, encode_update_file(documents), "ndjson", len(documents), method=method,
+                                primary_key=primary_key, custom_metadata=custom_metadata,
+                                allow_index_creation=allow_index_creation, skip_creation=skip_creation)
+
+    def add_payload(self, uid: str, payload: bytes, fmt: str, count: int, *, method: str = "replace",
+                    primary_key: str | None = None, custom_metadata: str | None = None,
+                    allow_index_creation: bool = True, skip_creation: bool = False) -> dict[str, Any]:
+        """Store a validated payload durably (fsync) and enqueue its task."""
+        name = f"{uuid.uuid4()}.{fmt}"
         path = self.store.update_files / name
         with open(path, "wb") as f:
-            f.write(encode_update_file(documents))
+            f.write(payload)
             f.flush()
             os.fsync(f.fileno())
-        op = {"file": name, "method": method, "primaryKey": primary_key,
+        op = {"file": name, "format": fmt, "method": method, "primaryKey": primary_key,
               "allowIndexCreation": allow_index_creation, "skipCreation": skip_creation}
-        details = {"receivedDocuments": len(documents), "indexedDocuments": None}
+        details = {"receivedDocuments": count, "indexedDocuments": None}
         return self.queue.enqueue("documentAdditionOrUpdate", uid, details, op, custom_metadata)
 
     def delete_documents(self, uid: str, ids: list[str], custom_metadata: str | None = None) -> dict[str, Any]:

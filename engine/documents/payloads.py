@@ -131,10 +131,49 @@ def _parse_csv(raw: bytes, delimiter: str) -> list[dict[str, Any]]:
     return documents
 
 
+def count_ndjson(raw: bytes) -> int:
+    """Validate an NDJSON payload line by line without keeping the documents (memory stays flat)."""
+    count = 0
+    for lineno, line in enumerate(raw.split(b"\n"), 1):
+        if not line.strip():
+            continue
+        try:
+            value = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            raise malformed("ndjson", f"{str(exc.msg).rstrip('.')} at line {lineno} column {exc.colno}") from None
+        if not isinstance(value, dict):
+            raise malformed("ndjson", NOT_OBJECTS)
+        count += 1
+    return count
+
+
+def prepare_update_file(raw: bytes, fmt: str, csv_delimiter: str = ",") -> tuple[bytes, str, int]:
+    """Validate a payload and return (bytes to store, stored format, number of documents).
+
+    JSON and NDJSON payloads are stored as received — validated, never re-encoded — and CSV is
+    converted to NDJSON once, so the worker only ever reads JSON or NDJSON.
+    """
+    if not raw:
+        raise missing_payload(fmt)
+    if fmt == "ndjson":
+        count = count_ndjson(raw)
+        if count == 0 and not raw.strip():
+            raise missing_payload("ndjson")
+        return raw, "ndjson", count
+    if fmt == "json":
+        documents = _parse_json(raw)
+        return raw, "json", len(documents)
+    documents = _parse_csv(raw, csv_delimiter)
+    return encode_update_file(documents), "ndjson", len(documents)
+
+
 def encode_update_file(documents: list[dict[str, Any]]) -> bytes:
-    """The on-disk form of a task's payload: one orjson document per line."""
+    """Documents as NDJSON: one orjson document per line."""
     return b"\n".join(orjson.dumps(d) for d in documents)
 
 
-def decode_update_file(raw: bytes) -> list[dict[str, Any]]:
-    return [orjson.loads(line) for line in raw.split(b"\n") if line]
+def decode_update_file(raw: bytes, fmt: str = "ndjson") -> list[dict[str, Any]]:
+    if fmt == "json":
+        value = orjson.loads(raw)
+        return [value] if isinstance(value, dict) else value
+    return [orjson.loads(line) for line in raw.split(b"\n") if line.strip()]

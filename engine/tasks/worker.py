@@ -338,7 +338,8 @@ class Worker:
         op, kind = task["op"], task["type"]
         try:
             if kind == "documentAdditionOrUpdate":
-                documents = decode_update_file((self.store.update_files / op["file"]).read_bytes())
+                documents = decode_update_file((self.store.update_files / op["file"]).read_bytes(),
+                                               op.get("format", "ndjson"))
                 indexed = writer.add_documents(documents, op["method"], op.get("primaryKey"),
                                                op.get("skipCreation", False))
                 self._finish(task, SUCCEEDED, details={**task["details"], "indexedDocuments": indexed})

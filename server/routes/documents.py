@@ -6,7 +6,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from engine.documents.payloads import FORMATS, parse_documents
+from engine.documents.payloads import FORMATS, prepare_update_file
 from engine.errors import LoupeError
 from engine.tasks.task import summary_view
 from engine.validate import (check_fields, compact_json, expect_object, param_error, parse_bool_param,
@@ -63,10 +63,10 @@ async def _add(request: web.Request, index_uid: str, method: str) -> web.Respons
     validate_index_uid(index_uid)
     fmt = _content_format(request, delimiter)
     body = await read_body(request)
-    documents = parse_documents(body, fmt, delimiter or ",")
+    payload, stored_format, count = prepare_update_file(body, fmt, delimiter or ",")
     grant = request["grant"]
-    task = request.app["engine"].add_documents(
-        index_uid, documents, method=method, primary_key=q.get("primaryKey"),
+    task = request.app["engine"].add_payload(
+        index_uid, payload, stored_format, count, method=method, primary_key=q.get("primaryKey"),
         custom_metadata=_custom_metadata(q), allow_index_creation=grant.can_create_index(index_uid),
         skip_creation=skip)
     return json_response(summary_view(task), status=202)
