@@ -18,15 +18,26 @@ from .errors import LoupeError
 
 
 def compact_json(value: Any) -> str:
-    """JSON text the way serde_json prints it compactly (floats keep a `.0`)."""
+    """JSON text the way serde_json prints it compactly (floats keep a `.0`).
+
+    Values nested deeper than Python's recursion limit are elided: an error message must never
+    turn into a 500.
+    """
+    try:
+        return _compact(value)
+    except RecursionError:
+        return "[...]" if isinstance(value, list) else "{...}"
+
+
+def _compact(value: Any) -> str:
     if isinstance(value, bool) or value is None:
         return orjson.dumps(value).decode()
     if isinstance(value, float):
         return float_text(value)
     if isinstance(value, list):
-        return "[" + ",".join(compact_json(v) for v in value) + "]"
+        return "[" + ",".join(_compact(v) for v in value) + "]"
     if isinstance(value, dict):
-        return "{" + ",".join(orjson.dumps(str(k)).decode() + ":" + compact_json(v) for k, v in value.items()) + "}"
+        return "{" + ",".join(orjson.dumps(str(k)).decode() + ":" + _compact(v) for k, v in value.items()) + "}"
     return orjson.dumps(value).decode()
 
 

@@ -1,0 +1,33 @@
+"""Dates and durations in Meilisearch's formats.
+
+Properties:
+1. dates are RFC 3339 UTC with `Z` and a trimmed fraction that is never absent;
+2. durations use 3/6/9 fraction digits for whole ms/µs/ns, none at 0, and a day part;
+3. RFC 3339 inputs with offsets and date-only inputs parse to the same instant.
+"""
+from engine.timefmt import format_date, format_duration, parse_date_only_ns, parse_datetime_ns
+
+
+def test_dates():
+    assert format_date(1_737_045_916_003_570_092) == "2025-01-16T16:45:16.003570092Z"
+    assert format_date(1_737_045_916_003_570_000) == "2025-01-16T16:45:16.00357Z"
+    assert format_date(1_737_045_916_000_000_000) == "2025-01-16T16:45:16.0Z"
+    assert format_date(None) is None
+
+
+def test_durations():
+    assert format_duration(0) == "PT0S"
+    assert format_duration(1_500_000_000) == "PT1.500S"
+    assert format_duration(12_345_000) == "PT0.012345S"
+    assert format_duration(123_456) == "PT0.000123456S"
+    assert format_duration(86_400 * 10**9 + 2_500_000_000) == "P1DT2.500S"
+    assert format_duration(-1) is None
+
+
+def test_parsing():
+    utc = parse_datetime_ns("2025-01-16T16:45:16.003570092Z")
+    assert utc == 1_737_045_916_003_570_092
+    assert parse_datetime_ns("2025-01-16T17:45:16.003570092+01:00") == utc
+    assert parse_datetime_ns("2025-01-16") is None
+    assert parse_date_only_ns("2025-01-16") == 1_736_985_600 * 10**9
+    assert parse_date_only_ns("2025-13-01") is None

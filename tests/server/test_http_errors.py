@@ -1,0 +1,127 @@
+"""HTTP plumbing through aiohttp's test client: routing, CORS, content types, error objects.
+
+Properties:
+1. unknown path → bare 404; known path, wrong method → bare 405; trailing slashes are trimmed;
+2. CORS headers on every answer, and OPTIONS preflights answered for any route;
+3. JSON routes: missing/invalid content type (415), empty body, malformed and deeply nested JSON,
+   unknown fields and wrong types — each with Meilisearch's error object, never a 500;
+4. bodies over the payload limit → 413 `payload_too_large`;
+5. with a master key: no header → 401, wrong key → 403, `Bearer` without token → 403; /health open.
+"""
+import pytest
+
+from engine.engine import Engine
+from server.app import create_app
+
+KEY = "a-master-key-of-16-bytes"
+
+
+@pytest.fixture
+async def http(tmp_path, aiohttp_client):
+    engine = Engine(tmp_path / "db", worker="thread")
+    app = create_app(engine, master_key=KEY, payload_limit=100_000, payload_limit_text="100 KB")
+    client = await aiohttp_client(app)
+    client.headers = {"Authorization": f"Bearer {KEY}"}
+    yield client
+    engine.close()
+
+
+async def _error(response, status, code):
+    assert response.status == status
+    body = await response.json()
+    assert list(body) == ["message", "code", "type", "link"]
+    assert body["code"] == code
+    assert body["link"] == "https://docs.meilisearch.com/errors#" + code
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    return body
+
+
+async def test_unknown_route_and_method(http):
+    r = await http.get("/nope", headers=http.headers)
+    assert r.status == 404 and await r.read() == b""
+    r = await http.put("/indexes", headers=http.headers)
+    assert r.status == 405 and await r.read() == b""
+    r = await http.get("/indexes/", headers=http.headers)
+    assert r.status == 200 and (await r.json())["results"] == []
+
+
+async def test_cors_preflight(http):
+    r = await http.options("/multi-search", headers={"Origin": "http://example.com",
+                                                     "Access-Control-Request-Method": "POST",
+                                                     "Access-Control-Request-Headers": "authorization,content-type"})
+    assert r.status == 200
+    assert r.headers["Access-Control-Allow-Origin"] == "*"
+    assert r.headers["Access-Control-Allow-Headers"] == "authorization,content-type"
+    assert r.headers["Access-Control-Max-Age"] == "86400"
+    r = await http.get("/health")
+    assert r.headers["Access-Control-Allow-Origin"] == "*"
+
+
+async def test_content_type_and_payload_errors(http):
+    h = http.headers
+    body = await _error(await http.post("/indexes", data=b'{"uid": "a"}', headers=h,
+                                        skip_auto_headers=["Content-Type"]), 415, "missing_content_type")
+    assert body["message"] == ("A Content-Type header is missing. Accepted values for the Content-Type header are: "
+                               "`application/json`")
+    body = await _error(await http.post("/indexes", data=b"x", headers={**h, "Content-Type": "text/plain"}),
+                        415, "invalid_content_type")
+    assert body["message"].startswith("The Content-Type `text/plain` is invalid.")
+    json_h = {**h, "Content-Type": "application/json"}
+    body = await _error(await http.post("/indexes", data=b"", headers=json_h), 400, "missing_payload")
+    assert body["message"] == "A json payload is missing."
+    await _error(await http.post("/indexes", data=b"{", headers=json_h), 400, "malformed_payload")
+    await _error(await http.post("/indexes", data=b"[" * 900 + b"]" * 900, headers=json_h), 400, "bad_request")
+    await _error(await http.post("/indexes", data=b"[" * 5000, headers=json_h), 400, "malformed_payload")
+    body = await _error(await http.post("/indexes", json={"uid": "a", "doggo": 1}, headers=h), 400, "bad_request")
+    assert body["message"] == "Unknown field `doggo`: expected one of `uid`, `primaryKey`"
+    body = await _error(await http.post("/indexes", json={"primaryKey": "id"}, headers=h), 400, "missing_index_uid")
+    assert body["message"] == "Missing field `uid`"
+    body = await _error(await http.post("/indexes", json={"uid": 12}, headers=h), 400, "invalid_index_uid")
+    assert body["message"] == "Invalid value type at `.uid`: expected a string, but found a positive integer: `12`"
+    body = await _error(await http.post("/indexes", data=b"null", headers=json_h), 400, "bad_request")
+    assert body["message"] == "Invalid value type: expected an object, but found null"
+
+
+async def test_payload_too_large(http):
+    body = await _error(await http.post("/indexes/big/documents", data=b"[" + b" " * 200_000 + b"]",
+                                        headers={**http.headers, "Content-Type": "application/json"}),
+                        413, "payload_too_large")
+    assert body["message"] == ("The provided payload reached the size limit. The maximum accepted payload size "
+                               "is 100 KB.")
+
+
+async def test_authentication(http):
+    body = await _error(await http.get("/indexes"), 401, "missing_authorization_header")
+    assert body["type"] == "auth"
+    body = await _error(await http.get("/indexes", headers={"Authorization": "Bearer nope"}), 403, "invalid_api_key")
+    assert body["message"] == "The provided API key is invalid."
+    await _error(await http.get("/indexes", headers={"Authorization": "Bearer"}), 403, "invalid_api_key")
+    await _error(await http.get("/indexes", headers={"Authorization": "Basic x"}), 401, "missing_authorization_header")
+    r = await http.get("/health")
+    assert r.status == 200 and await r.json() == {"status": "available"}
+
+
+async def test_index_and_document_routes(http):
+    h = http.headers
+    r = await http.post("/indexes", json={"uid": "movies", "primaryKey": "id"}, headers=h)
+    assert r.status == 202
+    task = await r.json()
+    assert list(task) == ["taskUid", "indexUid", "status", "type", "enqueuedAt"]
+    assert (task["indexUid"], task["status"], task["type"]) == ("movies", "enqueued", "indexCreation")
+    await _error(await http.get("/indexes/bad%20uid", headers=h), 400, "invalid_index_uid")
+    await _error(await http.get("/indexes/missing", headers=h), 404, "index_not_found")
+    r = await http.post("/indexes/movies/documents?customMetadata=hello", json=[{"id": 1}], headers=h)
+    task = await r.json()
+    assert task["customMetadata"] == "hello"
+    await _error(await http.post("/indexes/movies/documents?csvDelimiter=;", json=[{"id": 1}], headers=h),
+                 415, "invalid_content_type")
+    await _error(await http.post("/indexes/movies/documents?doggo=1", json=[{"id": 1}], headers=h),
+                 400, "bad_request")
+    r = await http.post("/indexes/movies/documents/delete", json={"filter": ""}, headers=h)
+    body = await _error(r, 400, "invalid_document_filter")
+    assert body["message"] == "Sending an empty filter is forbidden."
+    r = await http.post("/indexes/movies/documents/delete", json={}, headers=h)
+    await _error(r, 400, "missing_document_filter")
+    r = await http.get("/tasks/abc", headers=h)
+    body = await _error(r, 400, "invalid_task_uids")
+    assert body["message"] == "Task uid `abc` is invalid. It should only contain numeric characters."
