@@ -34,7 +34,7 @@ import re
 import sys
 import unicodedata
 from functools import lru_cache
-from typing import Iterable, NamedTuple, Sequence
+from typing import Iterable, NamedTuple
 
 from . import limits
 
@@ -416,6 +416,8 @@ class Tokenizer:
             >>> Tokenizer().index_field(["a b. c", "d"])
             IndexedField(words=['a', 'b', 'c', 'd'], positions=[0, 1, 9, 17])
         """
+        if isinstance(values, str):  # one value passed bare: never iterate its characters
+            values = (values,)
         words: list[str] = []
         positions: list[int] = []
         position = -1  # last indexed position; the first value starts at 0
@@ -532,7 +534,7 @@ class Tokenizer:
             if not token.lemma:
                 continue
             if started:
-                offset += 8 if hard else 1
+                offset += limits.HARD_SEPARATOR_POSITION_GAP if hard else 1
             else:
                 started = True
             hard = False
