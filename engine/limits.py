@@ -1,0 +1,87 @@
+"""Every hard limit of the engine, named once, with the reason it exists.
+
+Meilisearch keeps its limits as bare constants scattered over `milli` (`limits.rs`, `lib.rs`,
+`update/new/extract/...`); Loupe reproduces the *values* because clients can observe them (a
+query's 11th word is ignored, a 300-byte word is not searchable), and adds the *why*.
+
+    >>> from engine import limits
+    >>> limits.MAX_QUERY_TERMS
+    10
+
+Units: "bytes" means UTF-8 bytes; "chars" means Unicode scalar values (Python ``len``).
+"""
+from __future__ import annotations
+
+# --- Text analysis (ranking.md §1) ---------------------------------------------------------------
+
+#: A word longer than this (UTF-8 bytes, after normalization) is neither indexed nor given any
+#: derivation at search time.  Upstream stores words as LMDB keys (max 511 bytes) next to a field
+#: id and a position, and keeps a safety margin; very long "words" are base64 blobs or URLs that
+#: nobody types anyway.
+MAX_WORD_BYTES = 250
+
+#: Positions are stored as u16 inside one field, so the first 65 536 positions of a field are
+#: indexed and later words are dropped.  Bounds the size of the word-position postings of
+#: pathological documents (a whole book in one field).
+MAX_POSITION_PER_ATTRIBUTE = 65_536
+
+#: Position step between two words separated by at least one *hard* separator (`. `, `!`, `;` …)
+#: and between consecutive values of one field (array elements).  Proximity only counts distances
+#: up to 7, so 8 means "words in different sentences/values are never near each other".
+HARD_SEPARATOR_POSITION_GAP = 8
+
+#: Position step between two words separated only by soft separators (space, `-`, `'`, `.` …).
+SOFT_SEPARATOR_POSITION_GAP = 1
+
+#: Query side: each hard separator token adds 7 on top of the +1 of the next word, so a query
+#: reproduces the document-side gap of 8 (ranking.md §2.2); several hard separators add 7 each.
+QUERY_HARD_SEPARATOR_PENALTY = 7
+
+#: `field -> word count -> docids` (used by the exact-attribute rule) is only stored when the field
+#: holds at most this many indexed words; longer fields can never be an "exact attribute" match in
+#: practice and would only bloat the database.
+MAX_FIELD_WORD_COUNT = 30
+
+#: Facet string values are truncated to this many bytes in facet keys (LMDB key size minus the
+#: field id and level prefix), so two long values sharing a 468-byte prefix share a facet entry.
+MAX_FACET_VALUE_BYTES = 468
+
+# --- From q to query terms (ranking.md §2) -------------------------------------------------------
+
+#: At most this many tokens (separators included) of `q` are looked at.  Bounds the work of the
+#: token walk for pasted essays.
+MAX_QUERY_TOKENS = 1_000
+
+#: At most this many terms (a phrase counts as one, negative words count zero) are kept; the query
+#: graph and its n-grams grow combinatorially with the number of terms.
+MAX_QUERY_TERMS = 10
+
+# --- Derivations (ranking.md §3) -----------------------------------------------------------------
+
+#: One-typo derivations kept per term (lexicographic order); bounds the union of postings a single
+#: term can pull in.
+MAX_ONE_TYPO_DERIVATIONS = 150
+
+#: Two-typo derivations kept per term; two typos match a lot of noise, so fewer are kept.
+MAX_TWO_TYPO_DERIVATIONS = 50
+
+#: Prefix derivations kept for a last term that is not in the prefix cache.
+MAX_PREFIX_DERIVATIONS = 1_000
+
+#: Synonym phrases per term, and words over all of them.
+MAX_SYNONYM_PHRASES = 50
+MAX_SYNONYM_WORDS = 100
+
+#: Prefix cache: prefixes of 1..4 chars shared by at least 100 distinct words get a precomputed
+#: docids union, so one-letter queries do not union thousands of postings at search time.
+PREFIX_CACHE_MAX_PREFIX_CHARS = 4
+PREFIX_CACHE_MIN_WORDS = 100
+
+# --- Result sizes --------------------------------------------------------------------------------
+
+#: Default `pagination.maxTotalHits`: deep pagination is capped because bucket sort cost grows with
+#: offset + limit.
+DEFAULT_MAX_TOTAL_HITS = 1_000
+
+#: Default `faceting.maxValuesPerFacet`.
+DEFAULT_MAX_VALUES_PER_FACET = 100

@@ -1,0 +1,549 @@
+"""Text analysis: cut text into words and separators, normalize words, assign positions.
+
+The idea (Meilisearch's charabia, Latin behaviour, ranking.md §1): the text is cut at every
+*separator* string (leftmost-longest, each match is its own token); what lies between separators
+is a *word*.  Separators are *hard* (end of a sentence: `". "`, `"!"`, `";"` …) or *soft* (space,
+`"-"`, `"'"`, `"."` …).  Words are normalized (NFKD, lowercase, accents dropped) so that `Gläss`
+and `glass` meet in the index::
+
+    "Gläss-case. Ok"  ->  glass | - | case | ". " (hard) | ok
+    positions (indexing)   0        1                      9   (+1 soft, +8 after a hard separator)
+
+Order of normalization matters for one observable quirk: stop words are compared *before*
+lowercasing, so the stop word ``The`` does not match ``the``.
+
+Speed: one compiled regex per `Tokenizer` does the cutting in C.  ASCII words are normalized with a
+single ``str.lower``; only non-ASCII words take the general path (NFKD, marks, script groups), and
+its results are memoized.  `index_field` skips building `Token` objects altogether.
+
+Deliberate choices where the spec paraphrases upstream (see the module constants):
+
+* Default separators are the charabia list: Unicode punctuation (Pc Pd Pe Pf Pi Po Ps), spaces
+  (Zs Zl Zp), ``\\0 ` \\t \\n \\r + -``, ``± × ÷``, the math operators block U+2212–U+22FF, and
+  ``". "``/``", "``.  ASCII math symbols ``< = > | ~`` and ``^ $`` are *not* separators upstream
+  (``a=b`` is one word), so they are not here either.
+* Hardness is decided on the matched text and on its NFKD form (fullwidth ``．`` is hard, as the
+  spec lists it).  ``\\0`` is hard.
+* Scripts other than Latin are cut by separators and script changes only (no dictionaries).
+"""
+from __future__ import annotations
+
+import bisect
+import enum
+import re
+import sys
+import unicodedata
+from functools import lru_cache
+from typing import Iterable, NamedTuple
+
+from . import limits
+
+# --------------------------------------------------------------------------------------------------
+# Separator tables
+# --------------------------------------------------------------------------------------------------
+
+_SEPARATOR_CATEGORIES = frozenset({"Pc", "Pd", "Pe", "Pf", "Pi", "Po", "Ps", "Zs", "Zl", "Zp"})
+_EXTRA_SEPARATOR_CHARS = "\0`\t\n\r+-±×÷" + "".join(chr(c) for c in range(0x2212, 0x2300))
+
+
+def _default_separators() -> frozenset[str]:
+    chars = {
+        chr(c)
+        for c in range(sys.maxunicode + 1)
+        if unicodedata.category(chr(c)) in _SEPARATOR_CATEGORIES
+    }
+    chars.update(_EXTRA_SEPARATOR_CHARS)
+    return frozenset(chars | {". ", ", "})
+
+
+#: Every string that separates words by default (ranking.md §1.1).
+DEFAULT_SEPARATORS: frozenset[str] = _default_separators()
+
+#: Separators that end a sentence (ranking.md §1.1.2): the Latin ones of the spec plus the
+#: sentence-level punctuation of other scripts that charabia also treats as hard.
+HARD_SEPARATORS: frozenset[str] = frozenset(
+    [". ", ", ", "!", "?", ";", "¡", "¿", "§", "¶", "…", "‼", "⁇", "⁈", "⁉", "\0",
+     "。", "、", "！", "，", "．", "：", "；", "？", "｡", "､",
+     "\u037e",  # Greek question mark (NFKD: ';')
+     "․", "‥", "※", "‽", "⁏", "⁖", "⁚", "⸘", "⸮", "⹁",
+     "︐", "︑", "︒", "︓", "︔", "︕", "︖", "︙", "︰", "﹅", "﹐", "﹑", "﹒", "﹔", "﹕", "﹖", "﹗",
+     "՜", "՝", "՞", "։", "׃", "،", "؛", "؟", "۔", "।", "॥", "෴", "๚", "๛", "၊", "။", "჻",
+     "።", "፣", "፤", "፥", "፦", "፧", "፨", "᛫", "᛬", "᛭", "។", "៕", "៖", "៘", "៚", "។ល។",
+     "᠀", "᠁", "᠂", "᠃", "᠄", "᠅", "᠈", "᠉", "᠆", "᚛", "᚜", "´"]
+)
+
+# Control characters removed by normalization: Unicode Cc except whitespace (Rust's
+# `c.is_control() && !c.is_whitespace()`).
+_CONTROL_WHITESPACE = frozenset("\t\n\x0b\x0c\r\x85")
+_CONTROL_CHARS = "".join(
+    chr(c) for c in list(range(0x20)) + list(range(0x7F, 0xA0)) if chr(c) not in _CONTROL_WHITESPACE
+)
+_CONTROL_RE = re.compile("[" + re.escape(_CONTROL_CHARS) + "]")
+# ASCII chars that are neither separators nor plain word chars (controls, VT/FF, \x1c-\x1f): a
+# text containing one is indexed word by word.
+_ASCII_UNUSUAL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_NON_ASCII_RE = re.compile("[^\x00-\x7f]")
+_REMOVE_CONTROL = {ord(c): None for c in _CONTROL_CHARS}
+_QUOTES_AE_OE = {ord("’"): "'", ord("‘"): "'", ord("‛"): "'", ord("æ"): "ae", ord("œ"): "oe"}
+
+# Scripts whose non-spacing marks are removed (charabia `NonspacingMarkNormalizer`).
+_MARK_STRIPPING_SCRIPTS = frozenset({"LATIN", "GREEK", "HEBREW", "THAI", "ARABIC"})
+_SCRIPT_ALIASES = {"CJK": "CJ", "HIRAGANA": "CJ", "KATAKANA": "CJ", "IDEOGRAPHIC": "CJ"}
+
+
+class TokenKind(enum.IntEnum):
+    WORD = 0
+    STOP_WORD = 1
+    SEPARATOR = 2
+
+
+WORD, STOP_WORD, SEPARATOR = TokenKind.WORD, TokenKind.STOP_WORD, TokenKind.SEPARATOR
+
+
+class Token(NamedTuple):
+    """One token of a text.
+
+    ``char_start``/``char_end`` index the ORIGINAL text (``text[t.char_start:t.char_end]`` is what
+    was typed), so highlighting maps back without re-tokenizing; byte offsets are
+    ``len(text[:char_start].encode())``.  ``lemma`` is the normalized word, or the (NFKD) separator
+    text.  ``hard`` is only meaningful for separators.
+    """
+
+    kind: TokenKind
+    lemma: str
+    char_start: int
+    char_end: int
+    hard: bool = False
+
+    @property
+    def is_word(self) -> bool:
+        return self.kind == WORD
+
+    @property
+    def is_stop_word(self) -> bool:
+        return self.kind == STOP_WORD
+
+    @property
+    def is_separator(self) -> bool:
+        return self.kind == SEPARATOR
+
+
+class IndexedField(NamedTuple):
+    """The indexed words of one field of one document, in order, with their positions."""
+
+    words: list[str]
+    positions: list[int]
+
+    @property
+    def word_count(self) -> int:
+        """Number of indexed words (stop words excluded), for `field -> word count -> docids`."""
+        return len(self.words)
+
+
+# --------------------------------------------------------------------------------------------------
+# Normalization of one word (ranking.md §1.2)
+# --------------------------------------------------------------------------------------------------
+
+@lru_cache(maxsize=65536)
+def _script(c: str) -> str | None:
+    """Script of a char, or None for script-neutral chars (digits, marks, symbols).
+
+    Only used to cut non-ASCII words where the script changes (`abcПривет` -> 2 words) and to
+    decide whether accents are removed; ASCII never gets here.
+    """
+    if not unicodedata.category(c).startswith("L"):
+        return None
+    name = unicodedata.name(c, "")
+    for part in name.split():
+        if part in _MARK_STRIPPING_SCRIPTS:
+            return part
+        if part in _SCRIPT_ALIASES:
+            return _SCRIPT_ALIASES[part]
+    return name.split(" ", 1)[0] or "OTHER"
+
+
+def _script_groups(raw: str) -> list[tuple[str, str | None]]:
+    """Cut a word where its script changes between two scripted chars (charabia pre-segmentation).
+
+    Script-neutral chars (digits, marks) stay in the current group.  Returns (piece, script).
+    """
+    groups: list[tuple[str, str | None]] = []
+    start = 0
+    current: str | None = None
+    for i, c in enumerate(raw):
+        if c.isascii() and not c.isalpha():
+            continue
+        s = "LATIN" if c.isascii() else _script(c)
+        if s is None or s == current:
+            continue
+        if current is not None:
+            groups.append((raw[start:i], current))
+            start = i
+        current = s
+    groups.append((raw[start:], current))
+    return groups
+
+
+def _decompose(raw: str) -> str:
+    """Steps 1-2 of §1.2: NFKD, then control characters removed.  Stop words compare to this."""
+    d = raw if raw.isascii() else unicodedata.normalize("NFKD", raw)
+    if _CONTROL_RE.search(d):
+        d = d.translate(_REMOVE_CONTROL)
+    return d
+
+
+def _finish(decomposed: str, script: str | None) -> str:
+    """Steps 4-7 of §1.2: lowercase, curly quotes, æ/œ, non-spacing marks (Latin-like scripts)."""
+    lemma = decomposed.lower()
+    if lemma.isascii():
+        return lemma
+    lemma = lemma.translate(_QUOTES_AE_OE)
+    if script in _MARK_STRIPPING_SCRIPTS:
+        lemma = "".join(c for c in lemma if unicodedata.category(c) != "Mn")
+    return lemma
+
+
+def _word_script(raw: str) -> str | None:
+    for c in raw:
+        if c.isascii():
+            if c.isalpha():
+                return "LATIN"
+            continue
+        s = _script(c)
+        if s is not None:
+            return s
+    return None
+
+
+def normalize_word(text: str) -> str:
+    """The lemma of one word as indexing and search compare it: ``"Gläss" -> "glass"``, ``"ﬁ" -> "fi"``.
+
+    No segmentation and no stop-word check; used for settings values (synonyms, disableOnWords)
+    and by tests.
+    """
+    if text.isascii() and not _CONTROL_RE.search(text):
+        return text.lower()
+    return _finish(_decompose(text), _word_script(text))
+
+
+def normalized_char_counts(original: str) -> list[int]:
+    """For each char of an original word, how many chars it contributes to the lemma.
+
+    Lets the formatter map "the first N chars of the lemma" (a prefix match) back to original
+    chars: ``Ŵôřlḑôle`` -> ``[1, 1, 1, 1, 1, 1, 1, 1]``, ``ﬁn`` -> ``[2, 1]``.
+    """
+    script = _word_script(original)
+    return [len(_finish(_decompose(c), script)) for c in original]
+
+
+# --------------------------------------------------------------------------------------------------
+# The tokenizer
+# --------------------------------------------------------------------------------------------------
+
+def _char_class(chars: Iterable[str]) -> str:
+    return "[" + "".join(re.escape(c) for c in sorted(chars)) + "]"
+
+
+def _alternation(strings: Iterable[str]) -> str:
+    """A regex matching the leftmost-longest of literal strings (longest alternatives first)."""
+    singles = [s for s in strings if len(s) == 1]
+    multis = sorted((s for s in strings if len(s) > 1), key=lambda s: (-len(s), s))
+    parts = [re.escape(s) for s in multis]
+    if singles:
+        parts.append(_char_class(singles))
+    return "|".join(parts) if parts else "(?!)"
+
+
+_WORD_CACHE_MAX = 200_000
+
+
+class Tokenizer:
+    """Cuts and normalizes text with one index's settings.
+
+    ``stop_words``, ``separator_tokens``, ``non_separator_tokens`` and ``dictionary`` are the
+    settings values.  Custom separators are added to the defaults, then non-separators removed
+    (so a string in both lists is *not* a separator).  Build one per settings version and reuse it:
+    construction compiles the regexes.
+
+        >>> [t.lemma for t in Tokenizer().tokenize("can't stop") if t.is_word]
+        ['can', 't', 'stop']
+    """
+
+    def __init__(
+        self,
+        stop_words: Iterable[str] = (),
+        separator_tokens: Iterable[str] = (),
+        non_separator_tokens: Iterable[str] = (),
+        dictionary: Iterable[str] = (),
+    ) -> None:
+        # Stop words are NFKD-decomposed (not lowercased) when the setting is saved (§1.2.3).
+        self.stop_words = frozenset(unicodedata.normalize("NFKD", w) for w in stop_words)
+        self.separators = (DEFAULT_SEPARATORS | {s for s in separator_tokens if s}) - set(
+            non_separator_tokens
+        )
+        self.dictionary = frozenset(w for w in dictionary if w)
+        self._split_re = re.compile(_alternation(self.separators | self.dictionary))
+        self._word_cache: dict[str, list[tuple[TokenKind, str]]] = {}
+
+        single = {s for s in self.separators if len(s) == 1}
+        multi = self.separators - single
+        # Fast indexing path: words are exactly the runs of non-separator chars, and the only
+        # multi-char separators are ". " / ", " whose chars are separators themselves.
+        self._fast = not self.dictionary and all(
+            s in (". ", ", ") and s[0] in single and " " in single for s in multi
+        )
+        if self._fast:
+            ascii_single = {c for c in single if c.isascii()}
+            ascii_hard = sorted((multi | ascii_single) & HARD_SEPARATORS, key=lambda s: -len(s))
+            # Only ASCII regexes on the hot path: small char classes are several times faster in
+            # `re` than the ~800 Unicode separators.  Non-ASCII separators are first rewritten to
+            # an ASCII soft ("/") or hard ("!") one, which changes no word boundary.
+            ascii_word = [chr(c) for c in range(128) if chr(c) not in single]
+            self._ascii_findall = re.compile(_char_class(ascii_word) + "+").findall
+            self._ascii_hard_split = re.compile(_alternation(ascii_hard)).split
+            word_run = "[^" + "".join(re.escape(c) for c in sorted(ascii_single)) + "]+"
+            self._walk_findall = re.compile(word_run + "|" + _alternation(ascii_hard), re.S).findall
+            self._walk_hard = frozenset(ascii_hard)
+            self._non_ascii_seps = {
+                c: ("!" if c in HARD_SEPARATORS else "/") for c in single if not c.isascii()
+            }
+            self._ascii_split_finditer = re.compile(_alternation(multi | ascii_single)).finditer
+
+    # -- classification ------------------------------------------------------------------------
+
+    def _classify_piece(self, raw: str) -> list[tuple[TokenKind, str]]:
+        """Kind and lemma of a non-separator span; several pieces if its script changes."""
+        cached = self._word_cache.get(raw)
+        if cached is not None:
+            return cached
+        out: list[tuple[TokenKind, str]] = []
+        groups = [(raw, "LATIN")] if raw.isascii() else _script_groups(raw)
+        for piece, script in groups:
+            decomposed = _decompose(piece)
+            if decomposed in self.stop_words:
+                out.append((STOP_WORD, _finish(decomposed, script)))
+            elif decomposed in self.separators:
+                out.append((SEPARATOR, decomposed))
+            else:
+                out.append((WORD, _finish(decomposed, script)))
+        if len(self._word_cache) >= _WORD_CACHE_MAX:
+            self._word_cache.clear()
+        self._word_cache[raw] = out
+        return out
+
+    def _match_token(self, matched: str, start: int, end: int) -> Token:
+        """Token for a regex match: a separator, or a dictionary entry (classified like a word)."""
+        lemma = matched if matched.isascii() else unicodedata.normalize("NFKD", matched)
+        if lemma in self.stop_words:
+            return Token(STOP_WORD, _finish(_decompose(matched), _word_script(matched)), start, end)
+        if matched in self.separators or lemma in self.separators:
+            hard = matched in HARD_SEPARATORS or lemma in HARD_SEPARATORS
+            if not lemma.isascii():
+                lemma = lemma.translate(_QUOTES_AE_OE)  # charabia's quote normalizer: ’ -> '
+            return Token(SEPARATOR, lemma, start, end, hard)
+        return Token(WORD, _finish(_decompose(matched), _word_script(matched)), start, end)
+
+    # -- public API ----------------------------------------------------------------------------
+
+    def tokenize(self, text: str) -> list[Token]:
+        """All tokens of ``text`` in order: words, stop words and separators (§1.1, §1.2).
+
+            >>> [(t.lemma, t.hard) for t in Tokenizer().tokenize("a. b")]
+            [('a', False), ('. ', True), ('b', False)]
+        """
+        tokens: list[Token] = []
+        pos = 0
+        finditer = self._split_re.finditer
+        scanned = text
+        if self._fast:
+            # Same offsets, ASCII-only regex: non-ASCII separators become "/" (soft, never part
+            # of ". "/", "); tokens are then built from the original text.
+            finditer = self._ascii_split_finditer
+            if not text.isascii():
+                for c in set(_NON_ASCII_RE.findall(text)):
+                    if c in self._non_ascii_seps:
+                        scanned = scanned.replace(c, "/")
+        for m in finditer(scanned):
+            start, end = m.span()
+            if start > pos:
+                self._append_words(tokens, text, pos, start)
+            tokens.append(self._match_token(text[start:end], start, end))
+            pos = end
+        if pos < len(text):
+            self._append_words(tokens, text, pos, len(text))
+        return tokens
+
+    def _append_words(self, tokens: list[Token], text: str, start: int, end: int) -> None:
+        raw = text[start:end]
+        if raw.isascii() and not self.stop_words and not _CONTROL_RE.search(raw):
+            tokens.append(Token(WORD, raw.lower(), start, end))
+            return
+        pieces = self._classify_piece(raw)
+        if len(pieces) == 1:
+            kind, lemma = pieces[0]
+            hard = kind == SEPARATOR and lemma in HARD_SEPARATORS
+            tokens.append(Token(kind, lemma, start, end, hard))
+            return
+        # Script groups: recover each piece's span in the original.
+        offset = start
+        for piece, _script_name in _script_groups(raw):
+            for kind, lemma in self._classify_piece(piece):
+                hard = kind == SEPARATOR and lemma in HARD_SEPARATORS
+                tokens.append(Token(kind, lemma, offset, offset + len(piece), hard))
+            offset += len(piece)
+
+    def words(self, text: str) -> list[str]:
+        """Lemmas of the word tokens (stop words excluded) — a convenience for settings and tests."""
+        return [t.lemma for t in self.tokenize(text) if t.kind == WORD]
+
+    def index_field(
+        self,
+        values: Iterable[str],
+        max_position: int = limits.MAX_POSITION_PER_ATTRIBUTE,
+    ) -> IndexedField:
+        """The words one field of one document indexes, with their positions (§1.3).
+
+        ``values`` are the field's values in document order (array elements, repeated nested
+        leaves); numbers and booleans are passed as their JSON text.  Rules:
+
+        * first word of the field at 0; +1 after soft separators only; +8 after >= 1 hard one
+          (leading separators of a value are ignored);
+        * stop words take a position but are not returned;
+        * each further value starts 8 after the last *indexed* position (values that index
+          nothing still move the start by 8);
+        * words at positions >= ``max_position`` and words > 250 bytes are dropped.
+
+            >>> Tokenizer().index_field(["a b. c", "d"])
+            IndexedField(words=['a', 'b', 'c', 'd'], positions=[0, 1, 9, 17])
+        """
+        if isinstance(values, str):  # one value passed bare: never iterate its characters
+            values = (values,)
+        words: list[str] = []
+        positions: list[int] = []
+        position = -1  # last indexed position; the first value starts at 0
+        first = True
+        for text in values:
+            position = 0 if first else position + limits.HARD_SEPARATOR_POSITION_GAP
+            first = False
+            if position >= max_position:
+                continue
+            if self._fast:
+                position = self._index_value_fast(text, position, max_position, words, positions)
+            else:
+                position = self._index_value(text, position, max_position, words, positions)
+        return IndexedField(words, positions)
+
+    def _index_value_fast(
+        self, text: str, start: int, max_position: int, words: list[str], positions: list[int]
+    ) -> int:
+        """Fast path: one ``findall`` per sentence, no Python loop over words.
+
+        Applies to ASCII text free of control characters (the lemma is then just the lowercased
+        word) whose words are not stop words; anything else goes word by word.
+        """
+        if not text.isascii() or _ASCII_UNUSUAL_RE.search(text):
+            return self._index_value_by_word(text, start, max_position, words, positions)
+        findall = self._ascii_findall
+        if self.stop_words and not self.stop_words.isdisjoint(findall(text)):
+            return self._index_value_by_word(text, start, max_position, words, positions)
+        lowered = text.lower()
+        first = len(words)
+        segments = self._ascii_hard_split(lowered)
+        if len(segments) == 1:
+            found = findall(lowered)
+            if not found:
+                return start
+            words.extend(found)
+            positions.extend(range(start, start + len(found)))
+        else:
+            last = -1
+            for segment in segments:
+                found = findall(segment)
+                if not found:
+                    continue
+                p0 = start if last < 0 else last + limits.HARD_SEPARATOR_POSITION_GAP
+                words.extend(found)
+                positions.extend(range(p0, p0 + len(found)))
+                last = p0 + len(found) - 1
+            if last < 0:
+                return start
+        if positions[-1] >= max_position:
+            cut = bisect.bisect_left(positions, max_position, lo=first)
+            del words[cut:], positions[cut:]
+        if len(text) > limits.MAX_WORD_BYTES and max(map(len, words[first:])) > limits.MAX_WORD_BYTES:
+            kept = [(w, p) for w, p in zip(words[first:], positions[first:])
+                    if len(w) <= limits.MAX_WORD_BYTES]
+            del words[first:], positions[first:]
+            words.extend(w for w, _ in kept)
+            positions.extend(p for _, p in kept)
+        return positions[-1] if len(positions) > first else start
+
+    def _index_value_by_word(
+        self, text: str, position: int, max_position: int, words: list[str], positions: list[int]
+    ) -> int:
+        """Word-by-word walk over the fast regex (non-ASCII text, stop words present)."""
+        hard_set = self._walk_hard
+        offset = position
+        started = False
+        hard = False
+        max_bytes = limits.MAX_WORD_BYTES
+        if not text.isascii():
+            for c in set(_NON_ASCII_RE.findall(text)):
+                replacement = self._non_ascii_seps.get(c)
+                if replacement is not None:
+                    text = text.replace(c, replacement)
+        for raw in self._walk_findall(text):
+            if raw in hard_set:
+                if started:
+                    hard = True
+                continue
+            for kind, lemma in self._classify_piece(raw):
+                if kind == SEPARATOR:
+                    if started and lemma in HARD_SEPARATORS:
+                        hard = True
+                    continue
+                if not lemma:
+                    continue
+                if started:
+                    offset += limits.HARD_SEPARATOR_POSITION_GAP if hard else 1
+                else:
+                    started = True
+                hard = False
+                if offset >= max_position:
+                    return position
+                if kind == WORD:
+                    lemma = lemma.strip()
+                    if lemma and (len(lemma) <= 62 or len(lemma.encode()) <= max_bytes):
+                        words.append(lemma)
+                        positions.append(offset)
+                        position = offset
+        return position
+
+    def _index_value(
+        self, text: str, position: int, max_position: int, words: list[str], positions: list[int]
+    ) -> int:
+        """General path (dictionary or unusual custom separators): walk the full token list."""
+        offset = position
+        started = False
+        hard = False
+        for token in self.tokenize(text):
+            if token.kind == SEPARATOR:
+                if started and token.hard:
+                    hard = True
+                continue
+            if not token.lemma:
+                continue
+            if started:
+                offset += limits.HARD_SEPARATOR_POSITION_GAP if hard else 1
+            else:
+                started = True
+            hard = False
+            if offset >= max_position:
+                return position
+            if token.kind == WORD:
+                lemma = token.lemma.strip()
+                if lemma and len(lemma.encode()) <= limits.MAX_WORD_BYTES:
+                    words.append(lemma)
+                    positions.append(offset)
+                    position = offset
+        return position
