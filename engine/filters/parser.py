@@ -22,12 +22,13 @@ are fine.  Parsed strings are cached.
 from __future__ import annotations
 
 import functools
+import re
 import string
 import unicodedata
-from typing import Any, NoReturn
+from typing import Any
 
 from ..errors import LoupeError
-from ..facet_values import RUST_WHITESPACE, format_facet_number
+from ..facet_values import RUST_WHITESPACE
 from ..validate import compact_json
 from .ast import And, Condition, Expr, GeoBoundingBox, GeoPolygon, GeoRadius, Not, Or, Token, iter_leaves, negate
 
@@ -43,6 +44,9 @@ KEYWORDS = frozenset(
      "_geoRadius", "_geoBoundingBox"}
 )
 _ASCII_WS = " \t\r\n"  # nom's multispace
+_ASCII_WS_RUN = re.compile(r"[ \t\r\n]*")
+# Python's \w is str.isalnum() plus `_`: with `.` and `-` that is upstream's value character set.
+_WORD_RUN = re.compile(r"[\w.-]*")
 _UNICODE_WS = frozenset(RUST_WHITESPACE)
 _SYNTAX = frozenset("()=<>!")
 _COMPARATORS = ("<=", ">=", "!=", "<", ">", "=")
@@ -225,10 +229,6 @@ def _radix(digits: str, base: int, limit: int) -> int:
     return value
 
 
-def _is_value_char(char: str) -> bool:
-    return char.isalnum() or char in "_-."
-
-
 # -- the parser -----------------------------------------------------------------------------------
 
 class _Parser:
@@ -240,10 +240,7 @@ class _Parser:
 
     # small scanners ---------------------------------------------------------------------------
     def ascii_ws(self, p: int) -> int:
-        s, n = self.s, self.n
-        while p < n and s[p] in _ASCII_WS:
-            p += 1
-        return p
+        return _ASCII_WS_RUN.match(self.s, p).end()  # type: ignore[union-attr]
 
     def ascii_ws1(self, p: int) -> int:
         """nom's multispace1: at least one ASCII whitespace, else -1."""
@@ -251,10 +248,7 @@ class _Parser:
         return q if q > p else -1
 
     def word_end(self, p: int) -> int:
-        s, n = self.s, self.n
-        while p < n and _is_value_char(s[p]):
-            p += 1
-        return p
+        return _WORD_RUN.match(self.s, p).end()  # type: ignore[union-attr]
 
     def word(self, p: int) -> str:
         return self.s[p:self.word_end(p)]
@@ -667,12 +661,17 @@ class _Parser:
 # -- public API -----------------------------------------------------------------------------------
 
 class _Parsed:
-    """A cached parse: the tree (or None for a blank filter) or the syntax error message."""
+    """A cached parse: the tree (or None for a blank filter) or the syntax error message.
 
-    __slots__ = ("expr", "error")
+    The post-parse checks (condition depth, experimental operators) walk the whole tree, so
+    their outcome is cached too: a cache hit costs nothing, whatever the filter's size.
+    """
+
+    __slots__ = ("expr", "error", "checked")
 
     def __init__(self, expr: Expr | None, error: str | None):
         self.expr, self.error = expr, error
+        self.checked: dict[tuple[str, bool], LoupeError | None] = {}
 
 
 @functools.lru_cache(maxsize=PARSE_CACHE_SIZE)
@@ -710,8 +709,17 @@ def parse_filter(value: Any, code: str = "invalid_search_filter", contains_enabl
     if value is None:
         return None
     if isinstance(value, str):
-        expr = parse_string(value, code)
-    elif isinstance(value, list):
+        parsed = _parse_cached(value)
+        if parsed.error is not None:
+            raise LoupeError(code, parsed.error)
+        key = (code, contains_enabled)
+        if key not in parsed.checked:
+            parsed.checked[key] = _post_checks(parsed.expr, code, contains_enabled)
+        failure = parsed.checked[key]
+        if failure is not None:
+            raise LoupeError(failure.code, failure.message)
+        return parsed.expr
+    if isinstance(value, list):
         for element in value:
             if isinstance(element, list):
                 for inner in element:
@@ -722,9 +730,9 @@ def parse_filter(value: Any, code: str = "invalid_search_filter", contains_enabl
         ands: list[Expr] = []
         for element in value:
             if isinstance(element, str):
-                parsed = parse_string(element, code)
-                if parsed is not None:
-                    ands.append(parsed)
+                element_expr = parse_string(element, code)
+                if element_expr is not None:
+                    ands.append(element_expr)
                 continue
             ors = [e for e in (parse_string(inner, code) for inner in element) if e is not None]
             if len(ors) == 1:
@@ -734,10 +742,21 @@ def parse_filter(value: Any, code: str = "invalid_search_filter", contains_enabl
         expr = None if not ands else ands[0] if len(ands) == 1 else And(tuple(ands))
     else:
         raise _type_error("String, Array", value, code)
-    if expr is not None:
+    failure = _post_checks(expr, code, contains_enabled)
+    if failure is not None:
+        raise failure
+    return expr
+
+
+def _post_checks(expr: Expr | None, code: str, contains_enabled: bool) -> LoupeError | None:
+    if expr is None:
+        return None
+    try:
         check_condition_depth(expr, code)
         check_features(expr, contains_enabled)
-    return expr
+    except LoupeError as err:
+        return err
+    return None
 
 
 def check_condition_depth(expr: Expr, code: str = "invalid_search_filter") -> None:
@@ -781,12 +800,8 @@ def _unquoted(token: Token) -> bool:
     return token.start == 0 or token.source[token.start - 1] not in "'\""
 
 
-def geo_number_error(token: Token, message: str, code: str = "invalid_search_filter") -> NoReturn:
-    raise token_error(code, message, token)
-
-
 __all__ = [
     "parse_filter", "parse_string", "check_condition_depth", "check_features", "escape_debug",
-    "position_line", "located", "token_error", "format_facet_number", "MAX_PARSE_DEPTH",
+    "position_line", "located", "token_error", "MAX_PARSE_DEPTH",
     "MAX_CONDITION_DEPTH", "KEYWORDS",
 ]
