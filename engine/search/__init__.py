@@ -1,0 +1,1 @@
+"""Search: from `q` to query terms, derivations, ranking rules and hits."""

@@ -1,0 +1,198 @@
+"""The index vocabulary as one sorted list: exact, prefix and first-letter lookups by bisection.
+
+A sorted list of distinct words is all a reader needs to answer "which indexed words start with
+`pre`?" — they form one contiguous slice — and it is built in milliseconds, so a reader can rebuild
+it whenever the index changes (no trie, no automaton to compile)::
+
+    >>> lex = Lexicon(["cheval", "chevalier", "chevre", "chien"])
+    >>> lex.prefix_range("cheva"), lex.with_prefix("chev", limit=2)
+    ((0, 2), ['cheval', 'chevalier'])
+    >>> lex.typo_derivations("chevol", budget=1, is_prefix=True).one_typo
+    ['cheval', 'chevalier']
+
+Typo search (`engine.search.typos`) works one *first-letter bucket* at a time (the first-letter
+rule of ranking.md §3.2 means a typo derivation with one or two real typos shares the query's
+first char). Buckets are slices too, and the per-bucket candidate arrays it needs — the words of
+one length, or the distinct truncations ``w[:L]`` of the words (trie nodes at depth `L`) — are cut
+from the list lazily with numpy and kept in a small LRU cache.
+
+Order is code-point order, which is also the UTF-8 byte order milli's FST uses, so "the first N
+in lexicographic order" means the same thing here and upstream.
+"""
+from __future__ import annotations
+
+import bisect
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Callable, Sequence, TypeVar
+
+import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import Prefix
+
+if TYPE_CHECKING:
+    from .typos import Derivations
+
+# How many per-bucket candidate arrays (one per (first char, length) or (first char, depth)) stay
+# cached. One array holds at most one bucket of words (the largest Debian bucket, `l`, is ~12k
+# words), and a typing session touches a handful of depths per bucket.
+CANDIDATE_CACHE_ENTRIES = 256
+
+_MAX_CODE_POINT = 0x10FFFF
+
+T = TypeVar("T")
+
+
+class Lexicon:
+    """Sorted, distinct, normalized words with bisection lookups (see module docstring)."""
+
+    def __init__(self, words: Sequence[str]) -> None:
+        """Take `words` sorted ascending and distinct (ValueError otherwise); empty strings are
+        not words."""
+        self.words: list[str] = list(words)
+        _check_sorted_distinct(self.words)
+        self._set = frozenset(self.words)
+        n = len(self.words)
+        # Char length of every word, and the length of the prefix it shares with the previous
+        # word (0 for the first): together they give trie nodes at any depth without a trie.
+        self._lens = np.fromiter(map(len, self.words), dtype=np.int32, count=n)
+        self._lcp = np.zeros(n, dtype=np.int32)
+        if n > 1:
+            self._lcp[1:] = process.cpdist(self.words[:-1], self.words[1:], scorer=Prefix.similarity,
+                                           dtype=np.int32)
+        self._buckets: dict[str, tuple[int, int]] = _first_char_buckets(self.words)
+        self.first_chars: tuple[str, ...] = tuple(self._buckets)
+        self._cache: OrderedDict[tuple[object, ...], object] = OrderedDict()
+
+    # -- exact and prefix lookups -------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __contains__(self, word: object) -> bool:
+        return word in self._set
+
+    def contains(self, word: str) -> bool:
+        """Whether `word` is in the vocabulary."""
+        return word in self._set
+
+    def index(self, word: str) -> int:
+        """Position of `word` in the sorted list; KeyError if absent."""
+        i = bisect.bisect_left(self.words, word)
+        if i == len(self.words) or self.words[i] != word:
+            raise KeyError(word)
+        return i
+
+    def prefix_range(self, prefix: str, lo: int = 0, hi: int | None = None) -> tuple[int, int]:
+        """Half-open index range of the words starting with `prefix` (the prefix itself included
+        when it is a word), optionally searched within `lo:hi`."""
+        words = self.words
+        if hi is None:
+            hi = len(words)
+        start = bisect.bisect_left(words, prefix, lo, hi)
+        successor = _successor(prefix)
+        if successor is None:  # prefix is empty or all U+10FFFF: compare truncations instead
+            n = len(prefix)
+            end = bisect.bisect_right(words, prefix, start, hi, key=lambda w: w[:n])
+        else:
+            end = bisect.bisect_left(words, successor, start, hi)
+        return start, end
+
+    def with_prefix(self, prefix: str, limit: int | None = None) -> list[str]:
+        """Words starting with `prefix`, in lexicographic order, at most `limit` of them. The
+        prefix itself is included when it is a word (prefix *derivations*, ranking.md §3.3, are
+        the others)."""
+        lo, hi = self.prefix_range(prefix)
+        if limit is not None:
+            hi = min(hi, lo + max(limit, 0))
+        return self.words[lo:hi]
+
+    def first_char_range(self, char: str) -> tuple[int, int]:
+        """Index range of the words whose first char is `char` (empty range if none)."""
+        return self._buckets.get(char, (0, 0))
+
+    def typo_derivations(self, word: str, budget: int, is_prefix: bool) -> "Derivations":
+        """One- and two-typo derivations of a query word (ranking.md §3.2); see
+        `engine.search.typos.typo_derivations`."""
+        from .typos import typo_derivations
+
+        return typo_derivations(self, word, budget, is_prefix)
+
+    # -- per-bucket candidate arrays for typo search ---------------------------------------------
+
+    def words_of_length(self, first: str, length: int) -> tuple[list[str], list[int]]:
+        """Words starting with `first` that are `length` chars long, with their indexes."""
+        return self._cached(("len", first, length), lambda: self._words_of_length(first, length))
+
+    def depth_candidates(self, first: str, depth: int, min_len: int) -> tuple[list[str], list[int], list[int]]:
+        """What a prefix query must be compared with, in the `first` bucket: the distinct
+        truncations ``w[:depth]`` of the words at least `depth` long (trie nodes at that depth),
+        and the words of `min_len` to `depth - 1` chars, merged in lexicographic order. Each
+        candidate comes with the half-open index range of the words it stands for (all the words
+        under the node; the word alone for a short word)."""
+        return self._cached(("depth", first, depth, min_len),
+                            lambda: self._depth_candidates(first, depth, min_len))
+
+    def _cached(self, key: tuple[object, ...], build: Callable[[], T]) -> T:
+        cache = self._cache
+        try:
+            value = cache[key]
+            cache.move_to_end(key)
+            return value  # type: ignore[return-value]
+        except KeyError:
+            pass
+        value = build()
+        cache[key] = value
+        if len(cache) > CANDIDATE_CACHE_ENTRIES:
+            cache.popitem(last=False)
+        return value
+
+    def _words_of_length(self, first: str, length: int) -> tuple[list[str], list[int]]:
+        lo, hi = self.first_char_range(first)
+        idx = (np.flatnonzero(self._lens[lo:hi] == length) + lo).tolist()
+        words = self.words
+        return [words[i] for i in idx], idx
+
+    def _depth_candidates(self, first: str, depth: int, min_len: int) -> tuple[list[str], list[int], list[int]]:
+        lo, hi = self.first_char_range(first)
+        lens = self._lens[lo:hi]
+        # A word whose shared prefix with its predecessor is shorter than `depth` starts a new
+        # depth-`depth` group (a short word always does, and so does the word after it).
+        bounds = np.flatnonzero(self._lcp[lo:hi] < depth)
+        nodes = bounds[lens[bounds] >= depth]
+        ends = np.append(bounds, hi - lo)[np.searchsorted(bounds, nodes, side="right")]
+        short = np.flatnonzero((lens >= min_len) & (lens < depth))
+        starts = np.concatenate([nodes, short])
+        stops = np.concatenate([ends, short + 1])
+        order = np.argsort(starts, kind="stable")
+        starts = (starts[order] + lo).tolist()
+        stops = (stops[order] + lo).tolist()
+        words = self.words
+        return [words[i][:depth] for i in starts], starts, stops
+
+
+def _check_sorted_distinct(words: list[str]) -> None:
+    for a, b in zip(words, words[1:]):
+        if not a < b:
+            raise ValueError(f"Lexicon words must be sorted and distinct: {a!r} before {b!r}")
+    if words and not words[0]:
+        raise ValueError("Lexicon words must not be empty")
+
+
+def _first_char_buckets(words: list[str]) -> dict[str, tuple[int, int]]:
+    """first char -> index range, found by hopping over whole buckets with bisection."""
+    buckets: dict[str, tuple[int, int]] = {}
+    i, n = 0, len(words)
+    while i < n:
+        char = words[i][0]
+        j = n if ord(char) == _MAX_CODE_POINT else bisect.bisect_left(words, chr(ord(char) + 1), i)
+        buckets[char] = (i, j)
+        i = j
+    return buckets
+
+
+def _successor(prefix: str) -> str | None:
+    """Smallest string greater than every string starting with `prefix` (None if unbounded)."""
+    stripped = prefix.rstrip(chr(_MAX_CODE_POINT))
+    if not stripped:
+        return None
+    return stripped[:-1] + chr(ord(stripped[-1]) + 1)
