@@ -61,6 +61,7 @@ class Lexicon:
                                            dtype=np.int32)
         self._buckets: dict[str, tuple[int, int]] = _first_char_buckets(self.words)
         self.first_chars: tuple[str, ...] = tuple(self._buckets)
+        self._preceders = self._two_char_prefixes()
         self._cache: OrderedDict[tuple[object, ...], object] = OrderedDict()
 
     # -- exact and prefix lookups -------------------------------------------------------------
@@ -106,6 +107,10 @@ class Lexicon:
             hi = min(hi, lo + max(limit, 0))
         return self.words[lo:hi]
 
+    def preceders(self, second: str) -> tuple[str, ...]:
+        """The first chars `c` such that some word starts with `c + second`."""
+        return self._preceders.get(second, ())
+
     def first_char_range(self, char: str) -> tuple[int, int]:
         """Index range of the words whose first char is `char` (empty range if none)."""
         return self._buckets.get(char, (0, 0))
@@ -145,6 +150,14 @@ class Lexicon:
         if len(cache) > CANDIDATE_CACHE_ENTRIES:
             cache.popitem(last=False)
         return value
+
+    def _two_char_prefixes(self) -> dict[str, tuple[str, ...]]:
+        """second char -> first chars, from the trie nodes at depth 2 (one per new 2-char prefix)."""
+        out: dict[str, list[str]] = {}
+        words = self.words
+        for i in np.flatnonzero((self._lcp < 2) & (self._lens >= 2)).tolist():
+            out.setdefault(words[i][1], []).append(words[i][0])
+        return {second: tuple(firsts) for second, firsts in out.items()}
 
     def _words_of_length(self, first: str, length: int) -> tuple[list[str], list[int]]:
         lo, hi = self.first_char_range(first)

@@ -40,6 +40,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Collection, Iterable
 
+import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, LCSseq
 
@@ -50,6 +51,9 @@ MAX_ONE_TYPO_COUNT = 150
 MAX_TWO_TYPOS_COUNT = 50
 # ranking.md §3.1: longer words get no typo (nor any derivation at all); milli MAX_WORD_LENGTH.
 MAX_WORD_BYTES = 250
+# Prefix-term candidates that passed the LCS filter are verified this many at a time, in
+# lexicographic order, so verification stops soon after the caps are met.
+VERIFY_BATCH = 128
 # Defaults of `typoTolerance.minWordSizeForTypos`.
 DEFAULT_MIN_WORD_SIZE_ONE_TYPO = 5
 DEFAULT_MIN_WORD_SIZE_TWO_TYPOS = 9
@@ -90,7 +94,8 @@ def typo_derivations(lexicon: Lexicon, word: str, budget: int, is_prefix: bool,
         return Derivations()
     budget = min(budget, 2)
     if is_prefix:
-        spans = _same_first_char_prefix(lexicon, word, budget)
+        caps = (max_one_typo, max_two_typos if budget == 2 else 0)
+        spans = _same_first_char_prefix(lexicon, word, budget, caps)
     else:
         spans = _same_first_char_exact(lexicon, word, budget)
     if budget == 2:
@@ -106,43 +111,60 @@ def _same_first_char_exact(lexicon: Lexicon, word: str, budget: int) -> list[_Sp
         candidates, indexes = lexicon.words_of_length(first, length)
         if not candidates:
             continue
-        for _, distance, j in process.extract(word, candidates, scorer=OSA.distance,
-                                              score_cutoff=budget, limit=None):
-            if distance:
+        distances = _distances(word, candidates, budget)
+        for j in np.flatnonzero(distances <= budget).tolist():
+            if distances[j]:
                 i = indexes[j]
-                spans.append((i, i + 1, int(distance)))
+                spans.append((i, i + 1, int(distances[j])))
     return spans
 
 
-def _same_first_char_prefix(lexicon: Lexicon, word: str, budget: int) -> list[_Span]:
-    """Word ranges of the query's bucket whose best prefix is 1..budget edits away."""
+def _same_first_char_prefix(lexicon: Lexicon, word: str, budget: int,
+                            caps: tuple[int, int]) -> list[_Span]:
+    """Word ranges of the query's bucket whose best prefix is 1..budget edits away, verified in
+    lexicographic order until the caps are met (later bucket words could not make the cut)."""
     n, first = len(word), word[0]
     min_len, depth = max(1, n - budget), n + budget
     candidates, starts, stops = lexicon.depth_candidates(first, depth, min_len)
     if not candidates:
         return []
-    spans: list[_Span] = []
     # Necessary condition: a prefix p with OSA(q, p) <= k has LCS(q, p) >= n - k, and the
     # candidate contains p, so LCS(q, candidate) >= n - k as well.
-    for candidate, _, j in process.extract(word, candidates, scorer=LCSseq.similarity,
-                                           score_cutoff=max(0, n - budget), limit=None):
-        distance = _prefix_distance(word, candidate, min_len, budget)
-        if 0 < distance <= budget:
-            spans.append((starts[j], stops[j], distance))
+    cut = n - budget
+    if cut > 0:
+        lcs = process.cdist([word], candidates, scorer=LCSseq.similarity, score_cutoff=cut,
+                            dtype=np.int32)[0]
+        survivors = np.flatnonzero(lcs >= cut).tolist()
+    else:
+        survivors = list(range(len(candidates)))
+    spans: list[_Span] = []
+    found = [0, 0, 0]  # words found per typo count
+    for at in range(0, len(survivors), VERIFY_BATCH):
+        batch = survivors[at:at + VERIFY_BATCH]
+        best = _prefix_distances(word, [candidates[j] for j in batch], min_len, budget)
+        for j, distance in zip(batch, best.tolist()):
+            if 0 < distance <= budget:
+                spans.append((starts[j], stops[j], distance))
+                found[distance] += stops[j] - starts[j]
+        if found[1] >= caps[0] and found[2] >= caps[1]:
+            break
     return spans
 
 
-def _prefix_distance(word: str, candidate: str, min_len: int, budget: int) -> int:
-    """min over L of OSA(word, candidate[:L]) for the lengths that can be within `budget`
-    (budget + 1 when none is)."""
-    best = budget + 1
-    for length in range(min_len, min(len(candidate), len(word) + budget) + 1):
-        distance = OSA.distance(word, candidate[:length], score_cutoff=budget)
-        if distance < best:
-            best = distance
-            if best == 0:
-                break
+def _prefix_distances(word: str, candidates: list[str], min_len: int, budget: int) -> np.ndarray:
+    """For each candidate, min over L of OSA(word, candidate[:L]) on the lengths that can be
+    within `budget` (budget + 1 when none is). Candidates are at most len(word) + budget long."""
+    depth = len(word) + budget
+    best = _distances(word, candidates, budget)
+    for length in range(min_len, depth):
+        np.minimum(best, _distances(word, [c[:length] for c in candidates], budget), out=best)
     return best
+
+
+def _distances(word: str, candidates: list[str], budget: int) -> np.ndarray:
+    """OSA distances in one C pass (budget + 1 for anything farther)."""
+    return process.cdist([word], candidates, scorer=OSA.distance, score_cutoff=budget,
+                         dtype=np.int32)[0]
 
 
 def _other_first_char(lexicon: Lexicon, word: str, is_prefix: bool) -> list[tuple[int, int]]:
@@ -150,13 +172,16 @@ def _other_first_char(lexicon: Lexicon, word: str, is_prefix: bool) -> list[tupl
     string that is) exactly one edit away — the edit must then touch the first char."""
     first, tail = word[0], word[1:]
     forms: list[str] = []  # the one-edit variants whose first char differs
-    for char in lexicon.first_chars:
-        if char != first:
-            forms.append(char + tail)  # substitution of the first char
-            forms.append(char + word)  # insertion in front
-    if tail and tail[0] != first:
-        forms.append(tail)  # deletion of the first char
-        forms.append(tail[0] + first + tail[1:])  # swap of the first two chars
+    if tail:
+        # substitution of the first char; only first chars followed by tail[0] somewhere
+        forms.extend(char + tail for char in lexicon.preceders(tail[0]) if char != first)
+        if tail[0] != first:
+            forms.append(tail)  # deletion of the first char
+            forms.append(tail[0] + first + tail[1:])  # swap of the first two chars
+    elif not is_prefix:
+        forms.extend(char for char in lexicon.first_chars if char != first)
+    # insertion in front
+    forms.extend(char + word for char in lexicon.preceders(first) if char != first)
     if not is_prefix:
         return [(i, i + 1) for i in _indexes_of(lexicon, forms)]
     ranges: list[tuple[int, int]] = []

@@ -26,6 +26,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from engine.search import typos
 from engine.search.lexicon import Lexicon
 from engine.search.typos import (MAX_ONE_TYPO_COUNT, MAX_TWO_TYPOS_COUNT, Derivations,
                                  typo_budget, typo_derivations)
@@ -129,6 +130,18 @@ def test_matches_brute_force_reference_with_small_caps(data: tuple[list[str], st
     words, query = data
     got = typo_derivations(Lexicon(words), query, budget, is_prefix, max_one, max_two)
     assert got == reference(words, query, budget, is_prefix, max_one, max_two)
+
+
+@settings(max_examples=200, deadline=None)
+@given(vocab_and_query(), st.sampled_from([1, 2]), st.integers(1, 4), st.integers(1, 4))
+def test_prefix_verification_stops_early_only_after_the_caps(data: tuple[list[str], str],
+                                                            budget: int, max_one: int,
+                                                            max_two: int) -> None:
+    words, query = data
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(typos, "VERIFY_BATCH", 1)  # verify one candidate at a time, stop ASAP
+        got = typo_derivations(Lexicon(words), query, budget, True, max_one, max_two)
+    assert got == reference(words, query, budget, True, max_one, max_two)
 
 
 def test_prefix_term_reaches_words_whose_prefix_has_a_typo() -> None:
