@@ -14,7 +14,7 @@ Typo search (`engine.search.typos`) works one *first-letter bucket* at a time (t
 rule of ranking.md §3.2 means a typo derivation with one or two real typos shares the query's
 first char). Buckets are slices too, and the per-bucket candidate arrays it needs — the words of
 one length, or the distinct truncations ``w[:L]`` of the words (trie nodes at depth `L`) — are cut
-from the list lazily with numpy and kept in a small LRU cache.
+from the list lazily with numpy and kept in an LRU cache bounded by candidate count.
 
 Order is code-point order, which is also the UTF-8 byte order milli's FST uses, so "the first N
 in lexicographic order" means the same thing here and upstream.
@@ -22,8 +22,9 @@ in lexicographic order" means the same thing here and upstream.
 from __future__ import annotations
 
 import bisect
+import threading
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Callable, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 from rapidfuzz import process
@@ -32,14 +33,13 @@ from rapidfuzz.distance import Prefix
 if TYPE_CHECKING:
     from .typos import Derivations
 
-# How many per-bucket candidate arrays (one per (first char, length) or (first char, depth)) stay
-# cached. One array holds at most one bucket of words (the largest Debian bucket, `l`, is ~12k
-# words), and a typing session touches a handful of depths per bucket.
-CANDIDATE_CACHE_ENTRIES = 256
+# How many candidates the per-bucket arrays (one per (first char, length) or (first char, depth))
+# may hold in total before the least recently used are dropped. A candidate costs ~70 bytes
+# (a truncated string, a list slot, two int32 bounds), so this caps the cache near 35 MB; the
+# whole Debian vocabulary (~89k words) needs about half of it for both query workloads.
+CANDIDATE_CACHE_BUDGET = 500_000
 
 _MAX_CODE_POINT = 0x10FFFF
-
-T = TypeVar("T")
 
 
 class Lexicon:
@@ -62,7 +62,9 @@ class Lexicon:
         self._buckets: dict[str, tuple[int, int]] = _first_char_buckets(self.words)
         self.first_chars: tuple[str, ...] = tuple(self._buckets)
         self._preceders = self._two_char_prefixes()
-        self._cache: OrderedDict[tuple[object, ...], object] = OrderedDict()
+        self._cache: OrderedDict[tuple[object, ...], tuple[int, object]] = OrderedDict()
+        self._cache_weight = 0
+        self._lock = threading.Lock()
 
     # -- exact and prefix lookups -------------------------------------------------------------
 
@@ -124,11 +126,12 @@ class Lexicon:
 
     # -- per-bucket candidate arrays for typo search ---------------------------------------------
 
-    def words_of_length(self, first: str, length: int) -> tuple[list[str], list[int]]:
+    def words_of_length(self, first: str, length: int) -> tuple[list[str], np.ndarray]:
         """Words starting with `first` that are `length` chars long, with their indexes."""
         return self._cached(("len", first, length), lambda: self._words_of_length(first, length))
 
-    def depth_candidates(self, first: str, depth: int, min_len: int) -> tuple[list[str], list[int], list[int]]:
+    def depth_candidates(self, first: str, depth: int,
+                         min_len: int) -> tuple[list[str], np.ndarray, np.ndarray]:
         """What a prefix query must be compared with, in the `first` bucket: the distinct
         truncations ``w[:depth]`` of the words at least `depth` long (trie nodes at that depth),
         and the words of `min_len` to `depth - 1` chars, merged in lexicographic order. Each
@@ -137,18 +140,23 @@ class Lexicon:
         return self._cached(("depth", first, depth, min_len),
                             lambda: self._depth_candidates(first, depth, min_len))
 
-    def _cached(self, key: tuple[object, ...], build: Callable[[], T]) -> T:
+    def _cached(self, key: tuple[object, ...], build: Callable[[], Any]) -> Any:
+        """LRU cache weighted by candidate count. Concurrent readers share it; building happens
+        outside the lock, so two readers may build the same array once each."""
         cache = self._cache
-        try:
-            value = cache[key]
-            cache.move_to_end(key)
-            return value  # type: ignore[return-value]
-        except KeyError:
-            pass
+        with self._lock:
+            hit = cache.get(key)
+            if hit is not None:
+                cache.move_to_end(key)
+                return hit[1]
         value = build()
-        cache[key] = value
-        if len(cache) > CANDIDATE_CACHE_ENTRIES:
-            cache.popitem(last=False)
+        weight = len(value[0]) + 1
+        with self._lock:
+            if key not in cache:
+                cache[key] = (weight, value)
+                self._cache_weight += weight
+            while self._cache_weight > CANDIDATE_CACHE_BUDGET and len(cache) > 1:
+                self._cache_weight -= cache.popitem(last=False)[1][0]
         return value
 
     def _two_char_prefixes(self) -> dict[str, tuple[str, ...]]:
@@ -159,13 +167,14 @@ class Lexicon:
             out.setdefault(words[i][1], []).append(words[i][0])
         return {second: tuple(firsts) for second, firsts in out.items()}
 
-    def _words_of_length(self, first: str, length: int) -> tuple[list[str], list[int]]:
+    def _words_of_length(self, first: str, length: int) -> tuple[list[str], np.ndarray]:
         lo, hi = self.first_char_range(first)
-        idx = (np.flatnonzero(self._lens[lo:hi] == length) + lo).tolist()
+        idx = (np.flatnonzero(self._lens[lo:hi] == length) + lo).astype(np.int32)
         words = self.words
-        return [words[i] for i in idx], idx
+        return [words[i] for i in idx.tolist()], idx
 
-    def _depth_candidates(self, first: str, depth: int, min_len: int) -> tuple[list[str], list[int], list[int]]:
+    def _depth_candidates(self, first: str, depth: int,
+                          min_len: int) -> tuple[list[str], np.ndarray, np.ndarray]:
         lo, hi = self.first_char_range(first)
         lens = self._lens[lo:hi]
         # A word whose shared prefix with its predecessor is shorter than `depth` starts a new
@@ -177,10 +186,10 @@ class Lexicon:
         starts = np.concatenate([nodes, short])
         stops = np.concatenate([ends, short + 1])
         order = np.argsort(starts, kind="stable")
-        starts = (starts[order] + lo).tolist()
-        stops = (stops[order] + lo).tolist()
+        starts = (starts[order] + lo).astype(np.int32)
+        stops = (stops[order] + lo).astype(np.int32)
         words = self.words
-        return [words[i][:depth] for i in starts], starts, stops
+        return [words[i][:depth] for i in starts.tolist()], starts, stops
 
 
 def _check_sorted_distinct(words: list[str]) -> None:

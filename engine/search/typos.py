@@ -114,7 +114,7 @@ def _same_first_char_exact(lexicon: Lexicon, word: str, budget: int) -> list[_Sp
         distances = _distances(word, candidates, budget)
         for j in np.flatnonzero(distances <= budget).tolist():
             if distances[j]:
-                i = indexes[j]
+                i = int(indexes[j])
                 spans.append((i, i + 1, int(distances[j])))
     return spans
 
@@ -144,8 +144,9 @@ def _same_first_char_prefix(lexicon: Lexicon, word: str, budget: int,
         best = _prefix_distances(word, [candidates[j] for j in batch], min_len, budget)
         for j, distance in zip(batch, best.tolist()):
             if 0 < distance <= budget:
-                spans.append((starts[j], stops[j], distance))
-                found[distance] += stops[j] - starts[j]
+                lo, hi = int(starts[j]), int(stops[j])
+                spans.append((lo, hi, distance))
+                found[distance] += hi - lo
         if found[1] >= caps[0] and found[2] >= caps[1]:
             break
     return spans
