@@ -17,9 +17,12 @@ Properties proved here:
    the 250-byte limit.
 9. The lexicon answers membership, prefix ranges (also for U+10FFFF and the empty prefix) and
    bounded prefix listings in lexicographic order, and refuses unsorted or duplicated input.
+10. The worked examples in the module docstrings hold, and `Lexicon.typo_derivations` is the
+    same function.
 """
 from __future__ import annotations
 
+import doctest
 import random
 
 import pytest
@@ -237,3 +240,14 @@ def test_lexicon_lookups() -> None:
 def test_lexicon_refuses_unsorted_or_duplicated_words(words: list[str]) -> None:
     with pytest.raises(ValueError):
         Lexicon(words)
+
+
+# -- 10. docstring examples ------------------------------------------------------------------------
+
+def test_docstring_examples_hold() -> None:
+    from engine.search import lexicon
+
+    assert doctest.testmod(typos).failed == 0 and doctest.testmod(typos).attempted == 3
+    assert doctest.testmod(lexicon).failed == 0 and doctest.testmod(lexicon).attempted == 3
+    lex = Lexicon(["cheval", "chevalier", "jhevol"])
+    assert lex.typo_derivations("chevol", 2, True) == Derivations(["cheval", "chevalier"], ["jhevol"])
