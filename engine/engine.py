@@ -27,6 +27,8 @@ from pyroaring import BitMap
 
 from .documents.payloads import encode_update_file
 from .errors import LoupeError, index_not_found
+from .filtering import filter_docids
+from .filters import parse_filter
 from .index import Index
 from .registry import Registry
 from .store import Store
@@ -107,8 +109,18 @@ class Engine:
         return any(t["status"] == PROCESSING and t["indexUid"] == uid for t in self.queue.iter_tasks())
 
     def filter_docids(self, txn: Any, record: dict[str, Any], filter: Any, code: str) -> BitMap:
-        from .filtering import filter_docids  # late import: filters are optional at start-up
-        return filter_docids(self, txn, record, filter, code)
+        """Documents of an index matching a filter, inside the caller's read transaction."""
+        iid = record["iid"]
+        settings = self.registry.get_meta(txn, iid, "settings")
+        return filter_docids(self.store, txn, iid, settings, self.registry.all_docids(txn, iid), filter,
+                             code=code, index_uid=record["uid"], contains_enabled=self.contains_enabled())
+
+    def contains_enabled(self) -> bool:
+        from .features import Features
+        return "containsFilter" in Features(self.store).enabled()
+
+    def check_filter_syntax(self, filter: Any, code: str) -> None:
+        parse_filter(filter, code, contains_enabled=True)
 
     # -- writes (enqueue) ----------------------------------------------------------------------
     def create_index(self, uid: str, primary_key: str | None = None) -> dict[str, Any]:

@@ -91,15 +91,7 @@ class Index:
         return select_fields(orjson.loads(raw), fields)
 
     def all_docids(self, txn: Any, iid: int) -> BitMap:
-        out = BitMap()
-        prefix = u32(iid)
-        cursor = txn.cursor(self.store.i["documents"])
-        if cursor.set_range(prefix):
-            for key in cursor.iternext(values=False):
-                if key[:4] != prefix:
-                    break
-                out.add(read_u32(key, 4))
-        return out
+        return self.engine.registry.all_docids(txn, iid)
 
     def documents_by_docids(self, txn: Any, iid: int, docids: Iterable[int]) -> list[dict[str, Any]]:
         db = self.store.i["documents"]

@@ -12,7 +12,9 @@ import lmdb
 from .errors import LoupeError, index_not_found
 from .settings import default_settings
 from .store import Store
-from .store.codecs import dumps, index_key, loads, read_u32, u32
+from pyroaring import BitMap
+
+from .store.codecs import bitmap_loads, dumps, index_key, loads, read_u32, u32
 
 _GLOBAL = 0xFFFFFFFF  # iid slot for instance-wide counters in index_meta
 
@@ -84,6 +86,10 @@ class Registry:
         record["uid"] = new
         self.put(txn, record)
         return record
+
+    def all_docids(self, txn: lmdb.Transaction, iid: int) -> "BitMap":
+        raw = txn.get(meta_key(iid, "docids"), db=self.meta)
+        return bitmap_loads(raw) if raw is not None else BitMap()
 
     def bump_version(self, txn: lmdb.Transaction, iid: int) -> None:
         """Readers compare this counter with their caches' to notice a changed index."""

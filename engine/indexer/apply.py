@@ -15,9 +15,12 @@ from pyroaring import BitMap
 
 from ..documents.primary_key import document_id, infer_primary_key
 from ..errors import LoupeError
-from ..registry import Registry
+from ..registry import Registry, _delete_prefix, meta_key
 from ..store import Store
-from ..store.codecs import index_key, read_u32, u32
+from ..store.codecs import bitmap_loads, index_key, read_u32, u32
+from .facets import FacetIndexer
+from .fields import FieldsMap
+from .words import WordIndexer
 
 
 class DocumentIndexer(Protocol):
@@ -38,9 +41,17 @@ class IndexWriter:
         self.ids_db = store.i["external_ids"]
         self.stats = registry.get_meta(txn, self.iid, "stats")
         self.settings = registry.get_meta(txn, self.iid, "settings")
-        self.indexers = list(indexers)
+        self.fields = FieldsMap(registry.get_meta(txn, self.iid, "fields", []))
+        raw = txn.get(meta_key(self.iid, "docids"), db=registry.meta)
+        self.docids = bitmap_loads(raw) if raw is not None else BitMap()
+        self.extra_indexers = list(indexers)
+        self.indexers = self._make_indexers()
         self.should_stop = should_stop or (lambda: None)
         self.changed = False
+
+    def _make_indexers(self) -> list[DocumentIndexer]:
+        return [WordIndexer(self.store, self.txn, self.iid, self.settings, self.fields),
+                FacetIndexer(self.store, self.txn, self.iid, self.settings), *self.extra_indexers]
 
     # -- primary key ---------------------------------------------------------------------------
     def resolve_primary_key(self, param: str | None, documents: list[dict[str, Any]]) -> str | None:
@@ -102,25 +113,45 @@ class IndexWriter:
         return len(docids)
 
     def clear(self) -> int:
+        """Drop every document and everything derived from them (no per-document work)."""
         count = self.stats["numberOfDocuments"]
         if count == 0:
             return 0
-        return self.delete_docids(self.all_docids())
+        for name in ("documents", "external_ids", "postings", "facets", "vectors"):
+            _delete_prefix(self.txn, self.store.i[name], self.prefix)
+        self.docids = BitMap()
+        self.stats.update(numberOfDocuments=0, documentBytes=0, fieldDistribution={})
+        self.indexers = self._make_indexers()
+        self.changed = True
+        return count
 
-    def all_docids(self) -> BitMap:
-        out = BitMap()
-        cursor = self.txn.cursor(self.docs_db)
+    def reindex(self) -> None:
+        """Rebuild postings and facets from the documents, for settings that change them."""
+        for name in ("postings", "facets"):
+            _delete_prefix(self.txn, self.store.i[name], self.prefix)
+        self.indexers = self._make_indexers()
+        db = self.docs_db
+        cursor = self.txn.cursor(db)
         if cursor.set_range(self.prefix):
-            for key in cursor.iternext(values=False):
+            for n, (key, raw) in enumerate(cursor):
                 if key[:4] != self.prefix:
                     break
-                out.add(read_u32(key, 4))
-        return out
+                if n % 1024 == 0:
+                    self.should_stop()
+                doc = orjson.loads(raw)
+                for indexer in self.indexers:
+                    indexer.on_change(read_u32(key, 4), None, doc)
+        self.changed = True
+
+    def all_docids(self) -> BitMap:
+        return BitMap(self.docids)
 
     # -- settings ------------------------------------------------------------------------------
-    def set_settings(self, settings: dict[str, Any]) -> None:
+    def set_settings(self, settings: dict[str, Any], rebuild: bool = False) -> None:
         self.settings = settings
         self.registry.put_meta(self.txn, self.iid, "settings", settings)
+        if rebuild:
+            self.reindex()
         self.changed = True
 
     # -- bookkeeping ---------------------------------------------------------------------------
@@ -128,6 +159,10 @@ class IndexWriter:
         for indexer in self.indexers:
             indexer.finish()
         self.registry.put_meta(self.txn, self.iid, "stats", self.stats)
+        if self.fields.dirty:
+            self.registry.put_meta(self.txn, self.iid, "fields", self.fields.names)
+        self.docids.run_optimize()
+        self.txn.put(meta_key(self.iid, "docids"), self.docids.serialize(), db=self.registry.meta)
         self.record["updatedAt"] = now
         self.registry.put(self.txn, self.record)
         self.registry.bump_version(self.txn, self.iid)
@@ -139,6 +174,7 @@ class IndexWriter:
     def _allocate(self, ext: str) -> int:
         docid = self.stats["nextDocid"]
         self.stats["nextDocid"] = docid + 1
+        self.docids.add(docid)
         self.txn.put(self.prefix + ext.encode(), u32(docid), db=self.ids_db)
         return docid
 
@@ -167,6 +203,7 @@ class IndexWriter:
         if old is None:
             return
         self.txn.delete(index_key(self.iid, u32(docid)), db=self.docs_db)
+        self.docids.discard(docid)
         if ext is not None:
             self.txn.delete(self.prefix + ext.encode(), db=self.ids_db)
         self.stats["numberOfDocuments"] -= 1

@@ -50,3 +50,16 @@ def bitmap_loads(raw: bytes | memoryview) -> BitMap:
 
 def index_key(iid: int, rest: bytes = b"") -> bytes:
     return _U32.pack(iid) + rest
+
+
+def bitmap_from_array(values: "np.ndarray") -> BitMap:
+    """A BitMap from a numpy integer array (through array.array: ~8x faster than iterating)."""
+    import array
+
+    import numpy as np
+    return BitMap(array.array("I", np.ascontiguousarray(values, dtype=np.uint32).tobytes()))
+
+
+def bitmap_to_array(bm: BitMap) -> "np.ndarray":
+    import numpy as np
+    return np.frombuffer(bm.to_array(), dtype=np.uint32)

@@ -27,13 +27,14 @@ import orjson
 from ..documents.payloads import decode_update_file
 from ..errors import LoupeError, error_object
 from ..registry import Registry
-from ..settings import apply_patch, default_settings
+from ..settings import apply_patch, reindex_needed
 from ..store import Store
 from ..store.codecs import dumps, loads, read_u64, u64
 from ..timefmt import now_ns
 from .batcher import select_batch
 from .queue import TaskQueue
 from .task import CANCELED, ENQUEUED, FAILED, FINISHED, PROCESSING, SUCCEEDED, zeroed_details
+from ..filtering import filter_docids
 from ..indexer.apply import IndexWriter
 
 log = logging.getLogger("loupe.worker")
@@ -349,14 +350,15 @@ class Worker:
                 elif op["kind"] == "clear":
                     deleted = writer.clear()
                 else:
-                    deleted = writer.delete_docids(self.services["filter_docids"](writer, op["filter"]))
+                    matched = filter_docids(self.store, writer.txn, writer.iid, writer.settings, writer.docids,
+                                            op["filter"], code="invalid_document_filter",
+                                            index_uid=writer.record["uid"], contains_enabled=True)
+                    deleted = writer.delete_docids(matched)
                 self._finish(task, SUCCEEDED, details={**task["details"], "deletedDocuments": deleted})
             elif kind == "settingsUpdate":
                 current = writer.settings
-                new = default_settings() if op.get("reset_all") else apply_patch(current, op["patch"])
-                if self.services.get("settings_changed"):
-                    self.services["settings_changed"](writer, current, new)
-                writer.set_settings(new)
+                new = apply_patch(current, op["patch"])
+                writer.set_settings(new, rebuild=bool(reindex_needed(current, new) & {"search", "facets"}))
                 self._finish(task, SUCCEEDED)
             elif kind == "indexCompaction":
                 self._finish(task, SUCCEEDED)

@@ -1,0 +1,116 @@
+"""Facet postings for filterable, sortable, distinct and custom-ranking fields.
+
+Per faceted path (filters-facets.md §1): numeric values, normalized string values (with a
+display spelling), and the exists / null / empty bitmaps; plus `_geo` points.  Like the word
+indexer, changes are collected per batch as (key -> docids added / removed) and applied once.
+"""
+from __future__ import annotations
+
+import struct
+from collections import defaultdict
+from typing import Any, Callable
+
+import lmdb
+from pyroaring import BitMap
+
+from ..facet_values import flatten_facet_values
+from ..filterable import FilterableRules
+from ..filters.memory import _geo_point
+from ..store import Store
+from ..store.codecs import bitmap_loads, u32
+from .keys import f64_key, facet_key
+
+_GEO = struct.Struct(">dd")
+
+
+def faceted_predicate(settings: dict[str, Any]) -> Callable[[str], bool]:
+    """Which dotted paths get facet postings under these settings."""
+    rules = FilterableRules(settings.get("filterableAttributes") or [])
+    roots = set(settings.get("sortableAttributes") or [])
+    if settings.get("distinctAttribute"):
+        roots.add(settings["distinctAttribute"])
+    for rule in settings.get("rankingRules") or []:
+        field, colon, order = rule.rpartition(":")
+        if colon and order in ("asc", "desc"):
+            roots.add(field)
+    cache: dict[str, bool] = {}
+
+    def is_faceted(path: str) -> bool:
+        known = cache.get(path)
+        if known is None:
+            known = rules.match(path) is not None or any(path == r or path.startswith(r + ".") for r in roots)
+            cache[path] = known
+        return known
+
+    return is_faceted
+
+
+class FacetIndexer:
+    def __init__(self, store: Store, txn: lmdb.Transaction, iid: int, settings: dict[str, Any]):
+        self.store, self.txn, self.iid = store, txn, iid
+        self.db = store.i["facets"]
+        self.is_faceted = faceted_predicate(settings)
+        self.added: dict[bytes, BitMap] = defaultdict(BitMap)
+        self.removed: dict[bytes, BitMap] = defaultdict(BitMap)
+        self.display: dict[bytes, tuple[int, str]] = {}
+        self.geo: dict[int, tuple[float, float] | None] = {}
+
+    def _keys(self, docid: int, document: dict[str, Any], record_display: bool) -> set[bytes]:
+        keys: set[bytes] = set()
+        for path, facets in flatten_facet_values(document).items():
+            if not self.is_faceted(path):
+                continue
+            keys.add(facet_key(self.iid, b"E", path))
+            if facets.null:
+                keys.add(facet_key(self.iid, b"U", path))
+            if facets.empty:
+                keys.add(facet_key(self.iid, b"M", path))
+            for number in facets.numbers:
+                keys.add(facet_key(self.iid, b"N", path, f64_key(number)))
+            for original, normalized in facets.strings:
+                key = facet_key(self.iid, b"S", path, normalized.encode())
+                keys.add(key)
+                if record_display:
+                    current = self.display.get(key)
+                    if current is None or docid < current[0]:
+                        self.display[key] = (docid, original)
+        return keys
+
+    def on_change(self, docid: int, old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
+        if old is not None:
+            for key in self._keys(docid, old, False):
+                self.removed[key].add(docid)
+            if "_geo" in old:
+                self.geo[docid] = None
+        if new is not None:
+            for key in self._keys(docid, new, True):
+                self.added[key].add(docid)
+            if "_geo" in new and self.is_faceted("_geo"):
+                self.geo[docid] = _geo_point(new["_geo"])
+
+    def finish(self) -> None:
+        for key in set(self.added) | set(self.removed):
+            raw = self.txn.get(key, db=self.db)
+            bm = bitmap_loads(raw) if raw is not None else BitMap()
+            if key in self.removed:
+                bm -= self.removed[key]
+            if key in self.added:
+                bm |= self.added[key]
+            if bm:
+                bm.run_optimize()
+                self.txn.put(key, bm.serialize(), db=self.db)
+            else:
+                self.txn.delete(key, db=self.db)
+                if key[4:5] == b"S":
+                    self.txn.delete(key[:4] + b"D" + key[5:], db=self.db)
+        for key, (docid, original) in self.display.items():
+            display_key = key[:4] + b"D" + key[5:]
+            raw = self.txn.get(display_key, db=self.db)
+            if raw is None or docid <= struct.unpack(">I", raw[:4])[0]:
+                self.txn.put(display_key, struct.pack(">I", docid) + original.encode(), db=self.db)
+        for docid, point in self.geo.items():
+            key = u32(self.iid) + b"G" + u32(docid)
+            if point is None:
+                self.txn.delete(key, db=self.db)
+            else:
+                self.txn.put(key, _GEO.pack(*point), db=self.db)

@@ -1,0 +1,54 @@
+"""Key layout of the derived tables (postings and facets), all prefixed by the index's iid.
+
+    postings:  iid | b"W" | word                 -> bitmap   docs with `word` (typo-tolerant set)
+               iid | b"X" | word                 -> bitmap   docs with `word` (exact-only set)
+               iid | b"O" | word                 -> int64[]  occurrences: docid<<32 | fid<<16 | pos
+               iid | b"P" | prefix               -> bitmap   docs with a word starting with prefix
+               iid | b"C" | fid(2) | count(1)    -> bitmap   docs whose field has `count` words (<= 30)
+    facets:    iid | b"N" | field \\0 | f64key    -> bitmap   numeric facet value
+               iid | b"S" | field \\0 | string    -> bitmap   normalized string facet value
+               iid | b"D" | field \\0 | string    -> text     display spelling (lowest docid seen)
+               iid | b"E"/b"U"/b"M" | field      -> bitmap   exists / is null / is empty
+               iid | b"G" | docid(4)             -> f64 lat, f64 lng
+
+Numbers are encoded so that bytewise order is numeric order (`f64_key`).
+"""
+from __future__ import annotations
+
+import struct
+
+from ..store.codecs import u32
+
+_F64 = struct.Struct(">d")
+_SIGN = 1 << 63
+_MASK = (1 << 64) - 1
+
+
+def f64_key(value: float) -> bytes:
+    bits = struct.unpack(">Q", _F64.pack(float(value)))[0]
+    if value == 0:
+        bits = 0  # -0.0 and 0.0 are one facet value
+    bits = (bits ^ _MASK) if bits & _SIGN else (bits | _SIGN)
+    return struct.pack(">Q", bits)
+
+
+def f64_from_key(key: bytes) -> float:
+    bits = struct.unpack(">Q", key)[0]
+    bits = (bits ^ _SIGN) if bits & _SIGN else (bits ^ _MASK)
+    return _F64.unpack(struct.pack(">Q", bits))[0]
+
+
+def posting_key(iid: int, tag: bytes, word: str) -> bytes:
+    return u32(iid) + tag + word.encode()
+
+
+def count_key(iid: int, fid: int, count: int) -> bytes:
+    return u32(iid) + b"C" + struct.pack(">HB", fid, count)
+
+
+def facet_key(iid: int, tag: bytes, field: str, value: bytes = b"") -> bytes:
+    return u32(iid) + tag + field.encode() + b"\0" + value
+
+
+def facet_prefix(iid: int, tag: bytes, field: str) -> bytes:
+    return u32(iid) + tag + field.encode() + b"\0"

@@ -1,0 +1,183 @@
+"""Word postings: word -> docids, word -> occurrences, prefix -> docids, field word counts.
+
+`WordIndexer` receives every document change of a batch (`on_change(docid, old, new)`) and
+writes deltas at `finish()`:
+
+* additions are collected as flat lists (word, docid, fid, position) — one `extend` per field,
+  no per-word Python work while tokenizing — then grouped per word with one numpy sort;
+* removals (deleted or replaced documents) re-tokenize the old document to learn which words,
+  prefixes and field counts lose the docid.
+
+Per touched word the occurrence array is rewritten (old minus removed docids, plus new, sorted)
+and its bitmaps are derived from it, so the tolerant/exact split always follows the current
+settings.  Occurrences (``docid<<32 | fid<<16 | pos``) are what proximity, attribute, word
+position and exactness read at query time; bitmaps are what words/typo and candidates use.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import lmdb
+import numpy as np
+from pyroaring import BitMap
+
+from ..limits import MAX_FIELD_WORD_COUNT, PREFIX_CACHE_MAX_PREFIX_CHARS
+from ..store import Store
+from ..store.codecs import bitmap_from_array, bitmap_loads, u32
+from ..tokenizer import Tokenizer
+from .fields import FieldsMap, flatten_leaves, searchable_weight
+from .keys import count_key, posting_key
+
+_NUMBERLIKE = set("0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+
+
+def is_numberlike(word: str) -> bool:
+    """Digit-only words (ASCII punctuation allowed) go to the exact set under disableOnNumbers."""
+    return any(c.isdigit() for c in word) and all(c in _NUMBERLIKE for c in word)
+
+
+def tokenizer_for(settings: dict[str, Any]) -> Tokenizer:
+    return Tokenizer(settings.get("stopWords") or (), settings.get("separatorTokens") or (),
+                     settings.get("nonSeparatorTokens") or (), settings.get("dictionary") or ())
+
+
+class WordIndexer:
+    def __init__(self, store: Store, txn: lmdb.Transaction, iid: int, settings: dict[str, Any], fields: FieldsMap):
+        self.store, self.txn, self.iid = store, txn, iid
+        self.db = store.i["postings"]
+        self.fields = fields
+        self.tokenizer = tokenizer_for(settings)
+        self.searchable = settings.get("searchableAttributes") or ["*"]
+        typo = settings.get("typoTolerance") or {}
+        self.exact_attributes = set(typo.get("disableOnAttributes") or [])
+        self.disable_on_numbers = bool(typo.get("disableOnNumbers"))
+        self._searchable_cache: dict[str, bool] = {}
+        # additions, flat
+        self.words: list[str] = []
+        self.docids: list[int] = []
+        self.fids: list[int] = []
+        self.positions: list[int] = []
+        self.count_added: dict[tuple[int, int], BitMap] = defaultdict(BitMap)
+        # removals
+        self.removed: dict[str, BitMap] = defaultdict(BitMap)
+        self.prefix_removed: dict[str, BitMap] = defaultdict(BitMap)
+        self.count_removed: dict[tuple[int, int], BitMap] = defaultdict(BitMap)
+
+    # -- extraction ----------------------------------------------------------------------------
+    def _is_searchable(self, path: str) -> bool:
+        known = self._searchable_cache.get(path)
+        if known is None:
+            known = searchable_weight(path, self.searchable) is not None
+            self._searchable_cache[path] = known
+        return known
+
+    def _fields_of(self, document: dict[str, Any]):
+        for path, values in flatten_leaves(document).items():
+            if self._is_searchable(path):
+                yield self.fields.id(path), self.tokenizer.index_field(values)
+
+    def on_change(self, docid: int, old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
+        if old is not None:
+            words: set[str] = set()
+            for fid, indexed in self._fields_of(old):
+                words.update(indexed.words)
+                if indexed.word_count <= MAX_FIELD_WORD_COUNT:
+                    self.count_removed[(fid, indexed.word_count)].add(docid)
+            for word in words:
+                self.removed[word].add(docid)
+            for prefix in {w[:k] for w in words for k in range(1, PREFIX_CACHE_MAX_PREFIX_CHARS + 1) if len(w) >= k}:
+                self.prefix_removed[prefix].add(docid)
+        if new is not None:
+            for fid, indexed in self._fields_of(new):
+                n = len(indexed.words)
+                if n:
+                    self.words.extend(indexed.words)
+                    self.positions.extend(indexed.positions)
+                    self.fids.extend([fid] * n)
+                    self.docids.extend([docid] * n)
+                if n <= MAX_FIELD_WORD_COUNT:
+                    self.count_added[(fid, n)].add(docid)
+
+    # -- writing -------------------------------------------------------------------------------
+    def _get_bitmap(self, key: bytes) -> BitMap:
+        raw = self.txn.get(key, db=self.db)
+        return bitmap_loads(raw) if raw is not None else BitMap()
+
+    def _put_bitmap(self, key: bytes, bm: BitMap) -> None:
+        if bm:
+            bm.run_optimize()
+            self.txn.put(key, bm.serialize(), db=self.db)
+        else:
+            self.txn.delete(key, db=self.db)
+
+    def finish(self) -> None:
+        added = self._group_additions()
+        exact_fids = np.array(sorted(self.fields.ids[f] for f in self.exact_attributes if f in self.fields.ids)
+                              or [65536], dtype=np.int64)
+        prefix_added: dict[str, BitMap] = defaultdict(BitMap)
+        for word in set(added) | set(self.removed):
+            new_docs = self._update_word(word, added.get(word), exact_fids)
+            if new_docs is not None:
+                for k in range(1, min(len(word), PREFIX_CACHE_MAX_PREFIX_CHARS) + 1):
+                    prefix_added[word[:k]] |= new_docs
+        for prefix in set(prefix_added) | set(self.prefix_removed):
+            key = posting_key(self.iid, b"P", prefix)
+            bm = self._get_bitmap(key)
+            if prefix in self.prefix_removed:
+                bm -= self.prefix_removed[prefix]
+            if prefix in prefix_added:
+                bm |= prefix_added[prefix]
+            self._put_bitmap(key, bm)
+        for slot in set(self.count_added) | set(self.count_removed):
+            key = count_key(self.iid, *slot)
+            bm = self._get_bitmap(key)
+            if slot in self.count_removed:
+                bm -= self.count_removed[slot]
+            if slot in self.count_added:
+                bm |= self.count_added[slot]
+            self._put_bitmap(key, bm)
+
+    def _group_additions(self) -> dict[str, np.ndarray]:
+        """word -> sorted occurrence keys added by this batch."""
+        if not self.words:
+            return {}
+        vocab: dict[str, int] = {}
+        ids = np.fromiter((vocab.setdefault(w, len(vocab)) for w in self.words), dtype=np.int64, count=len(self.words))
+        keys = (np.asarray(self.docids, dtype=np.int64) << 32) | (np.asarray(self.fids, dtype=np.int64) << 16) \
+            | np.asarray(self.positions, dtype=np.int64)
+        order = np.lexsort((keys, ids))
+        ids, keys = ids[order], keys[order]
+        bounds = np.flatnonzero(np.diff(ids)) + 1
+        starts = np.concatenate(([0], bounds))
+        ends = np.concatenate((bounds, [len(ids)]))
+        names = list(vocab)
+        return {names[ids[s]]: keys[s:e] for s, e in zip(starts.tolist(), ends.tolist())}
+
+    def _update_word(self, word: str, new_keys: np.ndarray | None, exact_fids: np.ndarray) -> BitMap | None:
+        """Rewrite one word's postings; returns the docids it gained (for the prefix cache)."""
+        o_key = posting_key(self.iid, b"O", word)
+        raw = self.txn.get(o_key, db=self.db)
+        keys = np.frombuffer(raw, dtype=np.int64) if raw is not None else np.empty(0, dtype=np.int64)
+        removed = self.removed.get(word)
+        if removed is not None and len(keys):
+            keys = keys[~np.isin(keys >> 32, np.frombuffer(removed.to_array(), dtype=np.uint32))]
+        gained = None
+        if new_keys is not None:
+            keys = np.concatenate((keys, new_keys)) if len(keys) else new_keys
+            keys.sort(kind="stable")
+            gained = bitmap_from_array(np.unique(new_keys >> 32))
+        w_key, x_key = posting_key(self.iid, b"W", word), posting_key(self.iid, b"X", word)
+        if not len(keys):
+            for key in (o_key, w_key, x_key):
+                self.txn.delete(key, db=self.db)
+            return gained
+        self.txn.put(o_key, keys.tobytes(), db=self.db)
+        docs = keys >> 32
+        if self.disable_on_numbers and is_numberlike(word):
+            exact_mask = np.ones(len(keys), dtype=bool)
+        else:
+            exact_mask = np.isin((keys >> 16) & 0xFFFF, exact_fids)
+        self._put_bitmap(w_key, bitmap_from_array(np.unique(docs[~exact_mask])) if not exact_mask.all() else BitMap())
+        self._put_bitmap(x_key, bitmap_from_array(np.unique(docs[exact_mask])) if exact_mask.any() else BitMap())
+        return gained
