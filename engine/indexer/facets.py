@@ -16,6 +16,7 @@ from pyroaring import BitMap
 from ..facet_values import flatten_facet_values
 from ..filterable import FilterableRules
 from ..filters.memory import _geo_point
+from .fields import select_keys
 from ..store import Store
 from ..store.codecs import bitmap_loads, u32
 from .keys import f64_key, facet_key
@@ -45,11 +46,33 @@ def faceted_predicate(settings: dict[str, Any]) -> Callable[[str], bool]:
     return is_faceted
 
 
+def top_level_predicate(settings: dict[str, Any]) -> Callable[[str], bool]:
+    """Could a top-level key hold a faceted path?  Lets extraction skip unrelated fields."""
+    patterns: list[str] = []
+    for rule in settings.get("filterableAttributes") or []:
+        patterns.extend([rule] if isinstance(rule, str) else rule.get("attributePatterns") or [])
+    patterns += list(settings.get("sortableAttributes") or [])
+    if settings.get("distinctAttribute"):
+        patterns.append(settings["distinctAttribute"])
+    patterns += [r.rpartition(":")[0] for r in settings.get("rankingRules") or [] if r.endswith((":asc", ":desc"))]
+
+    def could(key: str) -> bool:
+        for pattern in patterns:
+            if pattern.startswith("*") or pattern == key or pattern.startswith(key + ".") or \
+                    key.startswith(pattern.rstrip("*")) or (pattern.endswith("*") and pattern[:-1].startswith(key)):
+                return True
+        return False
+
+    return could
+
+
 class FacetIndexer:
     def __init__(self, store: Store, txn: lmdb.Transaction, iid: int, settings: dict[str, Any]):
         self.store, self.txn, self.iid = store, txn, iid
         self.db = store.i["facets"]
         self.is_faceted = faceted_predicate(settings)
+        self.could_be_faceted = top_level_predicate(settings)
+        self._relevant: dict[str, bool] = {}
         self.added: dict[bytes, BitMap] = defaultdict(BitMap)
         self.removed: dict[bytes, BitMap] = defaultdict(BitMap)
         self.display: dict[bytes, tuple[int, str]] = {}
@@ -57,6 +80,7 @@ class FacetIndexer:
 
     def _keys(self, docid: int, document: dict[str, Any], record_display: bool) -> set[bytes]:
         keys: set[bytes] = set()
+        document = select_keys(document, self._relevant, self.could_be_faceted)
         for path, facets in flatten_facet_values(document).items():
             if not self.is_faceted(path):
                 continue

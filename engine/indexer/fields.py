@@ -7,7 +7,7 @@ Nested objects flatten to dotted paths and array elements feed the same path, in
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import orjson
 
@@ -87,3 +87,15 @@ class FieldsMap:
             self.ids[name] = fid
             self.dirty = True
         return fid
+
+
+def select_keys(document: dict[str, Any], cache: dict[str, bool], wanted: "Callable[[str], bool]") -> dict[str, Any]:
+    """The top-level keys of a document that ``wanted`` accepts (answers cached per key)."""
+    out = {}
+    for key, value in document.items():
+        keep = cache.get(key)
+        if keep is None:
+            keep = cache[key] = wanted(key)
+        if keep:
+            out[key] = value
+    return out

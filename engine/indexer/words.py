@@ -15,6 +15,7 @@ position and exactness read at query time; bitmaps are what words/typo and candi
 """
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from typing import Any
 
@@ -26,7 +27,7 @@ from ..limits import MAX_FIELD_WORD_COUNT, PREFIX_CACHE_MAX_PREFIX_CHARS
 from ..store import Store
 from ..store.codecs import bitmap_from_array, bitmap_loads, u32
 from ..tokenizer import Tokenizer
-from .fields import FieldsMap, flatten_leaves, searchable_weight
+from .fields import FieldsMap, flatten_leaves, searchable_weight, select_keys
 from .keys import count_key, posting_key
 
 _NUMBERLIKE = set("0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
@@ -35,6 +36,16 @@ _NUMBERLIKE = set("0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 def is_numberlike(word: str) -> bool:
     """Digit-only words (ASCII punctuation allowed) go to the exact set under disableOnNumbers."""
     return any(c.isdigit() for c in word) and all(c in _NUMBERLIKE for c in word)
+
+
+def _unique_sorted(values: np.ndarray) -> np.ndarray:
+    """np.unique for an already sorted array, without sorting it again."""
+    if len(values) < 2:
+        return values
+    keep = np.empty(len(values), dtype=bool)
+    keep[0] = True
+    np.not_equal(values[1:], values[:-1], out=keep[1:])
+    return values[keep]
 
 
 def tokenizer_for(settings: dict[str, Any]) -> Tokenizer:
@@ -53,6 +64,7 @@ class WordIndexer:
         self.exact_attributes = set(typo.get("disableOnAttributes") or [])
         self.disable_on_numbers = bool(typo.get("disableOnNumbers"))
         self._searchable_cache: dict[str, bool] = {}
+        self._relevant_keys: dict[str, bool] = {}
         # additions, flat
         self.words: list[str] = []
         self.docids: list[int] = []
@@ -72,7 +84,15 @@ class WordIndexer:
             self._searchable_cache[path] = known
         return known
 
+    def _top_level_relevant(self, key: str) -> bool:
+        if "*" in self.searchable:
+            return True
+        return any(entry == key or entry.startswith(key + ".") or key.startswith(entry + ".")
+                   for entry in self.searchable)
+
     def _fields_of(self, document: dict[str, Any]):
+        if "*" not in self.searchable:
+            document = select_keys(document, self._relevant_keys, self._top_level_relevant)
         for path, values in flatten_leaves(document).items():
             if self._is_searchable(path):
                 yield self.fields.id(path), self.tokenizer.index_field(values)
@@ -113,6 +133,7 @@ class WordIndexer:
 
     def finish(self) -> None:
         added = self._group_additions()
+        self.had_exact_words = bool(self.exact_attributes) or self.disable_on_numbers
         exact_fids = np.array(sorted(self.fields.ids[f] for f in self.exact_attributes if f in self.fields.ids)
                               or [65536], dtype=np.int64)
         prefix_added: dict[str, BitMap] = defaultdict(BitMap)
@@ -143,7 +164,9 @@ class WordIndexer:
         if not self.words:
             return {}
         vocab: dict[str, int] = {}
-        ids = np.fromiter((vocab.setdefault(w, len(vocab)) for w in self.words), dtype=np.int64, count=len(self.words))
+        # map() keeps the loop in C; ids are the first occurrence index of each word (not dense).
+        ids = np.fromiter(map(vocab.setdefault, self.words, itertools.count()), dtype=np.int64,
+                          count=len(self.words))
         keys = (np.asarray(self.docids, dtype=np.int64) << 32) | (np.asarray(self.fids, dtype=np.int64) << 16) \
             | np.asarray(self.positions, dtype=np.int64)
         order = np.lexsort((keys, ids))
@@ -151,8 +174,9 @@ class WordIndexer:
         bounds = np.flatnonzero(np.diff(ids)) + 1
         starts = np.concatenate(([0], bounds))
         ends = np.concatenate((bounds, [len(ids)]))
-        names = list(vocab)
-        return {names[ids[s]]: keys[s:e] for s, e in zip(starts.tolist(), ends.tolist())}
+        names = {i: w for w, i in vocab.items()}
+        first_ids = ids[starts].tolist()
+        return {names[i]: keys[s:e] for i, s, e in zip(first_ids, starts.tolist(), ends.tolist())}
 
     def _update_word(self, word: str, new_keys: np.ndarray | None, exact_fids: np.ndarray) -> BitMap | None:
         """Rewrite one word's postings; returns the docids it gained (for the prefix cache)."""
@@ -164,9 +188,12 @@ class WordIndexer:
             keys = keys[~np.isin(keys >> 32, np.frombuffer(removed.to_array(), dtype=np.uint32))]
         gained = None
         if new_keys is not None:
-            keys = np.concatenate((keys, new_keys)) if len(keys) else new_keys
-            keys.sort(kind="stable")
-            gained = bitmap_from_array(np.unique(new_keys >> 32))
+            if len(keys):
+                keys = np.concatenate((keys, new_keys))
+                keys.sort()
+            else:
+                keys = new_keys
+            gained = bitmap_from_array(_unique_sorted(new_keys >> 32))
         w_key, x_key = posting_key(self.iid, b"W", word), posting_key(self.iid, b"X", word)
         if not len(keys):
             for key in (o_key, w_key, x_key):
@@ -175,9 +202,14 @@ class WordIndexer:
         self.txn.put(o_key, keys.tobytes(), db=self.db)
         docs = keys >> 32
         if self.disable_on_numbers and is_numberlike(word):
-            exact_mask = np.ones(len(keys), dtype=bool)
+            self._put_bitmap(x_key, bitmap_from_array(_unique_sorted(docs)))
+            self._put_bitmap(w_key, BitMap())
+        elif not self.exact_attributes:
+            self._put_bitmap(w_key, bitmap_from_array(_unique_sorted(docs)))
+            if self.had_exact_words:
+                self.txn.delete(x_key, db=self.db)
         else:
             exact_mask = np.isin((keys >> 16) & 0xFFFF, exact_fids)
-        self._put_bitmap(w_key, bitmap_from_array(np.unique(docs[~exact_mask])) if not exact_mask.all() else BitMap())
-        self._put_bitmap(x_key, bitmap_from_array(np.unique(docs[exact_mask])) if exact_mask.any() else BitMap())
+            self._put_bitmap(w_key, bitmap_from_array(np.unique(docs[~exact_mask])))
+            self._put_bitmap(x_key, bitmap_from_array(np.unique(docs[exact_mask])))
         return gained
