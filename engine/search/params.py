@@ -29,7 +29,16 @@ from ..documents.primary_key import external_id
 from ..errors import LoupeError
 from ..filterable import FilterableRules, match_legacy, match_pattern
 from ..limits import DEFAULT_MAX_TOTAL_HITS
-from ..settings.checks import check_bool, check_list, check_number, check_object, check_str, check_uint, missing_field
+from ..settings.checks import (
+    check_bool,
+    check_enum,
+    check_list,
+    check_number,
+    check_object,
+    check_str,
+    check_uint,
+    missing_field,
+)
 from ..settings.values import locale
 from ..validate import (
     compact_json,
@@ -37,6 +46,7 @@ from ..validate import (
     param_error,
     parse_bool_param,
     parse_uint_param,
+    type_error,
     unknown_field,
     unknown_parameter,
 )
@@ -190,8 +200,6 @@ def unit_interval_message(name: str) -> str:
 
 
 def _matching_strategy(value: Any, path: str, code: str) -> str:
-    from ..settings.checks import check_enum
-
     return check_enum(value, path, code, MATCHING_STRATEGIES)
 
 
@@ -349,11 +357,7 @@ _NULLABLE = frozenset(
 
 def parse_search_body(body: Any) -> SearchQuery:
     """``POST /indexes/{uid}/search`` body -> :class:`SearchQuery`, or the first coded error."""
-    if not isinstance(body, dict):
-        from ..validate import type_error
-
-        raise type_error("", "an object", body, "bad_request")
-    return _finish(walk(body, "", SEARCH_FIELDS))
+    return _finish(walk(_object_body(body), "", SEARCH_FIELDS))
 
 
 # -- GET /search -----------------------------------------------------------------------------------
@@ -430,12 +434,11 @@ def filter_from_query_string(raw: str) -> Any:
 
 def parse_search_query_string(params: Mapping[str, str]) -> SearchQuery:
     """``GET /indexes/{uid}/search`` query string -> :class:`SearchQuery` (api.md §5 GET encoding)."""
-    for key in params:
-        if key not in GET_PARAMS:
-            raise unknown_parameter(key, GET_PARAMS)
     values: dict[str, Any] = {}
     embedder = ratio = None
-    for key, raw in params.items():
+    for key, raw in params.items():  # like deserr: the first bad parameter in query order wins
+        if key not in GET_PARAMS:
+            raise unknown_parameter(key, GET_PARAMS)
         if key in _GET_UINTS:
             attr = _GET_UINTS[key]
             values[attr] = parse_uint_param(key, raw, _CODES[attr])
@@ -604,9 +607,8 @@ def parse_facet_search_body(body: Any) -> FacetSearchQuery:
 
 
 def _object_body(body: Any) -> dict:
+    """A whole body of the wrong JSON type is ``bad_request`` (errors-auth.md §3.1)."""
     if not isinstance(body, dict):
-        from ..validate import type_error
-
         raise type_error("", "an object", body, "bad_request")
     return body
 
@@ -667,12 +669,11 @@ SIMILAR_GET_PARAMS = (
 
 def parse_similar_query_string(params: Mapping[str, str]) -> SimilarQuery:
     """``GET /indexes/{uid}/similar``: the body's names as query parameters, ``filter`` a string."""
-    for key in params:
-        if key not in SIMILAR_GET_PARAMS:
-            raise unknown_parameter(key, SIMILAR_GET_PARAMS)
     values: dict[str, Any] = {}
     for key, raw in params.items():
-        code = "invalid_similar_" + re.sub(r"([A-Z])", r"_\1", key).lower()
+        if key not in SIMILAR_GET_PARAMS:
+            raise unknown_parameter(key, SIMILAR_GET_PARAMS)
+        code = "invalid_similar_" + _snake(key)
         if key in ("offset", "limit"):
             values[key] = parse_uint_param(key, raw, code)
         elif key in ("retrieveVectors", "showRankingScore", "showRankingScoreDetails", "showPerformanceDetails"):

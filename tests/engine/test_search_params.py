@@ -14,7 +14,7 @@ Properties proved here:
 7. Sort syntax: each malformed entry gets milli's message; geo points are parsed and range-checked.
 8. Sort against the index: missing `sort` rule, non-sortable field, geo without `_geo`, hidden fields.
 9. GET encoding: comma lists, sort re-joining, filter JSON detection, hybrid params, exact
-   query-string messages, unknown parameter.
+   query-string messages, unknown parameter; the first bad parameter in query order wins.
 10. Pagination helpers follow ranking.md §6.3 (page 0, maxTotalHits caps).
 11. Multi-search: required/validated indexUid, paths inside `.queries[i]`, every federated
     restriction with the `Inside `.queries[i]`: ` prefix, federationOptions rules, federation object.
@@ -630,3 +630,8 @@ def test_facets_validation_and_selection():
 def test_crop_spec():
     q = parse_search_body({"attributesToCrop": ["overview:5", "title", "a:b:3", "title:abc"], "cropLength": 7})
     assert q.crop_spec() == [("overview", 5), ("title", 7), ("a:b", 3), ("title:abc", 7)]
+
+
+def test_get_first_bad_parameter_in_query_order():
+    assert error_of(parse_search_query_string, {"limit": "x", "doggo": "1"})[0] == "invalid_search_limit"
+    assert error_of(parse_search_query_string, {"doggo": "1", "limit": "x"})[0] == "bad_request"
