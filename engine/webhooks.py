@@ -297,7 +297,8 @@ class WebhookStore:
                 raise too_many_webhooks()
             if patch.url is ABSENT or patch.url is None:
                 raise missing_url(uid)
-            headers = {k: v if v is not None else "" for k, v in (patch.headers or {}).items()}
+            given = patch.headers if isinstance(patch.headers, dict) else {}
+            headers = {k: v if v is not None else "" for k, v in given.items()}
             webhook = {"url": patch.url, "headers": dict(sorted(headers.items()))}
             check_webhook(uid, webhook)
             hooks[uid] = webhook
