@@ -327,6 +327,16 @@ class WebhookStore:
                 raise webhook_not_found(uid)
             self._write(txn, hooks)
 
+    def replace_runtime(self, hooks: Mapping[str, Webhook]) -> None:
+        """Install a whole set of runtime webhooks at once (dump import); checked like creations."""
+        for uid, hook in hooks.items():
+            check_webhook(uid, hook)
+        if len(hooks) > MAX_WEBHOOKS:
+            raise too_many_webhooks()
+        with self.store.queue_env.begin(write=True) as txn:
+            self._write(txn, {uid: {"url": h["url"], "headers": dict(sorted(h["headers"].items()))}
+                              for uid, h in hooks.items()})
+
     def _read(self, txn: Any) -> dict[str, Webhook]:
         raw = txn.get(_META_KEY, db=self.store.q["meta"])
         return loads(raw) if raw is not None else {}

@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import threading
 import time
+from bisect import bisect_left
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any, Iterable
 
 from engine.store.env import QUEUE_MAP_SIZE
@@ -60,16 +62,19 @@ Samples = dict[str, list[tuple[str, Labels, float | int]]]  # family -> [(sample
 
 @dataclass
 class _Histogram:
-    buckets: list[int] = field(default_factory=lambda: [0] * len(BUCKETS))
+    """Per-bin counts (bin i = (BUCKETS[i-1], BUCKETS[i]], last = above all); cumulated on render."""
+
+    bins: list[int] = field(default_factory=lambda: [0] * (len(BUCKETS) + 1))
     total: float = 0.0
     count: int = 0
 
     def observe(self, seconds: float) -> None:
-        for i, bound in enumerate(BUCKETS):
-            if seconds <= bound:
-                self.buckets[i] += 1
+        self.bins[bisect_left(BUCKETS, seconds)] += 1
         self.total += seconds
         self.count += 1
+
+    def cumulative(self) -> list[int]:
+        return list(accumulate(self.bins[:-1]))
 
 
 class MetricsRegistry:
@@ -99,7 +104,7 @@ class MetricsRegistry:
     def traffic(self) -> Samples:
         with self._lock:
             requests = dict(self._requests)
-            times = {k: _Histogram(list(h.buckets), h.total, h.count) for k, h in self._times.items()}
+            times = {k: _Histogram(list(h.bins), h.total, h.count) for k, h in self._times.items()}
             degraded = self.degraded_searches
         samples: Samples = {
             "meilisearch_degraded_search_requests": [("meilisearch_degraded_search_requests", (), degraded)],
@@ -111,7 +116,7 @@ class MetricsRegistry:
         series: list[tuple[str, Labels, float | int]] = []
         for (m, p), hist in sorted(times.items()):
             labels: Labels = (("method", m), ("path", p))
-            for bound, n in zip(BUCKETS, hist.buckets):
+            for bound, n in zip(BUCKETS, hist.cumulative()):
                 series.append((name + "_bucket", labels + (("le", float_text(bound).removesuffix(".0")),), n))
             series.append((name + "_bucket", labels + (("le", "+Inf"),), hist.count))
             series.append((name + "_sum", labels, hist.total))

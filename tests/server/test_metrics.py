@@ -12,7 +12,8 @@ Properties proven:
  5. Task queue latency is the age of the oldest enqueued/processing task, 0 when none.
  6. The registry counts requests per (method, template, status) and keeps a cumulative histogram
     per (method, template) with upstream's buckets, `le` printed like Rust (`1`, `+Inf`), sum and
-    count; unmatched routes share one label; label values are escaped.
+    count; unmatched routes share one label; label values are escaped; bucket bounds are
+    inclusive (`le` = less or equal).
 """
 from __future__ import annotations
 
@@ -231,3 +232,12 @@ def test_label_escaping_and_templates():
     assert route_template(("indexes", "{index_uid}", "documents")) == "/indexes/{index_uid}/documents"
     assert route_template(()) == "/"
 
+
+
+def test_bucket_bounds_are_inclusive():
+    registry = MetricsRegistry()
+    registry.record("GET", "/health", 200, 0.005)
+    registry.record("GET", "/health", 200, 10.0)
+    lines = [l for l in registry.render_traffic() if "_bucket" in l]
+    assert lines[0] == 'meilisearch_http_response_time_seconds_bucket{method="GET",path="/health",le="0.005"} 1'
+    assert lines[-2] == 'meilisearch_http_response_time_seconds_bucket{method="GET",path="/health",le="10"} 2'

@@ -27,6 +27,7 @@ Properties proven:
     `notify_batch`, and a dead endpoint does not stop delivery to the next webhook.
 13. Nothing is queued without webhooks or without finished tasks; unbound notifiers do nothing;
     a BatchNotifier survives pickling (it crosses into the worker process) without its store.
+14. A dump's webhooks can be installed wholesale, sorted and checked like creations.
 """
 from __future__ import annotations
 
@@ -461,3 +462,14 @@ def test_encoding_and_headers():
         "finishedAt": "1970-01-01T00:00:00.000000005Z"}) + b"\n"
     assert notify.request_headers({"url": URL, "headers": {"CONTENT-ENCODING": "br", "X-A": "b"}}) == {
         "Content-Type": "application/x-ndjson", "CONTENT-ENCODING": "br", "X-A": "b"}
+
+
+def test_replace_runtime_for_dump_import(engine):
+    store = WebhookStore(engine.store)
+    store.create(parse_body({"url": URL}))
+    store.replace_runtime({FIXED_UUID: {"url": URL, "headers": {"b": "2", "a": "1"}}})
+    assert store.runtime() == {FIXED_UUID: {"url": URL, "headers": {"a": "1", "b": "2"}}}
+    with pytest.raises(LoupeError) as info:
+        store.replace_runtime({NIL_UUID: {"url": URL, "headers": {}}})
+    assert info.value.code == "immutable_webhook"
+    assert list(store.runtime()) == [FIXED_UUID]
