@@ -227,6 +227,8 @@ def _worker_process(path: str, options: dict[str, Any], stop: Any, wake: Any) ->
     queue = TaskQueue(store)
     services = options.pop("services_factory", None)
     worker = Worker(store, queue, **options)
+    if hasattr(worker.on_batch, "bind"):
+        worker.on_batch.bind(store)
     if services is not None:
         worker.services.update(services(store))
     watchdog = threading.Thread(target=_exit_with_parent, args=(stop,), daemon=True)

@@ -15,19 +15,21 @@ from .access import Authenticator
 from .http import Router, make_dispatcher
 from engine.features import Features
 
-from .routes import admin, documents, indexes, keys, settings, tasks
+from .metrics import MetricsRegistry
+from .routes import admin, documents, indexes, keys, metrics, settings, tasks, webhooks
 
 
 def build_router() -> Router:
     router = Router()
-    for module in (admin, indexes, documents, settings, tasks, keys):
+    for module in (admin, indexes, documents, settings, tasks, keys, webhooks, metrics):
         module.register(router)
     return router
 
 
 def create_app(engine: Engine, *, master_key: str | None = None, payload_limit: int = 100_000_000,
                payload_limit_text: str = "100 MB", env: str = "development",
-               forced_features: frozenset[str] = frozenset()) -> web.Application:
+               forced_features: frozenset[str] = frozenset(), cli_webhook: dict | None = None,
+               metrics_registry: MetricsRegistry | None = None) -> web.Application:
     app = web.Application(client_max_size=payload_limit + 1024)
     app["engine"] = engine
     app["payload_limit"] = payload_limit
@@ -36,5 +38,7 @@ def create_app(engine: Engine, *, master_key: str | None = None, payload_limit: 
     app["features"] = Features(engine.store, forced_features)
     authenticator = Authenticator(engine, master_key)
     app["auth"] = authenticator
-    app.router.add_route("*", "/{tail:.*}", make_dispatcher(build_router(), authenticator))
+    app["cli_webhook"] = cli_webhook
+    app["metrics"] = metrics_registry or MetricsRegistry()
+    app.router.add_route("*", "/{tail:.*}", make_dispatcher(build_router(), authenticator, app["metrics"]))
     return app

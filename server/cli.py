@@ -14,7 +14,10 @@ from aiohttp import web
 
 from engine.engine import Engine
 
+from engine.webhooks import cli_webhook
+
 from .app import create_app
+from .notify import BatchNotifier
 from .cli_args import load_config
 from .config import ConfigError, format_size_limit
 
@@ -40,10 +43,12 @@ def run(config: Any) -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for warning in getattr(config, "warnings", []):
         log.warning(warning)
-    engine = Engine(config.db_path, worker="process", worker_options=worker_options(config))
+    hook = cli_webhook(config.task_webhook_url, config.task_webhook_authorization_header)
+    engine = Engine(config.db_path, worker="process", worker_options=worker_options(config, hook))
     app = create_app(engine, master_key=config.master_key, payload_limit=config.http_payload_size_limit,
                      payload_limit_text=format_size_limit(config.http_payload_size_limit), env=config.env,
-                     forced_features=frozenset(k for k, on in config.instance_features().items() if on))
+                     forced_features=frozenset(k for k, on in config.instance_features().items() if on),
+                     cli_webhook=hook)
     host, port = config.host, config.port
     log.info("Loupe listening on http://%s:%s (db: %s)", host, port, config.db_path)
     try:
@@ -53,8 +58,9 @@ def run(config: Any) -> None:
         engine.close()
 
 
-def worker_options(config: Any) -> dict[str, Any]:
+def worker_options(config: Any, hook: dict | None = None) -> dict[str, Any]:
     return {
+        "on_batch": BatchNotifier(hook),
         "max_batched_tasks": getattr(config, "experimental_max_number_of_batched_tasks", None),
         "dump_dir": getattr(config, "dump_dir", None),
         "snapshot_dir": getattr(config, "snapshot_dir", None),

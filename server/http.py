@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import traceback
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
@@ -109,17 +110,22 @@ class Router:
 Authenticate = Callable[[web.Request, str | None, str | None], Any]
 
 
-def make_dispatcher(router: Router, authenticate: Authenticate) -> Handler:
+def make_dispatcher(router: Router, authenticate: Authenticate, metrics: Any = None) -> Handler:
+    from .metrics import route_template
+
     async def dispatch(request: web.Request) -> web.StreamResponse:
         if request.method == "OPTIONS":
             return preflight(request)
+        started = time.perf_counter()
+        route = None
         try:
             route, params, known = router.resolve(request.method, request.path)
             if route is None:
-                return web.Response(status=405 if known else 404, headers=CORS_HEADERS)
-            index_uid = params.get("index_uid")
-            request["grant"] = authenticate(request, route.action, index_uid)
-            response = await route.handler(request, **params)
+                response = web.Response(status=405 if known else 404)
+            else:
+                index_uid = params.get("index_uid")
+                request["grant"] = authenticate(request, route.action, index_uid)
+                response = await route.handler(request, **params)
         except LoupeError as exc:
             response = error_response(exc)
         except web.HTTPException:
@@ -128,6 +134,9 @@ def make_dispatcher(router: Router, authenticate: Authenticate) -> Handler:
             log.error("unhandled error on %s %s: %s", request.method, request.path, traceback.format_exc())
             response = error_response(LoupeError("internal", f"An internal error has occurred. `{exc}`."))
         response.headers.update(CORS_HEADERS)
+        if metrics is not None:
+            metrics.record(request.method, route_template(route.segments) if route else None, response.status,
+                           time.perf_counter() - started)
         return response
 
     return dispatch
