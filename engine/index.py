@@ -121,3 +121,30 @@ class Index:
             page = candidates[offset:offset + limit] if offset < total else []
             docs = self.documents_by_docids(txn, iid, page)
         return [select_fields(d, fields) for d in docs], total
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def run_search(index: Index, query: Any, *, extra_filter: Any = None) -> dict[str, Any]:
+    from .search.search import search
+    with index.store.index_env.begin() as txn:
+        record = index.record(txn)
+    return search(index.store, index.engine.registry, record, query,
+                  contains_enabled=index.engine.contains_enabled(), extra_filter=extra_filter)
+
+
+def _search_method(self: Index, q: str | None = None, **params: Any) -> dict[str, Any]:
+    """`index.search(q="...", limit=5, show_ranking_score=True)`: the search route, in-process.
+
+    Parameters use snake_case or Meilisearch's camelCase; they are validated exactly like the
+    JSON body of `POST /indexes/{uid}/search`.
+    """
+    from .search.params import parse_search_body
+    body = {"q": q, **{_camel(k): v for k, v in params.items()}}
+    return run_search(self, parse_search_body(body))
+
+
+Index.search = _search_method  # type: ignore[attr-defined]

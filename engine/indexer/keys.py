@@ -4,6 +4,8 @@
                iid | b"X" | word                 -> bitmap   docs with `word` (exact-only set)
                iid | b"O" | word                 -> int64[]  occurrences: docid<<32 | fid<<16 | pos
                iid | b"P" | prefix               -> bitmap   docs with a word starting with prefix
+               iid | b"F" | word \0 | fid(2)      -> bitmap   docs with `word` in field `fid`
+               iid | b"B" | word \0 | bucket(2)   -> bitmap   docs with `word` at a position of that bucket
                iid | b"C" | fid(2) | count(1)    -> bitmap   docs whose field has `count` words (<= 30)
     facets:    iid | b"N" | field \\0 | f64key    -> bitmap   numeric facet value
                iid | b"S" | field \\0 | string    -> bitmap   normalized string facet value
@@ -40,6 +42,11 @@ def f64_from_key(key: bytes) -> float:
 
 def posting_key(iid: int, tag: bytes, word: str) -> bytes:
     return u32(iid) + tag + word.encode()
+
+
+def slot_key(iid: int, tag: bytes, word: str, slot: int) -> bytes:
+    """word x field (b"F") and word x position bucket (b"B") postings."""
+    return u32(iid) + tag + word.encode() + b"\0" + struct.pack(">H", min(slot, 0xFFFF))
 
 
 def count_key(iid: int, fid: int, count: int) -> bytes:

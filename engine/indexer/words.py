@@ -28,7 +28,7 @@ from ..store import Store
 from ..store.codecs import bitmap_from_array, bitmap_loads, u32
 from ..tokenizer import Tokenizer
 from .fields import FieldsMap, flatten_leaves, searchable_weight, select_keys
-from .keys import count_key, posting_key
+from .keys import count_key, posting_key, slot_key
 
 _NUMBERLIKE = set("0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
@@ -36,6 +36,21 @@ _NUMBERLIKE = set("0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 def is_numberlike(word: str) -> bool:
     """Digit-only words (ASCII punctuation allowed) go to the exact set under disableOnNumbers."""
     return any(c.isdigit() for c in word) and all(c in _NUMBERLIKE for c in word)
+
+
+def position_bucket(positions: np.ndarray) -> np.ndarray:
+    """ranking.md §1.3: p below 16 as is, 16-23 -> 24, then the next power of two (32, 64...)."""
+    p = np.asarray(positions, dtype=np.int64)
+    powers = np.left_shift(1, np.ceil(np.log2(np.maximum(p, 1))).astype(np.int64))
+    return np.where(p < 16, p, np.where(p < 24, 24, powers))
+
+
+def bucket_of(position: int) -> int:
+    if position < 16:
+        return position
+    if position < 24:
+        return 24
+    return 1 << (position - 1).bit_length()
 
 
 def _unique_sorted(values: np.ndarray) -> np.ndarray:
@@ -159,6 +174,33 @@ class WordIndexer:
                 bm |= self.count_added[slot]
             self._put_bitmap(key, bm)
 
+    @staticmethod
+    def _slots(keys: np.ndarray) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
+        """(fid -> docids, position bucket -> docids) of an occurrence array, docids unique and sorted."""
+        if not len(keys):
+            return {}, {}
+        docs = keys >> 32
+        out = []
+        for slot in ((keys >> 16) & 0xFFFF, position_bucket(keys & 0xFFFF)):
+            combined = np.unique((slot << 32) | docs)
+            slots = combined >> 32
+            bounds = np.flatnonzero(np.diff(slots)) + 1
+            starts = np.concatenate(([0], bounds))
+            ends = np.concatenate((bounds, [len(combined)]))
+            out.append({int(slots[a]): combined[a:b] & 0xFFFFFFFF for a, b in zip(starts.tolist(), ends.tolist())})
+        return out[0], out[1]
+
+    def _write_slots(self, word: str, tag: bytes, old: dict[int, np.ndarray], new: dict[int, np.ndarray]) -> None:
+        for slot in old.keys() - new.keys():
+            self.txn.delete(slot_key(self.iid, tag, word, slot), db=self.db)
+        for slot, docs in new.items():
+            previous = old.get(slot)
+            if previous is not None and len(previous) == len(docs) and np.array_equal(previous, docs):
+                continue
+            bm = bitmap_from_array(docs)
+            bm.run_optimize()
+            self.txn.put(slot_key(self.iid, tag, word, slot), bm.serialize(), db=self.db)
+
     def _group_additions(self) -> dict[str, np.ndarray]:
         """word -> sorted occurrence keys added by this batch."""
         if not self.words:
@@ -195,6 +237,10 @@ class WordIndexer:
                 keys = new_keys
             gained = bitmap_from_array(_unique_sorted(new_keys >> 32))
         w_key, x_key = posting_key(self.iid, b"W", word), posting_key(self.iid, b"X", word)
+        old_slots = self._slots(np.frombuffer(raw, dtype=np.int64)) if raw is not None else ({}, {})
+        new_slots = self._slots(keys)
+        self._write_slots(word, b"F", old_slots[0], new_slots[0])
+        self._write_slots(word, b"B", old_slots[1], new_slots[1])
         if not len(keys):
             for key in (o_key, w_key, x_key):
                 self.txn.delete(key, db=self.db)

@@ -1,0 +1,157 @@
+"""`SearchContext`: one read snapshot of one index, with the lookups every search stage needs.
+
+Per-index structures that are costly to build (the lexicon, the fields map, the tokenizer,
+per-field sort arrays) are cached process-wide under ``(iid, version)``; the index version is
+bumped by every batch that touches the index, so a reader notices changes by reading one counter.
+Within one search, bitmaps are memoised per key.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import lmdb
+import numpy as np
+from pyroaring import BitMap
+
+from ..indexer.fields import searchable_weight
+from ..indexer.keys import count_key, posting_key, slot_key
+from ..indexer.words import tokenizer_for
+from ..limits import MAX_PREFIX_DERIVATIONS, PREFIX_CACHE_MAX_PREFIX_CHARS
+from ..registry import Registry, meta_key
+from ..store import Store
+from ..store.codecs import bitmap_loads, u32
+from ..tokenizer import Tokenizer
+from .facet_source import LmdbFacetSource
+from .lexicon import Lexicon
+
+_EMPTY = BitMap()
+
+
+class IndexCache:
+    """Structures derived from one version of an index, shared by all searches of a process."""
+
+    def __init__(self, store: Store, txn: lmdb.Transaction, iid: int, settings: dict[str, Any], fields: list[str]):
+        self.iid = iid
+        self.settings = settings
+        self.fields = fields
+        self.field_ids = {name: fid for fid, name in enumerate(fields)}
+        self.tokenizer: Tokenizer = tokenizer_for(settings)
+        self.tolerant_lexicon = Lexicon(_scan_words(store, txn, iid, b"W"))
+        exact = _scan_words(store, txn, iid, b"X")
+        self.all_lexicon = Lexicon(sorted(set(self.tolerant_lexicon.words) | set(exact))) if exact else self.tolerant_lexicon
+        self.searchable = settings.get("searchableAttributes") or ["*"]
+        self.weights: dict[int, int] = {}
+        for fid, name in enumerate(fields):
+            weight = searchable_weight(name, self.searchable)
+            if weight is not None:
+                self.weights[fid] = weight
+        self.max_weight = 0 if "*" in self.searchable else max(len(self.searchable) - 1, 0)
+        self.sort_arrays: dict[str, Any] = {}
+        self.lock = threading.Lock()
+
+
+def _scan_words(store: Store, txn: lmdb.Transaction, iid: int, tag: bytes) -> list[str]:
+    prefix = u32(iid) + tag
+    words = []
+    cursor = txn.cursor(store.i["postings"])
+    if cursor.set_range(prefix):
+        n = len(prefix)
+        for key in cursor.iternext(values=False):
+            if key[:n] != prefix:
+                break
+            words.append(bytes(key[n:]).decode())
+    return words
+
+
+_CACHES: dict[tuple[str, int], tuple[int, IndexCache]] = {}
+_CACHES_LOCK = threading.Lock()
+
+
+def index_cache(store: Store, txn: lmdb.Transaction, registry: Registry, iid: int) -> IndexCache:
+    version = registry.get_meta(txn, iid, "version", 0)
+    key = (str(store.path), iid)
+    with _CACHES_LOCK:
+        cached = _CACHES.get(key)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    cache = IndexCache(store, txn, iid, registry.get_meta(txn, iid, "settings"), registry.get_meta(txn, iid, "fields", []))
+    with _CACHES_LOCK:
+        _CACHES[key] = (version, cache)
+    return cache
+
+
+class SearchContext:
+    def __init__(self, store: Store, txn: lmdb.Transaction, registry: Registry, record: dict[str, Any]):
+        self.store, self.txn, self.record = store, txn, record
+        self.iid = record["iid"]
+        self.postings = store.i["postings"]
+        self.cache = index_cache(store, txn, registry, self.iid)
+        self.settings = self.cache.settings
+        self.all_docids = registry.all_docids(txn, self.iid)
+        self.facets = LmdbFacetSource(store, txn, self.iid, self.all_docids)
+        self._bitmaps: dict[bytes, BitMap] = {}
+        self._occurrences: dict[str, np.ndarray] = {}
+
+    # -- postings ------------------------------------------------------------------------------
+    def bitmap(self, key: bytes) -> BitMap:
+        bm = self._bitmaps.get(key)
+        if bm is None:
+            raw = self.txn.get(key, db=self.postings)
+            bm = bitmap_loads(raw) if raw is not None else _EMPTY
+            self._bitmaps[key] = bm
+        return bm
+
+    def tolerant_docids(self, word: str) -> BitMap:
+        return self.bitmap(posting_key(self.iid, b"W", word))
+
+    def exact_docids(self, word: str) -> BitMap:
+        return self.bitmap(posting_key(self.iid, b"X", word))
+
+    def word_docids(self, word: str) -> BitMap:
+        """Documents containing ``word`` exactly (tolerant or exact set)."""
+        exact = self.exact_docids(word)
+        tolerant = self.tolerant_docids(word)
+        return tolerant | exact if exact else tolerant
+
+    def prefix_words(self, prefix: str) -> list[str]:
+        """Indexed words starting with ``prefix`` (the word itself excluded), capped like milli."""
+        words = self.cache.all_lexicon.with_prefix(prefix, limit=MAX_PREFIX_DERIVATIONS + 1)
+        return [w for w in words if w != prefix][:MAX_PREFIX_DERIVATIONS]
+
+    def prefix_docids(self, prefix: str) -> BitMap:
+        if len(prefix) <= PREFIX_CACHE_MAX_PREFIX_CHARS:
+            return self.bitmap(posting_key(self.iid, b"P", prefix))
+        words = self.cache.all_lexicon.with_prefix(prefix, limit=MAX_PREFIX_DERIVATIONS)
+        return BitMap.union(*(self.word_docids(w) for w in words)) if words else BitMap()
+
+    def slots(self, word: str, tag: bytes) -> dict[int, BitMap]:
+        """word x field (b"F") or word x position bucket (b"B") bitmaps, by slot."""
+        prefix = u32(self.iid) + tag + word.encode() + b"\0"
+        out: dict[int, BitMap] = {}
+        cursor = self.txn.cursor(self.postings)
+        if cursor.set_range(prefix):
+            n = len(prefix)
+            for key, raw in cursor:
+                if key[:n] != prefix:
+                    break
+                out[int.from_bytes(key[n:n + 2], "big")] = bitmap_loads(raw)
+        return out
+
+    def occurrences(self, word: str) -> np.ndarray:
+        """Sorted occurrence keys ``docid<<32 | fid<<16 | position`` of a word."""
+        occ = self._occurrences.get(word)
+        if occ is None:
+            raw = self.txn.get(posting_key(self.iid, b"O", word), db=self.postings)
+            occ = np.frombuffer(raw, dtype=np.int64) if raw is not None else np.empty(0, dtype=np.int64)
+            self._occurrences[word] = occ
+        return occ
+
+    def count_docids(self, fid: int, count: int) -> BitMap:
+        return self.bitmap(count_key(self.iid, fid, count))
+
+    def slot_docids(self, word: str, tag: bytes, slot: int) -> BitMap:
+        return self.bitmap(slot_key(self.iid, tag, word, slot))
+
+
+__all__ = ["SearchContext", "IndexCache", "index_cache", "meta_key"]

@@ -1,0 +1,118 @@
+"""The ranking-rule contract (ranking.md §6.1) and the shared cost arithmetic.
+
+    A rule is given a universe (a bitmap) and the query state inherited from its parent bucket.
+    It yields disjoint buckets, best first; every bucket is a subset of the universe it was given,
+    and the buckets together cover that universe.  Each bucket carries its score detail and the
+    (possibly narrowed) state handed to the next rule.
+
+Graph-based rules reduce to "cost per document" questions.  Their per-term answers are
+partitions of the universe by cost (`Partition`: cost -> bitmap); `add_partitions` sums the
+costs of several terms without touching documents one by one, and `buckets_by_cost` turns a
+total partition into buckets of increasing cost.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterator
+
+from pyroaring import BitMap
+
+from ..context import SearchContext
+from ..terms import Node
+
+Partition = dict[int, BitMap]
+
+
+@dataclass(frozen=True)
+class Score:
+    """One rule's verdict on a bucket: rank / max_rank, plus what the details JSON shows."""
+
+    key: str                      # key in _rankingScoreDetails ("words", "typo", "price:asc", ...)
+    rank: int
+    max_rank: int
+    details: tuple[tuple[str, Any], ...] = ()
+    in_score: bool = True         # sort rules show details but do not count in _rankingScore
+
+    @property
+    def value(self) -> float:
+        return self.rank / self.max_rank if self.max_rank else 0.0
+
+
+@dataclass(frozen=True)
+class State:
+    """What the query still is for this bucket: kept term indexes and allowed typo classes."""
+
+    nodes: tuple[Node, ...]
+    kept: frozenset[int]
+    max_class: tuple[int, ...]     # per node index in `nodes`: highest allowed typo class
+
+    def active_nodes(self) -> list[tuple[int, Node]]:
+        return [(i, n) for i, n in enumerate(self.nodes)
+                if self.max_class[i] >= 0 and all(t in self.kept for t in range(n.first, n.last + 1))]
+
+    def term_nodes(self) -> list[tuple[int, Node]]:
+        """The single-term nodes of kept terms, in query order."""
+        return [(i, n) for i, n in self.active_nodes() if n.ngram == 1]
+
+    def classes(self, node_index: int) -> tuple[int, ...]:
+        node = self.nodes[node_index]
+        return tuple(range(0, min(self.max_class[node_index], node.max_typo) + 1))
+
+    def with_max_class(self, max_class: tuple[int, ...]) -> "State":
+        return replace(self, max_class=max_class)
+
+    def with_kept(self, kept: frozenset[int]) -> "State":
+        return replace(self, kept=kept)
+
+    def pruned(self, ctx: SearchContext, universe: BitMap) -> "State":
+        """Drop nodes no document of the universe matches: they must not inflate max ranks."""
+        max_class = tuple(
+            c if node.any_docids(ctx, tuple(range(0, min(c, node.max_typo) + 1))).intersection_cardinality(universe)
+            else -1
+            for node, c in zip(self.nodes, self.max_class))
+        return replace(self, max_class=max_class)
+
+
+class Rule:
+    """Base class: subclasses implement `buckets`."""
+
+    def buckets(self, ctx: SearchContext, universe: BitMap, state: State) -> Iterator[tuple[BitMap, Score, State]]:
+        raise NotImplementedError
+
+
+def add_partitions(a: Partition, b: Partition) -> Partition:
+    """Cost partition of a sum: a document costing x in `a` and y in `b` costs x + y."""
+    out: Partition = {}
+    for ca, ba in a.items():
+        for cb, bb in b.items():
+            inter = ba & bb
+            if inter:
+                c = ca + cb
+                out[c] = out[c] | inter if c in out else inter
+    return out
+
+
+def partition_by_best(universe: BitMap, costed: list[tuple[int, BitMap]], worst: int) -> Partition:
+    """Each document of the universe at the lowest cost whose bitmap holds it (else `worst`)."""
+    out: Partition = {}
+    remaining = BitMap(universe)
+    for cost, docs in sorted(costed, key=lambda x: x[0]):
+        if not remaining:
+            break
+        hit = remaining & docs
+        if hit:
+            out[cost] = out[cost] | hit if cost in out else hit
+            remaining -= hit
+    if remaining:
+        out[worst] = out[worst] | remaining if worst in out else remaining
+    return out
+
+
+def buckets_by_cost(partition: Partition) -> Iterator[tuple[int, BitMap]]:
+    for cost in sorted(partition):
+        if partition[cost]:
+            yield cost, partition[cost]
+
+
+__all__ = ["Partition", "Score", "State", "Rule", "add_partitions", "partition_by_best", "buckets_by_cost",
+           "field"]

@@ -1,0 +1,101 @@
+"""`proximity`: query words close together, in order, first (ranking.md §7.4).
+
+For two consecutive kept terms L, R at adjacent query positions, a document's cost is
+
+    0  R right after L          1  R two after L, or R right before L
+    2  R three after L, or R two before L          3  anything else (same field or not)
+
+summed over the pairs.  Costs come from occurrence arrays (``docid<<32 | fid<<16 | pos``): a
+shifted copy of R's occurrences is looked up in L's with `np.isin`, so same field and exact
+distance are checked at once, for all documents of the bucket together.
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+import numpy as np
+from pyroaring import BitMap
+
+from ...store.codecs import bitmap_from_array, bitmap_to_array
+from ..context import SearchContext
+from ..terms import Node, Phrase
+from .base import Rule, Score, State, add_partitions, buckets_by_cost
+
+MAX_WORDS_PER_SIDE = 200  # derivations read per side; prefixes beyond keep their most frequent words
+
+
+def _side_words(ctx: SearchContext, state: State, index: int, node: Node, universe: BitMap, last: bool) -> list[str]:
+    words: list[str] = []
+    for cls in state.classes(index):
+        for phrase in node.class_words(cls):
+            real = [w for w in phrase if w]
+            if real:
+                words.append(real[-1] if last else real[0])
+    words = list(dict.fromkeys(words))
+    if len(words) > MAX_WORDS_PER_SIDE:
+        words.sort(key=lambda w: -ctx.word_docids(w).intersection_cardinality(universe))
+        words = words[:MAX_WORDS_PER_SIDE]
+    return words
+
+
+def _keys(ctx: SearchContext, words: list[str], allowed: np.ndarray) -> np.ndarray:
+    arrays = [ctx.occurrences(w) for w in words]
+    arrays = [a for a in arrays if len(a)]
+    if not arrays:
+        return np.empty(0, dtype=np.int64)
+    keys = np.concatenate(arrays) if len(arrays) > 1 else arrays[0]
+    return keys[np.isin(keys >> 32, allowed)]
+
+
+def pair_partition(ctx: SearchContext, universe: BitMap, left: np.ndarray, right: np.ndarray,
+                   reversible: bool, by_attribute: bool) -> dict[int, BitMap]:
+    if by_attribute:
+        left_fields = np.unique(left >> 16)
+        same = right[np.isin(right >> 16, left_fields)]
+        close = bitmap_from_array(np.unique(same >> 32)) if len(same) else BitMap()
+        return {0: close & universe, 3: universe - close}
+    costs = np.full(len(right), 3, dtype=np.int64)
+    checks = [(1, 0), (2, 1), (3, 2)]
+    if reversible:
+        checks += [(-1, 1), (-2, 2)]
+    for shift, cost in checks:
+        hit = np.isin(right - shift, left)
+        np.minimum(costs, np.where(hit, cost, 3), out=costs)
+    docs = right >> 32
+    out: dict[int, BitMap] = {}
+    placed = BitMap()
+    for cost in (0, 1, 2):
+        sel = docs[costs == cost]
+        if len(sel):
+            bm = bitmap_from_array(np.unique(sel)) - placed
+            if bm:
+                out[cost] = bm
+                placed |= bm
+    rest = universe - placed
+    if rest:
+        out[3] = rest
+    return out
+
+
+class ProximityRule(Rule):
+    def buckets(self, ctx: SearchContext, universe: BitMap, state: State) -> Iterator[tuple[BitMap, Score, State]]:
+        terms = state.term_nodes()
+        by_attribute = ctx.settings.get("proximityPrecision") == "byAttribute"
+        pairs = [(terms[k], terms[k + 1]) for k in range(len(terms) - 1)
+                 if terms[k][1].end + 1 == terms[k + 1][1].start]
+        max_rank = 1 + 3 * len(pairs)
+        if not pairs:
+            yield universe, Score("proximity", max_rank, max_rank), state
+            return
+        allowed = bitmap_to_array(universe).astype(np.int64)
+        total: dict[int, BitMap] = {0: universe}
+        for (li, left), (ri, right) in pairs:
+            lkeys = _keys(ctx, _side_words(ctx, state, li, left, universe, last=True), allowed)
+            rkeys = _keys(ctx, _side_words(ctx, state, ri, right, universe, last=False), allowed)
+            reversible = not (left.is_phrase or right.is_phrase)
+            total = add_partitions(total, pair_partition(ctx, universe, lkeys, rkeys, reversible, by_attribute))
+        for cost, docs in buckets_by_cost(total):
+            yield docs, Score("proximity", max_rank - cost, max_rank), state
+
+
+__all__ = ["ProximityRule", "Phrase", "Node"]

@@ -1,0 +1,122 @@
+"""Sort rules: the `sort` parameter and custom `field:asc|desc` rules (ranking.md §7.8–7.9).
+
+Order: documents with a number (by number), then with a string (by normalized string), then the
+rest as one bucket.  A document with several values sorts at its best one for the direction.
+Per-field arrays indexed by docid (min/max number, min/max string rank) are built once per index
+version from the facet table, so a bucket is ordered with numpy, not by walking every value.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import numpy as np
+from pyroaring import BitMap
+
+from ...filters.evaluate import haversine_m
+from ...store.codecs import bitmap_from_array, bitmap_to_array
+from ..context import SearchContext
+from .base import Rule, Score, State
+
+
+class SortArrays:
+    def __init__(self, ctx: SearchContext, field: str):
+        size = (max(ctx.all_docids) + 1) if ctx.all_docids else 1
+        self.num_min = np.full(size, np.nan)
+        self.num_max = np.full(size, np.nan)
+        for value, bm in ctx.facets.number_values(field):
+            ids = bitmap_to_array(bm)
+            ids = ids[ids < size]
+            first = np.isnan(self.num_min[ids])
+            self.num_min[ids[first]] = value
+            self.num_max[ids] = value
+        self.strings: list[str] = []
+        self.str_min = np.full(size, -1, dtype=np.int64)
+        self.str_max = np.full(size, -1, dtype=np.int64)
+        for rank, (value, bm) in enumerate(ctx.facets.string_values(field)):
+            self.strings.append(value)
+            ids = bitmap_to_array(bm)
+            ids = ids[ids < size]
+            first = self.str_min[ids] < 0
+            self.str_min[ids[first]] = rank
+            self.str_max[ids] = rank
+
+
+def sort_arrays(ctx: SearchContext, field: str) -> SortArrays:
+    cache = ctx.cache
+    with cache.lock:
+        arrays = cache.sort_arrays.get(field)
+    if arrays is None:
+        arrays = SortArrays(ctx, field)
+        with cache.lock:
+            cache.sort_arrays[field] = arrays
+    return arrays
+
+
+def _groups(docs: np.ndarray, values: np.ndarray, ascending: bool) -> Iterator[tuple[Any, np.ndarray]]:
+    order = np.argsort(values if ascending else -values, kind="stable")
+    docs, values = docs[order], values[order]
+    bounds = np.flatnonzero(np.diff(values)) + 1
+    for chunk_docs, chunk_values in zip(np.split(docs, bounds), np.split(values, bounds)):
+        yield chunk_values[0], chunk_docs
+
+
+class SortRule(Rule):
+    def __init__(self, field: str, ascending: bool, key: str | None = None):
+        self.field, self.ascending = field, ascending
+        self.key = key or f"{field}:{'asc' if ascending else 'desc'}"
+
+    def buckets(self, ctx: SearchContext, universe: BitMap, state: State) -> Iterator[tuple[BitMap, Score, State]]:
+        arrays = sort_arrays(ctx, self.field)
+        docs = bitmap_to_array(universe).astype(np.int64)
+        size = len(arrays.num_min)
+        inside = docs < size
+        known, unknown = docs[inside], docs[~inside]
+        numbers = arrays.num_min[known] if self.ascending else arrays.num_max[known]
+        has_number = ~np.isnan(numbers)
+        for value, group in _groups(known[has_number], numbers[has_number], self.ascending):
+            yield bitmap_from_array(group), self._score(float(value)), state
+        rest = known[~has_number]
+        ranks = arrays.str_min[rest] if self.ascending else arrays.str_max[rest]
+        has_string = ranks >= 0
+        for rank, group in _groups(rest[has_string], ranks[has_string], self.ascending):
+            yield bitmap_from_array(group), self._score(arrays.strings[int(rank)]), state
+        leftover = np.concatenate((rest[~has_string], unknown))
+        if len(leftover):
+            yield bitmap_from_array(np.sort(leftover)), self._score(None), state
+
+    def _score(self, value: Any) -> Score:
+        return Score(self.key, 0, 0, (("value", value),), in_score=False)
+
+
+class GeoSortRule(Rule):
+    """`_geoPoint(lat, lng):asc|desc`; distances within 1 m of a bucket's first document tie."""
+
+    def __init__(self, lat: float, lng: float, ascending: bool):
+        self.lat, self.lng, self.ascending = lat, lng, ascending
+        self.key = f"_geoPoint({_num(lat)}, {_num(lng)}):{'asc' if ascending else 'desc'}"
+
+    def buckets(self, ctx: SearchContext, universe: BitMap, state: State) -> Iterator[tuple[BitMap, Score, State]]:
+        docids, lats, lngs = ctx.facets.geo_points()
+        mask = np.isin(docids, bitmap_to_array(universe))
+        docids, lats, lngs = docids[mask], lats[mask], lngs[mask]
+        distances = haversine_m(self.lat, self.lng, lats, lngs) if len(docids) else np.empty(0)
+        order = np.argsort(distances if self.ascending else -distances, kind="stable")
+        i = 0
+        while i < len(order):
+            first = distances[order[i]]
+            j = i + 1
+            while j < len(order) and j - i < 1000 and abs(distances[order[j]] - first) <= 1.0:
+                j += 1
+            picked = order[i:j]
+            yield (bitmap_from_array(np.sort(docids[picked])),
+                   Score(self.key, 0, 0, (("value", {"lat": float(lats[picked[0]]), "lng": float(lngs[picked[0]])}),
+                                          ("distance", float(first))), in_score=False), state)
+            i = j
+        rest = universe - bitmap_from_array(docids)
+        if rest:
+            yield rest, Score(self.key, 0, 0, (("value", None), ("distance", None)), in_score=False), state
+
+
+def _num(x: float) -> str:
+    text = repr(float(x))
+    return text[:-2] if text.endswith(".0") else text

@@ -1,0 +1,44 @@
+"""`_rankingScore` and `_rankingScoreDetails` from the rules' scores (ranking.md §8).
+
+The global score is a mixed-radix number: each rule's (rank, max_rank) refines the previous
+ones, so earlier rules dominate completely.  Sort rules are shown but not counted.
+
+    >>> global_score([Score("words", 6, 6), Score("typo", 6, 7)])
+    0.9761904761904762
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from .rules.base import Score
+
+
+def fold(ranks: Sequence[tuple[int, int]]) -> tuple[int, int]:
+    rank, max_rank = 1, 1
+    for inner_rank, inner_max in ranks:
+        rank = max(rank - 1, 0) * inner_max + inner_rank
+        max_rank = max_rank * inner_max
+    return rank, max_rank
+
+
+def global_score(scores: Sequence[Score]) -> float:
+    rank, max_rank = fold([(s.rank, s.max_rank) for s in scores if s.in_score])
+    return rank / max_rank if max_rank else 0.0
+
+
+def score_details(scores: Sequence[Score], hidden: set[str] | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for order, score in enumerate(scores):
+        entry: dict[str, Any] = {"order": order}
+        if score.in_score:
+            entry.update(score.details)
+            entry["score"] = score.value
+            out[score.key] = entry
+        else:
+            field = score.key.rpartition(":")[0]
+            if hidden and field in hidden:
+                out[f"<hidden-rule-{order}>"] = {"order": order, "value": "<hidden>"}
+                continue
+            entry.update(score.details)
+            out[score.key] = entry
+    return out

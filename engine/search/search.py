@@ -1,0 +1,243 @@
+"""One keyword (or placeholder) search, end to end (style.md "One search request").
+
+    filter -> universe; q -> terms -> graph nodes; rules from settings; bucket sort;
+    facets over all candidates; hits with scores for the requested page only.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from pyroaring import BitMap
+
+from ..errors import LoupeError
+from ..facet_values import normalize_facet_string
+from ..filterable import FilterableRules
+from ..filters import evaluate, parse_filter
+from ..filters.evaluate import haversine_m
+from ..index import select_fields
+from ..indexer.keys import f64_key, facet_key
+from ..registry import Registry
+from ..store import Store
+from .buckets import bucket_sort
+from .context import SearchContext
+from .params import SearchQuery, check_attributes_to_search_on, check_facets
+from .query_terms import parse_query
+from .rules.attribute import AttributeRankRule, AttributeRule, WordPositionRule
+from .rules.base import Rule, State
+from .rules.exactness import ExactnessRule
+from .rules.proximity import ProximityRule
+from .rules.sort import GeoSortRule, SortRule
+from .rules.typo import TypoRule
+from .rules.words import WordsRule, matching, removal_groups
+from .scores import global_score, score_details
+from .sort_spec import GeoSortSpec, SortSpec, check_sort_against_index
+from .terms import build_nodes, phrase_docids
+
+TEXTUAL = ("words", "typo", "proximity", "attribute", "attributeRank", "wordPosition", "exactness")
+
+
+def build_rules(settings: dict[str, Any], query: SearchQuery, placeholder: bool, n_terms: int) -> list[Rule]:
+    rules: list[Rule] = []
+    words_done = query.matching_strategy == "all"
+    added: set[str] = set()
+    sorted_fields: set[str] = set()
+
+    def add_words() -> None:
+        nonlocal words_done
+        if not words_done:
+            rules.append(WordsRule(query.matching_strategy, n_terms))
+            words_done = True
+
+    for name in settings.get("rankingRules") or []:
+        if name in TEXTUAL:
+            if placeholder:
+                continue
+            if name == "words":
+                add_words()
+                continue
+            add_words()
+            if name in added or (name == "attribute" and added & {"attributeRank", "wordPosition"}):
+                continue
+            added.add(name)
+            if name == "typo":
+                rules.append(TypoRule(n_terms))
+            elif name == "proximity":
+                rules.append(ProximityRule())
+            elif name == "attribute":
+                rules.append(AttributeRule())
+            elif name == "attributeRank":
+                rules.append(AttributeRankRule())
+            elif name == "wordPosition":
+                rules.append(WordPositionRule())
+            elif name == "exactness":
+                rules.append(ExactnessRule())
+        elif name == "sort":
+            for spec in query.sort or ():
+                if isinstance(spec, GeoSortSpec):
+                    rules.append(GeoSortRule(spec.lat, spec.lng, spec.ascending))
+                elif spec.field not in sorted_fields:
+                    sorted_fields.add(spec.field)
+                    rules.append(SortRule(spec.field, spec.ascending))
+        else:
+            field, _colon, order = name.rpartition(":")
+            if field and field not in sorted_fields:
+                sorted_fields.add(field)
+                rules.append(SortRule(field, order == "asc"))
+    return rules
+
+
+def _distinct_function(ctx: SearchContext, field: str):
+    """docid -> documents sharing one of its distinct values (numbers by value, strings normalized)."""
+    import orjson
+
+    from ..documents.primary_key import MISSING, get_path
+    from ..store.codecs import index_key, u32
+    db = ctx.store.i["documents"]
+
+    def others(docid: int) -> BitMap:
+        raw = ctx.txn.get(index_key(ctx.iid, u32(docid)), db=db)
+        if raw is None:
+            return BitMap()
+        value = get_path(orjson.loads(raw), field)
+        if value is MISSING or value is None:
+            return BitMap()
+        values = value if isinstance(value, list) else [value]
+        out = BitMap()
+        for v in values:
+            if isinstance(v, bool):
+                v = "true" if v else "false"
+            if isinstance(v, (int, float)):
+                out |= ctx.facets._get(facet_key(ctx.iid, b"N", field, f64_key(v)))
+            elif isinstance(v, str):
+                out |= ctx.facets.string_equal(field, normalize_facet_string(v))
+        return out
+
+    return others
+
+
+def _displayed(settings: dict[str, Any]) -> list[str] | None:
+    displayed = settings.get("displayedAttributes") or ["*"]
+    return None if "*" in displayed else list(displayed)
+
+
+def _retrieved(settings: dict[str, Any], query: SearchQuery) -> list[str] | None:
+    displayed = _displayed(settings)
+    wanted = list(query.attributes_to_retrieve) if query.attributes_to_retrieve is not None else None
+    if wanted is not None and "*" in wanted:
+        wanted = None
+    if displayed is None:
+        return wanted
+    if wanted is None:
+        return displayed
+    return [f for f in wanted if any(f == d or f.startswith(d + ".") for d in displayed)]
+
+
+def search(store: Store, registry: Registry, record: dict[str, Any], query: SearchQuery, *,
+           contains_enabled: bool = False, extra_filter: Any = None) -> dict[str, Any]:
+    started = time.perf_counter()
+    uid = record["uid"]
+    with store.index_env.begin() as txn:
+        ctx = SearchContext(store, txn, registry, record)
+        settings = ctx.settings
+        displayed = _displayed(settings)
+        check_sort_against_index(query.sort, settings.get("sortableAttributes") or [],
+                                 settings.get("rankingRules") or [], displayed, uid)
+        rules_filter = FilterableRules(settings.get("filterableAttributes") or [])
+        facet_fields = check_facets(query.facets, rules_filter, ctx.cache.fields, uid) if query.facets is not None else None
+        check_attributes_to_search_on(query.attributes_to_search_on, settings.get("searchableAttributes"), displayed, uid)
+        distinct_field = query.distinct or settings.get("distinctAttribute")
+        if query.distinct is not None and not rules_filter.is_filterable(query.distinct):
+            patterns = rules_filter.filterable_patterns()
+            listed = f"Available filterable attributes patterns are: `{', '.join(patterns)}`." if patterns \
+                else "This index does not have configured filterable attributes."
+            raise LoupeError("invalid_search_distinct",
+                             f"Index `{uid}`: Attribute `{query.distinct}` is not filterable and thus, cannot be used "
+                             f"as distinct attribute. {listed}")
+        universe = BitMap(ctx.all_docids)
+        for raw_filter in (query.filter, extra_filter):
+            if raw_filter is None:
+                continue
+            expr = parse_filter(raw_filter, "invalid_search_filter", contains_enabled)
+            if expr is not None:
+                universe &= evaluate(expr, ctx.facets, rules_filter, uid, "invalid_search_filter")
+        parsed = parse_query(query.q, ctx.cache.tokenizer, prefix_search=settings.get("prefixSearch") != "disabled")
+        for word in parsed.negative_words:
+            universe -= ctx.word_docids(word)
+        for phrase in parsed.negative_phrases:
+            universe -= phrase_docids(ctx, phrase)
+        placeholder = parsed.is_placeholder or not parsed.terms
+        n_terms = len(parsed.terms)
+        nodes = tuple(build_nodes(ctx, parsed, settings.get("prefixSearch") != "disabled")) if not placeholder else ()
+        state = State(nodes, frozenset(range(n_terms)), tuple(2 for _ in nodes))
+        if not placeholder:
+            groups = removal_groups(ctx, nodes, n_terms, query.matching_strategy)
+            minimal = frozenset(range(n_terms)) - {i for g in groups for i in g}
+            universe = matching(ctx, universe, nodes, n_terms, minimal)
+        if not placeholder:
+            state = state.pruned(ctx, universe)
+        rules = build_rules(settings, query, placeholder, n_terms)
+        max_total = (settings.get("pagination") or {}).get("maxTotalHits", 1000)
+        offset, limit = query.effective_offset_limit(max_total)
+        need_scores = query.show_ranking_score or query.show_ranking_score_details or \
+            query.ranking_score_threshold is not None
+        exhaustive = query.is_finite_pagination() and query.ranking_score_threshold is not None
+        outcome = bucket_sort(ctx, rules, universe, state, offset, limit, need_scores=need_scores,
+                              threshold=query.ranking_score_threshold,
+                              distinct=_distinct_function(ctx, distinct_field) if distinct_field else None,
+                              exhaustive_threshold=max_total if exhaustive else None)
+        candidates = outcome.candidates
+        docs = ctx_documents(ctx, [d for d, _s in outcome.hits])
+        retrieved = _retrieved(settings, query)
+        hidden = set()
+        if displayed is not None:
+            hidden = {s.field for s in query.sort or () if isinstance(s, SortSpec)
+                      and not any(s.field == d or s.field.startswith(d + ".") for d in displayed)}
+        geo = next((s for s in query.sort or () if isinstance(s, GeoSortSpec)), None)
+        hits = []
+        for (docid, scores), doc in zip(outcome.hits, docs):
+            hit = select_fields(doc, retrieved)
+            hit.pop("_vectors", None) if not query.retrieve_vectors else None
+            if geo is not None and isinstance(doc.get("_geo"), dict) and (retrieved is None or "_geo" in retrieved):
+                point = doc["_geo"]
+                try:
+                    distance = haversine_m(geo.lat, geo.lng, [float(point["lat"])], [float(point["lng"])])[0]
+                    hit["_geoDistance"] = int(round(distance))
+                except (KeyError, TypeError, ValueError):
+                    pass
+            if query.show_ranking_score:
+                hit["_rankingScore"] = global_score(scores)
+            if query.show_ranking_score_details:
+                hit["_rankingScoreDetails"] = score_details(scores, hidden)
+            hits.append(hit)
+        result: dict[str, Any] = {"hits": hits, "query": query.q or ""}
+        total = min(len(candidates), max_total)
+        result["processingTimeMs"] = 0
+        if query.is_finite_pagination():
+            per_page = query.hits_per_page if query.hits_per_page is not None else 20
+            result.update(hitsPerPage=per_page, page=query.page if query.page is not None else 1,
+                          totalPages=(-(-total // per_page) if per_page else 0), totalHits=total)
+        else:
+            result.update(limit=query.limit, offset=query.offset, estimatedTotalHits=total)
+        if facet_fields is not None:
+            from ..facets import facet_distribution, sort_by_for  # noqa: F401
+            faceting = settings.get("faceting") or {}
+            distribution, stats = facet_distribution(ctx.facets, candidates, facet_fields,
+                                                     faceting.get("maxValuesPerFacet", 100),
+                                                     faceting.get("sortFacetValuesBy") or {"*": "alpha"})
+            result["facetDistribution"] = distribution
+            result["facetStats"] = stats
+    result["processingTimeMs"] = int((time.perf_counter() - started) * 1000)
+    return result
+
+
+def ctx_documents(ctx: SearchContext, docids: list[int]) -> list[dict[str, Any]]:
+    import orjson
+
+    from ..store.codecs import index_key, u32
+    db = ctx.store.i["documents"]
+    out = []
+    for docid in docids:
+        raw = ctx.txn.get(index_key(ctx.iid, u32(docid)), db=db)
+        out.append(orjson.loads(raw) if raw is not None else {})
+    return out

@@ -1,0 +1,231 @@
+"""Query terms -> graph nodes with their derivations (ranking.md §3).
+
+A node covers one term, or 2–3 consecutive terms joined as an n-gram (`sun flower` ->
+`sunflower`).  Its derivations are grouped by typo class, the unit the typo rule ranks by:
+
+    class 0: the word itself, prefix extensions (last term), synonyms
+    class 1: one-typo words, the best split (`sunflower` -> "sun flower")
+    class 2: two-typo words (a first-letter typo counts as two)
+
+Bitmaps of a class are computed on first use and cached on the node; the occurrence-based rules
+(proximity) read the class's word lists instead.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from pyroaring import BitMap
+
+from ..limits import MAX_SYNONYM_PHRASES, MAX_WORD_BYTES
+from ..store.codecs import bitmap_from_array, bitmap_to_array
+from .context import SearchContext
+from .query_terms import ParsedQuery, Term
+from .typos import typo_budget
+
+Phrase = tuple[str | None, ...]
+
+
+@dataclass
+class Node:
+    first: int                     # first term index covered
+    last: int                      # last term index covered (inclusive)
+    start: int                     # first query position
+    end: int                       # last query position
+    words: Phrase                  # the original (normalized) words
+    is_phrase: bool
+    is_prefix: bool
+    ngram: int = 1
+    budget: int = 0
+    one_typo: list[str] = field(default_factory=list)
+    two_typos: list[str] = field(default_factory=list)
+    prefix_words: list[str] = field(default_factory=list)
+    synonyms: list[Phrase] = field(default_factory=list)
+    split: Phrase | None = None
+    _docids: dict[int, BitMap] = field(default_factory=dict)
+
+    @property
+    def word(self) -> str:
+        return "".join(w for w in self.words if w) if self.ngram > 1 else (self.words[0] or "")
+
+    @property
+    def width(self) -> int:
+        """Number of original term indexes covered."""
+        return self.last - self.first + 1
+
+    @property
+    def n_words(self) -> int:
+        return len(self.words)
+
+    @property
+    def max_typo(self) -> int:
+        if self.is_phrase:
+            return 0
+        return max(1, self.budget)
+
+    @property
+    def base_typo(self) -> int:
+        """An n-gram costs as many typos as it joins words (ranking.md §7.3)."""
+        return 0 if self.ngram == 1 else self.ngram
+
+    def docids(self, ctx: SearchContext, cls: int) -> BitMap:
+        bm = self._docids.get(cls)
+        if bm is None:
+            bm = self._compute(ctx, cls)
+            self._docids[cls] = bm
+        return bm
+
+    def any_docids(self, ctx: SearchContext, classes: tuple[int, ...] = (0, 1, 2)) -> BitMap:
+        parts = [self.docids(ctx, c) for c in classes if c <= self.max_typo]
+        return BitMap.union(*parts) if parts else BitMap()
+
+    def _compute(self, ctx: SearchContext, cls: int) -> BitMap:
+        if self.is_phrase:
+            return phrase_docids(ctx, self.words) if cls == 0 else BitMap()
+        parts: list[BitMap] = []
+        if cls == 0:
+            word = self.word
+            if self.is_prefix:
+                parts.append(ctx.prefix_docids(word))
+            parts.append(ctx.tolerant_docids(word) if self.ngram > 1 else ctx.word_docids(word))
+            parts.extend(phrase_docids(ctx, s) for s in self.synonyms)
+        elif cls == 1:
+            parts.extend(ctx.tolerant_docids(w) for w in self.one_typo)
+            if self.split is not None:
+                parts.append(phrase_docids(ctx, self.split))
+        elif cls == 2:
+            parts.extend(ctx.tolerant_docids(w) for w in self.two_typos)
+        return BitMap.union(*parts) if parts else BitMap()
+
+    def class_words(self, cls: int) -> list[Phrase]:
+        """Concrete words / phrases of a typo class, for occurrence-based rules."""
+        if self.is_phrase:
+            return [self.words] if cls == 0 else []
+        if cls == 0:
+            out: list[Phrase] = [(self.word,)]
+            out.extend((w,) for w in self.prefix_words)
+            out.extend(self.synonyms)
+            return out
+        if cls == 1:
+            out = [(w,) for w in self.one_typo]
+            if self.split is not None:
+                out.append(self.split)
+            return out
+        if cls == 2:
+            return [(w,) for w in self.two_typos]
+        return []
+
+
+def phrase_docids(ctx: SearchContext, words: Phrase) -> BitMap:
+    """Documents holding the phrase's words at consecutive positions of one field.
+
+    (Wildcards — stop words inside the phrase — occupy a position and match any word.)
+    """
+    real = [(offset, w) for offset, w in enumerate(words) if w]
+    if not real:
+        return BitMap()
+    docs = BitMap.intersection(*(ctx.word_docids(w) for _o, w in real)) if len(real) > 1 else ctx.word_docids(real[0][1])
+    if len(real) == 1 or not docs:
+        return docs
+    allowed = bitmap_to_array(docs).astype(np.int64)
+    first_offset, first_word = real[0]
+    occ = ctx.occurrences(first_word)
+    keys = occ[np.isin(occ >> 32, allowed)] - first_offset
+    for offset, word in real[1:]:
+        if not len(keys):
+            break
+        other = ctx.occurrences(word)
+        keys = keys[np.isin(keys + offset, other)]
+    return bitmap_from_array(np.unique(keys >> 32)) if len(keys) else BitMap()
+
+
+def synonym_table(ctx: SearchContext) -> dict[tuple[str, ...], list[Phrase]]:
+    cache = ctx.cache
+    table = getattr(cache, "_synonyms", None)
+    if table is None:
+        table = {}
+        for key, values in (cache.settings.get("synonyms") or {}).items():
+            key_words = tuple(cache.tokenizer.words(key))
+            if not key_words:
+                continue
+            phrases = table.setdefault(key_words, [])
+            for value in values:
+                value_words = tuple(cache.tokenizer.words(value))
+                if value_words and value_words not in phrases and len(phrases) < MAX_SYNONYM_PHRASES:
+                    phrases.append(value_words)
+        cache._synonyms = table
+    return table
+
+
+def _budget(ctx: SearchContext, word: str) -> int:
+    typo = ctx.settings.get("typoTolerance") or {}
+    sizes = typo.get("minWordSizeForTypos") or {}
+    disabled = getattr(ctx.cache, "_disabled_words", None)
+    if disabled is None:
+        disabled = {w for text in typo.get("disableOnWords") or [] for w in ctx.cache.tokenizer.words(text)}
+        ctx.cache._disabled_words = disabled
+    return typo_budget(word, enabled=typo.get("enabled", True), one_typo=sizes.get("oneTypo", 5),
+                       two_typos=sizes.get("twoTypos", 9), disable_on_words=disabled)
+
+
+def _best_split(ctx: SearchContext, word: str) -> Phrase | None:
+    lexicon = ctx.cache.all_lexicon
+    best, best_count = None, 0
+    chars = list(word)
+    for i in range(1, len(chars)):
+        left, right = "".join(chars[:i]), "".join(chars[i:])
+        if left in lexicon and right in lexicon:
+            count = len(phrase_docids(ctx, (left, right)))
+            if count > best_count:
+                best, best_count = (left, right), count
+    return best
+
+
+def _derive(ctx: SearchContext, node: Node) -> None:
+    if node.is_phrase:
+        return
+    word = node.word
+    if len(word.encode()) > MAX_WORD_BYTES:
+        node.is_prefix = False
+        return
+    budget = _budget(ctx, word)
+    if node.ngram > 1:
+        budget = max(0, budget - (node.ngram - 1))
+    node.budget = budget
+    if node.is_prefix:
+        node.prefix_words = ctx.prefix_words(word)
+    if budget > 0:
+        derivations = ctx.cache.tolerant_lexicon.typo_derivations(word, budget, node.is_prefix)
+        node.one_typo, node.two_typos = list(derivations.one_typo), list(derivations.two_typos)
+    split = _best_split(ctx, word)
+    if split is not None and not (node.ngram > 1 and split == node.words):
+        node.split = split
+    node.synonyms = list(synonym_table(ctx).get(tuple(w for w in node.words if w), []))
+
+
+def build_nodes(ctx: SearchContext, parsed: ParsedQuery, prefix_search: bool) -> list[Node]:
+    """Every node of the query graph: one per term, plus 2- and 3-grams of adjacent words."""
+    terms: list[Term] = parsed.terms
+    nodes: list[Node] = []
+    for i, term in enumerate(terms):
+        nodes.append(Node(i, i, term.start, term.end, tuple(term.words), term.is_phrase,
+                          term.is_prefix and prefix_search))
+    for size in (2, 3):
+        for i in range(len(terms) - size + 1):
+            window = terms[i:i + size]
+            if any(t.is_phrase for t in window):
+                continue
+            if any(window[k].end + 1 != window[k + 1].start for k in range(size - 1)):
+                continue
+            words = tuple(t.words[0] for t in window)
+            if len("".join(w or "" for w in words).encode()) > MAX_WORD_BYTES:
+                continue
+            nodes.append(Node(i, i + size - 1, window[0].start, window[-1].end, words, False,
+                              window[-1].is_prefix and prefix_search, ngram=size))
+    for node in nodes:
+        _derive(ctx, node)
+    return nodes
+
+
+__all__ = ["Node", "build_nodes", "phrase_docids", "Any"]
