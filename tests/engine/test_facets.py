@@ -21,11 +21,14 @@ Properties proved:
     typos disabled / disableOnAttributes -> starts-with; disableOnWords -> equal only.
 13. prefix_distances equals a brute-force min over prefixes of an OSA DP (hypothesis), and
     facet_search equals a brute-force facet search over generated values (hypothesis).
+14. Over the stored LMDB facet table (FacetIndexer + LmdbFacetSource) both functions give the
+    brute-force answers too (hypothesis).
 """
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Iterable
+import itertools
+from typing import Any, Iterable, Iterator
 
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
@@ -43,6 +46,9 @@ from engine.facets import (
 )
 from engine.filterable import FilterableRules
 from engine.filters.memory import MemoryFacetSource
+from engine.indexer.facets import FacetIndexer
+from engine.search.facet_source import LmdbFacetSource
+from engine.store import Store
 
 
 class Source(MemoryFacetSource):
@@ -447,3 +453,46 @@ def test_facet_search_matches_brute_force(docs: list, picks: list[int], query: s
     settings = {"faceting": {"maxValuesPerFacet": max_values, "sortFacetValuesBy": {"*": order}}}
     got = search(query, docs=docs, settings=settings, candidates=BitMap(candidates))
     assert got == brute_facet_search(docs, candidates, query, max_values, order)
+
+
+# -- 14. the LMDB facet table -----------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    opened = Store(tmp_path_factory.mktemp("facets"))
+    yield opened
+    opened.close()
+
+
+_iids = itertools.count(1)
+
+
+@hsettings(max_examples=60, deadline=None)
+@given(
+    docs=st.lists(_doc, max_size=15),
+    picks=st.lists(st.integers(0, 14), max_size=15),
+    max_values=st.integers(1, 8),
+    order=st.sampled_from(["alpha", "count"]),
+    query=st.one_of(st.none(), st.sampled_from(["blu", "rde", "réd", "z"])),
+)
+def test_lmdb_source_matches_brute_force(store: Store, docs: list, picks: list[int], max_values: int, order: str,
+                                         query: str | None) -> None:
+    iid = next(_iids)
+    settings = {"filterableAttributes": ["a", "b", "c"],
+                "faceting": {"maxValuesPerFacet": max_values, "sortFacetValuesBy": {"*": order}}}
+    with store.index_env.begin(write=True) as txn:
+        indexer = FacetIndexer(store, txn, iid, settings)
+        for docid, doc in enumerate(docs):
+            indexer.on_change(docid, None, doc)
+        indexer.finish()
+    candidates = {p for p in picks if p < len(docs)}
+    fields = ["a", "b", "c", "c.sub"]
+    with store.index_env.begin() as txn:
+        source = LmdbFacetSource(store, txn, iid, everyone(docs))
+        got = facet_distribution(source, BitMap(candidates), fields, max_values, {"*": order})
+        hits = facet_search(source, BitMap(candidates), "a", query, settings, FilterableRules(["a", "b", "c"]))
+    expected = brute_distribution(docs, candidates, fields, max_values, {"*": order})
+    assert got == expected
+    assert [list(v.items()) for v in got[0].values()] == [list(v.items()) for v in expected[0].values()]
+    renamed = [{"g": doc["a"]} if "a" in doc else {} for doc in docs]
+    assert [(h["value"], h["count"]) for h in hits] == brute_facet_search(renamed, candidates, query, max_values, order)
