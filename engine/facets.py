@@ -10,8 +10,8 @@ over documents (filters-facets.md §5, §6)::
     facetDistribution = {"genres": {"Action": 2}, "rating": {"4.5": 2, "10": 1}}
     facetStats        = {"rating": {"min": 4.5, "max": 10.0}}
 
-    >>> from engine.filters.memory import MemoryFacetSource   # doctest: +SKIP
-    >>> facet_distribution(source, BitMap([0, 2, 3]), ["genres", "rating"], 100, {"*": "alpha"})  # doctest: +SKIP
+    facet_distribution(source, BitMap([0, 2, 3]), ["genres", "rating"], 100, {"*": "alpha"})
+    facet_search(source, candidates, "genres", "acton", settings, rules)  # [{"value": "Action", "count": 2}]
 
 Choices where upstream is quirky (documented so tests can pin them):
 
@@ -29,7 +29,9 @@ candidates and the source iterates upward only); strings in ``alpha`` order stop
 of whose documents is a candidate (``exists ∩ candidates = ∅``) costs one intersection.  The
 opposite strategy — walk the few candidates and read their values — would win for a field with
 millions of distinct values and a handful of candidates, but the facet source has no
-document -> values table, so it is not used.
+document -> values table, so it is not used.  Measured (100k documents, bench numbers in the
+branch report): the LMDB source's own iteration — one bitmap decode per stored value — is most of
+the time, so a keys-only iterator there is the next speed-up for facet search.
 """
 from __future__ import annotations
 
