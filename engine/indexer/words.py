@@ -152,11 +152,26 @@ class WordIndexer:
         exact_fids = np.array(sorted(self.fields.ids[f] for f in self.exact_attributes if f in self.fields.ids)
                               or [65536], dtype=np.int64)
         prefix_added: dict[str, BitMap] = defaultdict(BitMap)
+        existed: set[str] = set()
         for word in set(added) | set(self.removed):
+            if self.txn.get(posting_key(self.iid, b"O", word), db=self.db) is not None:
+                existed.add(word)
             new_docs = self._update_word(word, added.get(word), exact_fids)
             if new_docs is not None:
                 for k in range(1, min(len(word), PREFIX_CACHE_MAX_PREFIX_CHARS) + 1):
                     prefix_added[word[:k]] |= new_docs
+        for word in self.removed:
+            for tag in (b"F", b"B"):
+                self._subtract_slots(word, tag, self.removed[word])
+        for tag, word, slot, docs in self._added_slots(added):
+            key = slot_key(self.iid, tag, word, slot)
+            bm = bitmap_from_array(docs)
+            if word in existed:
+                raw = self.txn.get(key, db=self.db)
+                if raw is not None:
+                    bm |= bitmap_loads(raw)
+            bm.run_optimize()
+            self.txn.put(key, bm.serialize(), db=self.db)
         for prefix in set(prefix_added) | set(self.prefix_removed):
             key = posting_key(self.iid, b"P", prefix)
             bm = self._get_bitmap(key)
@@ -174,32 +189,46 @@ class WordIndexer:
                 bm |= self.count_added[slot]
             self._put_bitmap(key, bm)
 
-    @staticmethod
-    def _slots(keys: np.ndarray) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
-        """(fid -> docids, position bucket -> docids) of an occurrence array, docids unique and sorted."""
-        if not len(keys):
-            return {}, {}
-        docs = keys >> 32
-        out = []
-        for slot in ((keys >> 16) & 0xFFFF, position_bucket(keys & 0xFFFF)):
-            combined = np.unique((slot << 32) | docs)
-            slots = combined >> 32
-            bounds = np.flatnonzero(np.diff(slots)) + 1
-            starts = np.concatenate(([0], bounds))
-            ends = np.concatenate((bounds, [len(combined)]))
-            out.append({int(slots[a]): combined[a:b] & 0xFFFFFFFF for a, b in zip(starts.tolist(), ends.tolist())})
-        return out[0], out[1]
+    def _subtract_slots(self, word: str, tag: bytes, removed: BitMap) -> None:
+        """Remove docids from every word x field / word x position bitmap of a word."""
+        prefix = u32(self.iid) + tag + word.encode() + b"\0"
+        updates = []
+        cursor = self.txn.cursor(self.db)
+        if cursor.set_range(prefix):
+            for key, raw in cursor:
+                if key[:len(prefix)] != prefix:
+                    break
+                bm = bitmap_loads(raw)
+                if bm.intersect(removed):
+                    updates.append((bytes(key), bm - removed))
+        for key, bm in updates:
+            self._put_bitmap(key, bm)
 
-    def _write_slots(self, word: str, tag: bytes, old: dict[int, np.ndarray], new: dict[int, np.ndarray]) -> None:
-        for slot in old.keys() - new.keys():
-            self.txn.delete(slot_key(self.iid, tag, word, slot), db=self.db)
-        for slot, docs in new.items():
-            previous = old.get(slot)
-            if previous is not None and len(previous) == len(docs) and np.array_equal(previous, docs):
-                continue
-            bm = bitmap_from_array(docs)
-            bm.run_optimize()
-            self.txn.put(slot_key(self.iid, tag, word, slot), bm.serialize(), db=self.db)
+    def _added_slots(self, added: dict[str, np.ndarray]):
+        """(tag, word, slot, docids) for every word x field and word x position-bucket of the batch.
+
+        One lexsort per table over all added occurrences; no per-word numpy work.
+        """
+        if not added:
+            return
+        words = list(added)
+        lengths = np.fromiter((len(added[w]) for w in words), dtype=np.int64, count=len(words))
+        keys = np.concatenate([added[w] for w in words])
+        wid = np.repeat(np.arange(len(words), dtype=np.int64), lengths)
+        docs = keys >> 32
+        for tag, slots in ((b"F", (keys >> 16) & 0xFFFF), (b"B", position_bucket(keys & 0xFFFF))):
+            order = np.lexsort((docs, slots, wid))
+            w, sl, d = wid[order], slots[order], docs[order]
+            new_group = np.empty(len(w), dtype=bool)
+            new_group[0] = True
+            new_group[1:] = (w[1:] != w[:-1]) | (sl[1:] != sl[:-1])
+            keep = new_group.copy()
+            keep[1:] |= d[1:] != d[:-1]
+            w, sl, d, new_group = w[keep], sl[keep], d[keep], new_group[keep]
+            starts = np.flatnonzero(new_group)
+            ends = np.append(starts[1:], len(w))
+            for a, b, wi, slot in zip(starts.tolist(), ends.tolist(), w[starts].tolist(), sl[starts].tolist()):
+                yield tag, words[wi], slot, d[a:b]
 
     def _group_additions(self) -> dict[str, np.ndarray]:
         """word -> sorted occurrence keys added by this batch."""
@@ -237,10 +266,6 @@ class WordIndexer:
                 keys = new_keys
             gained = bitmap_from_array(_unique_sorted(new_keys >> 32))
         w_key, x_key = posting_key(self.iid, b"W", word), posting_key(self.iid, b"X", word)
-        old_slots = self._slots(np.frombuffer(raw, dtype=np.int64)) if raw is not None else ({}, {})
-        new_slots = self._slots(keys)
-        self._write_slots(word, b"F", old_slots[0], new_slots[0])
-        self._write_slots(word, b"B", old_slots[1], new_slots[1])
         if not len(keys):
             for key in (o_key, w_key, x_key):
                 self.txn.delete(key, db=self.db)
