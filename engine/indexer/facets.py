@@ -66,6 +66,9 @@ def top_level_predicate(settings: dict[str, Any]) -> Callable[[str], bool]:
     return could
 
 
+FACETED_PATHS = "faceted_paths"
+
+
 class FacetIndexer:
     def __init__(self, store: Store, txn: lmdb.Transaction, iid: int, settings: dict[str, Any]):
         self.store, self.txn, self.iid = store, txn, iid
@@ -77,6 +80,7 @@ class FacetIndexer:
         self.removed: dict[bytes, BitMap] = defaultdict(BitMap)
         self.display: dict[bytes, tuple[int, str]] = {}
         self.geo: dict[int, tuple[float, float] | None] = {}
+        self.paths: set[str] = set()
 
     def _keys(self, docid: int, document: dict[str, Any], record_display: bool) -> set[bytes]:
         keys: set[bytes] = set()
@@ -84,6 +88,7 @@ class FacetIndexer:
         for path, facets in flatten_facet_values(document).items():
             if not self.is_faceted(path):
                 continue
+            self.paths.add(path)
             keys.add(facet_key(self.iid, b"E", path))
             if facets.null:
                 keys.add(facet_key(self.iid, b"U", path))
@@ -113,6 +118,7 @@ class FacetIndexer:
                 self.geo[docid] = _geo_point(new["_geo"])
 
     def finish(self) -> None:
+        self._record_paths()
         for key in set(self.added) | set(self.removed):
             raw = self.txn.get(key, db=self.db)
             bm = bitmap_loads(raw) if raw is not None else BitMap()
@@ -138,3 +144,16 @@ class FacetIndexer:
                 self.txn.delete(key, db=self.db)
             else:
                 self.txn.put(key, _GEO.pack(*point), db=self.db)
+
+    def _record_paths(self) -> None:
+        """Remember every faceted path ever seen (facet patterns like `doggos.*` resolve against it)."""
+        if not self.paths:
+            return
+        from ..registry import meta_key
+        from ..store.codecs import dumps, loads
+        meta = self.store.i["index_meta"]
+        key = meta_key(self.iid, FACETED_PATHS)
+        raw = self.txn.get(key, db=meta)
+        known = set(loads(raw)) if raw is not None else set()
+        if not self.paths <= known:
+            self.txn.put(key, dumps(sorted(known | self.paths)), db=meta)

@@ -48,7 +48,16 @@ class IndexCache:
                 self.weights[fid] = weight
         self.max_weight = 0 if "*" in self.searchable else max(len(self.searchable) - 1, 0)
         self.sort_arrays: dict[str, Any] = {}
+        stats = registry_meta(store, txn, iid, "stats") or {}
+        faceted = registry_meta(store, txn, iid, "faceted_paths") or []
+        self.all_fields = sorted(set(fields) | set(faceted) | set(stats.get("fieldDistribution", {})))
         self.lock = threading.Lock()
+
+
+def registry_meta(store: Store, txn: lmdb.Transaction, iid: int, name: str) -> Any:
+    from ..store.codecs import loads
+    raw = txn.get(meta_key(iid, name), db=store.i["index_meta"])
+    return loads(raw) if raw is not None else None
 
 
 def _scan_words(store: Store, txn: lmdb.Transaction, iid: int, tag: bytes) -> list[str]:

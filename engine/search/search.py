@@ -144,7 +144,7 @@ def search(store: Store, registry: Registry, record: dict[str, Any], query: Sear
         check_sort_against_index(query.sort, settings.get("sortableAttributes") or [],
                                  settings.get("rankingRules") or [], displayed, uid)
         rules_filter = FilterableRules(settings.get("filterableAttributes") or [])
-        facet_fields = check_facets(query.facets, rules_filter, ctx.cache.fields, uid) if query.facets is not None else None
+        facet_fields = check_facets(query.facets, rules_filter, ctx.cache.all_fields, uid) if query.facets is not None else None
         check_attributes_to_search_on(query.attributes_to_search_on, settings.get("searchableAttributes"), displayed, uid)
         distinct_field = query.distinct or settings.get("distinctAttribute")
         if query.distinct is not None and not rules_filter.is_filterable(query.distinct):
@@ -154,28 +154,8 @@ def search(store: Store, registry: Registry, record: dict[str, Any], query: Sear
             raise LoupeError("invalid_search_distinct",
                              f"Index `{uid}`: Attribute `{query.distinct}` is not filterable and thus, cannot be used "
                              f"as distinct attribute. {listed}")
-        universe = BitMap(ctx.all_docids)
-        for raw_filter in (query.filter, extra_filter):
-            if raw_filter is None:
-                continue
-            expr = parse_filter(raw_filter, "invalid_search_filter", contains_enabled)
-            if expr is not None:
-                universe &= evaluate(expr, ctx.facets, rules_filter, uid, "invalid_search_filter")
-        parsed = parse_query(query.q, ctx.cache.tokenizer, prefix_search=settings.get("prefixSearch") != "disabled")
-        for word in parsed.negative_words:
-            universe -= ctx.word_docids(word)
-        for phrase in parsed.negative_phrases:
-            universe -= phrase_docids(ctx, phrase)
-        placeholder = parsed.is_placeholder or not parsed.terms
-        n_terms = len(parsed.terms)
-        nodes = tuple(build_nodes(ctx, parsed, settings.get("prefixSearch") != "disabled")) if not placeholder else ()
-        state = State(nodes, frozenset(range(n_terms)), tuple(2 for _ in nodes))
-        if not placeholder:
-            groups = removal_groups(ctx, nodes, n_terms, query.matching_strategy)
-            minimal = frozenset(range(n_terms)) - {i for g in groups for i in g}
-            universe = matching(ctx, universe, nodes, n_terms, minimal)
-        if not placeholder:
-            state = state.pruned(ctx, universe)
+        universe, state, placeholder, n_terms = prepare_universe(ctx, query, uid, rules_filter, contains_enabled,
+                                                                 extra_filter)
         rules = build_rules(settings, query, placeholder, n_terms)
         max_total = (settings.get("pagination") or {}).get("maxTotalHits", 1000)
         offset, limit = query.effective_offset_limit(max_total)
@@ -229,6 +209,53 @@ def search(store: Store, registry: Registry, record: dict[str, Any], query: Sear
             result["facetStats"] = stats
     result["processingTimeMs"] = int((time.perf_counter() - started) * 1000)
     return result
+
+
+def prepare_universe(ctx: SearchContext, query: Any, uid: str, rules_filter: FilterableRules,
+                     contains_enabled: bool, extra_filter: Any) -> tuple[BitMap, State, bool, int]:
+    """filter ∩ documents matching the query with every removable term removed, minus negatives."""
+    settings = ctx.settings
+    universe = BitMap(ctx.all_docids)
+    for raw_filter in (query.filter, extra_filter):
+        if raw_filter is None:
+            continue
+        expr = parse_filter(raw_filter, "invalid_search_filter", contains_enabled)
+        if expr is not None:
+            universe &= evaluate(expr, ctx.facets, rules_filter, uid, "invalid_search_filter")
+    parsed = parse_query(query.q, ctx.cache.tokenizer, prefix_search=settings.get("prefixSearch") != "disabled")
+    for word in parsed.negative_words:
+        universe -= ctx.word_docids(word)
+    for phrase in parsed.negative_phrases:
+        universe -= phrase_docids(ctx, phrase)
+    placeholder = parsed.is_placeholder or not parsed.terms
+    n_terms = len(parsed.terms)
+    nodes = tuple(build_nodes(ctx, parsed, settings.get("prefixSearch") != "disabled")) if not placeholder else ()
+    state = State(nodes, frozenset(range(n_terms)), tuple(2 for _ in nodes))
+    if not placeholder:
+        groups = removal_groups(ctx, nodes, n_terms, query.matching_strategy)
+        minimal = frozenset(range(n_terms)) - {i for g in groups for i in g}
+        universe = matching(ctx, universe, nodes, n_terms, minimal)
+    if not placeholder:
+        state = state.pruned(ctx, universe)
+    return universe, state, placeholder, n_terms
+
+
+def facet_search(store: Store, registry: Registry, record: dict[str, Any], fquery: Any, *,
+                 contains_enabled: bool = False, extra_filter: Any = None) -> dict[str, Any]:
+    """POST /indexes/{uid}/facet-search: facet values among the candidates of the embedded search."""
+    from ..facets import facet_search as search_values
+    started = time.perf_counter()
+    with store.index_env.begin() as txn:
+        ctx = SearchContext(store, txn, registry, record)
+        rules_filter = FilterableRules(ctx.settings.get("filterableAttributes") or [])
+        query = SearchQuery(q=fquery.q, filter=fquery.filter, matching_strategy=fquery.matching_strategy,
+                            attributes_to_search_on=fquery.attributes_to_search_on)
+        candidates, _state, _placeholder, _n = prepare_universe(ctx, query, record["uid"], rules_filter,
+                                                                 contains_enabled, extra_filter)
+        hits = search_values(ctx.facets, candidates, fquery.facet_name, fquery.facet_query, ctx.settings,
+                             rules_filter, bool(fquery.exhaustive_facet_count))
+    return {"facetHits": hits, "facetQuery": fquery.facet_query,
+            "processingTimeMs": int((time.perf_counter() - started) * 1000)}
 
 
 def ctx_documents(ctx: SearchContext, docids: list[int]) -> list[dict[str, Any]]:

@@ -53,6 +53,8 @@ def sort_arrays(ctx: SearchContext, field: str) -> SortArrays:
 
 
 def _groups(docs: np.ndarray, values: np.ndarray, ascending: bool) -> Iterator[tuple[Any, np.ndarray]]:
+    if not len(docs):
+        return
     order = np.argsort(values if ascending else -values, kind="stable")
     docs, values = docs[order], values[order]
     bounds = np.flatnonzero(np.diff(values)) + 1

@@ -1,0 +1,30 @@
+"""`attributeRank` and `wordPosition` (ranking.md §7.5, §7.6).
+
+Properties:
+1. with an explicit searchableAttributes list, a match in an earlier field ranks first;
+2. with the default `["*"]` every field weighs the same (score 1.0);
+3. wordPosition gives the documented 0.8095238095238095 for `train dragon` on `How to Train Your Dragon`.
+"""
+
+
+def ids(result):
+    return [hit["id"] for hit in result["hits"]]
+
+
+def test_attribute_rank(make_index):
+    docs = [{"id": 1, "title": "other", "body": "galaxy"}, {"id": 2, "title": "galaxy", "body": "other"}]
+    index = make_index(docs, {"searchableAttributes": ["title", "body"]})
+    result = index.search("galaxy", show_ranking_score_details=True)
+    assert ids(result) == [2, 1]
+    assert [h["_rankingScoreDetails"]["attributeRank"]["score"] for h in result["hits"]] == [1.0, 0.5]
+    index = make_index(docs)
+    result = index.search("galaxy", show_ranking_score_details=True)
+    assert ids(result) == [1, 2]
+    assert {h["_rankingScoreDetails"]["attributeRank"]["score"] for h in result["hits"]} == {1.0}
+
+
+def test_word_position_score(make_index):
+    index = make_index([{"id": 1, "title": "How to Train Your Dragon"}])
+    details = index.search("train dragon", show_ranking_score_details=True)["hits"][0]["_rankingScoreDetails"]
+    assert details["wordPosition"]["score"] == 0.8095238095238095
+    assert details["proximity"]["score"] == 0.75

@@ -1,0 +1,48 @@
+"""`typo` rule and derivations (ranking.md §3, §7.3).
+
+Properties:
+1. 0 typos before 1 before 2; the typo count is in the details;
+2. words shorter than 5 chars get no typo; 5–8 one; 9+ two;
+3. a typo on the first letter counts as two;
+4. the last word is a prefix; a trailing space turns prefix off;
+5. typoTolerance.enabled = false disables typos.
+"""
+
+
+def ids(result):
+    return [hit["id"] for hit in result["hits"]]
+
+
+def test_typo_buckets(make_index):
+    index = make_index([{"id": 1, "t": "computer"}, {"id": 2, "t": "compuetr"}, {"id": 3, "t": "comptuer"},
+                        {"id": 4, "t": "computers"}])
+    result = index.search("computer ", show_ranking_score_details=True)
+    assert ids(result)[0] == 1
+    counts = {h["id"]: h["_rankingScoreDetails"]["typo"]["typoCount"] for h in result["hits"]}
+    assert counts[1] == 0 and counts[2] == 1 and counts[3] == 1 and counts[4] == 1
+
+
+def test_budgets_by_length(make_index):
+    index = make_index([{"id": 1, "t": "cat"}, {"id": 2, "t": "house"}, {"id": 3, "t": "beautiful"}])
+    assert ids(index.search("cot ")) == []
+    assert ids(index.search("hause ")) == [2]
+    assert ids(index.search("beaotifol ")) == [3]
+    assert ids(index.search("haase ")) == []
+
+
+def test_first_letter_typo_counts_double(make_index):
+    index = make_index([{"id": 1, "t": "keyboards"}, {"id": 2, "t": "heyboards"}])
+    result = index.search("keyboards ", show_ranking_score_details=True)
+    assert ids(result) == [1, 2]
+    assert result["hits"][1]["_rankingScoreDetails"]["typo"]["typoCount"] == 2
+
+
+def test_prefix_only_on_last_word(make_index):
+    index = make_index([{"id": 1, "t": "american"}, {"id": 2, "t": "americ"}])
+    assert sorted(ids(index.search("americ"))) == [1, 2]
+    assert ids(index.search("americ ")) == [2]
+
+
+def test_typos_disabled(make_index):
+    index = make_index([{"id": 1, "t": "house"}], {"typoTolerance": {"enabled": False}})
+    assert ids(index.search("hause ")) == []
