@@ -89,6 +89,7 @@ class WordIndexer:
         # removals
         self.removed: dict[str, BitMap] = defaultdict(BitMap)
         self.prefix_removed: dict[str, BitMap] = defaultdict(BitMap)
+        self.removed_docs = BitMap()
         self.count_removed: dict[tuple[int, int], BitMap] = defaultdict(BitMap)
 
     # -- extraction ----------------------------------------------------------------------------
@@ -123,6 +124,7 @@ class WordIndexer:
                 self.removed[word].add(docid)
             for prefix in {w[:k] for w in words for k in range(1, PREFIX_CACHE_MAX_PREFIX_CHARS + 1) if len(w) >= k}:
                 self.prefix_removed[prefix].add(docid)
+            self.removed_docs.add(docid)
         if new is not None:
             for fid, indexed in self._fields_of(new):
                 n = len(indexed.words)
@@ -163,15 +165,20 @@ class WordIndexer:
         for word in self.removed:
             for tag in (b"F", b"B"):
                 self._subtract_slots(word, tag, self.removed[word])
+        prefix_fields: dict[tuple[str, int], list[BitMap]] = defaultdict(list)
         for tag, word, slot, docs in self._added_slots(added):
             key = slot_key(self.iid, tag, word, slot)
             bm = bitmap_from_array(docs)
+            if tag == b"F":
+                for k in range(1, min(len(word), PREFIX_CACHE_MAX_PREFIX_CHARS) + 1):
+                    prefix_fields[(word[:k], slot)].append(bm)
             if word in existed:
                 raw = self.txn.get(key, db=self.db)
                 if raw is not None:
-                    bm |= bitmap_loads(raw)
+                    bm = bm | bitmap_loads(raw)
             bm.run_optimize()
             self.txn.put(key, bm.serialize(), db=self.db)
+        self._update_prefix_fields(prefix_fields)
         for prefix in set(prefix_added) | set(self.prefix_removed):
             key = posting_key(self.iid, b"P", prefix)
             bm = self._get_bitmap(key)
@@ -187,6 +194,34 @@ class WordIndexer:
                 bm -= self.count_removed[slot]
             if slot in self.count_added:
                 bm |= self.count_added[slot]
+            self._put_bitmap(key, bm)
+
+    def _update_prefix_fields(self, added: dict[tuple[str, int], list[BitMap]]) -> None:
+        """prefix x field postings (b"Q"), for attributeRank on short prefix terms.
+
+        Removals concern whole documents (deleted or replaced), so a removed docid leaves every
+        prefix x field bitmap of the prefixes its old words had; a replaced document is put back
+        by its additions.
+        """
+        touched: set[tuple[str, int]] = set(added)
+        if self.removed_docs:
+            for prefix in self.prefix_removed:
+                start = u32(self.iid) + b"Q" + prefix.encode() + b"\0"
+                cursor = self.txn.cursor(self.db)
+                if cursor.set_range(start):
+                    for key in cursor.iternext(values=False):
+                        if key[:len(start)] != start or len(key) != len(start) + 2:
+                            break
+                        touched.add((prefix, int.from_bytes(key[-2:], "big")))
+        for prefix, fid in touched:
+            key = slot_key(self.iid, b"Q", prefix, fid)
+            raw = self.txn.get(key, db=self.db)
+            bm = bitmap_loads(raw) if raw is not None else BitMap()
+            if prefix in self.prefix_removed:
+                bm -= self.prefix_removed[prefix]
+            parts = added.get((prefix, fid))
+            if parts:
+                bm |= BitMap.union(*parts)
             self._put_bitmap(key, bm)
 
     def _subtract_slots(self, word: str, tag: bytes, removed: BitMap) -> None:

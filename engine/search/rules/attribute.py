@@ -12,26 +12,32 @@ from typing import Iterator
 
 from pyroaring import BitMap
 
+from ...limits import PREFIX_CACHE_MAX_PREFIX_CHARS
 from ..context import SearchContext
 from ..terms import Node
 from .base import Partition, Rule, Score, State, add_partitions, buckets_by_cost, partition_by_best
 
-MAX_WORDS = 200
+MAX_WORDS = 64  # derivations read per term; long prefix lists keep the word and its shortest extensions
 
 
-def term_words(ctx: SearchContext, state: State, index: int, node: Node, universe: BitMap) -> list[str]:
-    """First real word of every allowed derivation of a term (capped, most frequent first)."""
+def term_words(ctx: SearchContext, state: State, index: int, node: Node, universe: BitMap,
+               skip_prefix: bool = False) -> list[str]:
+    """First real word of every allowed derivation of a term, capped per typo class."""
     words: list[str] = []
     for cls in state.classes(index):
-        for phrase in node.class_words(cls):
+        class_words = node.class_words(cls)
+        if skip_prefix and cls == 0:
+            class_words = class_words[:1] + class_words[1 + len(node.prefix_words):]  # word, synonyms
+        for phrase in class_words[:MAX_WORDS]:
             real = [w for w in phrase if w]
             if real:
                 words.append(real[0])
-    words = list(dict.fromkeys(words))
-    if len(words) > MAX_WORDS:
-        words.sort(key=lambda w: -ctx.word_docids(w).intersection_cardinality(universe))
-        words = words[:MAX_WORDS]
-    return words
+    return list(dict.fromkeys(words))
+
+
+def _prefix_cached(ctx: SearchContext, state: State, index: int, node: Node) -> bool:
+    """A short prefix term reads the prefix x field postings instead of its derivations."""
+    return node.is_prefix and 0 in state.classes(index) and len(node.word) <= PREFIX_CACHE_MAX_PREFIX_CHARS
 
 
 def position_cost(distance: int) -> int:
@@ -39,6 +45,17 @@ def position_cost(distance: int) -> int:
         if distance <= limit:
             return cost
     return 10
+
+
+_NODE_COSTS: dict[tuple[int, int], int] = {}
+
+
+def node_position_cost(distance: int, n_words: int) -> int:
+    key = (distance, n_words)
+    cost = _NODE_COSTS.get(key)
+    if cost is None:
+        cost = _NODE_COSTS[key] = sum(position_cost(distance + j) for j in range(n_words))
+    return cost
 
 
 def attribute_partition(ctx: SearchContext, universe: BitMap, state: State) -> tuple[Partition, int]:
@@ -50,8 +67,12 @@ def attribute_partition(ctx: SearchContext, universe: BitMap, state: State) -> t
         return total, 0
     for index, node in terms:
         by_weight: dict[int, list[BitMap]] = {}
-        for word in term_words(ctx, state, index, node, universe):
-            for fid, docs in ctx.slots(word, b"F").items():
+        cached = _prefix_cached(ctx, state, index, node)
+        sources = [ctx.slots(w, b"F") for w in term_words(ctx, state, index, node, universe, skip_prefix=cached)]
+        if cached:
+            sources.append(ctx.slots(node.word, b"Q"))
+        for slots in sources:
+            for fid, docs in slots.items():
                 weight = weights.get(fid)
                 if weight is not None:
                     by_weight.setdefault(weight, []).append(docs)
@@ -68,8 +89,7 @@ def position_partition(ctx: SearchContext, universe: BitMap, state: State) -> tu
         by_cost: dict[int, list[BitMap]] = {}
         for word in term_words(ctx, state, index, node, universe):
             for bucket, docs in ctx.slots(word, b"B").items():
-                distance = abs(bucket - node.start)
-                cost = sum(position_cost(distance + j) for j in range(node.n_words))
+                cost = node_position_cost(abs(bucket - node.start), node.n_words)
                 by_cost.setdefault(cost, []).append(docs)
         costed = [(c, BitMap.union(*bms)) for c, bms in by_cost.items()]
         total = add_partitions(total, partition_by_best(universe, costed, 10 * node.n_words))

@@ -21,21 +21,17 @@ from ..context import SearchContext
 from ..terms import Node, Phrase
 from .base import Rule, Score, State, add_partitions, buckets_by_cost
 
-MAX_WORDS_PER_SIDE = 200  # derivations read per side; prefixes beyond keep their most frequent words
+MAX_WORDS_PER_SIDE = 64  # derivations read per side and class; long prefix lists keep their shortest words
 
 
 def _side_words(ctx: SearchContext, state: State, index: int, node: Node, universe: BitMap, last: bool) -> list[str]:
     words: list[str] = []
     for cls in state.classes(index):
-        for phrase in node.class_words(cls):
+        for phrase in node.class_words(cls)[:MAX_WORDS_PER_SIDE]:
             real = [w for w in phrase if w]
             if real:
                 words.append(real[-1] if last else real[0])
-    words = list(dict.fromkeys(words))
-    if len(words) > MAX_WORDS_PER_SIDE:
-        words.sort(key=lambda w: -ctx.word_docids(w).intersection_cardinality(universe))
-        words = words[:MAX_WORDS_PER_SIDE]
-    return words
+    return list(dict.fromkeys(words))
 
 
 def _keys(ctx: SearchContext, words: list[str], allowed: np.ndarray) -> np.ndarray:
