@@ -27,6 +27,7 @@ sys.path[:] = [p for p in sys.path if p and str(Path(p).resolve()) != _BENCH] + 
 import argparse  # noqa: E402
 import http.client  # noqa: E402
 import json  # noqa: E402
+import os  # noqa: E402
 import shutil  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -208,14 +209,11 @@ def passes(doc: dict, clauses: list[dict]) -> bool:
     return True
 
 
-def filter_violations(items: list[Item], outcomes: list[Outcome], docs: dict[str, dict]) -> int:
-    """Queries with at least one hit that fails the filter (or is not a corpus document)."""
-    bad = 0
-    for item, outcome in zip(items, outcomes):
-        if outcome.answer and any(i not in docs or not passes(docs[i], item.request.clauses)
-                                  for i in outcome.answer.ids):
-            bad += 1
-    return bad
+def filter_violations(items: list[Item], outcomes: list[Outcome], docs: dict[str, dict]) -> list[str]:
+    """qids of the queries with a hit that fails the filter (or is not a corpus document)."""
+    return [item.entry["qid"] for item, outcome in zip(items, outcomes)
+            if outcome.answer and any(i not in docs or not passes(docs[i], item.request.clauses)
+                                      for i in outcome.answer.ids)]
 
 
 def facets_match(got: dict | None, expected: dict, engine: str) -> bool:
@@ -317,8 +315,12 @@ def recall_quality(items: list[Item], outcomes: list[Outcome]) -> dict:
 
 
 def filter_checks(items: list[Item], outcomes: list[Outcome], docs: dict, corpus: str, engine: str) -> dict:
-    """Placeholder entries: totals and facet counts against the brute-force `expected`."""
-    total_bad = facet_bad = placeholders = 0
+    """Placeholder entries: totals and facet counts against the brute-force `expected`.
+
+    Counts go to the table; the qids of the failing queries (`mismatches`) go to the JSON file.
+    """
+    bad: dict[str, list[str]] = {"total": [], "facets": []}
+    placeholders = 0
     for item, outcome in zip(items, outcomes):
         expected = (item.entry.get("expected") or {}).get(corpus)
         if not expected or outcome.answer is None:
@@ -327,31 +329,47 @@ def filter_checks(items: list[Item], outcomes: list[Outcome], docs: dict, corpus
         want = expected["nbHits"]
         if engine == "loupe":
             want = min(want, MAX_TOTAL_HITS)
-        total_bad += outcome.answer.total != want
-        facet_bad += not facets_match(outcome.answer.facets, expected["facetDistribution"], engine)
-    return {"placeholders": placeholders, "total_mismatch": total_bad, "facet_mismatch": facet_bad,
-            "filter_violations": filter_violations(items, outcomes, docs)}
+        if outcome.answer.total != want:
+            bad["total"].append(item.entry["qid"])
+        if not facets_match(outcome.answer.facets, expected["facetDistribution"], engine):
+            bad["facets"].append(item.entry["qid"])
+    bad["filter"] = filter_violations(items, outcomes, docs)
+    return {"placeholders": placeholders, "total_mismatch": len(bad["total"]),
+            "facet_mismatch": len(bad["facets"]), "filter_violations": len(bad["filter"]), "mismatches": bad}
 
 
-def sort_checks(items: list[Item], outcomes: list[Outcome], docs: dict, corpus: str,
+def sort_checks(items: list[Item], outcomes: list[Outcome], docs: dict, corpus: str, engine: str,
                 buckets: dict[int, list[str]]) -> dict:
-    """Top-10 values of placeholder entries, sort order of every answer, filter of every hit."""
-    top_bad = unsorted = placeholders = 0
+    """Top-10 values of placeholder entries, sort order of every answer, filter of every hit.
+
+    Loupe ranks `sort` after the word rules, so its answers to queries with words are judged inside
+    their ranking buckets; when Loupe gave no ranking details for one, it counts as unchecked.
+    """
+    bad: dict[str, list[str]] = {"top10": [], "unsorted": [], "unchecked": []}
+    placeholders = 0
     for index, (item, outcome) in enumerate(zip(items, outcomes)):
         if outcome.answer is None:
             continue
+        qid = item.entry["qid"]
         name, descending = parse_sort(item.request.sort)
         values = sort_values(outcome.answer.ids, docs, name)
         expected = (item.entry.get("expected") or {}).get(corpus)
         if expected:
             placeholders += 1
-            top_bad += values[:10] != expected[f"top10_{name}"]
-        if index in buckets and len(buckets[index]) == len(values):
-            unsorted += not sorted_in_buckets(values, buckets[index], descending)
+            if values[:10] != expected[f"top10_{name}"]:
+                bad["top10"].append(qid)
+        if engine != "loupe" or not item.request.q:
+            ok = is_sorted(values, descending)
+        elif index in buckets and len(buckets[index]) == len(values):
+            ok = sorted_in_buckets(values, buckets[index], descending)
         else:
-            unsorted += not is_sorted(values, descending)
-    return {"placeholders": placeholders, "top10_mismatch": top_bad, "unsorted": unsorted,
-            "filter_violations": filter_violations(items, outcomes, docs)}
+            bad["unchecked"].append(qid)
+            continue
+        if not ok:
+            bad["unsorted"].append(qid)
+    bad["filter"] = filter_violations(items, outcomes, docs)
+    return {"placeholders": placeholders, "top10_mismatch": len(bad["top10"]), "unsorted": len(bad["unsorted"]),
+            "unchecked": len(bad["unchecked"]), "filter_violations": len(bad["filter"]), "mismatches": bad}
 
 
 def loupe_sort_buckets(client: LoupeClient, items: list[Item]) -> dict[int, list[str]]:
@@ -365,7 +383,7 @@ def loupe_sort_buckets(client: LoupeClient, items: list[Item]) -> dict[int, list
         except HttpError:
             return buckets
         details = [h.get("_rankingScoreDetails") for h in data.get("hits", [])]
-        if details and all(isinstance(d, dict) for d in details):
+        if all(isinstance(d, dict) for d in details):
             buckets[index] = loupe_buckets(details)
     return buckets
 
@@ -378,7 +396,7 @@ def quality(workload: str, items: list[Item], outcomes: list[Outcome], docs: dic
         return recall_quality(items, outcomes)
     if workload == "filter":
         return filter_checks(items, outcomes, docs, corpus, engine)
-    return sort_checks(items, outcomes, docs, corpus, buckets)
+    return sort_checks(items, outcomes, docs, corpus, engine, buckets)
 
 
 # ---------------------------------------------------------------- indexing
@@ -401,9 +419,24 @@ def index_loupe(server: Server, payload: bytes) -> dict:
             "documents_task": done.get("duration")}
 
 
-def start_loupe(corpus_path: Path) -> tuple[Server | None, dict]:
-    """A fresh server with the corpus indexed, or None and the reason."""
-    server = Server()
+def quiet_server(log_path: Path) -> Server:
+    """Start a server whose stderr (warnings, tracebacks of failing requests) goes to `log_path`.
+
+    The child inherits file descriptor 2 when it is spawned, so it is pointed at the log only then.
+    """
+    saved = os.dup(2)
+    try:
+        with open(log_path, "ab") as log:
+            os.dup2(log.fileno(), 2)
+            return Server()
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def start_loupe(corpus_path: Path, log_path: Path) -> tuple[Server | None, dict]:
+    """A fresh server with the corpus indexed, and its figures or the reason it failed."""
+    server = quiet_server(log_path)
     try:
         return server, index_loupe(server, corpus_path.read_bytes())
     except (OSError, urllib.error.URLError, RuntimeError, KeyError) as error:
@@ -431,7 +464,8 @@ def checks_text(workload: str, q: dict) -> str:
         return (f"total {q['total_mismatch']}/{q['placeholders']} facets {q['facet_mismatch']}/{q['placeholders']}"
                 f" filter {q['filter_violations']}")
     if workload == "sort" and q:
-        return (f"top10 {q['top10_mismatch']}/{q['placeholders']} unsorted {q['unsorted']}"
+        unchecked = f" unchecked {q['unchecked']}" if q["unchecked"] else ""
+        return (f"top10 {q['top10_mismatch']}/{q['placeholders']} unsorted {q['unsorted']}{unchecked}"
                 f" filter {q['filter_violations']}")
     return ""
 
@@ -457,13 +491,16 @@ def table(results: dict, engines: list[str]) -> str:
                              "", ""])
                 continue
             peer = engine != "loupe"
-            rows.append([workload, engine, str(f["n"]), str(f["errors"]), fmt(f["p50_ms"]), fmt(f["p99_ms"]),
+            errors = f"{f['errors']} (HTTP {f['error_status']})" if f["errors"] else "0"
+            rows.append([workload, engine, str(f["n"]), errors, fmt(f["p50_ms"]), fmt(f["p99_ms"]),
                          fmt(f["qps"], ".0f"), quality_text(workload, f["quality"]),
                          checks_text(workload, f["quality"]),
                          fmt(ratio(loupe, f, "p50_ms"), ".1f") + "x" if peer and loupe.get("p50_ms") else "",
                          fmt(ratio(loupe, f, "p99_ms"), ".1f") + "x" if peer and loupe.get("p99_ms") else ""])
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
-    line = lambda r: "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip()  # noqa: E731
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
     return "\n".join([line(head), line(["-" * w for w in widths]), *map(line, rows)])
 
 
@@ -517,7 +554,9 @@ def main() -> None:
     try:
         if "loupe" in engines:
             print(f"indexing {len(docs)} documents into Loupe ...", file=sys.stderr)
-            server, results["index"]["loupe"] = start_loupe(corpus_path)
+            log = Path(tempfile.mkstemp(prefix="loupe-search-bench-", suffix=".log")[1])
+            results["loupe_log"] = str(log)
+            server, results["index"]["loupe"] = start_loupe(corpus_path, log)
         for engine in engines:
             if engine != "loupe":
                 print(f"indexing {len(docs)} documents into {engine} ...", file=sys.stderr)
@@ -566,6 +605,10 @@ def print_report(results: dict, engines: list[str]) -> None:
         print(f"\nLoupe HTTP floor (GET /health, keep-alive): {text}")
     print()
     print(table(results, engines))
+    log = Path(results.get("loupe_log", ""))
+    if log.is_file() and log.stat().st_size:
+        lines = log.read_text(errors="replace").count("\n")
+        print(f"\nLoupe server stderr: {lines} lines in {log}")
     print(f"\ntotal run time {results['seconds']:.0f} s")
 
 
