@@ -5,7 +5,7 @@
                iid | b"O" | word                 -> int64[]  occurrences: docid<<32 | fid<<16 | pos
                iid | b"P" | prefix               -> bitmap   docs with a word starting with prefix
                iid | b"F" | word \0 | fid(2)      -> bitmap   docs with `word` in field `fid`
-               iid | b"B" | word \0 | bucket(2)   -> bitmap   docs with `word` at a position of that bucket
+               iid | b"Q" | prefix \0 | fid(2)    -> bitmap   docs with a word starting with prefix in field
                iid | b"C" | fid(2) | count(1)    -> bitmap   docs whose field has `count` words (<= 30)
     facets:    iid | b"N" | field \\0 | f64key    -> bitmap   numeric facet value
                iid | b"S" | field \\0 | string    -> bitmap   normalized string facet value

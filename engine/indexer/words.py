@@ -163,8 +163,7 @@ class WordIndexer:
                 for k in range(1, min(len(word), PREFIX_CACHE_MAX_PREFIX_CHARS) + 1):
                     prefix_added[word[:k]] |= new_docs
         for word in self.removed:
-            for tag in (b"F", b"B"):
-                self._subtract_slots(word, tag, self.removed[word])
+            self._subtract_slots(word, b"F", self.removed[word])
         prefix_fields: dict[tuple[str, int], list[BitMap]] = defaultdict(list)
         for tag, word, slot, docs in self._added_slots(added):
             key = slot_key(self.iid, tag, word, slot)
@@ -240,9 +239,10 @@ class WordIndexer:
             self._put_bitmap(key, bm)
 
     def _added_slots(self, added: dict[str, np.ndarray]):
-        """(tag, word, slot, docids) for every word x field and word x position-bucket of the batch.
+        """(tag, word, fid, docids) for every word x field of the batch.
 
-        One lexsort per table over all added occurrences; no per-word numpy work.
+        One lexsort over all added occurrences; no per-word numpy work.  (Positions are read from
+        the occurrence arrays at query time: a word x position table would triple the writes.)
         """
         if not added:
             return
@@ -251,7 +251,7 @@ class WordIndexer:
         keys = np.concatenate([added[w] for w in words])
         wid = np.repeat(np.arange(len(words), dtype=np.int64), lengths)
         docs = keys >> 32
-        for tag, slots in ((b"F", (keys >> 16) & 0xFFFF), (b"B", position_bucket(keys & 0xFFFF))):
+        for tag, slots in ((b"F", (keys >> 16) & 0xFFFF),):
             order = np.lexsort((docs, slots, wid))
             w, sl, d = wid[order], slots[order], docs[order]
             new_group = np.empty(len(w), dtype=bool)

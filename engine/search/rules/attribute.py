@@ -10,7 +10,11 @@ from __future__ import annotations
 
 from typing import Iterator
 
+import numpy as np
 from pyroaring import BitMap
+
+from ...indexer.words import position_bucket
+from ...store.codecs import bitmap_from_array, bitmap_to_array
 
 from ...limits import PREFIX_CACHE_MAX_PREFIX_CHARS
 from ..context import SearchContext
@@ -40,59 +44,61 @@ def _prefix_cached(ctx: SearchContext, state: State, index: int, node: Node) -> 
     return node.is_prefix and 0 in state.classes(index) and len(node.word) <= PREFIX_CACHE_MAX_PREFIX_CHARS
 
 
-def position_cost(distance: int) -> int:
-    for limit, cost in ((0, 0), (1, 1), (4, 2), (7, 3), (11, 4), (16, 5), (24, 6), (64, 7), (256, 8), (1024, 9)):
-        if distance <= limit:
-            return cost
-    return 10
+_LIMITS = np.array([0, 1, 4, 7, 11, 16, 24, 64, 256, 1024])
 
 
-_NODE_COSTS: dict[tuple[int, int], int] = {}
+def position_costs(distances: np.ndarray) -> np.ndarray:
+    """Vectorised f(distance) of §7.6: the index of the first limit >= distance (10 past 1024)."""
+    return np.searchsorted(_LIMITS, distances, side="left")
 
 
-def node_position_cost(distance: int, n_words: int) -> int:
-    key = (distance, n_words)
-    cost = _NODE_COSTS.get(key)
-    if cost is None:
-        cost = _NODE_COSTS[key] = sum(position_cost(distance + j) for j in range(n_words))
-    return cost
-
-
-def attribute_partition(ctx: SearchContext, universe: BitMap, state: State) -> tuple[Partition, int]:
-    weights, w_max = ctx.cache.weights, ctx.cache.max_weight
-    terms = state.term_nodes()
-    max_cost = sum(w_max * n.n_words for _i, n in terms)
-    total: Partition = {0: universe}
-    if w_max == 0:
-        return total, 0
-    for index, node in terms:
-        by_weight: dict[int, list[BitMap]] = {}
-        cached = _prefix_cached(ctx, state, index, node)
-        sources = [ctx.slots(w, b"F") for w in term_words(ctx, state, index, node, universe, skip_prefix=cached)]
-        if cached:
-            sources.append(ctx.slots(node.word, b"Q"))
-        for slots in sources:
-            for fid, docs in slots.items():
-                weight = weights.get(fid)
-                if weight is not None:
-                    by_weight.setdefault(weight, []).append(docs)
-        costed = [(w * node.n_words, BitMap.union(*bms)) for w, bms in by_weight.items()]
-        total = add_partitions(total, partition_by_best(universe, costed, w_max * node.n_words))
-    return total, max_cost
+def best_position_costs(ctx: SearchContext, words: list[str], allowed: np.ndarray, start: int,
+                        n_words: int) -> tuple[np.ndarray, np.ndarray]:
+    """(docids, lowest cost) over the bucketed positions of a term's derivations."""
+    docs_parts, cost_parts = [], []
+    for word in words:
+        occ = ctx.occurrences(word)
+        if not len(occ):
+            continue
+        occ = occ[np.isin(occ >> 32, allowed)]
+        if not len(occ):
+            continue
+        distance = np.abs(position_bucket(occ & 0xFFFF) - start)
+        cost = position_costs(distance)
+        for j in range(1, n_words):
+            cost = cost + position_costs(distance + j)
+        docs_parts.append(occ >> 32)
+        cost_parts.append(cost)
+    if not docs_parts:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    docs, costs = np.concatenate(docs_parts), np.concatenate(cost_parts)
+    order = np.lexsort((costs, docs))
+    docs, costs = docs[order], costs[order]
+    first = np.empty(len(docs), dtype=bool)
+    first[0] = True
+    first[1:] = docs[1:] != docs[:-1]
+    return docs[first], costs[first]
 
 
 def position_partition(ctx: SearchContext, universe: BitMap, state: State) -> tuple[Partition, int]:
     terms = state.term_nodes()
     max_cost = sum(10 * n.n_words for _i, n in terms)
     total: Partition = {0: universe}
+    allowed = bitmap_to_array(universe).astype(np.int64)
     for index, node in terms:
-        by_cost: dict[int, list[BitMap]] = {}
-        for word in term_words(ctx, state, index, node, universe):
-            for bucket, docs in ctx.slots(word, b"B").items():
-                cost = node_position_cost(abs(bucket - node.start), node.n_words)
-                by_cost.setdefault(cost, []).append(docs)
-        costed = [(c, BitMap.union(*bms)) for c, bms in by_cost.items()]
-        total = add_partitions(total, partition_by_best(universe, costed, 10 * node.n_words))
+        docs, costs = best_position_costs(ctx, term_words(ctx, state, index, node, universe), allowed,
+                                          node.start, node.n_words)
+        partition: Partition = {}
+        placed = BitMap()
+        for cost in np.unique(costs).tolist():
+            bm = bitmap_from_array(docs[costs == cost])
+            partition[int(cost)] = bm
+            placed |= bm
+        rest = universe - placed
+        if rest:
+            worst = 10 * node.n_words
+            partition[worst] = partition[worst] | rest if worst in partition else rest
+        total = add_partitions(total, partition)
     return total, max_cost
 
 

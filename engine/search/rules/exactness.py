@@ -10,7 +10,10 @@ from typing import Iterator
 
 from pyroaring import BitMap
 
-from ...indexer.words import bucket_of
+import numpy as np
+
+from ...indexer.words import bucket_of, position_bucket
+from ...store.codecs import bitmap_from_array
 from ..context import SearchContext
 from ..terms import phrase_docids
 from .base import Partition, Rule, Score, State, add_partitions, buckets_by_cost
@@ -31,7 +34,9 @@ def exact_attribute(ctx: SearchContext, universe: BitMap, state: State) -> tuple
         return BitMap(), BitMap()
     candidates = BitMap(universe)
     for word, position in words_at:
-        candidates &= ctx.slot_docids(word, b"B", bucket_of(position))
+        occ = ctx.occurrences(word)
+        at = occ[position_bucket(occ & 0xFFFF) == bucket_of(position)]
+        candidates &= bitmap_from_array(np.unique(at >> 32)) if len(at) else BitMap()
         if not candidates:
             return BitMap(), BitMap()
     covered = sum(node.end - node.start + 1 for _i, node in terms)
