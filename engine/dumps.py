@@ -52,8 +52,9 @@ from .timefmt import format_date, parse_datetime_ns
 
 DUMP_VERSION = "V6"
 DB_VERSION = "1.50.0"
-#: gzip level of the tarball: 6 is zlib's default, ~3x faster than 9 for a few % of size.
-DUMP_COMPRESSION_LEVEL = 6
+#: gzip level of the tarball.  A dump blocks the worker, so speed wins: on packages.ndjson
+#: (52 MiB) level 3 takes 0.9 s for 11 MiB where zlib's default 6 takes 2.3 s for 10 MiB.
+DUMP_COMPRESSION_LEVEL = 3
 #: Documents handed to `IndexWriter.add_documents` at once on import: bounds memory, while the
 #: whole index still lands in one write transaction.
 IMPORT_CHUNK_DOCUMENTS = 10_000

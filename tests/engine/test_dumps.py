@@ -14,7 +14,7 @@ Properties proved:
 5. The import feeds every document, in order, to the `indexers_for` hook's indexers.
 6. A corrupted, foreign or wrong-version dump fails with a coded message naming the file, and
    leaves nothing at the target path nor beside it.
-7. Importing over an existing database is refused.
+7. Importing over an existing database is refused; a failed export leaves no file behind.
 8. `should_import` follows cli-config.md §3 with Meilisearch's order of checks and messages.
 """
 from __future__ import annotations
@@ -358,3 +358,21 @@ def test_should_import(tmp_path: Path) -> None:
     with pytest.raises(LoupeError) as err:
         should_import(full, missing, False, True, kind="snapshot")
     assert err.value.message == f'snapshot doesn\'t exist at "{missing}"'
+
+
+def test_failed_dump_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import engine.dumps as dumps_module
+
+    engine = Engine(tmp_path / "db.ms", worker="thread")
+    try:
+        engine.wait_for_task(engine.add_documents("a", [{"id": 1}])["uid"])
+
+        def broken(store: Any, out: Path) -> None:
+            raise OSError("disk full")
+
+        monkeypatch.setattr(dumps_module, "_export_indexes", broken)
+        with pytest.raises(OSError, match="disk full"):
+            create_dump(engine.store, tmp_path / "dumps", DUMP_NOW, {"uid": 99})
+    finally:
+        engine.close()
+    assert list((tmp_path / "dumps").iterdir()) == []
