@@ -11,7 +11,8 @@ Properties proved:
    its batch as finished; everything else is recorded as it was.
 4. Tasks still enqueued keep their uid and payload, and run after import (a new task takes the
    next uid).
-5. The import feeds every document, in order, to the `indexers_for` hook's indexers.
+5. The import feeds every document, in order, to the `indexers_for` hook's indexers, and the
+   engine's own derived structures are rebuilt: filters answer on the imported index.
 6. A corrupted, foreign or wrong-version dump fails with a coded message naming the file, and
    leaves nothing at the target path nor beside it.
 7. Importing over an existing database is refused; a failed export leaves no file behind.
@@ -249,6 +250,23 @@ def test_import_feeds_the_indexers_hook(dumped: dict[str, Any], tmp_path: Path) 
     assert seen[:5] == [("movies", 1, 0), ("movies", "three", 1), ("movies", 4, 2), ("movies", 5, 3),
                         ("movies", "finish", -1)]
     assert seen[5:] == [("books", f"b-{n}", n) for n in range(25)] + [("books", "finish", -1)]
+
+
+def test_filters_answer_on_imported_index(dumped: dict[str, Any], tmp_path: Path) -> None:
+    import_dump(dumped["base"] / "dumps" / "20250116-164516003.dump", tmp_path / "filtered.ms")
+    engine = Engine(tmp_path / "filtered.ms", worker="none")
+    try:
+        movies = engine.index("movies")
+        with engine.store.index_env.begin() as txn:
+            record = movies.record(txn)
+            found = {
+                f: [d["id"] for d in movies.documents_by_docids(
+                    txn, record["iid"], engine.filter_docids(txn, record, f, "invalid_search_filter"))]
+                for f in ("meta.year = 2015", "genres = Action", "meta.year < 2015")
+            }
+    finally:
+        engine.close()
+    assert found == {"meta.year = 2015": [1, 4], "genres = Action": [4], "meta.year < 2015": [5]}
 
 
 # -- failures --------------------------------------------------------------------------------
