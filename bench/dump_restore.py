@@ -20,7 +20,11 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+# Running a script puts its folder first on sys.path, and bench/tokenize.py would then shadow the
+# standard library's tokenize (used by inspect, hence numpy.ma, and by traceback).
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 sys.path.insert(0, str(REPO))
 DATASET = REPO.parent / "shared" / "datasets" / "debian-packages" / "packages.ndjson"
 

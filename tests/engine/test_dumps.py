@@ -12,7 +12,8 @@ Properties proved:
 4. Tasks still enqueued keep their uid and payload, and run after import (a new task takes the
    next uid).
 5. The import feeds every document, in order, to the `indexers_for` hook's indexers, and the
-   engine's own derived structures are rebuilt: filters answer on the imported index.
+   engine's own derived structures are rebuilt: filters answer on the imported index, and
+   flushing the writer every few documents gives the same store as one flush.
 6. A corrupted, foreign or wrong-version dump fails with a coded message naming the file, and
    leaves nothing at the target path nor beside it.
 7. Importing over an existing database is refused; a failed export leaves no file behind.
@@ -267,6 +268,34 @@ def test_filters_answer_on_imported_index(dumped: dict[str, Any], tmp_path: Path
     finally:
         engine.close()
     assert found == {"meta.year = 2015": [1, 4], "genres = Action": [4], "meta.year < 2015": [5]}
+
+
+def test_flush_size_does_not_change_the_result(dumped: dict[str, Any], tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import engine.dumps as dumps_module
+
+    monkeypatch.setattr(dumps_module, "IMPORT_CHUNK_DOCUMENTS", 3)
+    monkeypatch.setattr(dumps_module, "IMPORT_FLUSH_DOCUMENTS", 2)
+    import_dump(dumped["base"] / "dumps" / "20250116-164516003.dump", tmp_path / "small.ms")
+    engine = Engine(tmp_path / "small.ms", worker="none")
+    try:
+        assert read_state(engine)["indexes"] == dumped["after"]["indexes"]
+        with engine.store.index_env.begin() as txn:
+            postings = {
+                name: [(bytes(k), bytes(v)) for k, v in txn.cursor(engine.store.i[name])]
+                for name in ("postings", "facets")
+            }
+    finally:
+        engine.close()
+    import_dump(dumped["base"] / "dumps" / "20250116-164516003.dump", tmp_path / "whole.ms")
+    engine = Engine(tmp_path / "whole.ms", worker="none")
+    try:
+        with engine.store.index_env.begin() as txn:
+            whole = {name: [(bytes(k), bytes(v)) for k, v in txn.cursor(engine.store.i[name])]
+                     for name in ("postings", "facets")}
+    finally:
+        engine.close()
+    assert postings == whole and len(whole["postings"]) > 50
 
 
 # -- failures --------------------------------------------------------------------------------
