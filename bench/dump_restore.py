@@ -5,8 +5,8 @@
 Loads the file into a fresh store with the Engine (one ``documentAdditionOrUpdate`` task), then
 runs each phase in its own child process so that its peak RSS is its own: `create_dump`,
 `import_dump`, `create_snapshot`, `import_snapshot`.  Prints wall time, output size and peak RSS
-per phase.  Import times only cover what the indexer hook installs at the time of the run
-(`--indexers` is not wired here: the engine's default write path).
+per phase.  `import_dump` goes through the engine's own write path (`IndexWriter` with its word
+and facet indexers), so it costs about as much as the initial load; no extra `indexers_for`.
 """
 from __future__ import annotations
 
