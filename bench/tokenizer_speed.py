@@ -1,6 +1,6 @@
 """Tokenizer throughput on real data: the Debian packages (name + summary + description).
 
-    python bench/tokenize.py [path/to/packages.ndjson]
+    python bench/tokenizer_speed.py [path/to/packages.ndjson]
 
 Prints documents, tokens, MB of text, total seconds and tokens/s for two workloads: `index_field`
 (the indexing path, no Token objects) and `tokenize` (full Token lists, as search/highlight use).

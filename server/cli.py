@@ -43,6 +43,7 @@ def run(config: Any) -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for warning in getattr(config, "warnings", []):
         log.warning(warning)
+    import_at_startup(config)
     hook = cli_webhook(config.task_webhook_url, config.task_webhook_authorization_header)
     engine = Engine(config.db_path, worker="process", worker_options=worker_options(config, hook))
     app = create_app(engine, master_key=config.master_key, payload_limit=config.http_payload_size_limit,
@@ -56,6 +57,27 @@ def run(config: Any) -> None:
                     reuse_address=True)
     finally:
         engine.close()
+
+
+def import_at_startup(config: Any) -> None:
+    """--import-dump / --import-snapshot: build the database before anything opens it."""
+    from engine.dumps import import_dump, should_import
+    from engine.errors import LoupeError
+    from engine.snapshots import import_snapshot
+    try:
+        if config.import_dump is not None and should_import(config.db_path, config.import_dump,
+                                                            config.ignore_missing_dump,
+                                                            config.ignore_dump_if_db_exists):
+            log.info("importing dump %s", config.import_dump)
+            import_dump(config.import_dump, config.db_path)
+        if config.import_snapshot is not None and should_import(config.db_path, config.import_snapshot,
+                                                                config.ignore_missing_snapshot,
+                                                                config.ignore_snapshot_if_db_exists, kind="snapshot"):
+            log.info("importing snapshot %s", config.import_snapshot)
+            import_snapshot(config.import_snapshot, config.db_path)
+    except (LoupeError, ValueError, OSError) as exc:
+        print(f"Error: {getattr(exc, 'message', exc)}", file=sys.stderr)
+        raise SystemExit(1)
 
 
 def worker_options(config: Any, hook: dict | None = None) -> dict[str, Any]:

@@ -1,79 +1,9 @@
 """Shared fixtures: temporary engines, in-process apps, and real `loupe` processes."""
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
-MASTER_KEY = "masterKey-for-tests-0123456789"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class LoupeProcess:
-    """A real `loupe` server on a free port, driven like a user would drive it."""
-
-    def __init__(self, db_path: Path, master_key: str | None = MASTER_KEY, extra: list[str] | None = None):
-        self.db_path = db_path
-        self.master_key = master_key
-        self.extra = extra or []
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc: subprocess.Popen | None = None
-        self.log_path = db_path.parent / f"loupe-{self.port}.log"
-
-    def start(self, timeout: float = 30.0) -> "LoupeProcess":
-        args = [sys.executable, "-m", "server", "--http-addr", f"127.0.0.1:{self.port}",
-                "--db-path", str(self.db_path), "--no-analytics", *self.extra]
-        if self.master_key:
-            args += ["--master-key", self.master_key]
-        env = {k: v for k, v in os.environ.items() if not k.startswith("MEILI_")}
-        self._log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(args, cwd=self.db_path.parent, stdout=self._log, stderr=subprocess.STDOUT,
-                                     env=env, start_new_session=True)
-        deadline = time.monotonic() + timeout
-        import urllib.request
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"loupe exited: {self.log_path.read_text()}")
-            try:
-                with urllib.request.urlopen(self.url + "/health", timeout=1) as r:
-                    if r.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("loupe did not become healthy")
-
-    def client(self, key: str | None = "master"):
-        import meilisearch
-        return meilisearch.Client(self.url, self.master_key if key == "master" else key)
-
-    def kill(self) -> None:
-        """kill -9 the whole process group (server and its worker process)."""
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, 9)
-            self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        if getattr(self, "_log", None):
-            self._log.close()
+from support import MASTER_KEY, LoupeProcess  # noqa: F401  (re-exported for tests)
 
 
 @pytest.fixture(scope="session")

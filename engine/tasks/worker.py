@@ -58,10 +58,32 @@ class Worker:
         self.dump_dir, self.snapshot_dir = dump_dir, snapshot_dir
         self.on_batch = on_batch
         self.indexers_for = indexers_for or (lambda *a, **k: [])
-        self.services = services or {}
+        self.services = {**self._default_services(), **(services or {})}
         self._current: set[int] = set()
         self._last_cancel_check = 0.0
         self._seen_uid = -1
+
+    def _default_services(self) -> dict[str, Callable[[Task], Any]]:
+        """Instance-wide task types, each a function of the task returning its final details."""
+        def dump(task: Task) -> dict[str, Any]:
+            from ..dumps import create_dump
+            directory = self.dump_dir or (self.store.path.parent / "dumps")
+            return {"dumpUid": create_dump(self.store, Path(directory), now_ns(), task)}
+
+        def snapshot(task: Task) -> None:
+            from ..snapshots import create_snapshot
+            directory = self.snapshot_dir or (self.store.path.parent / "snapshots")
+            create_snapshot(self.store, Path(directory), self.store.path.name)
+
+        return {"dumpCreation": dump, "snapshotCreation": snapshot, "indexCompaction": self._compact}
+
+    def _compact(self, task: Task) -> dict[str, Any]:
+        """A no-op compaction (LMDB reuses freed pages); reports the store size before and after."""
+        from ..sizes import human_size
+        with self.store.index_env.begin() as txn:
+            self.registry.require(txn, task["indexUid"])
+        size = human_size(self.store.used_size())
+        return {"preCompactionSize": size, "postCompactionSize": size}
 
     # -- lifecycle -----------------------------------------------------------------------------
     def recover(self) -> None:

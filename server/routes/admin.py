@@ -9,7 +9,7 @@ from engine.timefmt import format_date
 from engine.validate import check_fields, expect_object, type_error, unknown_field
 
 from ..http import Router, json_body, json_response, validate_index_uid
-from ..sizes import human_size
+from engine.sizes import human_size
 from .indexes import index_stats_view, stats_params
 
 VERSION = {"commitSha": "unknown", "commitDate": "unknown", "pkgVersion": "1.50.0"}

@@ -10,7 +10,7 @@ from engine.validate import (check_fields, expect_object, immutable_field, missi
 
 from ..http import Router, json_body, json_response, query, validate_index_uid
 from ..responses import index_view, paginated
-from ..sizes import human_size
+from engine.sizes import human_size
 
 
 def _grant(request: web.Request):
