@@ -44,6 +44,29 @@ def _prefix_cached(ctx: SearchContext, state: State, index: int, node: Node) -> 
     return node.is_prefix and 0 in state.classes(index) and len(node.word) <= PREFIX_CACHE_MAX_PREFIX_CHARS
 
 
+def attribute_partition(ctx: SearchContext, universe: BitMap, state: State) -> tuple[Partition, int]:
+    weights, w_max = ctx.cache.weights, ctx.cache.max_weight
+    terms = state.term_nodes()
+    max_cost = sum(w_max * n.n_words for _i, n in terms)
+    total: Partition = {0: universe}
+    if w_max == 0:
+        return total, 0
+    for index, node in terms:
+        by_weight: dict[int, list[BitMap]] = {}
+        cached = _prefix_cached(ctx, state, index, node)
+        sources = [ctx.slots(w, b"F") for w in term_words(ctx, state, index, node, universe, skip_prefix=cached)]
+        if cached:
+            sources.append(ctx.slots(node.word, b"Q"))
+        for slots in sources:
+            for fid, docs in slots.items():
+                weight = weights.get(fid)
+                if weight is not None:
+                    by_weight.setdefault(weight, []).append(docs)
+        costed = [(w * node.n_words, BitMap.union(*bms)) for w, bms in by_weight.items()]
+        total = add_partitions(total, partition_by_best(universe, costed, w_max * node.n_words))
+    return total, max_cost
+
+
 _LIMITS = np.array([0, 1, 4, 7, 11, 16, 24, 64, 256, 1024])
 
 
