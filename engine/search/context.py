@@ -156,6 +156,14 @@ class SearchContext:
             self._occurrences[word] = occ
         return occ
 
+    def doc_mask(self, docs: BitMap) -> np.ndarray:
+        """A boolean array indexed by docid: `mask[occ >> 32]` filters occurrences in O(n)."""
+        size = (self.all_docids.max() + 1) if self.all_docids else 1
+        mask = np.zeros(size, dtype=bool)
+        ids = np.frombuffer(docs.to_array(), dtype=np.uint32)
+        mask[ids[ids < size]] = True
+        return mask
+
     def count_docids(self, fid: int, count: int) -> BitMap:
         return self.bitmap(count_key(self.iid, fid, count))
 
@@ -164,3 +172,12 @@ class SearchContext:
 
 
 __all__ = ["SearchContext", "IndexCache", "index_cache", "meta_key"]
+
+
+def sorted_member(values: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    """`np.isin(values, sorted_keys)` for an ascending `sorted_keys`, by binary search."""
+    if not len(sorted_keys):
+        return np.zeros(len(values), dtype=bool)
+    idx = np.searchsorted(sorted_keys, values)
+    idx[idx == len(sorted_keys)] = len(sorted_keys) - 1
+    return sorted_keys[idx] == values

@@ -20,7 +20,7 @@ from pyroaring import BitMap
 
 from ..limits import MAX_SYNONYM_PHRASES, MAX_WORD_BYTES
 from ..store.codecs import bitmap_from_array, bitmap_to_array
-from .context import SearchContext
+from .context import SearchContext, sorted_member
 from .query_terms import ParsedQuery, Term
 from .typos import typo_budget
 
@@ -128,15 +128,14 @@ def phrase_docids(ctx: SearchContext, words: Phrase) -> BitMap:
     docs = BitMap.intersection(*(ctx.word_docids(w) for _o, w in real)) if len(real) > 1 else ctx.word_docids(real[0][1])
     if len(real) == 1 or not docs:
         return docs
-    allowed = bitmap_to_array(docs).astype(np.int64)
+    mask = ctx.doc_mask(docs)
     first_offset, first_word = real[0]
     occ = ctx.occurrences(first_word)
-    keys = occ[np.isin(occ >> 32, allowed)] - first_offset
+    keys = occ[mask[occ >> 32]] - first_offset
     for offset, word in real[1:]:
         if not len(keys):
             break
-        other = ctx.occurrences(word)
-        keys = keys[np.isin(keys + offset, other)]
+        keys = keys[sorted_member(keys + offset, ctx.occurrences(word))]
     return bitmap_from_array(np.unique(keys >> 32)) if len(keys) else BitMap()
 
 

@@ -75,7 +75,7 @@ def position_costs(distances: np.ndarray) -> np.ndarray:
     return np.searchsorted(_LIMITS, distances, side="left")
 
 
-def best_position_costs(ctx: SearchContext, words: list[str], allowed: np.ndarray, start: int,
+def best_position_costs(ctx: SearchContext, words: list[str], mask: np.ndarray, start: int,
                         n_words: int) -> tuple[np.ndarray, np.ndarray]:
     """(docids, lowest cost) over the bucketed positions of a term's derivations."""
     docs_parts, cost_parts = [], []
@@ -83,7 +83,7 @@ def best_position_costs(ctx: SearchContext, words: list[str], allowed: np.ndarra
         occ = ctx.occurrences(word)
         if not len(occ):
             continue
-        occ = occ[np.isin(occ >> 32, allowed)]
+        occ = occ[mask[occ >> 32]]
         if not len(occ):
             continue
         distance = np.abs(position_bucket(occ & 0xFFFF) - start)
@@ -107,9 +107,9 @@ def position_partition(ctx: SearchContext, universe: BitMap, state: State) -> tu
     terms = state.term_nodes()
     max_cost = sum(10 * n.n_words for _i, n in terms)
     total: Partition = {0: universe}
-    allowed = bitmap_to_array(universe).astype(np.int64)
+    mask = ctx.doc_mask(universe)
     for index, node in terms:
-        docs, costs = best_position_costs(ctx, term_words(ctx, state, index, node, universe), allowed,
+        docs, costs = best_position_costs(ctx, term_words(ctx, state, index, node, universe), mask,
                                           node.start, node.n_words)
         partition: Partition = {}
         placed = BitMap()

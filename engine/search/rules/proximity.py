@@ -6,7 +6,7 @@ For two consecutive kept terms L, R at adjacent query positions, a document's co
     2  R three after L, or R two before L          3  anything else (same field or not)
 
 summed over the pairs.  Costs come from occurrence arrays (``docid<<32 | fid<<16 | pos``): a
-shifted copy of R's occurrences is looked up in L's with `np.isin`, so same field and exact
+shifted copy of R's occurrences is looked up in L's (binary search), so same field and exact
 distance are checked at once, for all documents of the bucket together.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ import numpy as np
 from pyroaring import BitMap
 
 from ...store.codecs import bitmap_from_array, bitmap_to_array
-from ..context import SearchContext
+from ..context import SearchContext, sorted_member
 from ..terms import Node, Phrase
 from .base import Rule, Score, State, add_partitions, buckets_by_cost
 
@@ -34,13 +34,17 @@ def _side_words(ctx: SearchContext, state: State, index: int, node: Node, univer
     return list(dict.fromkeys(words))
 
 
-def _keys(ctx: SearchContext, words: list[str], allowed: np.ndarray) -> np.ndarray:
-    arrays = [ctx.occurrences(w) for w in words]
+def _keys(ctx: SearchContext, words: list[str], mask: np.ndarray) -> np.ndarray:
+    """Occurrences of any of the words inside the bucket, sorted."""
+    arrays = [a[mask[a >> 32]] for a in (ctx.occurrences(w) for w in words) if len(a)]
     arrays = [a for a in arrays if len(a)]
     if not arrays:
         return np.empty(0, dtype=np.int64)
-    keys = np.concatenate(arrays) if len(arrays) > 1 else arrays[0]
-    return keys[np.isin(keys >> 32, allowed)]
+    if len(arrays) == 1:
+        return arrays[0]
+    keys = np.concatenate(arrays)
+    keys.sort()
+    return keys
 
 
 def pair_partition(ctx: SearchContext, universe: BitMap, left: np.ndarray, right: np.ndarray,
@@ -55,7 +59,7 @@ def pair_partition(ctx: SearchContext, universe: BitMap, left: np.ndarray, right
     if reversible:
         checks += [(-1, 1), (-2, 2)]
     for shift, cost in checks:
-        hit = np.isin(right - shift, left)
+        hit = sorted_member(right - shift, left)
         np.minimum(costs, np.where(hit, cost, 3), out=costs)
     docs = right >> 32
     out: dict[int, BitMap] = {}
@@ -83,11 +87,11 @@ class ProximityRule(Rule):
         if not pairs:
             yield universe, Score("proximity", max_rank, max_rank), state
             return
-        allowed = bitmap_to_array(universe).astype(np.int64)
+        mask = ctx.doc_mask(universe)
         total: dict[int, BitMap] = {0: universe}
         for (li, left), (ri, right) in pairs:
-            lkeys = _keys(ctx, _side_words(ctx, state, li, left, universe, last=True), allowed)
-            rkeys = _keys(ctx, _side_words(ctx, state, ri, right, universe, last=False), allowed)
+            lkeys = _keys(ctx, _side_words(ctx, state, li, left, universe, last=True), mask)
+            rkeys = _keys(ctx, _side_words(ctx, state, ri, right, universe, last=False), mask)
             reversible = not (left.is_phrase or right.is_phrase)
             total = add_partitions(total, pair_partition(ctx, universe, lkeys, rkeys, reversible, by_attribute))
         for cost, docs in buckets_by_cost(total):
