@@ -18,11 +18,17 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--file", default=str(DATASETS / "debian-packages" / "packages.ndjson"))
     parser.add_argument("--settings", action="store_true", help="apply the benchmark index settings first")
+    parser.add_argument("--storage-only", action="store_true",
+                        help="searchableAttributes [] and no facets: measure document storage alone")
     args = parser.parse_args()
     payload = Path(args.file).read_bytes()
     count = payload.count(b"\n")
     server = Server()
     try:
+        if args.storage_only:
+            import json
+            task = server.call("PATCH", "/indexes/packages/settings", json.dumps({"searchableAttributes": []}).encode())
+            server.wait(task["taskUid"])
         if args.settings:
             import json
             settings = {"searchableAttributes": ["name", "summary", "description"],

@@ -74,7 +74,7 @@ class WordIndexer:
         self.db = store.i["postings"]
         self.fields = fields
         self.tokenizer = tokenizer_for(settings)
-        self.searchable = settings.get("searchableAttributes") or ["*"]
+        self.searchable = settings.get("searchableAttributes", ["*"])
         typo = settings.get("typoTolerance") or {}
         self.exact_attributes = set(typo.get("disableOnAttributes") or [])
         self.disable_on_numbers = bool(typo.get("disableOnNumbers"))

@@ -40,7 +40,7 @@ class IndexCache:
         self.tolerant_lexicon = Lexicon(_scan_words(store, txn, iid, b"W"))
         exact = _scan_words(store, txn, iid, b"X")
         self.all_lexicon = Lexicon(sorted(set(self.tolerant_lexicon.words) | set(exact))) if exact else self.tolerant_lexicon
-        self.searchable = settings.get("searchableAttributes") or ["*"]
+        self.searchable = settings.get("searchableAttributes", ["*"])
         self.weights: dict[int, int] = {}
         for fid, name in enumerate(fields):
             weight = searchable_weight(name, self.searchable)
