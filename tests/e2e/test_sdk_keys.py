@@ -10,6 +10,8 @@ Properties:
 5. DELETE answers 204, the key is gone (404 `api_key_not_found`) and stops authenticating (403);
 6. a restricted key (documents.get on movies*) reads documents of `movies` and `movies_fr`, but is
    refused 403 `invalid_api_key` on search, on another index (exact message), and on /keys;
+   a scoped key only sees its indexes in /indexes, /stats, /tasks, /batches, cannot create, swap or
+   implicitly create indexes outside its scope (and implicit creation needs `indexes.create`);
 7. a key past its expiresAt is refused 403 but still listed;
 8. body validation: missing/unknown actions, bad index pattern, past or malformed expiresAt, bad or
    taken uid, global action on an index-scoped key — each with its exact code and status.
@@ -220,6 +222,37 @@ def test_index_scoped_key_only_sees_its_indexes(client, loupe_server):
     key = client.create_key({"actions": ["indexes.get"], "indexes": ["movies"], "expiresAt": None})
     page = _raw(loupe_server, "GET", "/indexes", key.key).json()
     assert [i["uid"] for i in page["results"]] == ["movies"] and page["total"] == 1
+
+
+def test_scoped_key_filters_instance_wide_routes(client, loupe_server):
+    for uid in ("movies", "books"):
+        client.wait_for_task(client.index(uid).add_documents([{"id": 1}]).task_uid)
+    client.wait_for_task(client.cancel_tasks({"statuses": ["enqueued"]}).task_uid)  # a task without index
+    key = client.create_key({"actions": ["*"], "indexes": ["movies*"], "expiresAt": None}).key
+    stats = _raw(loupe_server, "GET", "/stats", key).json()
+    assert list(stats["indexes"]) == ["movies"]
+    tasks = _raw(loupe_server, "GET", "/tasks?limit=1000", key).json()
+    assert tasks["results"] and {t["indexUid"] for t in tasks["results"]} <= {"movies", "movies_fr"}
+    assert tasks["total"] == len(tasks["results"])
+    everything = _raw(loupe_server, "GET", "/tasks?limit=1000").json()
+    assert everything["total"] > tasks["total"]
+    _assert_error(_raw(loupe_server, "POST", "/indexes", key, {"uid": "books2"}), 403, "invalid_api_key",
+                  "The provided API key is invalid.")
+    assert _raw(loupe_server, "POST", "/indexes", key, {"uid": "movies2"}).status_code == 202
+    _assert_error(_raw(loupe_server, "POST", "/swap-indexes", key, [{"indexes": ["movies", "books"]}]), 403,
+                  "invalid_api_key")
+
+
+def test_implicit_index_creation_needs_indexes_create(client, loupe_server):
+    writer = client.create_key({"actions": ["documents.add"], "indexes": ["*"], "expiresAt": None}).key
+    response = _raw(loupe_server, "POST", "/indexes/implicit/documents", writer, [{"id": 1}])
+    assert response.status_code == 202
+    task = client.wait_for_task(response.json()["taskUid"])
+    assert task.status == "failed" and task.error["code"] == "index_not_found"
+    creator = client.create_key({"actions": ["documents.add", "indexes.create"], "indexes": ["*"],
+                                 "expiresAt": None}).key
+    response = _raw(loupe_server, "POST", "/indexes/implicit/documents", creator, [{"id": 1}])
+    assert client.wait_for_task(response.json()["taskUid"]).status == "succeeded"
 
 
 # 7 ---------------------------------------------------------------------------------------------
