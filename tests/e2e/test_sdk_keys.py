@@ -14,7 +14,10 @@ Properties:
    implicitly create indexes outside its scope (and implicit creation needs `indexes.create`);
 7. a key past its expiresAt is refused 403 but still listed;
 8. body validation: missing/unknown actions, bad index pattern, past or malformed expiresAt, bad or
-   taken uid, global action on an index-scoped key — each with its exact code and status.
+   taken uid, global action on an index-scoped key — each with its exact code and status;
+9. keys persist across a restart; a new master key rotates every key value (uids stay, old values
+   are refused) without recreating the default keys;
+10. without a master key every route is open except /keys (401 `missing_master_key`).
 """
 from __future__ import annotations
 
@@ -318,3 +321,37 @@ def test_create_with_taken_uid(client):
 def test_wildcards_are_allowed_on_scoped_keys(client):
     key = client.create_key({"actions": ["*", "*.get"], "indexes": ["movies"], "expiresAt": None})
     assert key.actions == ["*", "*.get"] and key.indexes == ["movies"]
+
+
+# 9, 10 -----------------------------------------------------------------------------------------
+
+def test_restart_with_another_master_key_rotates_values(fresh_server):
+    first = fresh_server(master_key="first-master-key-0123456789")
+    uid = str(uuid.uuid4())
+    old_value = first.client().create_key({"actions": ["indexes.get"], "indexes": ["*"], "expiresAt": None,
+                                           "uid": uid}).key
+    count = first.client().get_keys({"limit": 100}).total
+    first.stop()
+    second = fresh_server(master_key="second-master-key-9876543210")
+    keys = second.client().get_keys({"limit": 100})
+    assert keys.total == count == 5
+    rotated = second.client().get_key(uid).key
+    assert rotated == hmac.new(b"second-master-key-9876543210", uid.encode(), hashlib.sha256).hexdigest()
+    assert rotated != old_value
+    assert _raw(second, "GET", "/indexes", rotated).status_code == 200
+    _assert_error(_raw(second, "GET", "/indexes", old_value), 403, "invalid_api_key")
+    _assert_error(_raw(second, "GET", "/indexes", "first-master-key-0123456789"), 403, "invalid_api_key")
+
+
+def test_without_master_key_keys_routes_are_closed(fresh_server):
+    server = fresh_server(master_key=None)
+    open_client = server.client(None)
+    assert open_client.get_indexes()["results"] == []
+    message = ("Meilisearch is running without a master key. To access this API endpoint, you must have set a "
+               "master key at launch.")
+    for method, path in (("GET", "/keys"), ("POST", "/keys"), ("GET", f"/keys/{uuid.uuid4()}")):
+        response = requests.request(method, server.url + path, json={} if method == "POST" else None, timeout=10)
+        _assert_error(response, 401, "missing_master_key", message)
+        response = requests.request(method, server.url + path, headers={"Authorization": "Bearer anything"},
+                                    json={} if method == "POST" else None, timeout=10)
+        _assert_error(response, 401, "missing_master_key", message)

@@ -11,8 +11,8 @@ Properties:
    secret is refused ("Could not decode tenant token, InvalidSignature.");
 5. a token is refused on non-search routes (GET /indexes, documents, stats) as a bad API key;
 6. the parent key bounds the token: a key scoped to another index gives "The API key used to
-   generate this tenant token cannot acces the index", a key without `search` or a deleted key is
-   refused.
+   generate this tenant token cannot acces the index", a key without `search`, a deleted key or an
+   expired key is refused.
 """
 from __future__ import annotations
 
@@ -221,4 +221,14 @@ def test_parent_key_without_search_or_deleted(indexes, loupe_server):
     token = indexes.generate_tenant_token(searcher.uid, ["*"], api_key=searcher.key)
     assert _ids(_search(loupe_server, token, "indexA")) == [1, 2, 3, 4]
     assert indexes.delete_key(searcher.uid) == 204
+    _refused(_search(loupe_server, token, "indexA"))
+
+
+def test_parent_key_expiry_ends_its_tokens(indexes, loupe_server):
+    expires = datetime.now(timezone.utc) + timedelta(seconds=1)
+    key = indexes.create_key({"actions": ["search"], "indexes": ["*"],
+                              "expiresAt": expires.strftime("%Y-%m-%dT%H:%M:%S.%fZ")})
+    token = indexes.generate_tenant_token(key.uid, ["*"], api_key=key.key)
+    assert _ids(_search(loupe_server, token, "indexA")) == [1, 2, 3, 4]
+    time.sleep(max(0.0, (expires - datetime.now(timezone.utc)).total_seconds()) + 0.1)
     _refused(_search(loupe_server, token, "indexA"))
