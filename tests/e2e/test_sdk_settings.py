@@ -12,6 +12,9 @@ Properties:
    on its sub-route and inside the whole-object PATCH;
 4. the whole object: `update_settings` with every setting at once, `get_settings` returns exactly
    the 20 keys in Meilisearch's order, `reset_settings` gives back the default object;
+   value rules: a list containing `*` reads back `["*"]`, 2-letter locales read back as ISO-639-3,
+   `sortFacetValuesBy` replaces the map, an unknown key inside an object setting uses the setting's
+   code on both routes, mixed attribute ranking rules are refused;
 5. the client's falsy-body quirk: `update_stop_words([])` arrives as `null` and resets;
 6. a settings update on a missing index creates it; a reset on a missing index fails the task
    with `index_not_found`.
@@ -231,6 +234,44 @@ def test_partial_update_leaves_other_settings(client, index):
     task = client.wait_for_task(index.update_settings({"stopWords": None}).task_uid)
     assert task.details == {"stopWords": None}
     assert client.http.get("indexes/settings/settings")["stopWords"] == []
+
+
+def test_value_rules(client, index):
+    client.wait_for_task(index.update_displayed_attributes(["title", "*"]).task_uid)
+    assert index.get_displayed_attributes() == ["*"]
+    client.wait_for_task(index.update_localized_attributes(
+        [{"attributePatterns": ["*"], "locales": ["en", "fr"]}]).task_uid)
+    assert client.http.get("indexes/settings/settings/localized-attributes") == [
+        {"attributePatterns": ["*"], "locales": ["eng", "fra"]}]
+    client.wait_for_task(index.update_faceting_settings({"sortFacetValuesBy": {"a": "count"}}).task_uid)
+    client.wait_for_task(index.update_faceting_settings({"sortFacetValuesBy": {"b": "count"}}).task_uid)
+    assert client.http.get("indexes/settings/settings/faceting") == {
+        "maxValuesPerFacet": 100, "sortFacetValuesBy": {"*": "alpha", "b": "count"}}
+
+
+@pytest.mark.parametrize("name,message", [
+    ("typoTolerance", "expected one of `enabled`, `minWordSizeForTypos`, `disableOnWords`, `disableOnAttributes`, "
+                      "`disableOnNumbers`"),
+    ("faceting", "expected one of `maxValuesPerFacet`, `sortFacetValuesBy`"),
+    ("pagination", "expected one of `maxTotalHits`"),
+])
+def test_unknown_key_inside_object_setting(index, name, message):
+    suffix = CASES[name][0]
+    with pytest.raises(MeilisearchApiError) as err:
+        getattr(index, f"update_{suffix}")({"foo": 1})
+    assert (err.value.code, err.value.message) == (_code(name), f"Unknown field `foo`: {message}")
+    with pytest.raises(MeilisearchApiError) as err:
+        index.update_settings({name: {"foo": 1}})
+    assert (err.value.code, err.value.message) == (_code(name), f"Unknown field `foo` inside `.{name}`: {message}")
+
+
+def test_mixed_attribute_ranking_rules(index):
+    with pytest.raises(MeilisearchApiError) as err:
+        index.update_ranking_rules(["words", "attribute", "wordPosition"])
+    assert err.value.code == "invalid_settings_ranking_rules"
+    assert err.value.message == (
+        "Mixed usage of the attribute, attributeRank, and wordPosition ranking rules. You must either use the "
+        "attribute ranking rule alone or the attributeRank and wordPosition ranking rules.")
 
 
 # 5 ---------------------------------------------------------------------------------------------
