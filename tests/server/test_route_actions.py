@@ -12,7 +12,11 @@ Properties:
    to the wrong action fails here even if properties 1 and 2 hold;
 4. the matrix is complete: routes × {without, with} combinations, all passing;
 5. every wildcard that implies a route's action (`*`, its family, `*.get` for reads) opens it too;
-6. GET /metrics also needs a key valid on every index.
+6. GET /metrics also needs a key valid on every index;
+7. a literal path segment is never swallowed by a placeholder route of another method: as in
+   actix (Meilisearch's router), the first resource matching the path decides, so e.g.
+   `GET /tasks/cancel` or `DELETE /indexes/{uid}/documents/delete-batch` answer a bare 405 (api.md
+   §0.1 "known path with a method it does not serve → 405"), not a task or document lookup.
 
 The expectations (action list, wildcard expansion, route → action table) are copied from the
 spec, not imported from server/keys.py, so a wrong expansion in the server shows up here.
@@ -272,3 +276,33 @@ async def test_metrics_needs_a_key_on_every_index(http):
     scoped = await response.json()
     response = await http.get("/metrics", headers={"Authorization": f"Bearer {scoped['key']}"})
     assert response.status == 403 and (await response.json())["code"] == "invalid_api_key"
+
+
+def _shadowed_pairs() -> list[tuple[str, str]]:
+    """(method, concrete path) where a literal route exists for other methods only and a placeholder
+    route of ``method`` would also match the path."""
+    routes = build_router().routes
+    pairs = set()
+    for literal in routes:
+        if any(seg.startswith("{") for seg in literal.segments[-1:]):
+            continue
+        served = {r.method for r in routes if r.segments == literal.segments}
+        for other in routes:
+            if other.method in served or other.segments == literal.segments:
+                continue
+            if other.match(list(literal.segments)) is not None:
+                pairs.add((other.method, template(literal)))
+    return sorted(pairs)
+
+
+async def test_literal_paths_are_not_swallowed_by_placeholders(http):
+    pairs = _shadowed_pairs()
+    assert ("GET", "/tasks/cancel") in pairs
+    assert ("DELETE", "/indexes/{index_uid}/documents/delete-batch") in pairs
+    wrong = []
+    for method, path in pairs:
+        response = await http.request(method, path.replace("{index_uid}", "movies"),
+                                      headers={"Authorization": f"Bearer {MASTER}"})
+        if response.status != 405 or await response.read() != b"":
+            wrong.append(f"{method} {path}: {response.status} {(await response.read())[:80]!r}")
+    assert wrong == []
