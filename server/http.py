@@ -87,24 +87,27 @@ class Router:
         self.routes.append(Route(method, segments, handler, action))
 
     def resolve(self, method: str, path: str) -> tuple[Route | None, dict[str, str], bool]:
-        """(route, path params, path_known).  Literal segments win over placeholders."""
+        """(route, path params, path_known).
+
+        The most literal matching path wins, whatever the method: `GET /tasks/cancel` is the
+        `/tasks/cancel` path served for another method (405), never task `cancel`.
+        """
         parts = [p for p in path.split("/") if p]
-        known = False
+        best_any = -1
         best: tuple[int, Route, dict[str, str]] | None = None
         for route in self.routes:
             captured = route.match(parts)
             if captured is None:
                 continue
-            known = True
+            score = sum(1 for s in route.segments if not s.startswith("{"))
+            best_any = max(best_any, score)
             if route.method != method and not (method == "HEAD" and route.method == "GET"):
                 continue
-            score = sum(1 for s in route.segments if not s.startswith("{"))
             if best is None or score > best[0]:
                 best = (score, route, captured)
-        if best is None:
-            return None, {}, known
-        # A literal route of another method must not be shadowed by a placeholder route.
-        return best[1], best[2], known
+        if best is None or best[0] < best_any:
+            return None, {}, best_any >= 0
+        return best[1], best[2], True
 
 
 Authenticate = Callable[[web.Request, str | None, str | None], Any]
