@@ -16,12 +16,12 @@ from .http import Router, make_dispatcher
 from engine.features import Features
 
 from .metrics import MetricsRegistry
-from .routes import admin, documents, indexes, keys, metrics, search, settings, tasks, webhooks
+from .routes import admin, documents, indexes, keys, metrics, multi_search, search, settings, tasks, webhooks
 
 
 def build_router() -> Router:
     router = Router()
-    for module in (admin, indexes, documents, settings, search, tasks, keys, webhooks, metrics):
+    for module in (admin, indexes, documents, settings, search, multi_search, tasks, keys, webhooks, metrics):
         module.register(router)
     return router
 

@@ -72,3 +72,18 @@ def test_facet_search_and_pages(movies):
     result = movies.search("", {"page": 2, "hitsPerPage": 4})
     assert [h["id"] for h in result["hits"]] == [5, 6]
     assert (result["page"], result["hitsPerPage"], result["totalPages"], result["totalHits"]) == (2, 4, 2, 6)
+
+
+def test_multi_search(client, movies):
+    result = client.multi_search([{"indexUid": "movies", "q": "carol"}, {"indexUid": "movies", "q": "moana"}])
+    assert [r["indexUid"] for r in result["results"]] == ["movies", "movies"]
+    assert [[h["id"] for h in r["hits"]] for r in result["results"]] == [[1], [5]]
+    federated = client.multi_search([{"indexUid": "movies", "q": "carol"},
+                                     {"indexUid": "movies", "q": "moana", "federationOptions": {"weight": 0.5}}],
+                                    {"limit": 5})
+    assert [h["id"] for h in federated["hits"]] == [1, 5]
+    assert federated["hits"][1]["_federation"] == {"indexUid": "movies", "queriesPosition": 1,
+                                                   "weightedRankingScore": 0.5}
+    with pytest.raises(MeilisearchApiError) as err:
+        client.multi_search([{"indexUid": "nope", "q": "x"}])
+    assert err.value.code == "index_not_found" and err.value.message == "Inside `.queries[0]`: Index `nope` not found."
