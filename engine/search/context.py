@@ -22,7 +22,7 @@ from ..registry import Registry, meta_key
 from ..store import Store
 from ..store.codecs import bitmap_loads, u32
 from ..tokenizer import Tokenizer
-from .facet_source import LmdbFacetSource
+from .facet_cache import CachedFacetSource, FacetCache
 from .lexicon import Lexicon
 
 _EMPTY = BitMap()
@@ -48,6 +48,7 @@ class IndexCache:
                 self.weights[fid] = weight
         self.max_weight = 0 if "*" in self.searchable else max(len(self.searchable) - 1, 0)
         self.sort_arrays: dict[str, Any] = {}
+        self.facets = FacetCache()
         stats = registry_meta(store, txn, iid, "stats") or {}
         faceted = registry_meta(store, txn, iid, "faceted_paths") or []
         self.all_fields = sorted(set(fields) | set(faceted) | set(stats.get("fieldDistribution", {})))
@@ -98,7 +99,7 @@ class SearchContext:
         self.cache = index_cache(store, txn, registry, self.iid)
         self.settings = self.cache.settings
         self.all_docids = registry.all_docids(txn, self.iid)
-        self.facets = LmdbFacetSource(store, txn, self.iid, self.all_docids)
+        self.facets = CachedFacetSource(store, txn, self.iid, self.all_docids, self.cache.facets)
         self._bitmaps: dict[bytes, BitMap] = {}
         self._occurrences: dict[str, np.ndarray] = {}
 
