@@ -75,6 +75,12 @@ class IndexWriter:
         if primary_key is None:
             return 0
         ids = [document_id(doc, primary_key) for doc in documents]
+        if self._geo_checked():
+            from ..documents.geo import check_geo
+            from ..documents.primary_key import get_path
+            for doc in documents:
+                if "_geo" in doc:
+                    check_geo(doc, get_path(doc, primary_key), self.record["uid"])
         if self.record["primaryKey"] != primary_key:
             self.record["primaryKey"] = primary_key
             self.changed = True
@@ -145,6 +151,10 @@ class IndexWriter:
 
     def all_docids(self) -> BitMap:
         return BitMap(self.docids)
+
+    def _geo_checked(self) -> bool:
+        filterable = self.settings.get("filterableAttributes") or []
+        return "_geo" in (self.settings.get("sortableAttributes") or []) or "_geo" in filterable
 
     # -- settings ------------------------------------------------------------------------------
     def set_settings(self, settings: dict[str, Any], rebuild: bool = False) -> None:
