@@ -101,6 +101,7 @@ class SearchContext:
         self.all_docids = registry.all_docids(txn, self.iid)
         self.facets = CachedFacetSource(store, txn, self.iid, self.all_docids, self.cache.facets)
         self._bitmaps: dict[bytes, BitMap] = {}
+        self.search_fids: frozenset[int] | None = None  # attributesToSearchOn, as field ids
         self._occurrences: dict[str, np.ndarray] = {}
 
     # -- postings ------------------------------------------------------------------------------
@@ -112,11 +113,26 @@ class SearchContext:
             self._bitmaps[key] = bm
         return bm
 
+    def restrict_to_fields(self, patterns: Any) -> None:
+        """attributesToSearchOn: every lookup below only counts matches in these fields."""
+        if not patterns or "*" in patterns:
+            return
+        from ..filterable import match_pattern
+        self.search_fids = frozenset(fid for name, fid in self.cache.field_ids.items()
+                                     if fid in self.cache.weights
+                                     and any(match_pattern(p, name) == "match" or name == p for p in patterns))
+
+    def _in_fields(self, word: str, bm: BitMap, tag: bytes = b"F") -> BitMap:
+        if self.search_fids is None or not bm:
+            return bm
+        parts = [docs for fid, docs in self.slots(word, tag).items() if fid in self.search_fids]
+        return bm & BitMap.union(*parts) if parts else BitMap()
+
     def tolerant_docids(self, word: str) -> BitMap:
-        return self.bitmap(posting_key(self.iid, b"W", word))
+        return self._in_fields(word, self.bitmap(posting_key(self.iid, b"W", word)))
 
     def exact_docids(self, word: str) -> BitMap:
-        return self.bitmap(posting_key(self.iid, b"X", word))
+        return self._in_fields(word, self.bitmap(posting_key(self.iid, b"X", word)))
 
     def word_docids(self, word: str) -> BitMap:
         """Documents containing ``word`` exactly (tolerant or exact set)."""
@@ -131,7 +147,7 @@ class SearchContext:
 
     def prefix_docids(self, prefix: str) -> BitMap:
         if len(prefix) <= PREFIX_CACHE_MAX_PREFIX_CHARS:
-            return self.bitmap(posting_key(self.iid, b"P", prefix))
+            return self._in_fields(prefix, self.bitmap(posting_key(self.iid, b"P", prefix)), b"Q")
         words = self.cache.all_lexicon.with_prefix(prefix, limit=MAX_PREFIX_DERIVATIONS)
         return BitMap.union(*(self.word_docids(w) for w in words)) if words else BitMap()
 

@@ -215,6 +215,7 @@ def prepare_universe(ctx: SearchContext, query: Any, uid: str, rules_filter: Fil
                      contains_enabled: bool, extra_filter: Any) -> tuple[BitMap, State, bool, int]:
     """filter ∩ documents matching the query with every removable term removed, minus negatives."""
     settings = ctx.settings
+    ctx.restrict_to_fields(query.attributes_to_search_on)
     universe = BitMap(ctx.all_docids)
     for raw_filter in (query.filter, extra_filter):
         if raw_filter is None:

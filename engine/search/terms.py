@@ -43,6 +43,7 @@ class Node:
     prefix_words: list[str] = field(default_factory=list)
     synonyms: list[Phrase] = field(default_factory=list)
     split: Phrase | None = None
+    rep: int = -1                  # term index this node is removed with (set by the words rule)
     _docids: dict[int, BitMap] = field(default_factory=dict)
 
     @property
@@ -223,6 +224,7 @@ def build_nodes(ctx: SearchContext, parsed: ParsedQuery, prefix_search: bool) ->
             nodes.append(Node(i, i + size - 1, window[0].start, window[-1].end, words, False,
                               window[-1].is_prefix and prefix_search, ngram=size))
     for node in nodes:
+        node.rep = node.first
         _derive(ctx, node)
     return nodes
 

@@ -48,7 +48,7 @@ class State:
 
     def active_nodes(self) -> list[tuple[int, Node]]:
         return [(i, n) for i, n in enumerate(self.nodes)
-                if self.max_class[i] >= 0 and all(t in self.kept for t in range(n.first, n.last + 1))]
+                if self.max_class[i] >= 0 and n.rep in self.kept]
 
     def term_nodes(self) -> list[tuple[int, Node]]:
         """The single-term nodes of kept terms, in query order."""

@@ -24,11 +24,10 @@ class TypoRule(Rule):
         best[0] = 0
         active = state.active_nodes()
         for j in range(self.n_terms):
-            if j not in state.kept:
-                best[j + 1] = best[j]
-                continue
             options = [best[n.first] + n.base_typo + n.max_typo for _i, n in active
                        if n.last == j and best[n.first] is not None]
+            if j not in state.kept and best[j] is not None:
+                options.append(best[j])
             best[j + 1] = max(options) if options else None
         return best[self.n_terms] or 0
 
@@ -40,10 +39,7 @@ class TypoRule(Rule):
         reach: list[dict[int, BitMap]] = [dict() for _ in range(self.n_terms + 1)]
         reach[0] = {0: universe}
         for j in range(self.n_terms):
-            if j not in state.kept:
-                reach[j + 1] = reach[j]
-                continue
-            out: dict[int, BitMap] = {}
+            out: dict[int, BitMap] = dict(reach[j]) if j not in state.kept else {}
             for idx, node in active:
                 if node.last != j:
                     continue

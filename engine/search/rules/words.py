@@ -27,12 +27,9 @@ def matching(ctx: SearchContext, universe: BitMap, nodes: tuple[Node, ...], n_te
     for node in nodes:
         by_last.setdefault(node.last, []).append(node)
     for j in range(n_terms):
-        if j not in kept:
-            reach[j + 1] = reach[j]
-            continue
-        parts = []
+        parts = [reach[j]] if j not in kept else []
         for node in by_last.get(j, []):
-            if any(t not in kept for t in range(node.first, node.last + 1)):
+            if node.rep not in kept:
                 continue
             start = reach[node.first]
             if start:
@@ -42,7 +39,11 @@ def matching(ctx: SearchContext, universe: BitMap, nodes: tuple[Node, ...], n_te
 
 
 def removal_groups(ctx: SearchContext, nodes: tuple[Node, ...], n_terms: int, strategy: str) -> list[list[int]]:
-    """Term indexes in removal order, grouped; the last group is never removed without phrases."""
+    """Term indexes in removal order, grouped; the last group is never removed without phrases.
+
+    Also sets each node's `rep`: the term index it is removed with (an n-gram goes with the one
+    of its words removed last — its first word with `last`).
+    """
     phrases = {n.first for n in nodes if n.ngram == 1 and n.is_phrase}
     removable = [i for i in range(n_terms) if i not in phrases]
     if strategy == "all" or n_terms <= 1:
@@ -59,6 +60,9 @@ def removal_groups(ctx: SearchContext, nodes: tuple[Node, ...], n_terms: int, st
         for i, c in counts.items():
             by_count.setdefault(c, []).append(i)
         groups = [sorted(by_count[c]) for c in sorted(by_count, reverse=True)]
+    step = {i: k for k, group in enumerate(groups) for i in group}
+    for node in nodes:
+        node.rep = max(range(node.first, node.last + 1), key=lambda i: (step.get(i, len(groups)), -i))
     if not phrases and groups:
         groups = groups[:-1]
     return groups

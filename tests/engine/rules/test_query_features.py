@@ -1,0 +1,42 @@
+"""Query features beyond the ranking rules (ranking.md §3.6, §3.8, §6.5).
+
+Properties:
+1. attributesToSearchOn restricts matches to the listed fields;
+2. synonyms are one-way and multi-word keys work through n-grams;
+3. distinct keeps the best document per value (search-time parameter and setting);
+4. split words and concatenations match (`sun flower` ↔ `sunflower`).
+"""
+
+
+def ids(result):
+    return [hit["id"] for hit in result["hits"]]
+
+
+def test_attributes_to_search_on(make_index):
+    index = make_index([{"id": 1, "title": "galaxy", "body": "x"}, {"id": 2, "title": "x", "body": "galaxy"}])
+    assert ids(index.search("galaxy", attributes_to_search_on=["body"])) == [2]
+    assert ids(index.search("gal", attributes_to_search_on=["title"])) == [1]
+    assert sorted(ids(index.search("galaxy", attributes_to_search_on=["*"]))) == [1, 2]
+
+
+def test_synonyms(make_index):
+    index = make_index([{"id": 1, "t": "new york city"}, {"id": 2, "t": "nyc"}, {"id": 3, "t": "ny"}],
+                       {"synonyms": {"nyc": ["new york"], "new york": ["ny"]}})
+    assert sorted(ids(index.search("nyc "))) == [1, 2]
+    assert sorted(ids(index.search("new york "))) == [1, 3]
+    assert ids(index.search("ny ")) == [3]
+
+
+def test_distinct(make_index):
+    docs = [{"id": 1, "t": "shirt", "sku": "a"}, {"id": 2, "t": "shirt", "sku": "a"}, {"id": 3, "t": "shirt", "sku": "b"}]
+    index = make_index(docs, {"filterableAttributes": ["sku"]})
+    result = index.search("shirt", distinct="sku")
+    assert ids(result) == [1, 3] and result["estimatedTotalHits"] == 2
+    index = make_index(docs, {"distinctAttribute": "sku"})
+    assert ids(index.search("shirt")) == [1, 3]
+
+
+def test_split_and_concat(make_index):
+    index = make_index([{"id": 1, "t": "sunflower"}, {"id": 2, "t": "sun flower"}])
+    assert sorted(ids(index.search("sun flower "))) == [1, 2]
+    assert sorted(ids(index.search("sunflower "))) == [1, 2]
