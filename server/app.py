@@ -41,4 +41,48 @@ def create_app(engine: Engine, *, master_key: str | None = None, payload_limit: 
     app["cli_webhook"] = cli_webhook
     app["metrics"] = metrics_registry or MetricsRegistry()
     app.router.add_route("*", "/{tail:.*}", make_dispatcher(build_router(), authenticator, app["metrics"]))
+    app.on_startup.append(_start_warmer)
+    app.on_cleanup.append(_stop_warmer)
     return app
+
+
+async def _start_warmer(app: web.Application) -> None:
+    app["warmer"] = CacheWarmer(app["engine"])
+    app["warmer"].start()
+
+
+async def _stop_warmer(app: web.Application) -> None:
+    app["warmer"].stop()
+
+
+class CacheWarmer:
+    """Background thread: when an index's version changes, rebuild its read caches before searches do."""
+
+    def __init__(self, engine: Engine, interval: float = 0.5):
+        import threading
+        self.engine, self.interval = engine, interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="loupe-cache-warmer", daemon=True)
+        self._versions: dict[str, int] = {}
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        import logging
+
+        from engine.search.context import warm_index
+        while not self._stop.wait(self.interval):
+            try:
+                with self.engine.store.index_env.begin() as txn:
+                    current = {r["uid"]: self.engine.registry.get_meta(txn, r["iid"], "version", 0)
+                               for r in self.engine.registry.all(txn)}
+                for uid, version in current.items():
+                    if self._versions.get(uid) != version:
+                        warm_index(self.engine.store, self.engine.registry, uid)
+                        self._versions[uid] = version
+            except Exception:  # warming is an optimisation: never let it take the server down
+                logging.getLogger("loupe.warmer").exception("cache warming failed")

@@ -198,3 +198,27 @@ def sorted_member(values: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
     idx = np.searchsorted(sorted_keys, values)
     idx[idx == len(sorted_keys)] = len(sorted_keys) - 1
     return sorted_keys[idx] == values
+
+
+def warm_index(store: Store, registry: Registry, uid: str) -> None:
+    """Build one index's read caches ahead of the first search (lexicon, facet values, sort arrays).
+
+    Servers call this from a background thread whenever an index version changes, so the first
+    filtered or sorted search after a batch does not pay for decoding every facet value.
+    """
+    from .rules.sort import sort_arrays
+    with store.index_env.begin() as txn:
+        record = registry.get(txn, uid)
+        if record is None:
+            return
+        ctx = SearchContext(store, txn, registry, record)
+        settings = ctx.settings
+        from ..filterable import FilterableRules
+        rules = FilterableRules(settings.get("filterableAttributes") or [])
+        for field in ctx.cache.all_fields:
+            if rules.is_filterable(field):
+                ctx.facets._numbers(field)
+                ctx.facets._strings(field)
+        for field in settings.get("sortableAttributes") or []:
+            if field != "_geo":
+                sort_arrays(ctx, field)
