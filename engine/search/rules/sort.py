@@ -57,9 +57,11 @@ def _groups(docs: np.ndarray, values: np.ndarray, ascending: bool) -> Iterator[t
         return
     order = np.argsort(values if ascending else -values, kind="stable")
     docs, values = docs[order], values[order]
-    bounds = np.flatnonzero(np.diff(values)) + 1
-    for chunk_docs, chunk_values in zip(np.split(docs, bounds), np.split(values, bounds)):
-        yield chunk_values[0], chunk_docs
+    bounds = (np.flatnonzero(np.diff(values)) + 1).tolist()
+    start = 0
+    for end in bounds + [len(docs)]:  # lazily: the bucket sort usually stops after a few buckets
+        yield values[start], docs[start:end]
+        start = end
 
 
 class SortRule(Rule):
