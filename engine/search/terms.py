@@ -176,6 +176,8 @@ def _best_split(ctx: SearchContext, word: str) -> Phrase | None:
     for i in range(1, len(chars)):
         left, right = "".join(chars[:i]), "".join(chars[i:])
         if left in lexicon and right in lexicon:
+            if ctx.word_docids(left).intersection_cardinality(ctx.word_docids(right)) <= best_count:
+                continue  # cannot beat the best split: skip the positional check
             count = len(phrase_docids(ctx, (left, right)))
             if count > best_count:
                 best, best_count = (left, right), count

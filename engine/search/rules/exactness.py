@@ -33,10 +33,12 @@ def exact_attribute(ctx: SearchContext, universe: BitMap, state: State) -> tuple
     if not words_at:
         return BitMap(), BitMap()
     candidates = BitMap(universe)
+    mask = ctx.doc_mask(universe)
     for word, position in words_at:
         occ = ctx.occurrences(word)
+        occ = occ[mask[occ >> 32]]
         at = occ[position_bucket(occ & 0xFFFF) == bucket_of(position)]
-        candidates &= bitmap_from_array(np.unique(at >> 32)) if len(at) else BitMap()
+        candidates &= bitmap_from_array(at >> 32) if len(at) else BitMap()
         if not candidates:
             return BitMap(), BitMap()
     covered = sum(node.end - node.start + 1 for _i, node in terms)
