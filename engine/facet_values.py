@@ -14,6 +14,8 @@ Accents survive NFKD as combining marks, so ``Gläss`` stays different from ``Gl
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import math
 import re
 import unicodedata
@@ -52,6 +54,7 @@ def truncate_utf8(text: str, max_bytes: int = MAX_FACET_VALUE_BYTES) -> str:
     return encoded[:max_bytes].decode("utf-8", "ignore")
 
 
+@lru_cache(maxsize=65536)
 def normalize_facet_string(text: str) -> str:
     """The key a string facet is stored and looked up under (case-insensitive, accent-sensitive)."""
     return truncate_utf8(unicodedata.normalize("NFKD", rust_trim(text)).lower())

@@ -49,8 +49,10 @@ class IndexWriter:
         self.should_stop = should_stop or (lambda: None)
         self.changed = False
 
-    def _make_indexers(self) -> list[DocumentIndexer]:
-        return [WordIndexer(self.store, self.txn, self.iid, self.settings, self.fields),
+    def _make_indexers(self, fresh: bool | None = None) -> list[DocumentIndexer]:
+        if fresh is None:
+            fresh = not self.docids
+        return [WordIndexer(self.store, self.txn, self.iid, self.settings, self.fields, fresh=fresh),
                 FacetIndexer(self.store, self.txn, self.iid, self.settings), *self.extra_indexers]
 
     # -- primary key ---------------------------------------------------------------------------
@@ -127,7 +129,7 @@ class IndexWriter:
             _delete_prefix(self.txn, self.store.i[name], self.prefix)
         self.docids = BitMap()
         self.stats.update(numberOfDocuments=0, documentBytes=0, fieldDistribution={})
-        self.indexers = self._make_indexers()
+        self.indexers = self._make_indexers(fresh=True)
         self.changed = True
         return count
 
@@ -135,7 +137,7 @@ class IndexWriter:
         """Rebuild postings and facets from the documents, for settings that change them."""
         for name in ("postings", "facets"):
             _delete_prefix(self.txn, self.store.i[name], self.prefix)
-        self.indexers = self._make_indexers()
+        self.indexers = self._make_indexers(fresh=True)
         db = self.docs_db
         cursor = self.txn.cursor(db)
         if cursor.set_range(self.prefix):

@@ -13,7 +13,7 @@ from typing import Any, Callable
 import lmdb
 from pyroaring import BitMap
 
-from ..facet_values import flatten_facet_values
+from ..facet_values import facet_number, flatten_facet_values, normalize_facet_string
 from ..filterable import FilterableRules
 from ..filters.memory import _geo_point
 from .fields import select_keys
@@ -81,29 +81,82 @@ class FacetIndexer:
         self.display: dict[bytes, tuple[int, str]] = {}
         self.geo: dict[int, tuple[float, float] | None] = {}
         self.paths: set[str] = set()
+        self._keys_cache: dict[tuple[bytes, str, Any], bytes] = {}
 
     def _keys(self, docid: int, document: dict[str, Any], record_display: bool) -> set[bytes]:
         keys: set[bytes] = set()
         document = select_keys(document, self._relevant, self.could_be_faceted)
+        nested = {}
+        for field, value in document.items():
+            if not self._flat_keys(field, value, docid, record_display, keys):
+                nested[field] = value
+        if nested:
+            self._general_keys(nested, docid, record_display, keys)
+        return keys
+
+    def _flat_keys(self, path: str, value: Any, docid: int, record_display: bool, keys: set[bytes]) -> bool:
+        """Fast path for a top-level scalar or array of scalars; False = use the general walk."""
+        items = value if isinstance(value, list) else (value,)
+        for item in items:
+            if isinstance(item, (dict, list)) or (isinstance(item, str) and not item.strip()):
+                return False
+        if not self.is_faceted(path):
+            return True
+        self.paths.add(path)
+        keys.add(self._key(b"E", path, ""))
+        if value is None:
+            keys.add(self._key(b"U", path, ""))
+            return True
+        if isinstance(value, list) and not value:
+            keys.add(self._key(b"M", path, ""))
+            return True
+        for item in items:
+            if item is None:
+                continue
+            if item is True or item is False:
+                text = "true" if item else "false"
+                keys.add(self._key(b"S", path, text))
+            elif isinstance(item, (int, float)):
+                number = facet_number(item)
+                if number is not None:
+                    keys.add(self._key(b"N", path, number))
+            else:
+                key = self._key(b"S", path, normalize_facet_string(item))
+                keys.add(key)
+                if record_display:
+                    current = self.display.get(key)
+                    if current is None or docid < current[0]:
+                        self.display[key] = (docid, item)
+        return True
+
+    def _general_keys(self, document: dict[str, Any], docid: int, record_display: bool, keys: set[bytes]) -> None:
         for path, facets in flatten_facet_values(document).items():
             if not self.is_faceted(path):
                 continue
             self.paths.add(path)
-            keys.add(facet_key(self.iid, b"E", path))
+            keys.add(self._key(b"E", path, ""))
             if facets.null:
-                keys.add(facet_key(self.iid, b"U", path))
+                keys.add(self._key(b"U", path, ""))
             if facets.empty:
-                keys.add(facet_key(self.iid, b"M", path))
+                keys.add(self._key(b"M", path, ""))
             for number in facets.numbers:
-                keys.add(facet_key(self.iid, b"N", path, f64_key(number)))
+                keys.add(self._key(b"N", path, number))
             for original, normalized in facets.strings:
-                key = facet_key(self.iid, b"S", path, normalized.encode())
+                key = self._key(b"S", path, normalized)
                 keys.add(key)
                 if record_display:
                     current = self.display.get(key)
                     if current is None or docid < current[0]:
                         self.display[key] = (docid, original)
-        return keys
+
+    def _key(self, tag: bytes, path: str, value: Any) -> bytes:
+        """Facet table keys, memoised: the same few values (sections, tags...) repeat across documents."""
+        cache_key = (tag, path, value)
+        key = self._keys_cache.get(cache_key)
+        if key is None:
+            raw = f64_key(value) if tag == b"N" else (value.encode() if value else b"")
+            key = self._keys_cache[cache_key] = facet_key(self.iid, tag, path, raw)
+        return key
 
     def on_change(self, docid: int, old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
         if old is not None:

@@ -69,8 +69,10 @@ def tokenizer_for(settings: dict[str, Any]) -> Tokenizer:
 
 
 class WordIndexer:
-    def __init__(self, store: Store, txn: lmdb.Transaction, iid: int, settings: dict[str, Any], fields: FieldsMap):
+    def __init__(self, store: Store, txn: lmdb.Transaction, iid: int, settings: dict[str, Any], fields: FieldsMap,
+                 fresh: bool = False):
         self.store, self.txn, self.iid = store, txn, iid
+        self.fresh = fresh  # no postings stored yet for this index: every read can be skipped
         self.db = store.i["postings"]
         self.fields = fields
         self.tokenizer = tokenizer_for(settings)
@@ -153,15 +155,16 @@ class WordIndexer:
         self.had_exact_words = bool(self.exact_attributes) or self.disable_on_numbers
         exact_fids = np.array(sorted(self.fields.ids[f] for f in self.exact_attributes if f in self.fields.ids)
                               or [65536], dtype=np.int64)
-        prefix_added: dict[str, BitMap] = defaultdict(BitMap)
+        prefix_parts: dict[str, list[BitMap]] = defaultdict(list)
         existed: set[str] = set()
         for word in set(added) | set(self.removed):
-            if self.txn.get(posting_key(self.iid, b"O", word), db=self.db) is not None:
+            new_docs, had = self._update_word(word, added.get(word), exact_fids)
+            if had:
                 existed.add(word)
-            new_docs = self._update_word(word, added.get(word), exact_fids)
             if new_docs is not None:
                 for k in range(1, min(len(word), PREFIX_CACHE_MAX_PREFIX_CHARS) + 1):
-                    prefix_added[word[:k]] |= new_docs
+                    prefix_parts[word[:k]].append(new_docs)
+        prefix_added = {p: BitMap.union(*parts) for p, parts in prefix_parts.items()}
         for word in self.removed:
             self._subtract_slots(word, b"F", self.removed[word])
         prefix_fields: dict[tuple[str, int], list[BitMap]] = defaultdict(list)
@@ -180,7 +183,7 @@ class WordIndexer:
         self._update_prefix_fields(prefix_fields)
         for prefix in set(prefix_added) | set(self.prefix_removed):
             key = posting_key(self.iid, b"P", prefix)
-            bm = self._get_bitmap(key)
+            bm = BitMap() if self.fresh else self._get_bitmap(key)
             if prefix in self.prefix_removed:
                 bm -= self.prefix_removed[prefix]
             if prefix in prefix_added:
@@ -188,7 +191,7 @@ class WordIndexer:
             self._put_bitmap(key, bm)
         for slot in set(self.count_added) | set(self.count_removed):
             key = count_key(self.iid, *slot)
-            bm = self._get_bitmap(key)
+            bm = BitMap() if self.fresh else self._get_bitmap(key)
             if slot in self.count_removed:
                 bm -= self.count_removed[slot]
             if slot in self.count_added:
@@ -214,7 +217,7 @@ class WordIndexer:
                         touched.add((prefix, int.from_bytes(key[-2:], "big")))
         for prefix, fid in touched:
             key = slot_key(self.iid, b"Q", prefix, fid)
-            raw = self.txn.get(key, db=self.db)
+            raw = None if self.fresh else self.txn.get(key, db=self.db)
             bm = bitmap_loads(raw) if raw is not None else BitMap()
             if prefix in self.prefix_removed:
                 bm -= self.prefix_removed[prefix]
@@ -284,10 +287,11 @@ class WordIndexer:
         first_ids = ids[starts].tolist()
         return {names[i]: keys[s:e] for i, s, e in zip(first_ids, starts.tolist(), ends.tolist())}
 
-    def _update_word(self, word: str, new_keys: np.ndarray | None, exact_fids: np.ndarray) -> BitMap | None:
-        """Rewrite one word's postings; returns the docids it gained (for the prefix cache)."""
+    def _update_word(self, word: str, new_keys: np.ndarray | None,
+                     exact_fids: np.ndarray) -> tuple[BitMap | None, bool]:
+        """Rewrite one word's postings; returns (docids it gained, whether it had postings before)."""
         o_key = posting_key(self.iid, b"O", word)
-        raw = self.txn.get(o_key, db=self.db)
+        raw = None if self.fresh else self.txn.get(o_key, db=self.db)
         keys = np.frombuffer(raw, dtype=np.int64) if raw is not None else np.empty(0, dtype=np.int64)
         removed = self.removed.get(word)
         if removed is not None and len(keys):
@@ -304,10 +308,13 @@ class WordIndexer:
         if not len(keys):
             for key in (o_key, w_key, x_key):
                 self.txn.delete(key, db=self.db)
-            return gained
+            return gained, raw is not None
         self.txn.put(o_key, keys.tobytes(), db=self.db)
         docs = keys >> 32
-        if self.disable_on_numbers and is_numberlike(word):
+        if raw is None and gained is not None and not self.exact_attributes and not (
+                self.disable_on_numbers and is_numberlike(word)):
+            self._put_bitmap(w_key, BitMap(gained))  # a new word: its docs are exactly the gained ones
+        elif self.disable_on_numbers and is_numberlike(word):
             self._put_bitmap(x_key, bitmap_from_array(_unique_sorted(docs)))
             self._put_bitmap(w_key, BitMap())
         elif not self.exact_attributes:
@@ -318,4 +325,4 @@ class WordIndexer:
             exact_mask = np.isin((keys >> 16) & 0xFFFF, exact_fids)
             self._put_bitmap(w_key, bitmap_from_array(np.unique(docs[~exact_mask])))
             self._put_bitmap(x_key, bitmap_from_array(np.unique(docs[exact_mask])))
-        return gained
+        return gained, raw is not None

@@ -103,3 +103,22 @@ def test_payload_errors(client):
     with pytest.raises(MeilisearchApiError) as err:
         index.add_documents_csv(b"id,title\n1\n")
     assert err.value.code == "malformed_payload"
+
+
+def test_documents_by_filter(client):
+    index = client.index("byfilter")
+    client.wait_for_task(index.update_filterable_attributes(["genre", "year"]).task_uid)
+    docs = [{"id": 1, "genre": "drama", "year": 1990}, {"id": 2, "genre": "comedy", "year": 2001},
+            {"id": 3, "genre": "drama", "year": 2010}]
+    client.wait_for_task(index.add_documents(docs).task_uid)
+    fetched = index.get_documents({"filter": "genre = drama AND year > 2000"})
+    assert [d.id for d in fetched.results] == [3] and fetched.total == 1
+    fetched = index.get_documents({"filter": ["genre = drama", ["year = 1990", "year = 2001"]]})
+    assert [d.id for d in fetched.results] == [1]
+    task = client.wait_for_task(index.delete_documents(filter="genre = drama").task_uid)
+    assert task.status == "succeeded"
+    assert task.details == {"providedIds": 0, "deletedDocuments": 2, "originalFilter": '"genre = drama"'}
+    assert [d.id for d in index.get_documents().results] == [2]
+    task = client.wait_for_task(index.delete_documents(filter="title = x").task_uid)
+    assert task.status == "failed" and task.error["code"] == "invalid_document_filter"
+    assert task.error["message"].startswith("Index `byfilter`: Attribute `title` is not filterable.")
