@@ -33,16 +33,6 @@ def _json_error_text(exc: orjson.JSONDecodeError) -> str:
     return f"{msg} at line {exc.lineno} column {exc.colno}"
 
 
-def parse_documents(raw: bytes, fmt: str, csv_delimiter: str = ",") -> list[dict[str, Any]]:
-    if not raw:
-        raise missing_payload(fmt)
-    if fmt == "json":
-        return _parse_json(raw)
-    if fmt == "ndjson":
-        return _parse_ndjson(raw)
-    return _parse_csv(raw, csv_delimiter)
-
-
 def _parse_json(raw: bytes) -> list[dict[str, Any]]:
     try:
         value = orjson.loads(raw)
@@ -53,23 +43,6 @@ def _parse_json(raw: bytes) -> list[dict[str, Any]]:
     if isinstance(value, list) and all(isinstance(d, dict) for d in value):
         return value
     raise malformed("json", NOT_OBJECTS)
-
-
-def _parse_ndjson(raw: bytes) -> list[dict[str, Any]]:
-    documents = []
-    for lineno, line in enumerate(raw.split(b"\n"), 1):
-        if not line.strip():
-            continue
-        try:
-            value = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            raise malformed("ndjson", f"{str(exc.msg).rstrip('.')} at line {lineno} column {exc.colno}") from None
-        if not isinstance(value, dict):
-            raise malformed("ndjson", NOT_OBJECTS)
-        documents.append(value)
-    if not documents and not raw.strip():
-        raise missing_payload("ndjson")
-    return documents
 
 
 _CSV_TYPES = ("string", "number", "boolean")

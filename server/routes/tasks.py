@@ -113,14 +113,23 @@ def _page_params(q: dict[str, str], from_code: str, limit_code: str, reverse_cod
     return limit, start, reverse
 
 
-async def list_tasks(request: web.Request) -> web.Response:
+def _listing(request: web.Request, kind: str):
+    """Shared parsing of GET /tasks and GET /batches: (page parameters, filter)."""
     q = query(request, LIST_PARAMS)
-    limit, start, reverse = _page_params(q, "invalid_task_from", "invalid_task_limit", "invalid_task_reverse")
+    limit, start, reverse = _page_params(q, f"invalid_{kind}_from", f"invalid_{kind}_limit", f"invalid_{kind}_reverse")
     filt = parse_task_filter(q)
     filt.visible = _visible(request)
-    page = request.app["engine"].queue.list_tasks(filt, limit, start, reverse)
-    return json_response({"results": [task_view(t) for t in page.results], "total": page.total,
-                          "limit": page.limit, "from": page.first, "next": page.next})
+    return limit, start, reverse, filt
+
+
+def _page_view(page, view) -> dict:
+    return {"results": [view(item) for item in page.results], "total": page.total, "limit": page.limit,
+            "from": page.first, "next": page.next}
+
+
+async def list_tasks(request: web.Request) -> web.Response:
+    limit, start, reverse, filt = _listing(request, "task")
+    return json_response(_page_view(request.app["engine"].queue.list_tasks(filt, limit, start, reverse), task_view))
 
 
 async def get_task(request: web.Request, task_uid: str) -> web.Response:
@@ -145,34 +154,28 @@ def _missing_filters(verb: str) -> LoupeError:
         "`beforeStartedAt`, `afterStartedAt`, `beforeFinishedAt`, `afterFinishedAt`.")
 
 
-async def cancel_tasks(request: web.Request) -> web.Response:
+async def _cancel_or_delete(request: web.Request, verb: str) -> web.Response:
     q = query(request, FILTER_PARAMS)
     if not q:
-        raise _missing_filters("cancel")
+        raise _missing_filters(verb)
     filt = parse_task_filter(q)
     filt.visible = _visible(request)
-    task = request.app["engine"].cancel_tasks(filt, _raw_query(request))
-    return json_response(summary_view(task), status=200)
+    engine = request.app["engine"]
+    enqueue = engine.cancel_tasks if verb == "cancel" else engine.delete_tasks
+    return json_response(summary_view(enqueue(filt, _raw_query(request))), status=200)
+
+
+async def cancel_tasks(request: web.Request) -> web.Response:
+    return await _cancel_or_delete(request, "cancel")
 
 
 async def delete_tasks(request: web.Request) -> web.Response:
-    q = query(request, FILTER_PARAMS)
-    if not q:
-        raise _missing_filters("delete")
-    filt = parse_task_filter(q)
-    filt.visible = _visible(request)
-    task = request.app["engine"].delete_tasks(filt, _raw_query(request))
-    return json_response(summary_view(task), status=200)
+    return await _cancel_or_delete(request, "delete")
 
 
 async def list_batches(request: web.Request) -> web.Response:
-    q = query(request, LIST_PARAMS)
-    limit, start, reverse = _page_params(q, "invalid_batch_from", "invalid_batch_limit", "invalid_batch_reverse")
-    filt = parse_task_filter(q)
-    filt.visible = _visible(request)
-    page = request.app["engine"].queue.list_batches(filt, limit, start, reverse)
-    return json_response({"results": [batch_view(b) for b in page.results], "total": page.total,
-                          "limit": page.limit, "from": page.first, "next": page.next})
+    limit, start, reverse, filt = _listing(request, "batch")
+    return json_response(_page_view(request.app["engine"].queue.list_batches(filt, limit, start, reverse), batch_view))
 
 
 async def get_batch(request: web.Request, batch_uid: str) -> web.Response:
