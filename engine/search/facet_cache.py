@@ -58,6 +58,7 @@ class FacetCache:
     def __init__(self) -> None:
         self.numbers: dict[str, _Numbers] = {}
         self.strings: dict[str, _Strings] = {}
+        self.display: dict[tuple[str, str], str] = {}
         self.lock = threading.Lock()
 
 
@@ -100,3 +101,10 @@ class CachedFacetSource(LmdbFacetSource):
     def string_values(self, field: str) -> Iterable[tuple[str, BitMap]]:
         strings = self._strings(field)
         return zip(strings.values, strings.bitmaps)
+
+    def display_value(self, field: str, normalized: str) -> str:
+        key = (field, normalized)
+        found = self.cache.display.get(key)
+        if found is None:
+            found = self.cache.display[key] = super().display_value(field, normalized)
+        return found
