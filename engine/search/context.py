@@ -49,6 +49,9 @@ class IndexCache:
         self.max_weight = 0 if "*" in self.searchable else max(len(self.searchable) - 1, 0)
         self.sort_arrays: dict[str, Any] = {}
         self.facets = FacetCache()
+        from ..filterable import FilterableRules
+        self.filterable_rules = FilterableRules(settings.get("filterableAttributes") or [])
+        self.facet_fields: dict[tuple[str, ...], list[str]] = {}
         stats = registry_meta(store, txn, iid, "stats") or {}
         faceted = registry_meta(store, txn, iid, "faceted_paths") or []
         self.all_fields = sorted(set(fields) | set(faceted) | set(stats.get("fieldDistribution", {})))

@@ -116,6 +116,17 @@ def _distinct_function(ctx: SearchContext, field: str):
     return others
 
 
+def _facet_fields(ctx: SearchContext, facets: tuple[str, ...], rules: FilterableRules, uid: str) -> list[str]:
+    """`facets` resolved against the index's fields, memoised per index version (errors are not)."""
+    memo = ctx.cache.facet_fields
+    found = memo.get(facets)
+    if found is None:
+        found = check_facets(facets, rules, ctx.cache.all_fields, uid)
+        if len(memo) < 1024:
+            memo[facets] = found
+    return found
+
+
 def _displayed(settings: dict[str, Any]) -> list[str] | None:
     displayed = settings.get("displayedAttributes") or ["*"]
     return None if "*" in displayed else list(displayed)
@@ -143,8 +154,8 @@ def search(store: Store, registry: Registry, record: dict[str, Any], query: Sear
         displayed = _displayed(settings)
         check_sort_against_index(query.sort, settings.get("sortableAttributes") or [],
                                  settings.get("rankingRules") or [], displayed, uid)
-        rules_filter = FilterableRules(settings.get("filterableAttributes") or [])
-        facet_fields = check_facets(query.facets, rules_filter, ctx.cache.all_fields, uid) if query.facets is not None else None
+        rules_filter = ctx.cache.filterable_rules
+        facet_fields = _facet_fields(ctx, query.facets, rules_filter, uid) if query.facets is not None else None
         check_attributes_to_search_on(query.attributes_to_search_on, settings.get("searchableAttributes"), displayed, uid)
         distinct_field = query.distinct or settings.get("distinctAttribute")
         if query.distinct is not None and not rules_filter.is_filterable(query.distinct):
@@ -248,7 +259,7 @@ def facet_search(store: Store, registry: Registry, record: dict[str, Any], fquer
     started = time.perf_counter()
     with store.index_env.begin() as txn:
         ctx = SearchContext(store, txn, registry, record)
-        rules_filter = FilterableRules(ctx.settings.get("filterableAttributes") or [])
+        rules_filter = ctx.cache.filterable_rules
         query = SearchQuery(q=fquery.q, filter=fquery.filter, matching_strategy=fquery.matching_strategy,
                             attributes_to_search_on=fquery.attributes_to_search_on)
         candidates, _state, _placeholder, _n = prepare_universe(ctx, query, record["uid"], rules_filter,
