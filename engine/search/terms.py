@@ -13,6 +13,7 @@ Bitmaps of a class are computed on first use and cached on the node; the occurre
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -45,8 +46,9 @@ class Node:
     split: Phrase | None = None
     rep: int = -1                  # term index this node is removed with (set by the words rule)
     _docids: dict[int, BitMap] = field(default_factory=dict)
+    _class_words: dict[int, list[Phrase]] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def word(self) -> str:
         return "".join(w for w in self.words if w) if self.ngram > 1 else (self.words[0] or "")
 
@@ -100,7 +102,13 @@ class Node:
         return BitMap.union(*parts) if parts else BitMap()
 
     def class_words(self, cls: int) -> list[Phrase]:
-        """Concrete words / phrases of a typo class, for occurrence-based rules."""
+        """Concrete words / phrases of a typo class, for occurrence-based rules (memoised)."""
+        found = self._class_words.get(cls)
+        if found is None:
+            found = self._class_words[cls] = self._make_class_words(cls)
+        return found
+
+    def _make_class_words(self, cls: int) -> list[Phrase]:
         if self.is_phrase:
             return [self.words] if cls == 0 else []
         if cls == 0:
