@@ -82,6 +82,7 @@ class FacetIndexer:
         self.geo: dict[int, tuple[float, float] | None] = {}
         self.paths: set[str] = set()
         self._keys_cache: dict[tuple[bytes, str, Any], bytes] = {}
+        self.pending: dict[int, set[bytes]] = {}
 
     def _keys(self, docid: int, document: dict[str, Any], record_display: bool) -> set[bytes]:
         keys: set[bytes] = set()
@@ -160,13 +161,17 @@ class FacetIndexer:
 
     def on_change(self, docid: int, old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
         if old is not None:
+            for key in self.pending.pop(docid, ()):  # changed twice in this batch
+                self.added[key].discard(docid)
             for key in self._keys(docid, old, False):
                 self.removed[key].add(docid)
             if "_geo" in old:
                 self.geo[docid] = None
         if new is not None:
-            for key in self._keys(docid, new, True):
+            keys = self._keys(docid, new, True)
+            for key in keys:
                 self.added[key].add(docid)
+            self.pending[docid] = keys
             if "_geo" in new and self.is_faceted("_geo"):
                 self.geo[docid] = _geo_point(new["_geo"])
 
@@ -187,6 +192,8 @@ class FacetIndexer:
                 if key[4:5] == b"S":
                     self.txn.delete(key[:4] + b"D" + key[5:], db=self.db)
         for key, (docid, original) in self.display.items():
+            if self.txn.get(key, db=self.db) is None:
+                continue  # the value's last document went away in this same batch
             display_key = key[:4] + b"D" + key[5:]
             raw = self.txn.get(display_key, db=self.db)
             if raw is None or docid <= struct.unpack(">I", raw[:4])[0]:

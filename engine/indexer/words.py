@@ -82,6 +82,7 @@ class WordIndexer:
                  fresh: bool = False):
         self.store, self.txn, self.iid = store, txn, iid
         self.fresh = fresh  # no postings stored yet for this index: every read can be skipped
+        self._buffer: list[tuple[bytes, bytes]] = []
         self.db = store.i["postings"]
         self.fields = fields
         self.tokenizer = tokenizer_for(settings)
@@ -101,6 +102,8 @@ class WordIndexer:
         self.removed: dict[str, BitMap] = defaultdict(BitMap)
         self.prefix_removed: dict[str, BitMap] = defaultdict(BitMap)
         self.removed_docs = BitMap()
+        self.pending: dict[int, tuple[int, int, list[tuple[int, int]]]] = {}
+        self.dead_spans: list[tuple[int, int]] = []
         self.count_removed: dict[tuple[int, int], BitMap] = defaultdict(BitMap)
 
     # -- extraction ----------------------------------------------------------------------------
@@ -136,7 +139,10 @@ class WordIndexer:
             for prefix in {w[:k] for w in words for k in range(1, PREFIX_CACHE_MAX_PREFIX_CHARS + 1) if len(w) >= k}:
                 self.prefix_removed[prefix].add(docid)
             self.removed_docs.add(docid)
+            self._drop_pending(docid)
         if new is not None:
+            start = len(self.words)
+            counts = []
             for fid, indexed in self._fields_of(new):
                 n = len(indexed.words)
                 if n:
@@ -146,8 +152,34 @@ class WordIndexer:
                     self.docids.extend([docid] * n)
                 if n <= MAX_FIELD_WORD_COUNT:
                     self.count_added[(fid, n)].add(docid)
+                    counts.append((fid, n))
+            self.pending[docid] = (start, len(self.words), counts)
+
+    def _drop_pending(self, docid: int) -> None:
+        """A document changed twice in one batch: forget what its first version added."""
+        pending = self.pending.pop(docid, None)
+        if pending is None:
+            return
+        start, end, counts = pending
+        if end > start:
+            self.dead_spans.append((start, end))
+        for slot in counts:
+            self.count_added[slot].discard(docid)
 
     # -- writing -------------------------------------------------------------------------------
+    def _put(self, key: bytes, value: bytes) -> None:
+        """Write one posting; on a fresh index writes are buffered and bulk-inserted in key order."""
+        if self.fresh:
+            self._buffer.append((key, value))
+        else:
+            self.txn.put(key, value, db=self.db)
+
+    def _flush(self) -> None:
+        if self._buffer:
+            self._buffer.sort()
+            self.txn.cursor(self.db).putmulti(self._buffer)
+            self._buffer = []
+
     def _get_bitmap(self, key: bytes) -> BitMap:
         raw = self.txn.get(key, db=self.db)
         return bitmap_loads(raw) if raw is not None else BitMap()
@@ -155,7 +187,7 @@ class WordIndexer:
     def _put_bitmap(self, key: bytes, bm: BitMap) -> None:
         if bm:
             bm.run_optimize()
-            self.txn.put(key, bm.serialize(), db=self.db)
+            self._put(key, bm.serialize())
         else:
             self.txn.delete(key, db=self.db)
 
@@ -188,7 +220,7 @@ class WordIndexer:
                 if raw is not None:
                     bm = bm | bitmap_loads(raw)
             bm.run_optimize()
-            self.txn.put(key, bm.serialize(), db=self.db)
+            self._put(key, bm.serialize())
         self._update_prefix_fields(prefix_fields)
         for prefix in set(prefix_added) | set(self.prefix_removed):
             key = posting_key(self.iid, b"P", prefix)
@@ -206,6 +238,7 @@ class WordIndexer:
             if slot in self.count_added:
                 bm |= self.count_added[slot]
             self._put_bitmap(key, bm)
+        self._flush()
 
     def _update_prefix_fields(self, added: dict[tuple[str, int], list[BitMap]]) -> None:
         """prefix x field postings (b"Q"), for attributeRank on short prefix terms.
@@ -287,6 +320,13 @@ class WordIndexer:
                           count=len(self.words))
         keys = (np.asarray(self.docids, dtype=np.int64) << 32) | (np.asarray(self.fids, dtype=np.int64) << 16) \
             | np.asarray(self.positions, dtype=np.int64)
+        if self.dead_spans:
+            alive = np.ones(len(keys), dtype=bool)
+            for start, end in self.dead_spans:
+                alive[start:end] = False
+            ids, keys = ids[alive], keys[alive]
+            if not len(ids):
+                return {}
         order = np.lexsort((keys, ids))
         ids, keys = ids[order], keys[order]
         bounds = np.flatnonzero(np.diff(ids)) + 1
@@ -318,7 +358,7 @@ class WordIndexer:
             for key in (o_key, w_key, x_key):
                 self.txn.delete(key, db=self.db)
             return gained, raw is not None
-        self.txn.put(o_key, keys.tobytes(), db=self.db)
+        self._put(o_key, keys.tobytes())
         docs = keys >> 32
         if raw is None and gained is not None and not self.exact_attributes and not (
                 self.disable_on_numbers and is_numberlike(word)):

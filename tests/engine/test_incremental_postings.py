@@ -121,3 +121,21 @@ def test_clear_leaves_nothing(tmp_path):
     assert engine.wait_for_task(engine.clear_documents("i")["uid"])["status"] == "succeeded"
     assert _dump(engine, "i") == {}
     engine.close()
+
+
+def test_same_document_twice_in_one_batch(tmp_path):
+    """3. a document replaced within one batch (repeated id, or two tasks batched together) keeps
+    only its last version's postings and facets."""
+    engine = _engine(tmp_path / "twice")
+    first = {"id": 1, "title": "alpha beta", "body": "gamma", "tag": ["delta"], "n": 1}
+    second = {"id": 1, "title": "zeta", "body": "eta theta", "tag": ["iota"], "n": 2}
+    engine.wait_for_task(engine.add_documents("i", [first, second, {"id": 2, "title": "kappa"}])["uid"])
+    expected = _engine(tmp_path / "once")
+    expected.wait_for_task(expected.add_documents("i", [second, {"id": 2, "title": "kappa"}])["uid"])
+    assert _translate(_dump(engine, "i"), _docid_map(engine)) == _translate(_dump(expected, "i"), _docid_map(expected))
+    index = engine.index("i")
+    assert [h["id"] for h in index.search("alpha")["hits"]] == []
+    assert [h["id"] for h in index.search("zeta")["hits"]] == [1]
+    assert [h["id"] for h in index.search("", filter="tag = delta")["hits"]] == []
+    engine.close()
+    expected.close()
