@@ -8,6 +8,7 @@ it at that level.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -24,11 +25,17 @@ Distinct = Callable[[int], BitMap]  # docid -> the other documents sharing a dis
 class SortOutcome:
     hits: list[tuple[int, list[Score]]] = field(default_factory=list)
     candidates: BitMap = field(default_factory=BitMap)
+    degraded: bool = False
+
+
+SKIPPED = Score("skipped", 0, 1)
 
 
 def bucket_sort(ctx: SearchContext, rules: list[Rule], universe: BitMap, state: State, offset: int, limit: int, *,
                 need_scores: bool, threshold: float | None = None, distinct: Distinct | None = None,
-                exhaustive_threshold: int | None = None) -> SortOutcome:
+                exhaustive_threshold: int | None = None, deadline: float | None = None) -> SortOutcome:
+    """``deadline`` (time.monotonic()) is searchCutoffMs: past it, every rule still to run hands back
+    its whole bucket at once, scored `skipped`, and the outcome is flagged degraded."""
     out = SortOutcome(candidates=BitMap(universe))
     target = offset + limit
     excluded = BitMap()
@@ -69,6 +76,10 @@ def bucket_sort(ctx: SearchContext, rules: list[Rule], universe: BitMap, state: 
             return
         if i == len(rules) or (len(docs) == 1 and not need_scores):
             emit(docs, scores)
+            return
+        if deadline is not None and time.monotonic() > deadline:
+            out.degraded = True
+            emit(docs, scores + [SKIPPED])
             return
         if (not need_scores and distinct is None and threshold is None and exhaustive_threshold is None
                 and seen + len(docs) <= offset):

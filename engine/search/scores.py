@@ -30,6 +30,9 @@ def score_details(scores: Sequence[Score], hidden: set[str] | None = None) -> di
     out: dict[str, Any] = {}
     for order, score in enumerate(scores):
         entry: dict[str, Any] = {"order": order}
+        if score.key == "skipped":
+            out["skipped"] = entry
+            continue
         if score.in_score:
             entry.update(score.details)
             entry["score"] = score.value

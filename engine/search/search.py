@@ -127,6 +127,16 @@ def _facet_fields(ctx: SearchContext, facets: tuple[str, ...], rules: Filterable
     return found
 
 
+DEFAULT_SEARCH_CUTOFF_MS = 1500  # ranking.md §6.3: searchCutoffMs null means 1.5 s
+
+
+def _deadline(settings: dict[str, Any], started: float) -> float:
+    """searchCutoffMs as a time.monotonic() deadline (perf_counter and monotonic share a clock base)."""
+    cutoff = settings.get("searchCutoffMs")
+    cutoff = DEFAULT_SEARCH_CUTOFF_MS if cutoff is None else cutoff
+    return time.monotonic() - (time.perf_counter() - started) + cutoff / 1000
+
+
 def _displayed(settings: dict[str, Any]) -> list[str] | None:
     displayed = settings.get("displayedAttributes") or ["*"]
     return None if "*" in displayed else list(displayed)
@@ -176,7 +186,8 @@ def search(store: Store, registry: Registry, record: dict[str, Any], query: Sear
         outcome = bucket_sort(ctx, rules, universe, state, offset, limit, need_scores=need_scores,
                               threshold=query.ranking_score_threshold,
                               distinct=_distinct_function(ctx, distinct_field) if distinct_field else None,
-                              exhaustive_threshold=max_total if exhaustive else None)
+                              exhaustive_threshold=max_total if exhaustive else None,
+                              deadline=_deadline(settings, started))
         candidates = outcome.candidates
         docs = ctx_documents(ctx, [d for d, _s in outcome.hits])
         retrieved = _retrieved(settings, query)

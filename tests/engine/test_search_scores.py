@@ -56,3 +56,15 @@ def test_threshold_and_negatives(tmp_path):
     assert [h["id"] for h in index.search("red -apple")["hits"]] == [2]
     assert [h["id"] for h in index.search("-apple")["hits"]] == [2]
     engine.close()
+
+
+def test_search_cutoff(tmp_path):
+    """6. searchCutoffMs: past the deadline the remaining rules are skipped (detail `skipped`), the
+    documents still come back, ranked by the rules that did run."""
+    engine, index = index_of(tmp_path, [{"id": i, "t": f"red apple {i}"} for i in range(5)], {"searchCutoffMs": 0})
+    result = index.search("red apple", show_ranking_score_details=True, show_ranking_score=True)
+    assert [h["id"] for h in result["hits"]] == [0, 1, 2, 3, 4]
+    details = result["hits"][0]["_rankingScoreDetails"]
+    assert details == {"skipped": {"order": 0}}
+    assert result["hits"][0]["_rankingScore"] == 0.0
+    engine.close()
