@@ -10,7 +10,7 @@ from typing import Any
 from .errors import LoupeError
 from .store import Store
 from .store.codecs import dumps, loads
-from .validate import compact_json, unknown_field
+from .validate import unknown_field
 
 FEATURES = (
     "metrics", "logsRoute", "editDocumentsByFunction", "containsFilter", "dynamicSearchRules", "network",
@@ -63,4 +63,4 @@ def feature_not_enabled(action: str, feature: str, link: str) -> LoupeError:
                       f"{action} requires enabling the `{feature}` experimental feature. See {link}")
 
 
-__all__ = ["Features", "FEATURES", "feature_not_enabled", "compact_json"]
+__all__ = ["Features", "FEATURES", "feature_not_enabled"]

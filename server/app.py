@@ -5,7 +5,6 @@ authenticates against the route's action, and renders errors as Meilisearch erro
 """
 from __future__ import annotations
 
-from typing import Any
 
 from aiohttp import web
 

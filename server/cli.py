@@ -1,11 +1,8 @@
 """`loupe`: start the server (Meilisearch's flags, `MEILI_*` variables, config file)."""
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
-import signal
-import socket
 import sys
 from pathlib import Path
 from typing import Any

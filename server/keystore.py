@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime
-from typing import Any
 
 from engine.store import Store
 from engine.store.codecs import dumps, loads
@@ -75,4 +74,4 @@ class LmdbKeyStore:
             self._cache = None
 
 
-__all__ = ["LmdbKeyStore", "Any"]
+__all__ = ["LmdbKeyStore"]

@@ -7,7 +7,7 @@ number of distinct values in the range, never the number of documents.
 from __future__ import annotations
 
 import struct
-from typing import Any, Iterable, Iterator
+from typing import Iterable, Iterator
 
 import lmdb
 import numpy as np
@@ -107,4 +107,4 @@ class LmdbFacetSource:
         return (np.array(docids, dtype=np.uint32), np.array(lats, dtype=np.float64), np.array(lngs, dtype=np.float64))
 
 
-__all__ = ["LmdbFacetSource", "Any"]
+__all__ = ["LmdbFacetSource"]

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
 
 import numpy as np
 from pyroaring import BitMap
 
 from ..limits import MAX_SYNONYM_PHRASES, MAX_WORD_BYTES
-from ..store.codecs import bitmap_from_array, bitmap_to_array
+from ..store.codecs import bitmap_from_array
 from .context import SearchContext, sorted_member
 from .query_terms import ParsedQuery, Term
 from .typos import typo_budget
@@ -239,4 +238,4 @@ def build_nodes(ctx: SearchContext, parsed: ParsedQuery, prefix_search: bool) ->
     return nodes
 
 
-__all__ = ["Node", "build_nodes", "phrase_docids", "Any"]
+__all__ = ["Node", "build_nodes", "phrase_docids"]

@@ -7,10 +7,13 @@ index together, in insertion order.
 from __future__ import annotations
 
 import struct
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from pyroaring import BitMap
+
+if TYPE_CHECKING:
+    import numpy as np
 
 _U32 = struct.Struct(">I")
 _U64 = struct.Struct(">Q")

@@ -7,7 +7,7 @@ practice (clients delete finished tasks), and a record read is a few microsecond
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from ..store import Store

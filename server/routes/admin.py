@@ -6,7 +6,7 @@ from aiohttp import web
 from engine.errors import LoupeError
 from engine.tasks.task import summary_view
 from engine.timefmt import format_date
-from engine.validate import check_fields, expect_object, type_error, unknown_field
+from engine.validate import type_error, unknown_field
 
 from ..http import Router, json_body, json_response, validate_index_uid
 from engine.sizes import human_size

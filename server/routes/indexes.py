@@ -5,7 +5,7 @@ from aiohttp import web
 
 from engine.errors import LoupeError
 from engine.tasks.task import summary_view
-from engine.validate import (check_fields, expect_object, immutable_field, missing_field, parse_uint_param,
+from engine.validate import (expect_object, immutable_field, missing_field, parse_uint_param,
                              type_error, unknown_field)
 
 from ..http import Router, json_body, json_response, query, validate_index_uid

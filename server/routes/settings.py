@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from engine.settings import (SETTINGS, lookup, reset_all, setting_view, settings_view, sub_route_patch,
+from engine.settings import (SETTINGS, lookup, setting_view, settings_view, sub_route_patch,
                              task_details, validate_settings_patch)
 from engine.tasks.task import summary_view
 

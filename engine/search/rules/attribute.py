@@ -14,7 +14,7 @@ import numpy as np
 from pyroaring import BitMap
 
 from ...indexer.words import position_bucket
-from ...store.codecs import bitmap_from_array, bitmap_to_array
+from ...store.codecs import bitmap_from_array
 
 from ...limits import PREFIX_CACHE_MAX_PREFIX_CHARS
 from ..context import SearchContext

@@ -12,7 +12,7 @@ total partition into buckets of increasing cost.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Iterator
 
 from pyroaring import BitMap
@@ -114,5 +114,4 @@ def buckets_by_cost(partition: Partition) -> Iterator[tuple[int, BitMap]]:
             yield cost, partition[cost]
 
 
-__all__ = ["Partition", "Score", "State", "Rule", "add_partitions", "partition_by_best", "buckets_by_cost",
-           "field"]
+__all__ = ["Partition", "Score", "State", "Rule", "add_partitions", "partition_by_best", "buckets_by_cost"]

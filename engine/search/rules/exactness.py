@@ -10,7 +10,6 @@ from typing import Iterator
 
 from pyroaring import BitMap
 
-import numpy as np
 
 from ...indexer.words import bucket_of, position_bucket
 from ...store.codecs import bitmap_from_array

@@ -16,7 +16,7 @@ from typing import Iterator
 import numpy as np
 from pyroaring import BitMap
 
-from ...store.codecs import bitmap_from_array, bitmap_to_array
+from ...store.codecs import bitmap_from_array
 from ..context import SearchContext, sorted_member
 from ..terms import Node, Phrase
 from .base import Rule, Score, State, add_partitions, buckets_by_cost
