@@ -40,6 +40,16 @@ def select_fields(document: dict[str, Any], fields: Iterable[str] | None) -> dic
     return out
 
 
+def read_documents(store: Any, txn: Any, iid: int, docids: Iterable[int]) -> list[dict[str, Any] | None]:
+    """Stored documents by internal id, in the given order (None where a docid has no document)."""
+    db = store.i["documents"]
+    out: list[dict[str, Any] | None] = []
+    for docid in docids:
+        raw = txn.get(index_key(iid, u32(docid)), db=db)
+        out.append(orjson.loads(raw) if raw is not None else None)
+    return out
+
+
 class Index:
     def __init__(self, engine: "Engine", uid: str):
         self.engine = engine
@@ -76,6 +86,28 @@ class Index:
             "fieldDistribution": dict(sorted(stats["fieldDistribution"].items())),
         }
 
+    # -- search ------------------------------------------------------------------------------
+    def search(self, q: str | None = None, **params: Any) -> dict[str, Any]:
+        """`index.search(q="...", limit=5, show_ranking_score=True)`: the search route, in-process.
+
+        Parameters use snake_case or Meilisearch's camelCase; they are validated exactly like the
+        JSON body of `POST /indexes/{uid}/search`.
+        """
+        from .search.params import parse_search_body
+        return self.run_search(parse_search_body({"q": q, **{_camel(k): v for k, v in params.items()}}))
+
+    def run_search(self, query: Any, *, extra_filter: Any = None) -> dict[str, Any]:
+        """A parsed `SearchQuery` (plus a tenant-token filter); raises `index_not_found`."""
+        from .search.search import search
+        return search(self.store, self.engine.registry, self.uid, query,
+                      contains_enabled=self.engine.contains_enabled(), extra_filter=extra_filter)
+
+    def facet_search(self, query: Any, *, extra_filter: Any = None) -> dict[str, Any]:
+        """A parsed `FacetSearchQuery`; raises `index_not_found`."""
+        from .search.search import facet_search
+        return facet_search(self.store, self.engine.registry, self.uid, query,
+                            contains_enabled=self.engine.contains_enabled(), extra_filter=extra_filter)
+
     # -- documents -----------------------------------------------------------------------------
     def _docid(self, txn: Any, iid: int, external_id: str) -> int | None:
         raw = txn.get(index_key(iid, external_id.encode()), db=self.store.i["external_ids"])
@@ -94,13 +126,8 @@ class Index:
         return self.engine.registry.all_docids(txn, iid)
 
     def documents_by_docids(self, txn: Any, iid: int, docids: Iterable[int]) -> list[dict[str, Any]]:
-        db = self.store.i["documents"]
-        out = []
-        for docid in docids:
-            raw = txn.get(index_key(iid, u32(docid)), db=db)
-            if raw is not None:
-                out.append(orjson.loads(raw))
-        return out
+        """The stored documents of these internal ids (missing ones skipped)."""
+        return [d for d in read_documents(self.store, txn, iid, docids) if d is not None]
 
     def get_documents(self, offset: int = 0, limit: int = 20, fields: Iterable[str] | None = None,
                       ids: list[str] | None = None, filter: Any = None) -> tuple[list[dict[str, Any]], int]:
@@ -123,28 +150,7 @@ class Index:
         return [select_fields(d, fields) for d in docs], total
 
 
+
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part.title() for part in rest)
-
-
-def run_search(index: Index, query: Any, *, extra_filter: Any = None) -> dict[str, Any]:
-    from .search.search import search
-    with index.store.index_env.begin() as txn:
-        record = index.record(txn)
-    return search(index.store, index.engine.registry, record, query,
-                  contains_enabled=index.engine.contains_enabled(), extra_filter=extra_filter)
-
-
-def _search_method(self: Index, q: str | None = None, **params: Any) -> dict[str, Any]:
-    """`index.search(q="...", limit=5, show_ranking_score=True)`: the search route, in-process.
-
-    Parameters use snake_case or Meilisearch's camelCase; they are validated exactly like the
-    JSON body of `POST /indexes/{uid}/search`.
-    """
-    from .search.params import parse_search_body
-    body = {"q": q, **{_camel(k): v for k, v in params.items()}}
-    return run_search(self, parse_search_body(body))
-
-
-Index.search = _search_method  # type: ignore[attr-defined]

@@ -15,7 +15,7 @@ from ..facet_values import normalize_facet_string
 from ..filterable import FilterableRules
 from ..filters import evaluate, parse_filter
 from ..filters.evaluate import haversine_m
-from ..index import select_fields
+from ..index import read_documents, select_fields
 from ..indexer.keys import f64_key, facet_key
 from ..registry import Registry
 from ..store import Store
@@ -89,17 +89,13 @@ def build_rules(settings: dict[str, Any], query: SearchQuery, placeholder: bool,
 
 def _distinct_function(ctx: SearchContext, field: str):
     """docid -> documents sharing one of its distinct values (numbers by value, strings normalized)."""
-    import orjson
-
     from ..documents.primary_key import MISSING, get_path
-    from ..store.codecs import index_key, u32
-    db = ctx.store.i["documents"]
 
     def others(docid: int) -> BitMap:
-        raw = ctx.txn.get(index_key(ctx.iid, u32(docid)), db=db)
-        if raw is None:
+        document = read_documents(ctx.store, ctx.txn, ctx.iid, [docid])[0]
+        if document is None:
             return BitMap()
-        value = get_path(orjson.loads(raw), field)
+        value = get_path(document, field)
         if value is MISSING or value is None:
             return BitMap()
         values = value if isinstance(value, list) else [value]
@@ -154,12 +150,11 @@ def _retrieved(settings: dict[str, Any], query: SearchQuery) -> list[str] | None
     return [f for f in wanted if any(f == d or f.startswith(d + ".") for d in displayed)]
 
 
-def search(store: Store, registry: Registry, record: dict[str, Any], query: SearchQuery, *,
+def search(store: Store, registry: Registry, uid: str, query: SearchQuery, *,
            contains_enabled: bool = False, extra_filter: Any = None) -> dict[str, Any]:
     started = time.perf_counter()
-    uid = record["uid"]
     with store.index_env.begin() as txn:
-        ctx = SearchContext(store, txn, registry, record)
+        ctx = SearchContext(store, txn, registry, registry.require(txn, uid))
         settings = ctx.settings
         displayed = _displayed(settings)
         check_sort_against_index(query.sort, settings.get("sortableAttributes") or [],
@@ -189,7 +184,7 @@ def search(store: Store, registry: Registry, record: dict[str, Any], query: Sear
                               exhaustive_threshold=max_total if exhaustive else None,
                               deadline=_deadline(settings, started))
         candidates = outcome.candidates
-        docs = ctx_documents(ctx, [d for d, _s in outcome.hits])
+        docs = [d or {} for d in read_documents(store, txn, ctx.iid, [d for d, _s in outcome.hits])]
         retrieved = _retrieved(settings, query)
         hidden = set()
         if displayed is not None:
@@ -263,31 +258,20 @@ def prepare_universe(ctx: SearchContext, query: Any, uid: str, rules_filter: Fil
     return universe, state, placeholder, n_terms
 
 
-def facet_search(store: Store, registry: Registry, record: dict[str, Any], fquery: Any, *,
+def facet_search(store: Store, registry: Registry, uid: str, fquery: Any, *,
                  contains_enabled: bool = False, extra_filter: Any = None) -> dict[str, Any]:
     """POST /indexes/{uid}/facet-search: facet values among the candidates of the embedded search."""
     from ..facets import facet_search as search_values
     started = time.perf_counter()
     with store.index_env.begin() as txn:
-        ctx = SearchContext(store, txn, registry, record)
+        ctx = SearchContext(store, txn, registry, registry.require(txn, uid))
         rules_filter = ctx.cache.filterable_rules
         query = SearchQuery(q=fquery.q, filter=fquery.filter, matching_strategy=fquery.matching_strategy,
                             attributes_to_search_on=fquery.attributes_to_search_on)
-        candidates, _state, _placeholder, _n = prepare_universe(ctx, query, record["uid"], rules_filter,
+        candidates, _state, _placeholder, _n = prepare_universe(ctx, query, uid, rules_filter,
                                                                  contains_enabled, extra_filter)
         hits = search_values(ctx.facets, candidates, fquery.facet_name, fquery.facet_query, ctx.settings,
                              rules_filter, bool(fquery.exhaustive_facet_count))
     return {"facetHits": hits, "facetQuery": fquery.facet_query,
             "processingTimeMs": int((time.perf_counter() - started) * 1000)}
 
-
-def ctx_documents(ctx: SearchContext, docids: list[int]) -> list[dict[str, Any]]:
-    import orjson
-
-    from ..store.codecs import index_key, u32
-    db = ctx.store.i["documents"]
-    out = []
-    for docid in docids:
-        raw = ctx.txn.get(index_key(ctx.iid, u32(docid)), db=db)
-        out.append(orjson.loads(raw) if raw is not None else {})
-    return out

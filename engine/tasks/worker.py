@@ -92,7 +92,8 @@ class Worker:
         with self.store.index_env.begin() as txn:
             entries = [(read_u64(k), loads(v)) for k, v in txn.cursor(journal)]
         for batch_uid, entry in entries:
-            if self.queue.get_batch(batch_uid) is None or self.queue.get_batch(batch_uid).get("finishedAt") is None:
+            recorded = self.queue.get_batch(batch_uid)
+            if recorded is None or recorded.get("finishedAt") is None:
                 self._record(entry)
             with self.store.index_env.begin(write=True) as txn:
                 txn.delete(u64(batch_uid), db=journal)
@@ -295,7 +296,7 @@ class Worker:
         try:
             with self.store.index_env.begin(write=True) as txn:
                 self._apply_index_tasks(txn, batch, entry)
-                txn.put(u64(batch_uid), orjson.dumps({k: v for k, v in entry.items()}, default=list),
+                txn.put(u64(batch_uid), orjson.dumps(entry),
                         db=self.store.i["journal"])
         except Aborted:
             raise

@@ -13,11 +13,11 @@ from typing import Any
 from aiohttp import web
 
 from engine.errors import LoupeError
-from engine.index import run_search
+from engine.index import Index
 from engine.search.params import parse_multi_search_body
 
-from ..auth import merge_filters
 from ..http import Router, json_body, json_response
+from .search import with_tenant_filter
 
 
 def _prefixed(exc: LoupeError, i: int) -> LoupeError:
@@ -29,11 +29,7 @@ def _run_one(request: web.Request, i: int, uid: str, query: Any) -> dict[str, An
     try:
         if not grant.can_see_index(uid):
             raise LoupeError("invalid_api_key", "The provided API key is invalid.")
-        index = request.app["engine"].index(uid)
-        rule = grant.filter_for_index(uid) if hasattr(grant, "filter_for_index") else None
-        if rule is not None:
-            query = replace(query, filter=merge_filters(query.filter, rule))
-        return run_search(index, query)
+        return Index(request.app["engine"], uid).run_search(with_tenant_filter(request, uid, query))
     except LoupeError as exc:
         raise _prefixed(exc, i) from None
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from engine.settings import (SETTINGS, lookup, setting_view, settings_view, sub_route_patch,
+from engine.settings import (SETTINGS, setting_view, settings_view, sub_route_patch,
                              task_details, validate_settings_patch)
 from engine.tasks.task import summary_view
 
@@ -51,8 +51,6 @@ def _sub_routes(router: Router) -> None:
 
         async def get_one(request: web.Request, index_uid: str, _name: str = name) -> web.Response:
             validate_index_uid(index_uid)
-            lookup(_name)
-            from engine.settings import validate_setting_value  # noqa: F401  (feature gate below)
             settings = request.app["engine"].index(index_uid).settings()
             return json_response(setting_view(_name, settings))
 
