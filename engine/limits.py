@@ -68,6 +68,13 @@ MAX_TWO_TYPO_DERIVATIONS = 50
 #: Prefix derivations kept for a last term that is not in the prefix cache.
 MAX_PREFIX_DERIVATIONS = 1_000
 
+#: Query-term derivations (typo words, prefix words, split, synonyms, class bitmaps) remembered per
+#: index version, so search-as-you-type derives each finished word once, not at every keystroke.
+DERIVATION_CACHE_ENTRIES = 2_048
+#: ...and the bytes of the per-term arrays ranking rules keep with them (position costs, sorted
+#: occurrences): past this the cache starts over.
+DERIVATION_CACHE_BYTES = 64 * 2**20
+
 #: Synonym phrases per term, and words over all of them.
 MAX_SYNONYM_PHRASES = 50
 MAX_SYNONYM_WORDS = 100

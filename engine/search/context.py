@@ -106,6 +106,7 @@ class SearchContext:
         self._bitmaps: dict[bytes, BitMap] = {}
         self.search_fids: frozenset[int] | None = None  # attributesToSearchOn, as field ids
         self._occurrences: dict[str, np.ndarray] = {}
+        self.memo: dict[Any, Any] = {}  # per-search results rules share between buckets
 
     # -- postings ------------------------------------------------------------------------------
     def bitmap(self, key: bytes) -> BitMap:
@@ -136,6 +137,12 @@ class SearchContext:
 
     def exact_docids(self, word: str) -> BitMap:
         return self._in_fields(word, self.bitmap(posting_key(self.iid, b"X", word)))
+
+    def word_docids_anywhere(self, word: str) -> BitMap:
+        """Documents containing ``word`` in any field, attributesToSearchOn or not (matches occurrences)."""
+        exact = self.bitmap(posting_key(self.iid, b"X", word))
+        tolerant = self.bitmap(posting_key(self.iid, b"W", word))
+        return tolerant | exact if exact else tolerant
 
     def word_docids(self, word: str) -> BitMap:
         """Documents containing ``word`` exactly (tolerant or exact set)."""

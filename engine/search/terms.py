@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 from pyroaring import BitMap
 
-from ..limits import MAX_SYNONYM_PHRASES, MAX_WORD_BYTES
+from ..limits import DERIVATION_CACHE_BYTES, DERIVATION_CACHE_ENTRIES, MAX_SYNONYM_PHRASES, MAX_WORD_BYTES
 from ..store.codecs import bitmap_from_array
 from .context import SearchContext, sorted_member
 from .query_terms import ParsedQuery, Term
@@ -46,6 +47,7 @@ class Node:
     rep: int = -1                  # term index this node is removed with (set by the words rule)
     _docids: dict[int, BitMap] = field(default_factory=dict)
     _class_words: dict[int, list[Phrase]] = field(default_factory=dict)
+    memo: dict[tuple, Any] = field(default_factory=dict)  # rules' universe-independent per-term data
 
     @cached_property
     def word(self) -> str:
@@ -232,10 +234,93 @@ def build_nodes(ctx: SearchContext, parsed: ParsedQuery, prefix_search: bool) ->
                 continue
             nodes.append(Node(i, i + size - 1, window[0].start, window[-1].end, words, False,
                               window[-1].is_prefix and prefix_search, ngram=size))
+    derivations = derivation_cache(ctx)
     for node in nodes:
         node.rep = node.first
-        _derive(ctx, node)
+        key = (node.words, node.ngram, node.is_phrase, node.is_prefix, ctx.search_fids)
+        known = derivations.get(key)
+        if known is None:
+            _derive(ctx, node)
+            derivations.put(key, Derivation.of(node))
+        else:
+            known.apply(node)
     return nodes
 
 
-__all__ = ["Node", "build_nodes", "phrase_docids"]
+@dataclass(frozen=True)
+class Derivation:
+    """What `_derive` found for a node, plus its class bitmaps as later searches fill them in.
+
+    Derivations depend only on the index version (lexicon, postings, settings) and on the
+    attributesToSearchOn fields, so searches of one version share them: while a user types
+    `python3 oslo servi`, the words `python3` and `oslo` are derived once, not once per keystroke.
+    """
+
+    is_prefix: bool
+    budget: int
+    one_typo: tuple[str, ...]
+    two_typos: tuple[str, ...]
+    prefix_words: tuple[str, ...]
+    synonyms: tuple[Phrase, ...]
+    split: Phrase | None
+    docids: dict[int, BitMap]
+    class_words: dict[int, list[Phrase]]
+    memo: dict[tuple, Any]
+
+    @classmethod
+    def of(cls, node: Node) -> "Derivation":
+        return cls(node.is_prefix, node.budget, tuple(node.one_typo), tuple(node.two_typos),
+                   tuple(node.prefix_words), tuple(node.synonyms), node.split, node._docids, node._class_words,
+                   node.memo)
+
+    def apply(self, node: Node) -> None:
+        node.is_prefix, node.budget, node.split = self.is_prefix, self.budget, self.split
+        node.one_typo, node.two_typos = list(self.one_typo), list(self.two_typos)
+        node.prefix_words, node.synonyms = list(self.prefix_words), list(self.synonyms)
+        node._docids, node._class_words, node.memo = self.docids, self.class_words, self.memo
+
+
+class DerivationCache:
+    """A bounded map of derivations, emptied when full (one index version's working set is small).
+
+    Entries are counted, and so are the bytes of the arrays rules remember on nodes (`remember`).
+    """
+
+    def __init__(self, capacity: int = DERIVATION_CACHE_ENTRIES, max_bytes: int = DERIVATION_CACHE_BYTES):
+        self.capacity, self.max_bytes = capacity, max_bytes
+        self._entries: dict[tuple, Derivation] = {}
+        self._bytes = 0
+
+    def get(self, key: tuple) -> Derivation | None:
+        return self._entries.get(key)
+
+    def put(self, key: tuple, value: Derivation) -> None:
+        if len(self._entries) >= self.capacity:
+            self.clear()
+        self._entries[key] = value
+
+    def charge(self, nbytes: int) -> None:
+        self._bytes += nbytes
+        if self._bytes > self.max_bytes:
+            self.clear()
+
+    def clear(self) -> None:
+        self._entries, self._bytes = {}, 0
+
+
+def remember(ctx: SearchContext, node: Node, key: tuple, value: Any, nbytes: int = 0) -> Any:
+    """Keep a rule's universe-independent result for this term: later buckets of this search and
+    later searches of this index version (the next keystroke) reuse it."""
+    derivation_cache(ctx).charge(nbytes)
+    node.memo[key] = value
+    return value
+
+
+def derivation_cache(ctx: SearchContext) -> DerivationCache:
+    cache = getattr(ctx.cache, "derivations", None)
+    if cache is None:
+        cache = ctx.cache.derivations = DerivationCache()
+    return cache
+
+
+__all__ = ["Node", "Derivation", "DerivationCache", "build_nodes", "remember", "phrase_docids"]

@@ -8,6 +8,7 @@ Both read the word x field and word x position-bucket bitmaps of the terms' deri
 """
 from __future__ import annotations
 
+import functools
 from typing import Iterator
 
 import numpy as np
@@ -18,7 +19,7 @@ from ...store.codecs import bitmap_from_array
 
 from ...limits import PREFIX_CACHE_MAX_PREFIX_CHARS
 from ..context import SearchContext
-from ..terms import Node
+from ..terms import Node, remember
 from .base import Partition, Rule, Score, State, add_partitions, buckets_by_cost, partition_by_best
 
 MAX_WORDS = 64  # derivations read per term; long prefix lists keep the word and its shortest extensions
@@ -45,26 +46,36 @@ def _prefix_cached(ctx: SearchContext, state: State, index: int, node: Node) -> 
 
 
 def attribute_partition(ctx: SearchContext, universe: BitMap, state: State) -> tuple[Partition, int]:
-    weights, w_max = ctx.cache.weights, ctx.cache.max_weight
+    w_max = ctx.cache.max_weight
     terms = state.term_nodes()
     max_cost = sum(w_max * n.n_words for _i, n in terms)
     total: Partition = {0: universe}
     if w_max == 0:
         return total, 0
     for index, node in terms:
-        by_weight: dict[int, list[BitMap]] = {}
         cached = _prefix_cached(ctx, state, index, node)
-        sources = [ctx.slots(w, b"F") for w in term_words(ctx, state, index, node, universe, skip_prefix=cached)]
-        if cached:
-            sources.append(ctx.slots(node.word, b"Q"))
-        for slots in sources:
-            for fid, docs in slots.items():
-                weight = weights.get(fid)
-                if weight is not None:
-                    by_weight.setdefault(weight, []).append(docs)
-        costed = [(w * node.n_words, BitMap.union(*bms)) for w, bms in by_weight.items()]
+        words = term_words(ctx, state, index, node, universe, skip_prefix=cached)
+        key = ("attributeRank", tuple(words), cached, node.n_words)
+        costed = node.memo.get(key)
+        if costed is None:
+            costed = remember(ctx, node, key, _weight_docids(ctx, node, words, cached))
         total = add_partitions(total, partition_by_best(universe, costed, w_max * node.n_words))
     return total, max_cost
+
+
+def _weight_docids(ctx: SearchContext, node: Node, words: list[str], prefix_cached: bool) -> list[tuple[int, BitMap]]:
+    """(cost, documents where the term occurs in a field of that weight), for every weight."""
+    weights = ctx.cache.weights
+    by_weight: dict[int, list[BitMap]] = {}
+    sources = [ctx.slots(w, b"F") for w in words]
+    if prefix_cached:
+        sources.append(ctx.slots(node.word, b"Q"))
+    for slots in sources:
+        for fid, docs in slots.items():
+            weight = weights.get(fid)
+            if weight is not None:
+                by_weight.setdefault(weight, []).append(docs)
+    return [(w * node.n_words, BitMap.union(*bms)) for w, bms in by_weight.items()]
 
 
 _LIMITS = np.array([0, 1, 4, 7, 11, 16, 24, 64, 256, 1024])
@@ -75,52 +86,76 @@ def position_costs(distances: np.ndarray) -> np.ndarray:
     return np.searchsorted(_LIMITS, distances, side="left")
 
 
-def best_position_costs(ctx: SearchContext, words: list[str], mask: np.ndarray, start: int,
-                        n_words: int) -> tuple[np.ndarray, np.ndarray]:
-    """(docids, lowest cost) over the bucketed positions of a term's derivations."""
-    docs_parts, cost_parts = [], []
-    for word in words:
-        occ = ctx.occurrences(word)
-        if not len(occ):
-            continue
-        occ = occ[mask[occ >> 32]]
-        if not len(occ):
-            continue
-        distance = np.abs(position_bucket(occ & 0xFFFF) - start)
-        cost = position_costs(distance)
-        for j in range(1, n_words):
-            cost = cost + position_costs(distance + j)
-        docs_parts.append(occ >> 32)
-        cost_parts.append(cost)
-    if not docs_parts:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    docs, costs = np.concatenate(docs_parts), np.concatenate(cost_parts)
-    order = np.lexsort((costs, docs))
-    docs, costs = docs[order], costs[order]
-    first = np.empty(len(docs), dtype=bool)
-    first[0] = True
-    first[1:] = docs[1:] != docs[:-1]
-    return docs[first], costs[first]
+# f(distance) for every distance a bucketed position can have (positions are < 65536), plus room
+# for the `+ j` of multi-word terms.
+_COST_OF_DISTANCE = position_costs(np.arange((1 << 16) + 16)).astype(np.uint8)
+_ALL_BUCKETS = position_bucket(np.arange(1 << 16))
+_SMALL_UNIVERSE = 256  # up to this many documents, facing ...
+_SELECT_RATIO = 64     # ... over 64 occurrences per document: pick occurrences out by binary search
+
+
+@functools.lru_cache(maxsize=64)
+def _cost_table(start: int, n_words: int) -> np.ndarray:
+    """position -> cost of a term of ``n_words`` words at query position ``start`` (one gather per occurrence)."""
+    distance = np.abs(_ALL_BUCKETS - start)
+    table = _COST_OF_DISTANCE[distance].astype(np.uint8)
+    for j in range(1, n_words):
+        table = table + _COST_OF_DISTANCE[distance + j]
+    return table
+
+
+def _select_documents(occ: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """The occurrences of the documents ``ids`` (ascending), by binary search on the sorted keys."""
+    first = ids.astype(np.int64) << 32
+    lo = np.searchsorted(occ, first)
+    hi = np.searchsorted(occ, first + (1 << 32))
+    lengths = hi - lo
+    total = int(lengths.sum())
+    if total == 0:
+        return occ[:0]
+    offsets = np.repeat(lo - (np.cumsum(lengths) - lengths), lengths)
+    return occ[offsets + np.arange(total)]
+
+
+def best_position_costs(ctx: SearchContext, node: Node, words: list[str], universe: BitMap,
+                        ids: np.ndarray) -> np.ndarray:
+    """Lowest position cost of a term for each document of ``ids`` (the universe, ascending).
+
+    Documents where none of the words occurs get the worst cost, ``10 * n_words``.  The answer
+    is a per-document array over the whole index, computed once from every occurrence of the words
+    and remembered with the term (later buckets, later keystrokes).  A small universe facing many
+    occurrences picks its documents' occurrences out by binary search instead.
+    """
+    start, n_words = node.start, node.n_words
+    key = ("position", tuple(words), start, n_words)
+    best = node.memo.get(key)
+    if best is None:
+        arrays = [a for a in (ctx.occurrences(w) for w in words) if len(a)]
+        if len(ids) <= _SMALL_UNIVERSE and sum(len(a) for a in arrays) > _SELECT_RATIO * len(ids):
+            picked = [_select_documents(ctx.occurrences(w), ids) for w in words
+                      if ctx.word_docids_anywhere(w).intersect(universe)]
+            return _best_costs(ctx, [a for a in picked if len(a)], start, n_words)[ids]
+        best = remember(ctx, node, key, _best_costs(ctx, arrays, start, n_words), len(ctx.all_docids) + 1)
+    return best[ids]
+
+
+def _best_costs(ctx: SearchContext, arrays: list[np.ndarray], start: int, n_words: int) -> np.ndarray:
+    """docid -> lowest cost over the given occurrences (worst where none)."""
+    best = np.full(int(ctx.all_docids.max()) + 1, 10 * n_words, dtype=np.uint8)
+    if arrays:
+        occ = np.concatenate(arrays) if len(arrays) > 1 else arrays[0]
+        np.minimum.at(best, occ >> 32, _cost_table(start, n_words)[occ & 0xFFFF])
+    return best
 
 
 def position_partition(ctx: SearchContext, universe: BitMap, state: State) -> tuple[Partition, int]:
     terms = state.term_nodes()
     max_cost = sum(10 * n.n_words for _i, n in terms)
     total: Partition = {0: universe}
-    mask = ctx.doc_mask(universe)
+    ids = np.frombuffer(universe.to_array(), dtype=np.uint32)
     for index, node in terms:
-        docs, costs = best_position_costs(ctx, term_words(ctx, state, index, node, universe), mask,
-                                          node.start, node.n_words)
-        partition: Partition = {}
-        placed = BitMap()
-        for cost in np.unique(costs).tolist():
-            bm = bitmap_from_array(docs[costs == cost])
-            partition[int(cost)] = bm
-            placed |= bm
-        rest = universe - placed
-        if rest:
-            worst = 10 * node.n_words
-            partition[worst] = partition[worst] | rest if worst in partition else rest
+        costs = best_position_costs(ctx, node, term_words(ctx, state, index, node, universe), universe, ids)
+        partition: Partition = {int(cost): bitmap_from_array(ids[costs == cost]) for cost in np.unique(costs).tolist()}
         total = add_partitions(total, partition)
     return total, max_cost
 
