@@ -95,6 +95,10 @@ def bucket_sort(ctx: SearchContext, rules: list[Rule], universe: BitMap, state: 
             remaining -= bucket
             visit(i + 1, bucket, sub, scores + [score])
 
-    if target > 0 or exhaustive_threshold:
-        visit(0, universe, state, [])
+    try:
+        if target > 0 or exhaustive_threshold:
+            visit(0, universe, state, [])
+    finally:
+        visit = None  # noqa: F841 -- the recursive closure refers to itself: break the cycle now, so the
+        # search context and its read transaction are freed without waiting for the garbage collector
     return out

@@ -90,3 +90,17 @@ def test_new_version_new_cache(index):
     assert index.wait_for_task(task["uid"])["status"] == "succeeded"
     assert [h["id"] for h in index.index("p").search("zyxwordonlyhere", limit=5)["hits"]] == ["new-doc"]
     assert [h["id"] for h in index.index("p").search("zyxwordonlyhe", limit=5)["hits"]] == ["new-doc"]
+
+
+def test_searches_leave_no_garbage_cycles(index):
+    """5. A search frees its read transaction by reference counting alone: with the garbage
+    collector off, more searches than LMDB has reader slots (512) still run, and leave no cycle."""
+    import gc
+    gc.collect()
+    gc.disable()
+    try:
+        for n in range(600):
+            index.index("p").search(["python", "libgtk theme", "qt qt"][n % 3], limit=5)
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import Iterator
 
+import numpy as np
 from pyroaring import BitMap
 
 
 from ...indexer.words import bucket_of, position_bucket
 from ...store.codecs import bitmap_from_array
 from ..context import SearchContext
-from ..terms import phrase_docids
+from ..terms import Node, phrase_docids, remember
 from .base import Partition, Rule, Score, State, add_partitions, buckets_by_cost
 
 
@@ -24,20 +25,16 @@ def exact_attribute(ctx: SearchContext, universe: BitMap, state: State) -> tuple
     if not terms or terms[0][1].first != 0 or any(
             terms[k + 1][1].first != terms[k][1].first + 1 for k in range(len(terms) - 1)):
         return BitMap(), BitMap()
-    words_at: list[tuple[str, int]] = []
+    words_at: list[tuple[Node, str, int]] = []
     for _i, node in terms:
         for k, word in enumerate(node.words):
             if word:
-                words_at.append((word, node.start + k))
+                words_at.append((node, word, node.start + k))
     if not words_at:
         return BitMap(), BitMap()
     candidates = BitMap(universe)
-    mask = ctx.doc_mask(universe)
-    for word, position in words_at:
-        occ = ctx.occurrences(word)
-        occ = occ[mask[occ >> 32]]
-        at = occ[position_bucket(occ & 0xFFFF) == bucket_of(position)]
-        candidates &= bitmap_from_array(at >> 32) if len(at) else BitMap()
+    for node, word, position in words_at:
+        candidates &= _docids_at(ctx, node, word, position)
         if not candidates:
             return BitMap(), BitMap()
     covered = sum(node.end - node.start + 1 for _i, node in terms)
@@ -45,7 +42,7 @@ def exact_attribute(ctx: SearchContext, universe: BitMap, state: State) -> tuple
     exact = BitMap()
     for fid in ctx.cache.weights:
         docs = BitMap(candidates)
-        for word, _p in words_at:
+        for _node, word, _p in words_at:
             docs &= ctx.slot_docids(word, b"F", fid)
             if not docs:
                 break
@@ -53,6 +50,17 @@ def exact_attribute(ctx: SearchContext, universe: BitMap, state: State) -> tuple
             in_field |= docs
             exact |= docs & ctx.count_docids(fid, covered)
     return exact, in_field - exact
+
+
+def _docids_at(ctx: SearchContext, node: Node, word: str, position: int) -> BitMap:
+    """Documents where ``word`` sits at the bucketed ``position`` of some field (remembered per term)."""
+    key = ("at", word, position)
+    docs = node.memo.get(key)
+    if docs is None:
+        occ = ctx.occurrences(word)
+        at = occ[position_bucket(occ & 0xFFFF) == bucket_of(position)]
+        docs = remember(ctx, node, key, bitmap_from_array(np.unique(at >> 32)) if len(at) else BitMap())
+    return docs
 
 
 def exact_words_partition(ctx: SearchContext, universe: BitMap, state: State) -> tuple[Partition, int]:
