@@ -20,7 +20,7 @@ import numpy as np
 from pyroaring import BitMap
 
 from ..limits import DERIVATION_CACHE_BYTES, DERIVATION_CACHE_ENTRIES, MAX_SYNONYM_PHRASES, MAX_WORD_BYTES
-from ..store.codecs import bitmap_from_array
+from ..store.codecs import bitmap_from_array, unique_sorted
 from .context import SearchContext, sorted_member
 from .query_terms import ParsedQuery, Term
 from .typos import typo_budget
@@ -146,7 +146,7 @@ def phrase_docids(ctx: SearchContext, words: Phrase) -> BitMap:
         if not len(keys):
             break
         keys = keys[sorted_member(keys + offset, ctx.occurrences(word))]
-    return bitmap_from_array(np.unique(keys >> 32)) if len(keys) else BitMap()
+    return bitmap_from_array(unique_sorted(keys >> 32)) if len(keys) else BitMap()
 
 
 def synonym_table(ctx: SearchContext) -> dict[tuple[str, ...], list[Phrase]]:

@@ -155,9 +155,16 @@ def position_partition(ctx: SearchContext, universe: BitMap, state: State) -> tu
     ids = np.frombuffer(universe.to_array(), dtype=np.uint32)
     for index, node in terms:
         costs = best_position_costs(ctx, node, term_words(ctx, state, index, node, universe), universe, ids)
-        partition: Partition = {int(cost): bitmap_from_array(ids[costs == cost]) for cost in np.unique(costs).tolist()}
-        total = add_partitions(total, partition)
+        total = add_partitions(total, _partition_by_cost(universe, ids, costs))
     return total, max_cost
+
+
+def _partition_by_cost(universe: BitMap, ids: np.ndarray, costs: np.ndarray) -> Partition:
+    """Documents grouped by their (small, non-negative) cost; one group keeps the universe as is."""
+    present = np.flatnonzero(np.bincount(costs)).tolist()
+    if len(present) == 1:
+        return {present[0]: universe}
+    return {cost: bitmap_from_array(ids[costs == cost]) for cost in present}
 
 
 class AttributeRankRule(Rule):

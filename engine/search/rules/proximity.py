@@ -16,7 +16,7 @@ from typing import Iterator
 import numpy as np
 from pyroaring import BitMap
 
-from ...store.codecs import bitmap_from_array
+from ...store.codecs import bitmap_from_array, unique_sorted
 from ..context import SearchContext, sorted_member
 from ..terms import Node, Phrase, remember
 from .base import Rule, Score, State, add_partitions, buckets_by_cost
@@ -58,9 +58,9 @@ def _keys(ctx: SearchContext, node: Node, words: list[str], mask: np.ndarray) ->
 def pair_partition(ctx: SearchContext, universe: BitMap, left: np.ndarray, right: np.ndarray,
                    reversible: bool, by_attribute: bool) -> dict[int, BitMap]:
     if by_attribute:
-        left_fields = np.unique(left >> 16)
+        left_fields = unique_sorted(left >> 16)
         same = right[np.isin(right >> 16, left_fields)]
-        close = bitmap_from_array(np.unique(same >> 32)) if len(same) else BitMap()
+        close = bitmap_from_array(unique_sorted(same >> 32)) if len(same) else BitMap()
         return {0: close & universe, 3: universe - close}
     costs = np.full(len(right), 3, dtype=np.int64)
     checks = [(1, 0), (2, 1), (3, 2)]
@@ -75,7 +75,7 @@ def pair_partition(ctx: SearchContext, universe: BitMap, left: np.ndarray, right
     for cost in (0, 1, 2):
         sel = docs[costs == cost]
         if len(sel):
-            bm = bitmap_from_array(np.unique(sel)) - placed
+            bm = bitmap_from_array(unique_sorted(sel)) - placed
             if bm:
                 out[cost] = bm
                 placed |= bm
