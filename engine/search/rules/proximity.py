@@ -59,7 +59,7 @@ def pair_partition(ctx: SearchContext, universe: BitMap, left: np.ndarray, right
                    reversible: bool, by_attribute: bool) -> dict[int, BitMap]:
     if by_attribute:
         left_fields = unique_sorted(left >> 16)
-        same = right[np.isin(right >> 16, left_fields)]
+        same = right[sorted_member(right >> 16, left_fields)]
         close = bitmap_from_array(unique_sorted(same >> 32)) if len(same) else BitMap()
         return {0: close & universe, 3: universe - close}
     costs = np.full(len(right), 3, dtype=np.int64)
