@@ -75,6 +75,7 @@ class Request:
     facets: list[str] = field(default_factory=list)
     sort: list[str] = field(default_factory=list)
     limit: int = 20
+    one_typo_from: int = 5  # typo budget: 1 typo from this many characters (Meilisearch's oneTypo)
 
 
 @dataclass
@@ -94,9 +95,9 @@ def query_words(q: str) -> tuple[list[str], bool]:
     return words, last_is_prefix
 
 
-def typo_budget(word: str) -> int:
-    """Meilisearch's default typo budget: 1 typo from 5 characters, 2 from 9."""
-    return 0 if len(word) < 5 else 1 if len(word) < 9 else 2
+def typo_budget(word: str, one_typo_from: int = 5) -> int:
+    """Meilisearch's typo budget: 1 typo from `one_typo_from` characters (5 by default), 2 from 9."""
+    return 0 if len(word) < one_typo_from else 1 if len(word) < 9 else 2
 
 
 def read_corpus(path: Path) -> Iterator[tuple[dict, bytes]]:
@@ -174,10 +175,10 @@ class TantivyPeer:
         self.schema = self.index.schema
         self.searcher = self.index.searcher()
 
-    def _word_query(self, word: str, prefix: bool):
+    def _word_query(self, word: str, prefix: bool, one_typo_from: int = 5):
         """Exact term (BM25) or a fuzzy/prefix variant, in any searchable field."""
         tv, clauses = self.tv, []
-        distance = typo_budget(word)
+        distance = typo_budget(word, one_typo_from)
         for name in SEARCHABLE:
             clauses.append((tv.Occur.Should, tv.Query.boost_query(
                 tv.Query.term_query(self.schema, name, word), FIELD_BOOSTS[name])))
@@ -203,7 +204,8 @@ class TantivyPeer:
         """The full query: every word must match, and every filter clause."""
         tv = self.tv
         words, last_is_prefix = query_words(request.q)
-        musts = [(tv.Occur.Must, self._word_query(w, last_is_prefix and i == len(words) - 1))
+        musts = [(tv.Occur.Must, self._word_query(w, last_is_prefix and i == len(words) - 1,
+                                                          request.one_typo_from))
                  for i, w in enumerate(words)]
         musts += [(tv.Occur.Must, self._clause_query(c)) for c in request.clauses]
         if not musts:
