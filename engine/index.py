@@ -100,13 +100,20 @@ class Index:
         """A parsed `SearchQuery` (plus a tenant-token filter); raises `index_not_found`."""
         from .search.search import search
         return search(self.store, self.engine.registry, self.uid, query,
-                      contains_enabled=self.engine.contains_enabled(), extra_filter=extra_filter)
+                      contains_enabled=self._contains_enabled(query, extra_filter), extra_filter=extra_filter)
 
     def facet_search(self, query: Any, *, extra_filter: Any = None) -> dict[str, Any]:
         """A parsed `FacetSearchQuery`; raises `index_not_found`."""
         from .search.search import facet_search
         return facet_search(self.store, self.engine.registry, self.uid, query,
-                            contains_enabled=self.engine.contains_enabled(), extra_filter=extra_filter)
+                            contains_enabled=self._contains_enabled(query, extra_filter), extra_filter=extra_filter)
+
+    def _contains_enabled(self, query: Any, extra_filter: Any) -> bool:
+        """The `CONTAINS` feature flag, read only when there is a filter to parse (it costs a read
+        transaction of the task store)."""
+        if query.filter is None and extra_filter is None:
+            return False
+        return self.engine.contains_enabled()
 
     # -- documents -----------------------------------------------------------------------------
     def _docid(self, txn: Any, iid: int, external_id: str) -> int | None:

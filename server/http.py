@@ -66,40 +66,46 @@ class Route:
     action: str | None
     params: tuple[str, ...] = ()  # accepted query parameters; None-check done by handler helpers
 
+    def __post_init__(self) -> None:
+        self.literals = tuple((i, s) for i, s in enumerate(self.segments) if not s.startswith("{"))
+        self.captures = tuple((i, s[1:-1]) for i, s in enumerate(self.segments) if s.startswith("{"))
+        self.score = len(self.literals)  # the most literal matching path wins
+
     def match(self, parts: list[str]) -> dict[str, str] | None:
         if len(parts) != len(self.segments):
             return None
-        captured: dict[str, str] = {}
-        for template, part in zip(self.segments, parts):
-            if template.startswith("{"):
-                captured[template[1:-1]] = part
-            elif template != part:
+        for i, literal in self.literals:
+            if parts[i] != literal:
                 return None
-        return captured
+        return {name: parts[i] for i, name in self.captures}
 
 
 @dataclass
 class Router:
     routes: list[Route] = field(default_factory=list)
+    _by_length: dict[int, list[Route]] = field(default_factory=dict)
 
     def add(self, method: str, path: str, handler: Handler, action: str | None) -> None:
         segments = tuple(p for p in path.split("/") if p)
-        self.routes.append(Route(method, segments, handler, action))
+        route = Route(method, segments, handler, action)
+        self.routes.append(route)
+        self._by_length.setdefault(len(segments), []).append(route)
 
     def resolve(self, method: str, path: str) -> tuple[Route | None, dict[str, str], bool]:
         """(route, path params, path_known).
 
         The most literal matching path wins, whatever the method: `GET /tasks/cancel` is the
-        `/tasks/cancel` path served for another method (405), never task `cancel`.
+        `/tasks/cancel` path served for another method (405), never task `cancel`.  Only routes
+        with as many segments as the path are tried.
         """
         parts = [p for p in path.split("/") if p]
         best_any = -1
         best: tuple[int, Route, dict[str, str]] | None = None
-        for route in self.routes:
+        for route in self._by_length.get(len(parts), ()):
             captured = route.match(parts)
             if captured is None:
                 continue
-            score = sum(1 for s in route.segments if not s.startswith("{"))
+            score = route.score
             best_any = max(best_any, score)
             if route.method != method and not (method == "HEAD" and route.method == "GET"):
                 continue
