@@ -27,9 +27,18 @@ MAX_WORDS = 64  # derivations read per term; long prefix lists keep the word and
 
 def term_words(ctx: SearchContext, state: State, index: int, node: Node, universe: BitMap,
                skip_prefix: bool = False) -> list[str]:
-    """First real word of every allowed derivation of a term, capped per typo class."""
+    """First real word of every allowed derivation of a term, capped per typo class (remembered)."""
+    classes = state.classes(index)
+    key = ("term_words", classes, skip_prefix)
+    known = node.memo.get(key)
+    if known is None:
+        known = remember(ctx, node, key, _term_words(node, classes, skip_prefix))
+    return known
+
+
+def _term_words(node: Node, classes: tuple[int, ...], skip_prefix: bool) -> list[str]:
     words: list[str] = []
-    for cls in state.classes(index):
+    for cls in classes:
         class_words = node.class_words(cls)
         if skip_prefix and cls == 0:
             class_words = class_words[:1] + class_words[1 + len(node.prefix_words):]  # word, synonyms
@@ -132,11 +141,20 @@ def best_position_costs(ctx: SearchContext, node: Node, words: list[str], univer
     if best is None:
         arrays = [a for a in (ctx.occurrences(w) for w in words) if len(a)]
         if len(ids) <= _SMALL_UNIVERSE and sum(len(a) for a in arrays) > _SELECT_RATIO * len(ids):
-            picked = [_select_documents(ctx.occurrences(w), ids) for w in words
-                      if ctx.word_docids_anywhere(w).intersect(universe)]
+            picked = [_select_documents(ctx.occurrences(w), ids)
+                      for w, docs in zip(words, _words_docids(ctx, node, words)) if docs.intersect(universe)]
             return _best_costs(ctx, [a for a in picked if len(a)], start, n_words)[ids]
         best = remember(ctx, node, key, _best_costs(ctx, arrays, start, n_words), len(ctx.all_docids) + 1)
     return best[ids]
+
+
+def _words_docids(ctx: SearchContext, node: Node, words: list[str]) -> list[BitMap]:
+    """Each word's documents (any field), remembered with the term: every small bucket tests them."""
+    key = ("words_docids", tuple(words))
+    known = node.memo.get(key)
+    if known is None:
+        known = remember(ctx, node, key, [ctx.word_docids_anywhere(w) for w in words])
+    return known
 
 
 def _best_costs(ctx: SearchContext, arrays: list[np.ndarray], start: int, n_words: int) -> np.ndarray:
