@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import struct
 from collections import defaultdict
-from typing import Any, Callable
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
 
 import lmdb
 from pyroaring import BitMap
@@ -69,33 +70,35 @@ def top_level_predicate(settings: dict[str, Any]) -> Callable[[str], bool]:
 FACETED_PATHS = "faceted_paths"
 
 
-class FacetIndexer:
-    def __init__(self, store: Store, txn: lmdb.Transaction, iid: int, settings: dict[str, Any]):
-        self.store, self.txn, self.iid = store, txn, iid
-        self.db = store.i["facets"]
+class FacetExtractor:
+    """The facet table keys one document sets: a pure function of (document, settings).
+
+    ``keys(document)`` returns the keys and the (key, original spelling) pairs of its string
+    values, in document order; kept apart from `FacetIndexer` so that a helper process can run
+    it on part of a batch (see `parallel.py`).
+    """
+
+    def __init__(self, iid: int, settings: dict[str, Any]):
+        self.iid = iid
         self.is_faceted = faceted_predicate(settings)
         self.could_be_faceted = top_level_predicate(settings)
         self._relevant: dict[str, bool] = {}
-        self.added: dict[bytes, BitMap] = defaultdict(BitMap)
-        self.removed: dict[bytes, BitMap] = defaultdict(BitMap)
-        self.display: dict[bytes, tuple[int, str]] = {}
-        self.geo: dict[int, tuple[float, float] | None] = {}
         self.paths: set[str] = set()
         self._keys_cache: dict[tuple[bytes, str, Any], bytes] = {}
-        self.pending: dict[int, set[bytes]] = {}
 
-    def _keys(self, docid: int, document: dict[str, Any], record_display: bool) -> set[bytes]:
+    def keys(self, document: dict[str, Any]) -> tuple[set[bytes], list[tuple[bytes, str]]]:
         keys: set[bytes] = set()
+        display: list[tuple[bytes, str]] = []
         document = select_keys(document, self._relevant, self.could_be_faceted)
         nested = {}
         for field, value in document.items():
-            if not self._flat_keys(field, value, docid, record_display, keys):
+            if not self._flat_keys(field, value, keys, display):
                 nested[field] = value
         if nested:
-            self._general_keys(nested, docid, record_display, keys)
-        return keys
+            self._general_keys(nested, keys, display)
+        return keys, display
 
-    def _flat_keys(self, path: str, value: Any, docid: int, record_display: bool, keys: set[bytes]) -> bool:
+    def _flat_keys(self, path: str, value: Any, keys: set[bytes], display: list[tuple[bytes, str]]) -> bool:
         """Fast path for a top-level scalar or array of scalars; False = use the general walk."""
         items = value if isinstance(value, list) else (value,)
         for item in items:
@@ -104,33 +107,30 @@ class FacetIndexer:
         if not self.is_faceted(path):
             return True
         self.paths.add(path)
-        keys.add(self._key(b"E", path, ""))
+        key = self._key
+        keys.add(key(b"E", path, ""))
         if value is None:
-            keys.add(self._key(b"U", path, ""))
+            keys.add(key(b"U", path, ""))
             return True
         if isinstance(value, list) and not value:
-            keys.add(self._key(b"M", path, ""))
+            keys.add(key(b"M", path, ""))
             return True
         for item in items:
             if item is None:
                 continue
             if item is True or item is False:
-                text = "true" if item else "false"
-                keys.add(self._key(b"S", path, text))
+                keys.add(key(b"S", path, "true" if item else "false"))
             elif isinstance(item, (int, float)):
                 number = facet_number(item)
                 if number is not None:
-                    keys.add(self._key(b"N", path, number))
+                    keys.add(key(b"N", path, number))
             else:
-                key = self._key(b"S", path, normalize_facet_string(item))
-                keys.add(key)
-                if record_display:
-                    current = self.display.get(key)
-                    if current is None or docid < current[0]:
-                        self.display[key] = (docid, item)
+                k = key(b"S", path, normalize_facet_string(item))
+                keys.add(k)
+                display.append((k, item))
         return True
 
-    def _general_keys(self, document: dict[str, Any], docid: int, record_display: bool, keys: set[bytes]) -> None:
+    def _general_keys(self, document: dict[str, Any], keys: set[bytes], display: list[tuple[bytes, str]]) -> None:
         for path, facets in flatten_facet_values(document).items():
             if not self.is_faceted(path):
                 continue
@@ -145,10 +145,7 @@ class FacetIndexer:
             for original, normalized in facets.strings:
                 key = self._key(b"S", path, normalized)
                 keys.add(key)
-                if record_display:
-                    current = self.display.get(key)
-                    if current is None or docid < current[0]:
-                        self.display[key] = (docid, original)
+                display.append((key, original))
 
     def _key(self, tag: bytes, path: str, value: Any) -> bytes:
         """Facet table keys, memoised: the same few values (sections, tags...) repeat across documents."""
@@ -158,6 +155,54 @@ class FacetIndexer:
             raw = f64_key(value) if tag == b"N" else (value.encode() if value else b"")
             key = self._keys_cache[cache_key] = facet_key(self.iid, tag, path, raw)
         return key
+
+
+@dataclass
+class FacetChunk:
+    """The facet keys of documents ``lo:hi`` of a batch: distinct keys once, then small ids per document."""
+
+    lo: int
+    keys: list[bytes]
+    doc_keys: list[tuple[int, ...]]
+    doc_display: list[tuple[tuple[int, str], ...]]
+    paths: set[str]
+
+
+def extract_facets(extractor: FacetExtractor, documents: list[dict[str, Any]], lo: int, hi: int) -> FacetChunk:
+    ids: dict[bytes, int] = {}
+    doc_keys, doc_display = [], []
+    for document in documents[lo:hi]:
+        keys, display = extractor.keys(document)
+        doc_keys.append(tuple([ids.setdefault(k, len(ids)) for k in keys]))
+        doc_display.append(tuple([(ids.setdefault(k, len(ids)), o) for k, o in display]))
+    return FacetChunk(lo, list(ids), doc_keys, doc_display, set(extractor.paths))
+
+
+class FacetIndexer:
+    def __init__(self, store: Store, txn: lmdb.Transaction, iid: int, settings: dict[str, Any]):
+        self.store, self.txn, self.iid = store, txn, iid
+        self.db = store.i["facets"]
+        self.extractor = FacetExtractor(iid, settings)
+        self.is_faceted = self.extractor.is_faceted
+        self.added: dict[bytes, BitMap] = defaultdict(BitMap)
+        self.removed: dict[bytes, BitMap] = defaultdict(BitMap)
+        self.display: dict[bytes, tuple[int, str]] = {}
+        self.geo: dict[int, tuple[float, float] | None] = {}
+        self.paths = self.extractor.paths
+        self.pending: dict[int, Iterable[bytes]] = {}
+
+    def _keys(self, docid: int, document: dict[str, Any], record_display: bool) -> set[bytes]:
+        keys, display = self.extractor.keys(document)
+        if record_display:
+            self._record_display(docid, display)
+        return keys
+
+    def _record_display(self, docid: int, display: Iterable[tuple[bytes, str]]) -> None:
+        """The display spelling of a string value is the one of its lowest docid (first seen on ties)."""
+        for key, original in display:
+            current = self.display.get(key)
+            if current is None or docid < current[0]:
+                self.display[key] = (docid, original)
 
     def on_change(self, docid: int, old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
         if old is not None:
@@ -174,6 +219,26 @@ class FacetIndexer:
             self.pending[docid] = keys
             if "_geo" in new and self.is_faceted("_geo"):
                 self.geo[docid] = _geo_point(new["_geo"])
+
+    def on_change_extracted(self, docid: int, old: dict[str, Any] | None, new: dict[str, Any],
+                            chunk: FacetChunk, j: int) -> None:
+        """`on_change` for a new version whose keys were extracted (document ``j`` of ``chunk``)."""
+        self.on_change(docid, old, None)
+        names = chunk.keys
+        keys = [names[k] for k in chunk.doc_keys[j]]
+        added = self.added
+        for key in keys:
+            added[key].add(docid)
+        self.pending[docid] = keys
+        display = chunk.doc_display[j]
+        if display:
+            self._record_display(docid, [(names[k], original) for k, original in display])
+        if "_geo" in new and self.is_faceted("_geo"):
+            self.geo[docid] = _geo_point(new["_geo"])
+
+    def add_chunk(self, chunk: FacetChunk) -> FacetChunk:
+        self.paths |= chunk.paths
+        return chunk
 
     def finish(self) -> None:
         self._record_paths()

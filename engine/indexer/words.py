@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Iterator
 
 import lmdb
 import numpy as np
@@ -26,7 +27,7 @@ from pyroaring import BitMap
 from ..limits import MAX_FIELD_WORD_COUNT, PREFIX_CACHE_MAX_PREFIX_CHARS
 from ..store import Store
 from ..store.codecs import bitmap_from_array, bitmap_loads, u32
-from ..tokenizer import Tokenizer
+from ..tokenizer import IndexedField, Tokenizer
 from .fields import FieldsMap, flatten_leaves, searchable_weight, select_keys
 from .keys import count_key, posting_key, slot_key
 
@@ -77,36 +78,19 @@ def tokenizer_for(settings: dict[str, Any]) -> Tokenizer:
                      settings.get("nonSeparatorTokens") or (), settings.get("dictionary") or ())
 
 
-class WordIndexer:
-    def __init__(self, store: Store, txn: lmdb.Transaction, iid: int, settings: dict[str, Any], fields: FieldsMap,
-                 fresh: bool = False):
-        self.store, self.txn, self.iid = store, txn, iid
-        self.fresh = fresh  # no postings stored yet for this index: every read can be skipped
-        self._buffer: list[tuple[bytes, bytes]] = []
-        self.db = store.i["postings"]
-        self.fields = fields
+class WordExtractor:
+    """What one document indexes per searchable path: a pure function of (document, settings).
+
+    Kept apart from `WordIndexer` (which also owns field ids and LMDB) so that a helper process
+    can run it on part of a batch (see `parallel.py`).
+    """
+
+    def __init__(self, settings: dict[str, Any]):
         self.tokenizer = tokenizer_for(settings)
         self.searchable = settings.get("searchableAttributes", ["*"])
-        typo = settings.get("typoTolerance") or {}
-        self.exact_attributes = set(typo.get("disableOnAttributes") or [])
-        self.disable_on_numbers = bool(typo.get("disableOnNumbers"))
         self._searchable_cache: dict[str, bool] = {}
         self._relevant_keys: dict[str, bool] = {}
-        # additions, flat
-        self.words: list[str] = []
-        self.docids: list[int] = []
-        self.fids: list[int] = []
-        self.positions: list[int] = []
-        self.count_added: dict[tuple[int, int], BitMap] = defaultdict(BitMap)
-        # removals
-        self.removed: dict[str, BitMap] = defaultdict(BitMap)
-        self.prefix_removed: dict[str, BitMap] = defaultdict(BitMap)
-        self.removed_docs = BitMap()
-        self.pending: dict[int, tuple[int, int, list[tuple[int, int]]]] = {}
-        self.dead_spans: list[tuple[int, int]] = []
-        self.count_removed: dict[tuple[int, int], BitMap] = defaultdict(BitMap)
 
-    # -- extraction ----------------------------------------------------------------------------
     def _is_searchable(self, path: str) -> bool:
         known = self._searchable_cache.get(path)
         if known is None:
@@ -120,26 +104,140 @@ class WordIndexer:
         return any(entry == key or entry.startswith(key + ".") or key.startswith(entry + ".")
                    for entry in self.searchable)
 
-    def _fields_of(self, document: dict[str, Any]):
+    def fields(self, document: dict[str, Any]) -> Iterator[tuple[str, IndexedField]]:
+        """(path, indexed words) for every searchable leaf path of a document, in document order."""
         if "*" not in self.searchable:
             document = select_keys(document, self._relevant_keys, self._top_level_relevant)
+        index_field, is_searchable = self.tokenizer.index_field, self._is_searchable
         for path, values in flatten_leaves(document).items():
-            if self._is_searchable(path):
-                yield self.fields.id(path), self.tokenizer.index_field(values)
+            if is_searchable(path):
+                yield path, index_field(values)
+
+
+class _Vocabulary(dict):
+    """word -> dense id, assigned on first lookup (``map(vocab.__getitem__, words)`` stays in C)."""
+
+    def __missing__(self, word: str) -> int:
+        wid = self[word] = len(self)
+        return wid
+
+
+@dataclass
+class WordChunk:
+    """The words of documents ``lo:hi`` of a batch, as compact arrays (cheap to pickle).
+
+    Tokens: ``wids`` index ``vocab``, ``docs`` is the document's offset in the chunk, ``paths``
+    index ``path_names``.  Per document ``j``, its searchable fields (in document order, empty
+    ones included) are ``field_paths/field_counts[field_offsets[j]:field_offsets[j + 1]]``.
+    """
+
+    lo: int
+    vocab: list[str]
+    wids: np.ndarray
+    docs: np.ndarray
+    paths: np.ndarray
+    positions: np.ndarray
+    path_names: list[str]
+    field_offsets: list[int]
+    field_paths: list[int]
+    field_counts: list[int]
+
+
+def extract_words(extractor: WordExtractor, documents: list[dict[str, Any]], lo: int, hi: int) -> WordChunk:
+    """Tokenize the searchable fields of ``documents[lo:hi]`` (no field ids, no docids yet)."""
+    words: list[str] = []
+    positions: list[int] = []
+    run_paths: list[int] = []
+    run_docs: list[int] = []
+    run_lengths: list[int] = []
+    path_ids: dict[str, int] = {}
+    field_offsets = [0]
+    field_paths: list[int] = []
+    field_counts: list[int] = []
+    for j, document in enumerate(documents[lo:hi]):
+        for path, indexed in extractor.fields(document):
+            p = path_ids.get(path)
+            if p is None:
+                p = path_ids[path] = len(path_ids)
+            n = len(indexed.words)
+            if n:
+                words += indexed.words
+                positions += indexed.positions
+                run_paths.append(p)
+                run_docs.append(j)
+                run_lengths.append(n)
+            field_paths.append(p)
+            field_counts.append(n)
+        field_offsets.append(len(field_paths))
+    vocab = _Vocabulary()
+    wids = np.fromiter(map(vocab.__getitem__, words), dtype=np.int32, count=len(words))
+    lengths = np.asarray(run_lengths, dtype=np.int64)
+    return WordChunk(lo, list(vocab), wids, np.repeat(np.asarray(run_docs, dtype=np.int32), lengths),
+                     np.repeat(np.asarray(run_paths, dtype=np.int32), lengths),
+                     np.asarray(positions, dtype=np.int32), list(path_ids), field_offsets, field_paths, field_counts)
+
+
+class _AppliedChunk:
+    """A `WordChunk` being applied: the docid each of its documents got (-1: none / superseded)."""
+
+    def __init__(self, batch: WordChunk):
+        self.batch = batch
+        self.docids = np.full(len(batch.field_offsets) - 1, -1, dtype=np.int64)
+        self.fid_of = [-1] * len(batch.path_names)
+
+    def occurrences(self, vocab: _Vocabulary) -> tuple[np.ndarray, np.ndarray]:
+        """(word id in ``vocab``, occurrence key) of the tokens of applied, still current documents."""
+        b = self.batch
+        docids = self.docids[b.docs]
+        remap = np.fromiter(map(vocab.__getitem__, b.vocab), dtype=np.int64, count=len(b.vocab))
+        ids = remap[b.wids]
+        keys = (docids << 32) | (np.asarray(self.fid_of, dtype=np.int64)[b.paths] << 16) \
+            | b.positions.astype(np.int64)
+        alive = docids >= 0
+        if not alive.all():
+            ids, keys = ids[alive], keys[alive]
+        return ids, keys
+
+
+class WordIndexer:
+    def __init__(self, store: Store, txn: lmdb.Transaction, iid: int, settings: dict[str, Any], fields: FieldsMap,
+                 fresh: bool = False):
+        self.store, self.txn, self.iid = store, txn, iid
+        self.fresh = fresh  # no postings stored yet for this index: every read can be skipped
+        self._buffer: list[tuple[bytes, bytes]] = []
+        self.db = store.i["postings"]
+        self.fields = fields
+        self.extractor = WordExtractor(settings)
+        self.tokenizer = self.extractor.tokenizer
+        self.searchable = self.extractor.searchable
+        typo = settings.get("typoTolerance") or {}
+        self.exact_attributes = set(typo.get("disableOnAttributes") or [])
+        self.disable_on_numbers = bool(typo.get("disableOnNumbers"))
+        self._u32_iid = u32(iid)
+        # additions, flat (documents indexed one by one) ...
+        self.words: list[str] = []
+        self.docids: list[int] = []
+        self.fids: list[int] = []
+        self.positions: list[int] = []
+        # ... and per pre-extracted chunk (`WordChunk`, documents indexed in bulk)
+        self.chunks: list[_AppliedChunk] = []
+        self.count_added: dict[tuple[int, int], BitMap] = defaultdict(BitMap)
+        # removals
+        self.removed: dict[str, BitMap] = defaultdict(BitMap)
+        self.prefix_removed: dict[str, BitMap] = defaultdict(BitMap)
+        self.removed_docs = BitMap()
+        self.pending: dict[int, tuple[int, int, list[tuple[int, int]]]] = {}
+        self.dead_spans: list[tuple[int, int]] = []
+        self.count_removed: dict[tuple[int, int], BitMap] = defaultdict(BitMap)
+
+    # -- extraction ----------------------------------------------------------------------------
+    def _fields_of(self, document: dict[str, Any]):
+        for path, indexed in self.extractor.fields(document):
+            yield self.fields.id(path), indexed
 
     def on_change(self, docid: int, old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
         if old is not None:
-            words: set[str] = set()
-            for fid, indexed in self._fields_of(old):
-                words.update(indexed.words)
-                if indexed.word_count <= MAX_FIELD_WORD_COUNT:
-                    self.count_removed[(fid, indexed.word_count)].add(docid)
-            for word in words:
-                self.removed[word].add(docid)
-            for prefix in {w[:k] for w in words for k in range(1, PREFIX_CACHE_MAX_PREFIX_CHARS + 1) if len(w) >= k}:
-                self.prefix_removed[prefix].add(docid)
-            self.removed_docs.add(docid)
-            self._drop_pending(docid)
+            self._on_remove(docid, old)
         if new is not None:
             start = len(self.words)
             counts = []
@@ -155,13 +253,54 @@ class WordIndexer:
                     counts.append((fid, n))
             self.pending[docid] = (start, len(self.words), counts)
 
+    def on_change_extracted(self, docid: int, old: dict[str, Any] | None, chunk: "_AppliedChunk", j: int) -> None:
+        """`on_change` for a new version already extracted (document ``j`` of ``chunk``)."""
+        if old is not None:
+            self._on_remove(docid, old)
+        batch = chunk.batch
+        chunk.docids[j] = docid
+        fid_of = chunk.fid_of
+        counts = []
+        field_paths, field_counts = batch.field_paths, batch.field_counts
+        for k in range(batch.field_offsets[j], batch.field_offsets[j + 1]):
+            p = field_paths[k]
+            fid = fid_of[p]
+            if fid < 0:
+                fid = fid_of[p] = self.fields.id(batch.path_names[p])
+            n = field_counts[k]
+            if n <= MAX_FIELD_WORD_COUNT:
+                self.count_added[(fid, n)].add(docid)
+                counts.append((fid, n))
+        self.pending[docid] = (chunk, j, counts)
+
+    def add_chunk(self, batch: "WordChunk") -> "_AppliedChunk":
+        applied = _AppliedChunk(batch)
+        self.chunks.append(applied)
+        return applied
+
+    def _on_remove(self, docid: int, old: dict[str, Any]) -> None:
+        """Forget what the old version of a document indexed (deleted or replaced)."""
+        words: set[str] = set()
+        for fid, indexed in self._fields_of(old):
+            words.update(indexed.words)
+            if indexed.word_count <= MAX_FIELD_WORD_COUNT:
+                self.count_removed[(fid, indexed.word_count)].add(docid)
+        for word in words:
+            self.removed[word].add(docid)
+        for prefix in {w[:k] for w in words for k in range(1, PREFIX_CACHE_MAX_PREFIX_CHARS + 1) if len(w) >= k}:
+            self.prefix_removed[prefix].add(docid)
+        self.removed_docs.add(docid)
+        self._drop_pending(docid)
+
     def _drop_pending(self, docid: int) -> None:
         """A document changed twice in one batch: forget what its first version added."""
         pending = self.pending.pop(docid, None)
         if pending is None:
             return
         start, end, counts = pending
-        if end > start:
+        if isinstance(start, _AppliedChunk):
+            start.docids[end] = -1
+        elif end > start:
             self.dead_spans.append((start, end))
         for slot in counts:
             self.count_added[slot].discard(docid)
@@ -311,30 +450,39 @@ class WordIndexer:
                 yield tag, words[wi], slot, d[a:b]
 
     def _group_additions(self) -> dict[str, np.ndarray]:
-        """word -> sorted occurrence keys added by this batch."""
-        if not self.words:
+        """word -> sorted occurrence keys added by this batch (one-by-one and bulk additions)."""
+        vocab = _Vocabulary()
+        id_parts: list[np.ndarray] = []
+        key_parts: list[np.ndarray] = []
+        if self.words:
+            ids = np.fromiter(map(vocab.__getitem__, self.words), dtype=np.int64, count=len(self.words))
+            keys = (np.asarray(self.docids, dtype=np.int64) << 32) \
+                | (np.asarray(self.fids, dtype=np.int64) << 16) | np.asarray(self.positions, dtype=np.int64)
+            if self.dead_spans:
+                alive = np.ones(len(keys), dtype=bool)
+                for start, end in self.dead_spans:
+                    alive[start:end] = False
+                ids, keys = ids[alive], keys[alive]
+            id_parts.append(ids)
+            key_parts.append(keys)
+        for chunk in self.chunks:
+            ids, keys = chunk.occurrences(vocab)
+            id_parts.append(ids)
+            key_parts.append(keys)
+        ids = np.concatenate(id_parts) if id_parts else np.empty(0, dtype=np.int64)
+        if not len(ids):
             return {}
-        vocab: dict[str, int] = {}
-        # map() keeps the loop in C; ids are the first occurrence index of each word (not dense).
-        ids = np.fromiter(map(vocab.setdefault, self.words, itertools.count()), dtype=np.int64,
-                          count=len(self.words))
-        keys = (np.asarray(self.docids, dtype=np.int64) << 32) | (np.asarray(self.fids, dtype=np.int64) << 16) \
-            | np.asarray(self.positions, dtype=np.int64)
-        if self.dead_spans:
-            alive = np.ones(len(keys), dtype=bool)
-            for start, end in self.dead_spans:
-                alive[start:end] = False
-            ids, keys = ids[alive], keys[alive]
-            if not len(ids):
-                return {}
-        order = np.lexsort((keys, ids))
+        keys = np.concatenate(key_parts)
+        if bool((keys[1:] >= keys[:-1]).all()):
+            order = np.argsort(ids, kind="stable")  # bulk loads arrive in key order: no lexsort needed
+        else:
+            order = np.lexsort((keys, ids))
         ids, keys = ids[order], keys[order]
         bounds = np.flatnonzero(np.diff(ids)) + 1
         starts = np.concatenate(([0], bounds))
         ends = np.concatenate((bounds, [len(ids)]))
-        names = {i: w for w, i in vocab.items()}
-        first_ids = ids[starts].tolist()
-        return {names[i]: keys[s:e] for i, s, e in zip(first_ids, starts.tolist(), ends.tolist())}
+        names = list(vocab)
+        return {names[i]: keys[s:e] for i, s, e in zip(ids[starts].tolist(), starts.tolist(), ends.tolist())}
 
     def _update_word(self, word: str, new_keys: np.ndarray | None,
                      exact_fids: np.ndarray) -> tuple[BitMap | None, bool]:
