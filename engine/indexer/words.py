@@ -15,7 +15,9 @@ position and exactness read at query time; bitmaps are what words/typo and candi
 """
 from __future__ import annotations
 
+import array
 import itertools
+import struct
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Iterator
@@ -199,6 +201,115 @@ class _AppliedChunk:
         return ids, keys
 
 
+def _split_by_first_letter(added: dict[str, np.ndarray]) -> tuple[list[str], list[str]]:
+    """Two word lists of about equal occurrence counts; all words of one first letter on one side."""
+    weight: dict[str, int] = defaultdict(int)
+    for word, keys in added.items():
+        weight[word[:1]] += 16 + len(keys)  # per-word work (keys, bitmaps) dominates per-occurrence work
+    sides: tuple[set[str], set[str]] = (set(), set())
+    loads = [0, 0]
+    for letter in sorted(weight, key=lambda c: (-weight[c], c)):
+        side = 0 if loads[0] <= loads[1] else 1
+        sides[side].add(letter)
+        loads[side] += weight[letter]
+    mine, theirs = sides
+    return [w for w in added if w[:1] in mine], [w for w in added if w[:1] in theirs]
+
+
+class FreshPostings:
+    """The (key, value) pairs of words new to a fresh index: O, W/X, F, and the P/Q of their prefixes.
+
+    Mirrors what `WordIndexer.finish` writes when nothing is stored yet, operation for operation
+    (so bitmaps serialize to the same bytes), but for any subset of words closed under first
+    letter: a pure function, safe to run in a helper process.
+    """
+
+    def __init__(self, iid: int, exact_attributes: bool, disable_on_numbers: bool, exact_fids: np.ndarray):
+        self.base = u32(iid)
+        self.exact_attributes, self.disable_on_numbers = exact_attributes, disable_on_numbers
+        self.exact_fids = exact_fids
+
+    def pairs(self, added: dict[str, np.ndarray], words: list[str]) -> list[tuple[bytes, bytes]]:
+        out: list[tuple[bytes, bytes]] = []
+        put = out.append
+        base, max_prefix = self.base, PREFIX_CACHE_MAX_PREFIX_CHARS
+        o_tag, w_tag, x_tag = base + b"O", base + b"W", base + b"X"
+        prefix_parts: dict[str, list[BitMap]] = defaultdict(list)
+        for word in words:
+            keys = added[word]
+            raw = word.encode()
+            put((o_tag + raw, keys.tobytes()))
+            gained = bitmap_from_array(_unique_sorted(keys >> 32))
+            numberlike = self.disable_on_numbers and is_numberlike(word)
+            if not self.exact_attributes and not numberlike:
+                bm = BitMap(gained)
+                bm.run_optimize()
+                put((w_tag + raw, bm.serialize()))
+            elif numberlike:
+                bm = bitmap_from_array(_unique_sorted(keys >> 32))
+                bm.run_optimize()
+                put((x_tag + raw, bm.serialize()))
+            else:
+                docs = keys >> 32
+                exact_mask = np.isin((keys >> 16) & 0xFFFF, self.exact_fids)
+                for tag, part in ((w_tag, docs[~exact_mask]), (x_tag, docs[exact_mask])):
+                    bm = bitmap_from_array(np.unique(part))
+                    if bm:
+                        bm.run_optimize()
+                        put((tag + raw, bm.serialize()))
+            for k in range(1, min(len(word), max_prefix) + 1):
+                prefix_parts[word[:k]].append(gained)
+        p_tag = base + b"P"
+        for prefix, parts in prefix_parts.items():
+            bm = BitMap()
+            bm |= BitMap.union(*parts)
+            bm.run_optimize()
+            put((p_tag + prefix.encode(), bm.serialize()))
+        self._slots(added, words, out)
+        out.sort()
+        return out
+
+    def _slots(self, added: dict[str, np.ndarray], words: list[str], out: list[tuple[bytes, bytes]]) -> None:
+        """word x field (F) and prefix x field (Q) bitmaps: one stable sort, then one pass per group."""
+        if not words:
+            return
+        lengths = np.fromiter((len(added[w]) for w in words), dtype=np.int64, count=len(words))
+        keys = np.concatenate([added[w] for w in words])
+        wid = np.repeat(np.arange(len(words), dtype=np.int64), lengths)
+        # keys are sorted per word, so docids stay sorted inside each (word, field) group
+        group = (wid << 16) | ((keys >> 16) & 0xFFFF)
+        order = np.argsort(group, kind="stable")
+        group, docs = group[order], keys[order] >> 32
+        new_group = np.empty(len(group), dtype=bool)
+        new_group[0] = True
+        np.not_equal(group[1:], group[:-1], out=new_group[1:])
+        keep = new_group.copy()
+        keep[1:] |= docs[1:] != docs[:-1]
+        group, docs, new_group = group[keep], docs[keep], new_group[keep]
+        starts = np.flatnonzero(new_group)
+        ends = np.append(starts[1:], len(group)).tolist()
+        f_tag, q_tag, max_prefix = self.base + b"F", self.base + b"Q", PREFIX_CACHE_MAX_PREFIX_CHARS
+        slot_bytes: dict[int, bytes] = {}
+        prefix_fields: dict[tuple[str, int], list[BitMap]] = defaultdict(list)
+        put = out.append
+        docs32 = docs.astype(np.uint32)
+        for a, b, g in zip(starts.tolist(), ends, group[starts].tolist()):
+            word, slot = words[g >> 16], g & 0xFFFF
+            tail = slot_bytes.get(slot)
+            if tail is None:
+                tail = slot_bytes[slot] = b"\0" + struct.pack(">H", slot)
+            bm = BitMap(array.array("I", docs32[a:b].tobytes()))
+            for k in range(1, min(len(word), max_prefix) + 1):
+                prefix_fields[(word[:k], slot)].append(bm)
+            bm.run_optimize()  # in place, after being listed: exactly what the incremental path does
+            put((f_tag + word.encode() + tail, bm.serialize()))
+        for (prefix, slot), parts in prefix_fields.items():
+            bm = BitMap()
+            bm |= BitMap.union(*parts)
+            bm.run_optimize()
+            put((q_tag + prefix.encode() + slot_bytes[slot], bm.serialize()))
+
+
 class WordIndexer:
     def __init__(self, store: Store, txn: lmdb.Transaction, iid: int, settings: dict[str, Any], fields: FieldsMap,
                  fresh: bool = False):
@@ -335,6 +446,9 @@ class WordIndexer:
         self.had_exact_words = bool(self.exact_attributes) or self.disable_on_numbers
         exact_fids = np.array(sorted(self.fields.ids[f] for f in self.exact_attributes if f in self.fields.ids)
                               or [65536], dtype=np.int64)
+        if self.fresh:
+            self._finish_fresh(added, exact_fids)
+            return
         prefix_parts: dict[str, list[BitMap]] = defaultdict(list)
         existed: set[str] = set()
         for word in set(added) | set(self.removed):
@@ -378,6 +492,39 @@ class WordIndexer:
                 bm |= self.count_added[slot]
             self._put_bitmap(key, bm)
         self._flush()
+
+    def _finish_fresh(self, added: dict[str, np.ndarray], exact_fids: np.ndarray) -> None:
+        """A fresh index has nothing to read or subtract: every posting follows from the additions.
+
+        Words are split by first letter (a prefix's postings then come from one side only); with
+        parallel mode on, a forked helper serializes one side while this process does the other.
+        """
+        from . import parallel
+        build = FreshPostings(self.iid, bool(self.exact_attributes), self.disable_on_numbers, exact_fids)
+        helper = None
+        if parallel.enabled() and len(added) >= parallel.PARALLEL_MIN_WORDS:
+            mine, theirs = _split_by_first_letter(added)
+            helper = parallel.ForkedCall(lambda: build.pairs(added, theirs))
+        else:
+            mine, theirs = list(added), []
+        try:
+            pairs = build.pairs(added, mine)
+            if helper is not None:
+                try:
+                    pairs += helper.result()
+                except parallel.HelperFailed:
+                    pairs += build.pairs(added, theirs)
+        finally:
+            if helper is not None:
+                helper.close()
+        for slot, docs in self.count_added.items():
+            bm = BitMap()
+            bm |= docs
+            if bm:
+                bm.run_optimize()
+                pairs.append((count_key(self.iid, *slot), bm.serialize()))
+        pairs.sort()  # two sorted runs and a few counts: timsort merges them
+        self.txn.cursor(self.db).putmulti(pairs)
 
     def _update_prefix_fields(self, added: dict[tuple[str, int], list[BitMap]]) -> None:
         """prefix x field postings (b"Q"), for attributeRank on short prefix terms.
