@@ -300,6 +300,9 @@ class Tokenizer:
             # an ASCII soft ("/") or hard ("!") one, which changes no word boundary.
             ascii_word = [chr(c) for c in range(128) if chr(c) not in single]
             self._ascii_findall = re.compile(_char_class(ascii_word) + "+").findall
+            # one C scan instead of len() over every word of long values
+            self._ascii_long_word = re.compile(
+                _char_class(ascii_word) + "{%d,}" % (limits.MAX_WORD_BYTES + 1)).search
             self._ascii_hard_split = re.compile(_alternation(ascii_hard)).split
             word_run = "[^" + "".join(re.escape(c) for c in sorted(ascii_single)) + "]+"
             self._walk_findall = re.compile(word_run + "|" + _alternation(ascii_hard), re.S).findall
@@ -470,7 +473,8 @@ class Tokenizer:
         if positions[-1] >= max_position:
             cut = bisect.bisect_left(positions, max_position, lo=first)
             del words[cut:], positions[cut:]
-        if len(text) > limits.MAX_WORD_BYTES and max(map(len, words[first:])) > limits.MAX_WORD_BYTES:
+        if len(text) > limits.MAX_WORD_BYTES and self._ascii_long_word(lowered) \
+                and max(map(len, words[first:])) > limits.MAX_WORD_BYTES:
             kept = [(w, p) for w, p in zip(words[first:], positions[first:])
                     if len(w) <= limits.MAX_WORD_BYTES]
             del words[first:], positions[first:]

@@ -68,6 +68,7 @@ def top_level_predicate(settings: dict[str, Any]) -> Callable[[str], bool]:
 
 
 FACETED_PATHS = "faceted_paths"
+_VALUE_CACHE_MAX = 1 << 20  # memoised (path, raw value) -> key entries per batch
 
 
 class FacetExtractor:
@@ -85,6 +86,8 @@ class FacetExtractor:
         self._relevant: dict[str, bool] = {}
         self.paths: set[str] = set()
         self._keys_cache: dict[tuple[bytes, str, Any], bytes] = {}
+        self._path_keys: dict[str, tuple[bytes, ...]] = {}
+        self._value_keys: dict[tuple[str, Any], bytes] = {}
 
     def keys(self, document: dict[str, Any]) -> tuple[set[bytes], list[tuple[bytes, str]]]:
         keys: set[bytes] = set()
@@ -99,36 +102,62 @@ class FacetExtractor:
         return keys, display
 
     def _flat_keys(self, path: str, value: Any, keys: set[bytes], display: list[tuple[bytes, str]]) -> bool:
-        """Fast path for a top-level scalar or array of scalars; False = use the general walk."""
-        items = value if isinstance(value, list) else (value,)
-        for item in items:
-            if isinstance(item, (dict, list)) or (isinstance(item, str) and not item.strip()):
-                return False
-        if not self.is_faceted(path):
+        """Fast path for a top-level scalar or array of scalars; False = use the general walk.
+
+        Keys are memoised per (path, raw value), so a repeated value costs one dict lookup.
+        """
+        if isinstance(value, list):
+            items = value
+            for item in items:
+                if isinstance(item, (dict, list)) or (isinstance(item, str) and not item.strip()):
+                    return False
+        elif isinstance(value, dict) or (isinstance(value, str) and not value.strip()):
+            return False
+        else:
+            items = (value,)
+        fixed = self._path_keys.get(path)
+        if fixed is None:
+            fixed = self._path_keys[path] = self._fixed_keys(path)
+        if not fixed:
             return True
-        self.paths.add(path)
-        key = self._key
-        keys.add(key(b"E", path, ""))
+        keys.add(fixed[0])
         if value is None:
-            keys.add(key(b"U", path, ""))
+            keys.add(fixed[1])
             return True
-        if isinstance(value, list) and not value:
-            keys.add(key(b"M", path, ""))
+        if items is value and not value:
+            keys.add(fixed[2])
             return True
+        cache = self._value_keys
         for item in items:
             if item is None:
                 continue
             if item is True or item is False:
-                keys.add(key(b"S", path, "true" if item else "false"))
-            elif isinstance(item, (int, float)):
-                number = facet_number(item)
-                if number is not None:
-                    keys.add(key(b"N", path, number))
-            else:
-                k = key(b"S", path, normalize_facet_string(item))
-                keys.add(k)
-                display.append((k, item))
+                keys.add(self._key(b"S", path, "true" if item else "false"))
+                continue
+            key = cache.get((path, item))
+            if key is None:
+                key = self._value_key(path, item)
+                if len(cache) < _VALUE_CACHE_MAX:
+                    cache[(path, item)] = key
+            if key:
+                keys.add(key)
+                if isinstance(item, str):
+                    display.append((key, item))
         return True
+
+    def _fixed_keys(self, path: str) -> tuple[bytes, bytes, bytes] | tuple[()]:
+        """(exists, null, empty) keys of a faceted path; () when the path is not faceted."""
+        if not self.is_faceted(path):
+            return ()
+        self.paths.add(path)
+        return self._key(b"E", path, ""), self._key(b"U", path, ""), self._key(b"M", path, "")
+
+    def _value_key(self, path: str, item: Any) -> bytes:
+        """Key of one scalar (not bool, not None); b"" for a number that is no facet value."""
+        if isinstance(item, (int, float)):
+            number = facet_number(item)
+            return self._key(b"N", path, number) if number is not None else b""
+        return self._key(b"S", path, normalize_facet_string(item))
 
     def _general_keys(self, document: dict[str, Any], keys: set[bytes], display: list[tuple[bytes, str]]) -> None:
         for path, facets in flatten_facet_values(document).items():
@@ -159,23 +188,25 @@ class FacetExtractor:
 
 @dataclass
 class FacetChunk:
-    """The facet keys of documents ``lo:hi`` of a batch: distinct keys once, then small ids per document."""
+    """The facet keys of documents ``lo:hi`` of a batch, per document.
+
+    Keys are the extractor's memoised bytes objects, so pickling (which memoises by identity)
+    sends each distinct key once however many documents share it.
+    """
 
     lo: int
-    keys: list[bytes]
-    doc_keys: list[tuple[int, ...]]
-    doc_display: list[tuple[tuple[int, str], ...]]
+    doc_keys: list[tuple[bytes, ...]]
+    doc_display: list[tuple[tuple[bytes, str], ...]]
     paths: set[str]
 
 
 def extract_facets(extractor: FacetExtractor, documents: list[dict[str, Any]], lo: int, hi: int) -> FacetChunk:
-    ids: dict[bytes, int] = {}
     doc_keys, doc_display = [], []
     for document in documents[lo:hi]:
         keys, display = extractor.keys(document)
-        doc_keys.append(tuple([ids.setdefault(k, len(ids)) for k in keys]))
-        doc_display.append(tuple([(ids.setdefault(k, len(ids)), o) for k, o in display]))
-    return FacetChunk(lo, list(ids), doc_keys, doc_display, set(extractor.paths))
+        doc_keys.append(tuple(keys))
+        doc_display.append(tuple(display))
+    return FacetChunk(lo, doc_keys, doc_display, set(extractor.paths))
 
 
 class FacetIndexer:
@@ -223,16 +254,18 @@ class FacetIndexer:
     def on_change_extracted(self, docid: int, old: dict[str, Any] | None, new: dict[str, Any],
                             chunk: FacetChunk, j: int) -> None:
         """`on_change` for a new version whose keys were extracted (document ``j`` of ``chunk``)."""
-        self.on_change(docid, old, None)
-        names = chunk.keys
-        keys = [names[k] for k in chunk.doc_keys[j]]
+        if old is not None:
+            self.on_change(docid, old, None)
+        keys = chunk.doc_keys[j]
         added = self.added
         for key in keys:
             added[key].add(docid)
         self.pending[docid] = keys
-        display = chunk.doc_display[j]
-        if display:
-            self._record_display(docid, [(names[k], original) for k, original in display])
+        display = self.display
+        for key, original in chunk.doc_display[j]:
+            current = display.get(key)
+            if current is None or docid < current[0]:
+                display[key] = (docid, original)
         if "_geo" in new and self.is_faceted("_geo"):
             self.geo[docid] = _geo_point(new["_geo"])
 

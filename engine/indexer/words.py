@@ -75,6 +75,22 @@ def _unique_sorted(values: np.ndarray) -> np.ndarray:
     return values[keep]
 
 
+def stable_order(values: np.ndarray) -> np.ndarray:
+    """``np.argsort(values, kind="stable")`` for non-negative int64 values, several times faster.
+
+    Each value is packed with its index into one int64 and the packed array sorted (no ties, so
+    any sort is stable); falls back to the stable argsort when the two do not fit in 63 bits.
+    """
+    n = len(values)
+    if n == 0:
+        return np.empty(0, dtype=np.int64)
+    shift = max(1, int(n - 1).bit_length())
+    if int(values.min()) < 0 or int(values.max()) >= 1 << (63 - shift):
+        return np.argsort(values, kind="stable")
+    packed = np.sort((values.astype(np.int64) << shift) | np.arange(n, dtype=np.int64))
+    return packed & ((1 << shift) - 1)
+
+
 def tokenizer_for(settings: dict[str, Any]) -> Tokenizer:
     return Tokenizer(settings.get("stopWords") or (), settings.get("separatorTokens") or (),
                      settings.get("nonSeparatorTokens") or (), settings.get("dictionary") or ())
@@ -278,7 +294,7 @@ class FreshPostings:
         wid = np.repeat(np.arange(len(words), dtype=np.int64), lengths)
         # keys are sorted per word, so docids stay sorted inside each (word, field) group
         group = (wid << 16) | ((keys >> 16) & 0xFFFF)
-        order = np.argsort(group, kind="stable")
+        order = stable_order(group)
         group, docs = group[order], keys[order] >> 32
         new_group = np.empty(len(group), dtype=bool)
         new_group[0] = True
@@ -621,7 +637,7 @@ class WordIndexer:
             return {}
         keys = np.concatenate(key_parts)
         if bool((keys[1:] >= keys[:-1]).all()):
-            order = np.argsort(ids, kind="stable")  # bulk loads arrive in key order: no lexsort needed
+            order = stable_order(ids)  # bulk loads arrive in key order: no lexsort needed
         else:
             order = np.lexsort((keys, ids))
         ids, keys = ids[order], keys[order]
