@@ -54,7 +54,7 @@ class IndexWriter:
         if fresh is None:
             fresh = not self.docids
         return [WordIndexer(self.store, self.txn, self.iid, self.settings, self.fields, fresh=fresh),
-                FacetIndexer(self.store, self.txn, self.iid, self.settings), *self.extra_indexers]
+                FacetIndexer(self.store, self.txn, self.iid, self.settings, fresh=fresh), *self.extra_indexers]
 
     # -- primary key ---------------------------------------------------------------------------
     def resolve_primary_key(self, param: str | None, documents: list[dict[str, Any]]) -> str | None:
@@ -196,8 +196,9 @@ class IndexWriter:
 
     # -- bookkeeping ---------------------------------------------------------------------------
     def finish(self, now: int) -> None:
-        for indexer in self.indexers:
-            indexer.finish()
+        words, others = self.indexers[0], self.indexers[1:]
+        assert isinstance(words, WordIndexer)
+        words.finish(meanwhile=lambda: [indexer.finish() for indexer in others])
         self.registry.put_meta(self.txn, self.iid, "stats", self.stats)
         if self.fields.dirty:
             self.registry.put_meta(self.txn, self.iid, "fields", self.fields.names)

@@ -32,6 +32,7 @@ from .words import WordChunk, WordExtractor, extract_words
 
 PARALLEL_MIN_DOCS = 4000  # below this a fork costs more than it saves
 PARALLEL_MIN_WORDS = 20000  # distinct words of a fresh batch worth a helper at finish
+HELPER_SHARE = 0.6          # of a fresh batch's postings: the parent also writes facets and merges
 CHUNK_DOCS = 1024         # documents per extracted chunk (and per cancellation check)
 _POLL_SECONDS = 0.05
 

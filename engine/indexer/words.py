@@ -20,7 +20,7 @@ import itertools
 import struct
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import lmdb
 import numpy as np
@@ -217,15 +217,19 @@ class _AppliedChunk:
         return ids, keys
 
 
-def _split_by_first_letter(added: dict[str, np.ndarray]) -> tuple[list[str], list[str]]:
-    """Two word lists of about equal occurrence counts; all words of one first letter on one side."""
+def _split_by_first_letter(added: dict[str, np.ndarray], helper_share: float = 0.5) -> tuple[list[str], list[str]]:
+    """(ours, helper's) word lists, the helper's weighing about ``helper_share`` of the work.
+
+    All words of one first letter go to one side, so each prefix's postings come from one side.
+    """
     weight: dict[str, int] = defaultdict(int)
     for word, keys in added.items():
         weight[word[:1]] += 16 + len(keys)  # per-word work (keys, bitmaps) dominates per-occurrence work
     sides: tuple[set[str], set[str]] = (set(), set())
-    loads = [0, 0]
+    loads = [0.0, 0.0]
+    targets = (1.0 - helper_share, helper_share)
     for letter in sorted(weight, key=lambda c: (-weight[c], c)):
-        side = 0 if loads[0] <= loads[1] else 1
+        side = 0 if loads[0] / targets[0] <= loads[1] / targets[1] else 1
         sides[side].add(letter)
         loads[side] += weight[letter]
     mine, theirs = sides
@@ -457,14 +461,17 @@ class WordIndexer:
         else:
             self.txn.delete(key, db=self.db)
 
-    def finish(self) -> None:
+    def finish(self, meanwhile: Callable[[], None] = lambda: None) -> None:
+        """Write the batch's postings; ``meanwhile`` (the other indexers' work) runs exactly once,
+        while a helper process serializes postings when there is one."""
         added = self._group_additions()
         self.had_exact_words = bool(self.exact_attributes) or self.disable_on_numbers
         exact_fids = np.array(sorted(self.fields.ids[f] for f in self.exact_attributes if f in self.fields.ids)
                               or [65536], dtype=np.int64)
         if self.fresh:
-            self._finish_fresh(added, exact_fids)
+            self._finish_fresh(added, exact_fids, meanwhile)
             return
+        meanwhile()
         prefix_parts: dict[str, list[BitMap]] = defaultdict(list)
         existed: set[str] = set()
         for word in set(added) | set(self.removed):
@@ -509,7 +516,8 @@ class WordIndexer:
             self._put_bitmap(key, bm)
         self._flush()
 
-    def _finish_fresh(self, added: dict[str, np.ndarray], exact_fids: np.ndarray) -> None:
+    def _finish_fresh(self, added: dict[str, np.ndarray], exact_fids: np.ndarray,
+                      meanwhile: Callable[[], None]) -> None:
         """A fresh index has nothing to read or subtract: every posting follows from the additions.
 
         Words are split by first letter (a prefix's postings then come from one side only); with
@@ -519,12 +527,14 @@ class WordIndexer:
         build = FreshPostings(self.iid, bool(self.exact_attributes), self.disable_on_numbers, exact_fids)
         helper = None
         if parallel.enabled() and len(added) >= parallel.PARALLEL_MIN_WORDS:
-            mine, theirs = _split_by_first_letter(added)
+            # this process also runs `meanwhile` (facets) and merges: the helper takes a bigger half
+            mine, theirs = _split_by_first_letter(added, parallel.HELPER_SHARE)
             helper = parallel.ForkedCall(lambda: build.pairs(added, theirs))
         else:
             mine, theirs = list(added), []
         try:
             pairs = build.pairs(added, mine)
+            meanwhile()
             if helper is not None:
                 try:
                     pairs += helper.result()
