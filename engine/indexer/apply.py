@@ -105,8 +105,8 @@ class IndexWriter:
                 facets.on_change(docid, old, new)
             else:
                 w, f = applied[j // CHUNK_DOCS]
-                words.on_change_extracted(docid, old, w, j - f.lo)
-                facets.on_change_extracted(docid, old, new, f, j - f.lo)
+                words.on_change_extracted(docid, old, w, j % CHUNK_DOCS)
+                facets.on_change_extracted(docid, old, new, f, j % CHUNK_DOCS)
         return indexed
 
     def _store_documents(self, ids: list[str], documents: list[dict[str, Any]], method: str,

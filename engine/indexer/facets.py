@@ -6,12 +6,14 @@ indexer, changes are collected per batch as (key -> docids added / removed) and 
 """
 from __future__ import annotations
 
+import itertools
 import struct
-from collections import defaultdict
+from collections import defaultdict, deque
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import lmdb
+import numpy as np
 from pyroaring import BitMap
 
 from ..facet_values import facet_number, flatten_facet_values, normalize_facet_string
@@ -21,6 +23,7 @@ from .fields import select_keys
 from ..store import Store
 from ..store.codecs import bitmap_loads, u32
 from .keys import f64_key, facet_key
+from .words import stable_order
 
 _GEO = struct.Struct(">dd")
 
@@ -209,6 +212,69 @@ def extract_facets(extractor: FacetExtractor, documents: list[dict[str, Any]], l
     return FacetChunk(lo, doc_keys, doc_display, set(extractor.paths))
 
 
+def _grouped(ids: np.ndarray, values: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
+    """(id, values of rows with that id) for each distinct id, values kept in row order."""
+    if not len(ids):
+        return iter(())
+    order = stable_order(ids)
+    ids, values = ids[order], values[order]
+    bounds = np.flatnonzero(np.diff(ids)) + 1
+    starts = np.concatenate(([0], bounds)).tolist()
+    ends = np.concatenate((bounds, [len(ids)])).tolist()
+    return zip(ids[starts].tolist(), (values[a:e] for a, e in zip(starts, ends)))
+
+
+class _AppliedFacets:
+    """A `FacetChunk` being applied: docid per document (-1: none / superseded) and change order."""
+
+    def __init__(self, chunk: FacetChunk):
+        self.chunk = chunk
+        n = len(chunk.doc_keys)
+        self.docids = np.full(n, -1, dtype=np.int64)
+        self.shown_docids = np.full(n, -1, dtype=np.int64)  # superseded versions still offer a spelling
+        self.seqs = np.zeros(n, dtype=np.int64)
+
+    def merge_keys(self, added: dict[bytes, BitMap]) -> None:
+        keys = list(itertools.chain.from_iterable(self.chunk.doc_keys))
+        if not keys:
+            return
+        docids = np.repeat(self.docids, np.fromiter(map(len, self.chunk.doc_keys), dtype=np.int64,
+                                                    count=len(self.chunk.doc_keys)))
+        ids: dict[bytes, int] = {}
+        kids = np.fromiter((ids.setdefault(k, len(ids)) for k in keys), dtype=np.int64, count=len(keys))
+        keep = docids >= 0
+        names = list(ids)
+        for kid, docs in _grouped(kids[keep], docids[keep]):
+            # one add() per docid, like documents applied one by one: a bitmap built another way
+            # (add_many, run-optimized) can serialize differently once merged with a stored one
+            deque(map(added[names[kid]].add, docs.tolist()), maxlen=0)
+
+    def merge_display(self, display: dict[bytes, tuple[int, int, str]]) -> None:
+        rows = list(itertools.chain.from_iterable(self.chunk.doc_display))
+        if not rows:
+            return
+        j = np.repeat(np.arange(len(self.chunk.doc_display), dtype=np.int64),
+                      np.fromiter(map(len, self.chunk.doc_display), dtype=np.int64, count=len(self.chunk.doc_display)))
+        docids, seqs = self.shown_docids[j], self.seqs[j]
+        ids: dict[bytes, int] = {}
+        kids = np.fromiter((ids.setdefault(k, len(ids)) for k, _ in rows), dtype=np.int64, count=len(rows))
+        shown = docids >= 0
+        # per key the row with the lowest (docid, seq), first row on ties: one lexsort
+        order = np.lexsort((np.arange(len(rows)), seqs, docids, kids))
+        order = order[shown[order]]
+        if not len(order):
+            return
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = kids[order][1:] != kids[order][:-1]
+        names = list(ids)
+        for row in order[first].tolist():
+            key = names[kids[row]]
+            docid, seq = int(docids[row]), int(seqs[row])
+            current = display.get(key)
+            if current is None or (docid, seq) < current[:2]:
+                display[key] = (docid, seq, rows[row][1])
+
+
 class FacetIndexer:
     def __init__(self, store: Store, txn: lmdb.Transaction, iid: int, settings: dict[str, Any],
                  fresh: bool = False):
@@ -219,10 +285,13 @@ class FacetIndexer:
         self.is_faceted = self.extractor.is_faceted
         self.added: dict[bytes, BitMap] = defaultdict(BitMap)
         self.removed: dict[bytes, BitMap] = defaultdict(BitMap)
-        self.display: dict[bytes, tuple[int, str]] = {}
+        # display spelling per string key: (docid, order of the change, original); lowest wins
+        self.display: dict[bytes, tuple[int, int, str]] = {}
+        self._seq = 0
+        self.chunks: list[_AppliedFacets] = []
         self.geo: dict[int, tuple[float, float] | None] = {}
         self.paths = self.extractor.paths
-        self.pending: dict[int, Iterable[bytes]] = {}
+        self.pending: dict[int, Any] = {}  # docid -> its keys, or (chunk, j) when extracted
 
     def _keys(self, docid: int, document: dict[str, Any], record_display: bool) -> set[bytes]:
         keys, display = self.extractor.keys(document)
@@ -232,15 +301,21 @@ class FacetIndexer:
 
     def _record_display(self, docid: int, display: Iterable[tuple[bytes, str]]) -> None:
         """The display spelling of a string value is the one of its lowest docid (first seen on ties)."""
+        seq = self._seq
+        self._seq += 1
         for key, original in display:
             current = self.display.get(key)
             if current is None or docid < current[0]:
-                self.display[key] = (docid, original)
+                self.display[key] = (docid, seq, original)
 
     def on_change(self, docid: int, old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
         if old is not None:
-            for key in self.pending.pop(docid, ()):  # changed twice in this batch
-                self.added[key].discard(docid)
+            pending = self.pending.pop(docid, ())  # changed twice in this batch
+            if isinstance(pending, tuple) and pending and isinstance(pending[0], _AppliedFacets):
+                pending[0].docids[pending[1]] = -1
+            else:
+                for key in pending:
+                    self.added[key].discard(docid)
             for key in self._keys(docid, old, False):
                 self.removed[key].add(docid)
             if "_geo" in old:
@@ -254,28 +329,36 @@ class FacetIndexer:
                 self.geo[docid] = _geo_point(new["_geo"])
 
     def on_change_extracted(self, docid: int, old: dict[str, Any] | None, new: dict[str, Any],
-                            chunk: FacetChunk, j: int) -> None:
-        """`on_change` for a new version whose keys were extracted (document ``j`` of ``chunk``)."""
+                            chunk: "_AppliedFacets", j: int) -> None:
+        """`on_change` for a new version whose keys were extracted (document ``j`` of ``chunk``).
+
+        Only the docid and the order are noted here; keys and display spellings are merged per
+        chunk with numpy at `finish` (`_merge_chunks`).
+        """
         if old is not None:
             self.on_change(docid, old, None)
-        keys = chunk.doc_keys[j]
-        added = self.added
-        for key in keys:
-            added[key].add(docid)
-        self.pending[docid] = keys
-        display = self.display
-        for key, original in chunk.doc_display[j]:
-            current = display.get(key)
-            if current is None or docid < current[0]:
-                display[key] = (docid, original)
+        chunk.docids[j] = chunk.shown_docids[j] = docid
+        chunk.seqs[j] = self._seq
+        self._seq += 1
+        self.pending[docid] = (chunk, j)
         if "_geo" in new and self.is_faceted("_geo"):
             self.geo[docid] = _geo_point(new["_geo"])
 
-    def add_chunk(self, chunk: FacetChunk) -> FacetChunk:
+    def add_chunk(self, chunk: FacetChunk) -> "_AppliedFacets":
         self.paths |= chunk.paths
-        return chunk
+        applied = _AppliedFacets(chunk)
+        self.chunks.append(applied)
+        return applied
+
+    def _merge_chunks(self) -> None:
+        """Keys and display spellings of the extracted documents, as if applied one by one."""
+        for chunk in self.chunks:
+            chunk.merge_keys(self.added)
+            chunk.merge_display(self.display)
+        self.chunks = []
 
     def finish(self) -> None:
+        self._merge_chunks()
         self._record_paths()
         if self.fresh:
             self._finish_fresh()
@@ -294,7 +377,7 @@ class FacetIndexer:
                 self.txn.delete(key, db=self.db)
                 if key[4:5] == b"S":
                     self.txn.delete(key[:4] + b"D" + key[5:], db=self.db)
-        for key, (docid, original) in self.display.items():
+        for key, (docid, _seq, original) in self.display.items():
             if self.txn.get(key, db=self.db) is None:
                 continue  # the value's last document went away in this same batch
             display_key = key[:4] + b"D" + key[5:]
@@ -322,7 +405,7 @@ class FacetIndexer:
                 bm.run_optimize()
                 pairs.append((key, bm.serialize()))
                 written.add(key)
-        for key, (docid, original) in self.display.items():
+        for key, (docid, _seq, original) in self.display.items():
             if key in written:
                 pairs.append((key[:4] + b"D" + key[5:], struct.pack(">I", docid) + original.encode()))
         base = u32(self.iid) + b"G"

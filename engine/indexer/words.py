@@ -18,7 +18,7 @@ from __future__ import annotations
 import array
 import itertools
 import struct
-from collections import defaultdict
+from collections import defaultdict, deque
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
@@ -202,6 +202,28 @@ class _AppliedChunk:
         self.batch = batch
         self.docids = np.full(len(batch.field_offsets) - 1, -1, dtype=np.int64)
         self.fid_of = [-1] * len(batch.path_names)
+        self.unassigned = len(batch.path_names)
+
+    def field_counts(self, into: dict[tuple[int, int], BitMap]) -> None:
+        """Add the (field id, word count) -> docids of the chunk's current documents to ``into``."""
+        b = self.batch
+        if not b.field_paths:
+            return
+        offsets = np.asarray(b.field_offsets, dtype=np.int64)
+        docids = np.repeat(self.docids, np.diff(offsets))
+        counts = np.asarray(b.field_counts, dtype=np.int64)
+        keep = (docids >= 0) & (counts <= MAX_FIELD_WORD_COUNT)
+        if not keep.any():
+            return
+        fids = np.asarray(self.fid_of, dtype=np.int64)[np.asarray(b.field_paths, dtype=np.int64)[keep]]
+        slots, docids = (fids << 8) | counts[keep], docids[keep]
+        order = stable_order(slots)
+        slots, docids = slots[order], docids[order]
+        bounds = np.flatnonzero(np.diff(slots)) + 1
+        starts = np.concatenate(([0], bounds)).tolist()
+        ends = np.concatenate((bounds, [len(slots)])).tolist()
+        for a, e, slot in zip(starts, ends, slots[starts].tolist()):
+            deque(map(into[(slot >> 8, slot & 0xFF)].add, docids[a:e].tolist()), maxlen=0)  # as one by one
 
     def occurrences(self, vocab: _Vocabulary) -> tuple[np.ndarray, np.ndarray]:
         """(word id in ``vocab``, occurrence key) of the tokens of applied, still current documents."""
@@ -388,21 +410,15 @@ class WordIndexer:
         """`on_change` for a new version already extracted (document ``j`` of ``chunk``)."""
         if old is not None:
             self._on_remove(docid, old)
-        batch = chunk.batch
         chunk.docids[j] = docid
-        fid_of = chunk.fid_of
-        counts = []
-        field_paths, field_counts = batch.field_paths, batch.field_counts
-        for k in range(batch.field_offsets[j], batch.field_offsets[j + 1]):
-            p = field_paths[k]
-            fid = fid_of[p]
-            if fid < 0:
-                fid = fid_of[p] = self.fields.id(batch.path_names[p])
-            n = field_counts[k]
-            if n <= MAX_FIELD_WORD_COUNT:
-                self.count_added[(fid, n)].add(docid)
-                counts.append((fid, n))
-        self.pending[docid] = (chunk, j, counts)
+        if chunk.unassigned:  # field ids are given in first-seen order, document by document
+            batch, fid_of = chunk.batch, chunk.fid_of
+            for k in range(batch.field_offsets[j], batch.field_offsets[j + 1]):
+                p = batch.field_paths[k]
+                if fid_of[p] < 0:
+                    fid_of[p] = self.fields.id(batch.path_names[p])
+                    chunk.unassigned -= 1
+        self.pending[docid] = (chunk, j, ())  # its field word counts are read from the chunk at finish
 
     def add_chunk(self, batch: "WordChunk") -> "_AppliedChunk":
         applied = _AppliedChunk(batch)
@@ -464,6 +480,8 @@ class WordIndexer:
     def finish(self, meanwhile: Callable[[], None] = lambda: None) -> None:
         """Write the batch's postings; ``meanwhile`` (the other indexers' work) runs exactly once,
         while a helper process serializes postings when there is one."""
+        for chunk in self.chunks:
+            chunk.field_counts(self.count_added)
         added = self._group_additions()
         self.had_exact_words = bool(self.exact_attributes) or self.disable_on_numbers
         exact_fids = np.array(sorted(self.fields.ids[f] for f in self.exact_attributes if f in self.fields.ids)
