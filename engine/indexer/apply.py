@@ -20,7 +20,7 @@ from ..store import Store
 from ..store.codecs import bitmap_loads, index_key, read_u32, u32
 from .facets import FacetIndexer
 from .fields import FieldsMap
-from .parallel import CHUNK_DOCS, BulkExtraction
+from .parallel import CHUNK_DOCS, BulkExtraction, paused_gc
 from .words import WordIndexer
 
 
@@ -87,6 +87,11 @@ class IndexWriter:
         if self.record["primaryKey"] != primary_key:
             self.record["primaryKey"] = primary_key
             self.changed = True
+        with paused_gc():
+            return self._add(ids, documents, method, skip_creation)
+
+    def _add(self, ids: list[str], documents: list[dict[str, Any]], method: str, skip_creation: bool) -> int:
+        """Store the documents while their words and facet keys are extracted, then index them."""
         words, facets = self.indexers[0], self.indexers[1]
         assert isinstance(words, WordIndexer) and isinstance(facets, FacetIndexer)
         bulk = BulkExtraction(documents, words.extractor, facets.extractor)
@@ -198,7 +203,8 @@ class IndexWriter:
     def finish(self, now: int) -> None:
         words, others = self.indexers[0], self.indexers[1:]
         assert isinstance(words, WordIndexer)
-        words.finish(meanwhile=lambda: [indexer.finish() for indexer in others])
+        with paused_gc():
+            words.finish(meanwhile=lambda: [indexer.finish() for indexer in others])
         self.registry.put_meta(self.txn, self.iid, "stats", self.stats)
         if self.fields.dirty:
             self.registry.put_meta(self.txn, self.iid, "fields", self.fields.names)

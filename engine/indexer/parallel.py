@@ -19,13 +19,15 @@ Either way the tables are byte-identical to a sequential run: the same chunks, a
 """
 from __future__ import annotations
 
+import contextlib
+import gc
 import multiprocessing
 import os
 import pickle
 import select
 import signal
 import struct
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from .facets import FacetChunk, FacetExtractor, extract_facets
 from .words import WordChunk, WordExtractor, extract_words
@@ -49,6 +51,24 @@ def enabled() -> bool:
     return _enabled
 
 
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection during a bulk phase of the worker process.
+
+    A big batch allocates millions of objects (documents, tokens, keys); each full collection
+    then walks the whole heap for nothing, and in a forked helper it would also copy every page
+    it touches.  Only in parallel mode (the worker process): thread mode leaves gc alone.
+    """
+    if not _enabled or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 class HelperFailed(RuntimeError):
     """The helper process died or raised: the caller redoes its share in process."""
 
@@ -62,6 +82,7 @@ class ForkedCall:
         if pid == 0:  # child: compute, send, leave without running any parent cleanup
             code = 0
             try:
+                gc.disable()  # a collection would touch every inherited object: copy-on-write of the heap
                 os.close(read_fd)
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
                 try:
