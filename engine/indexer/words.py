@@ -41,6 +41,9 @@ def is_numberlike(word: str) -> bool:
     return any(c.isdigit() for c in word) and all(c in _NUMBERLIKE for c in word)
 
 
+LETTER_SAMPLE_CHUNKS = 8  # chunks read to balance the fresh postings between parent and helper
+
+
 def _bucket_formula(p: np.ndarray) -> np.ndarray:
     powers = np.left_shift(1, np.ceil(np.log2(np.maximum(p, 1))).astype(np.int64))
     return np.where(p < 16, p, np.where(p < 24, 24, powers))
@@ -239,14 +242,8 @@ class _AppliedChunk:
         return ids, keys
 
 
-def _split_by_first_letter(added: dict[str, np.ndarray], helper_share: float = 0.5) -> tuple[list[str], list[str]]:
-    """(ours, helper's) word lists, the helper's weighing about ``helper_share`` of the work.
-
-    All words of one first letter go to one side, so each prefix's postings come from one side.
-    """
-    weight: dict[str, int] = defaultdict(int)
-    for word, keys in added.items():
-        weight[word[:1]] += 16 + len(keys)  # per-word work (keys, bitmaps) dominates per-occurrence work
+def _split_letters(weight: dict[str, float], helper_share: float) -> tuple[set[str], set[str]]:
+    """(ours, helper's) first letters, the helper's weighing about ``helper_share`` of the total."""
     sides: tuple[set[str], set[str]] = (set(), set())
     loads = [0.0, 0.0]
     targets = (1.0 - helper_share, helper_share)
@@ -254,8 +251,7 @@ def _split_by_first_letter(added: dict[str, np.ndarray], helper_share: float = 0
         side = 0 if loads[0] / targets[0] <= loads[1] / targets[1] else 1
         sides[side].add(letter)
         loads[side] += weight[letter]
-    mine, theirs = sides
-    return [w for w in added if w[:1] in mine], [w for w in added if w[:1] in theirs]
+    return sides
 
 
 class FreshPostings:
@@ -482,13 +478,13 @@ class WordIndexer:
         while a helper process serializes postings when there is one."""
         for chunk in self.chunks:
             chunk.field_counts(self.count_added)
-        added = self._group_additions()
         self.had_exact_words = bool(self.exact_attributes) or self.disable_on_numbers
         exact_fids = np.array(sorted(self.fields.ids[f] for f in self.exact_attributes if f in self.fields.ids)
                               or [65536], dtype=np.int64)
         if self.fresh:
-            self._finish_fresh(added, exact_fids, meanwhile)
+            self._finish_fresh(exact_fids, meanwhile)
             return
+        added = self._group_additions()
         meanwhile()
         prefix_parts: dict[str, list[BitMap]] = defaultdict(list)
         existed: set[str] = set()
@@ -534,32 +530,34 @@ class WordIndexer:
             self._put_bitmap(key, bm)
         self._flush()
 
-    def _finish_fresh(self, added: dict[str, np.ndarray], exact_fids: np.ndarray,
-                      meanwhile: Callable[[], None]) -> None:
+    def _finish_fresh(self, exact_fids: np.ndarray, meanwhile: Callable[[], None]) -> None:
         """A fresh index has nothing to read or subtract: every posting follows from the additions.
 
-        Words are split by first letter (a prefix's postings then come from one side only); with
-        parallel mode on, a forked helper serializes one side while this process does the other.
+        With parallel mode on, words are split by first letter (a prefix's postings then come
+        from one side only) and a forked helper groups and serializes one side while this
+        process does the other.
         """
         from . import parallel
         build = FreshPostings(self.iid, bool(self.exact_attributes), self.disable_on_numbers, exact_fids)
-        helper = None
-        if parallel.enabled() and len(added) >= parallel.PARALLEL_MIN_WORDS:
-            # this process also runs `meanwhile` (facets) and merges: the helper takes a bigger half
-            mine, theirs = _split_by_first_letter(added, parallel.HELPER_SHARE)
-            helper = parallel.ForkedCall(lambda: build.pairs(added, theirs))
-        else:
-            mine, theirs = list(added), []
-        try:
-            pairs = build.pairs(added, mine)
+
+        def side(letters: set[str] | None, inside: bool = True) -> list[tuple[bytes, bytes]]:
+            added = self._group_additions(letters, inside)
+            return build.pairs(added, list(added))
+        if not (parallel.enabled() and self._word_estimate() >= parallel.PARALLEL_MIN_WORDS):
+            pairs = side(None)
             meanwhile()
-            if helper is not None:
+        else:
+            # this process also runs `meanwhile` (facets) and merges: the helper takes a bigger half
+            _ours, theirs = _split_letters(self._letter_weights(), parallel.HELPER_SHARE)
+            helper = parallel.ForkedCall(lambda: side(theirs))
+            try:
+                pairs = side(theirs, inside=False)
+                meanwhile()
                 try:
                     pairs += helper.result()
                 except parallel.HelperFailed:
-                    pairs += build.pairs(added, theirs)
-        finally:
-            if helper is not None:
+                    pairs += side(theirs)
+            finally:
                 helper.close()
         for slot, docs in self.count_added.items():
             bm = BitMap()
@@ -640,8 +638,29 @@ class WordIndexer:
             for a, b, wi, slot in zip(starts.tolist(), ends.tolist(), w[starts].tolist(), sl[starts].tolist()):
                 yield tag, words[wi], slot, d[a:b]
 
-    def _group_additions(self) -> dict[str, np.ndarray]:
-        """word -> sorted occurrence keys added by this batch (one-by-one and bulk additions)."""
+    def _word_estimate(self) -> int:
+        """Distinct words of the batch, roughly (summed per chunk): is a helper worth it?"""
+        return len(self.words) + sum(len(chunk.batch.vocab) for chunk in self.chunks)
+
+    def _letter_weights(self) -> dict[str, float]:
+        """Work per first letter (words and occurrences), estimated from a sample of the chunks."""
+        weight: dict[str, float] = defaultdict(float)
+        for word in self.words:
+            weight[word[:1]] += 1
+        step = max(1, len(self.chunks) // LETTER_SAMPLE_CHUNKS)
+        for chunk in self.chunks[::step]:
+            b = chunk.batch
+            counts = np.bincount(b.wids, minlength=len(b.vocab)).tolist()
+            for word, count in zip(b.vocab, counts):
+                weight[word[:1]] += step * (16 + count)  # per-word work dominates per-occurrence work
+        return weight
+
+    def _group_additions(self, letters: set[str] | None = None, inside: bool = True) -> dict[str, np.ndarray]:
+        """word -> sorted occurrence keys added by this batch (one-by-one and bulk additions).
+
+        With ``letters``, only the words whose first letter is among them (``inside``) or not
+        (letters missing from the sampled weights then still land on exactly one side).
+        """
         vocab = _Vocabulary()
         id_parts: list[np.ndarray] = []
         key_parts: list[np.ndarray] = []
@@ -664,6 +683,12 @@ class WordIndexer:
         if not len(ids):
             return {}
         keys = np.concatenate(key_parts)
+        if letters is not None:
+            wanted = np.fromiter(((w[:1] in letters) is inside for w in vocab), dtype=bool, count=len(vocab))
+            chosen = wanted[ids]
+            ids, keys = ids[chosen], keys[chosen]
+            if not len(ids):
+                return {}
         if bool((keys[1:] >= keys[:-1]).all()):
             order = stable_order(ids)  # bulk loads arrive in key order: no lexsort needed
         else:
