@@ -302,7 +302,7 @@ class Tokenizer:
             self._ascii_findall = re.compile(_char_class(ascii_word) + "+").findall
             # one C scan instead of len() over every word of long values
             self._ascii_long_word = re.compile(
-                _char_class(ascii_word) + "{%d,}" % (limits.MAX_WORD_BYTES + 1)).search
+                _char_class(ascii_word) + f"{{{limits.MAX_WORD_BYTES + 1},}}").search
             self._ascii_hard_split = re.compile(_alternation(ascii_hard)).split
             word_run = "[^" + "".join(re.escape(c) for c in sorted(ascii_single)) + "]+"
             self._walk_findall = re.compile(word_run + "|" + _alternation(ascii_hard), re.S).findall

@@ -19,9 +19,9 @@ from pyroaring import BitMap
 from ..facet_values import facet_number, flatten_facet_values, normalize_facet_string
 from ..filterable import FilterableRules
 from ..filters.memory import _geo_point
-from .fields import select_keys
 from ..store import Store
 from ..store.codecs import bitmap_loads, u32
+from .fields import select_keys
 from .keys import f64_key, facet_key
 from .words import stable_order
 
@@ -329,7 +329,7 @@ class FacetIndexer:
                 self.geo[docid] = _geo_point(new["_geo"])
 
     def on_change_extracted(self, docid: int, old: dict[str, Any] | None, new: dict[str, Any],
-                            chunk: "_AppliedFacets", j: int) -> None:
+                            chunk: _AppliedFacets, j: int) -> None:
         """`on_change` for a new version whose keys were extracted (document ``j`` of ``chunk``).
 
         Only the docid and the order are noted here; keys and display spellings are merged per
@@ -344,7 +344,7 @@ class FacetIndexer:
         if "_geo" in new and self.is_faceted("_geo"):
             self.geo[docid] = _geo_point(new["_geo"])
 
-    def add_chunk(self, chunk: FacetChunk) -> "_AppliedFacets":
+    def add_chunk(self, chunk: FacetChunk) -> _AppliedFacets:
         self.paths |= chunk.paths
         applied = _AppliedFacets(chunk)
         self.chunks.append(applied)

@@ -92,7 +92,7 @@ class FieldsMap:
 _SELECTION_CACHE_MAX = 4096  # distinct key sets remembered per cache (documents rarely vary much)
 
 
-def select_keys(document: dict[str, Any], cache: dict[Any, Any], wanted: "Callable[[str], bool]") -> dict[str, Any]:
+def select_keys(document: dict[str, Any], cache: dict[Any, Any], wanted: Callable[[str], bool]) -> dict[str, Any]:
     """The top-level keys of a document that ``wanted`` accepts (answers cached per key).
 
     The cache also remembers the selection per tuple of keys: documents of one payload mostly

@@ -16,7 +16,6 @@ position and exactness read at query time; bitmaps are what words/typo and candi
 from __future__ import annotations
 
 import array
-import itertools
 import struct
 from collections import defaultdict, deque
 from dataclasses import dataclass
@@ -362,7 +361,7 @@ class WordIndexer:
         typo = settings.get("typoTolerance") or {}
         self.exact_attributes = set(typo.get("disableOnAttributes") or [])
         self.disable_on_numbers = bool(typo.get("disableOnNumbers"))
-        self._u32_iid = u32(iid)
+        self._u32_iid = u32(iid)  # key prefix, packed once
         # additions, flat (documents indexed one by one) ...
         self.words: list[str] = []
         self.docids: list[int] = []
@@ -402,7 +401,7 @@ class WordIndexer:
                     counts.append((fid, n))
             self.pending[docid] = (start, len(self.words), counts)
 
-    def on_change_extracted(self, docid: int, old: dict[str, Any] | None, chunk: "_AppliedChunk", j: int) -> None:
+    def on_change_extracted(self, docid: int, old: dict[str, Any] | None, chunk: _AppliedChunk, j: int) -> None:
         """`on_change` for a new version already extracted (document ``j`` of ``chunk``)."""
         if old is not None:
             self._on_remove(docid, old)
@@ -416,7 +415,7 @@ class WordIndexer:
                     chunk.unassigned -= 1
         self.pending[docid] = (chunk, j, ())  # its field word counts are read from the chunk at finish
 
-    def add_chunk(self, batch: "WordChunk") -> "_AppliedChunk":
+    def add_chunk(self, batch: WordChunk) -> _AppliedChunk:
         applied = _AppliedChunk(batch)
         self.chunks.append(applied)
         return applied
@@ -578,7 +577,7 @@ class WordIndexer:
         touched: set[tuple[str, int]] = set(added)
         if self.removed_docs:
             for prefix in self.prefix_removed:
-                start = u32(self.iid) + b"Q" + prefix.encode() + b"\0"
+                start = self._u32_iid + b"Q" + prefix.encode() + b"\0"
                 cursor = self.txn.cursor(self.db)
                 if cursor.set_range(start):
                     for key in cursor.iternext(values=False):
@@ -598,7 +597,7 @@ class WordIndexer:
 
     def _subtract_slots(self, word: str, tag: bytes, removed: BitMap) -> None:
         """Remove docids from every word x field / word x position bitmap of a word."""
-        prefix = u32(self.iid) + tag + word.encode() + b"\0"
+        prefix = self._u32_iid + tag + word.encode() + b"\0"
         updates = []
         cursor = self.txn.cursor(self.db)
         if cursor.set_range(prefix):
