@@ -460,14 +460,14 @@ class Tokenizer:
             positions.extend(range(start, start + len(found)))
         else:
             last = -1
-            for segment in segments:
-                found = findall(segment)
-                if not found:
-                    continue
-                p0 = start if last < 0 else last + limits.HARD_SEPARATOR_POSITION_GAP
-                words.extend(found)
-                positions.extend(range(p0, p0 + len(found)))
-                last = p0 + len(found) - 1
+            gap = limits.HARD_SEPARATOR_POSITION_GAP
+            for found in map(findall, segments):
+                if found:
+                    p0 = start if last < 0 else last + gap
+                    last = p0 + len(found)
+                    words += found
+                    positions += range(p0, last)
+                    last -= 1
             if last < 0:
                 return start
         if positions[-1] >= max_position:
