@@ -222,6 +222,7 @@ def _worker_process(path: str, options: dict[str, Any], stop: Any, wake: Any) ->
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    __import__("engine.indexer.parallel", fromlist=["enable"]).enable()  # big batches may fork one helper
     logging.basicConfig(level=logging.INFO)
     store = Store(path)
     queue = TaskQueue(store)

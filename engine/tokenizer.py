@@ -300,6 +300,9 @@ class Tokenizer:
             # an ASCII soft ("/") or hard ("!") one, which changes no word boundary.
             ascii_word = [chr(c) for c in range(128) if chr(c) not in single]
             self._ascii_findall = re.compile(_char_class(ascii_word) + "+").findall
+            # one C scan instead of len() over every word of long values
+            self._ascii_long_word = re.compile(
+                _char_class(ascii_word) + f"{{{limits.MAX_WORD_BYTES + 1},}}").search
             self._ascii_hard_split = re.compile(_alternation(ascii_hard)).split
             word_run = "[^" + "".join(re.escape(c) for c in sorted(ascii_single)) + "]+"
             self._walk_findall = re.compile(word_run + "|" + _alternation(ascii_hard), re.S).findall
@@ -457,20 +460,21 @@ class Tokenizer:
             positions.extend(range(start, start + len(found)))
         else:
             last = -1
-            for segment in segments:
-                found = findall(segment)
-                if not found:
-                    continue
-                p0 = start if last < 0 else last + limits.HARD_SEPARATOR_POSITION_GAP
-                words.extend(found)
-                positions.extend(range(p0, p0 + len(found)))
-                last = p0 + len(found) - 1
+            gap = limits.HARD_SEPARATOR_POSITION_GAP
+            for found in map(findall, segments):
+                if found:
+                    p0 = start if last < 0 else last + gap
+                    last = p0 + len(found)
+                    words += found
+                    positions += range(p0, last)
+                    last -= 1
             if last < 0:
                 return start
         if positions[-1] >= max_position:
             cut = bisect.bisect_left(positions, max_position, lo=first)
             del words[cut:], positions[cut:]
-        if len(text) > limits.MAX_WORD_BYTES and max(map(len, words[first:])) > limits.MAX_WORD_BYTES:
+        if len(text) > limits.MAX_WORD_BYTES and self._ascii_long_word(lowered) \
+                and max(map(len, words[first:])) > limits.MAX_WORD_BYTES:
             kept = [(w, p) for w, p in zip(words[first:], positions[first:])
                     if len(w) <= limits.MAX_WORD_BYTES]
             del words[first:], positions[first:]

@@ -20,6 +20,7 @@ from ..store import Store
 from ..store.codecs import bitmap_loads, index_key, read_u32, u32
 from .facets import FacetIndexer
 from .fields import FieldsMap
+from .parallel import CHUNK_DOCS, BulkExtraction, paused_gc
 from .words import WordIndexer
 
 
@@ -53,7 +54,7 @@ class IndexWriter:
         if fresh is None:
             fresh = not self.docids
         return [WordIndexer(self.store, self.txn, self.iid, self.settings, self.fields, fresh=fresh),
-                FacetIndexer(self.store, self.txn, self.iid, self.settings), *self.extra_indexers]
+                FacetIndexer(self.store, self.txn, self.iid, self.settings, fresh=fresh), *self.extra_indexers]
 
     # -- primary key ---------------------------------------------------------------------------
     def resolve_primary_key(self, param: str | None, documents: list[dict[str, Any]]) -> str | None:
@@ -86,6 +87,37 @@ class IndexWriter:
         if self.record["primaryKey"] != primary_key:
             self.record["primaryKey"] = primary_key
             self.changed = True
+        with paused_gc():
+            return self._add(ids, documents, method, skip_creation)
+
+    def _add(self, ids: list[str], documents: list[dict[str, Any]], method: str, skip_creation: bool) -> int:
+        """Store the documents while their words and facet keys are extracted, then index them."""
+        words, facets = self.indexers[0], self.indexers[1]
+        assert isinstance(words, WordIndexer) and isinstance(facets, FacetIndexer)
+        bulk = BulkExtraction(documents, words.extractor, facets.extractor)
+        bulk.start()
+        try:
+            changes, indexed = self._store_documents(ids, documents, method, skip_creation)
+            chunks = bulk.result(self.should_stop)
+        finally:
+            bulk.close()
+        applied = [(words.add_chunk(w), facets.add_chunk(f)) for w, f in chunks]
+        for n, (docid, old, new, j) in enumerate(changes):
+            if n % 1024 == 0:
+                self.should_stop()
+            if j < 0:  # a partial update merged with the stored version: not pre-extracted
+                words.on_change(docid, old, new)
+                facets.on_change(docid, old, new)
+            else:
+                w, f = applied[j // CHUNK_DOCS]
+                words.on_change_extracted(docid, old, w, j % CHUNK_DOCS)
+                facets.on_change_extracted(docid, old, new, f, j % CHUNK_DOCS)
+        return indexed
+
+    def _store_documents(self, ids: list[str], documents: list[dict[str, Any]], method: str,
+                         skip_creation: bool) -> tuple[list[tuple[int, Any, Any, int]], int]:
+        """Store a payload's documents; returns the (docid, old, new, index in payload or -1) to index."""
+        changes = []
         indexed = 0
         for n, (ext, doc) in enumerate(zip(ids, documents)):
             if n % 1024 == 0:
@@ -97,9 +129,10 @@ class IndexWriter:
                     continue
                 docid = self._allocate(ext)
             new = {**old, **doc} if method == "update" and old is not None else doc
-            self._store_document(docid, old, new)
+            self._store_document(docid, old, new, self.extra_indexers)
+            changes.append((docid, old, new, n if new is doc else -1))
             indexed += 1
-        return indexed
+        return changes, indexed
 
     def delete_ids(self, external_ids: Iterable[str]) -> int:
         deleted = 0
@@ -168,8 +201,10 @@ class IndexWriter:
 
     # -- bookkeeping ---------------------------------------------------------------------------
     def finish(self, now: int) -> None:
-        for indexer in self.indexers:
-            indexer.finish()
+        words, others = self.indexers[0], self.indexers[1:]
+        assert isinstance(words, WordIndexer)
+        with paused_gc():
+            words.finish(meanwhile=lambda: [indexer.finish() for indexer in others])
         self.registry.put_meta(self.txn, self.iid, "stats", self.stats)
         if self.fields.dirty:
             self.registry.put_meta(self.txn, self.iid, "fields", self.fields.names)
@@ -194,7 +229,9 @@ class IndexWriter:
         raw = self.txn.get(index_key(self.iid, u32(docid)), db=self.docs_db)
         return orjson.loads(raw) if raw is not None else None
 
-    def _store_document(self, docid: int, old: dict[str, Any] | None, new: dict[str, Any]) -> None:
+    def _store_document(self, docid: int, old: dict[str, Any] | None, new: dict[str, Any],
+                        indexers: list[DocumentIndexer] | None = None) -> None:
+        """Store one version; ``indexers`` (default: all) hear of it now, the others later."""
         raw = orjson.dumps(new)
         self.txn.put(index_key(self.iid, u32(docid)), raw, db=self.docs_db)
         distribution = self.stats["fieldDistribution"]
@@ -205,7 +242,7 @@ class IndexWriter:
             self.stats["documentBytes"] -= len(orjson.dumps(old))
             _count_fields(distribution, old, -1)
         _count_fields(distribution, new, +1)
-        for indexer in self.indexers:
+        for indexer in self.indexers if indexers is None else indexers:
             indexer.on_change(docid, old, new)
         self.changed = True
 

@@ -6,20 +6,24 @@ indexer, changes are collected per batch as (key -> docids added / removed) and 
 """
 from __future__ import annotations
 
+import itertools
 import struct
-from collections import defaultdict
-from typing import Any, Callable
+from collections import defaultdict, deque
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator
 
 import lmdb
+import numpy as np
 from pyroaring import BitMap
 
 from ..facet_values import facet_number, flatten_facet_values, normalize_facet_string
 from ..filterable import FilterableRules
 from ..filters.memory import _geo_point
-from .fields import select_keys
 from ..store import Store
 from ..store.codecs import bitmap_loads, u32
+from .fields import select_keys
 from .keys import f64_key, facet_key
+from .words import stable_order
 
 _GEO = struct.Struct(">dd")
 
@@ -67,70 +71,98 @@ def top_level_predicate(settings: dict[str, Any]) -> Callable[[str], bool]:
 
 
 FACETED_PATHS = "faceted_paths"
+_VALUE_CACHE_MAX = 1 << 20  # memoised (path, raw value) -> key entries per batch
 
 
-class FacetIndexer:
-    def __init__(self, store: Store, txn: lmdb.Transaction, iid: int, settings: dict[str, Any]):
-        self.store, self.txn, self.iid = store, txn, iid
-        self.db = store.i["facets"]
+class FacetExtractor:
+    """The facet table keys one document sets: a pure function of (document, settings).
+
+    ``keys(document)`` returns the keys and the (key, original spelling) pairs of its string
+    values, in document order; kept apart from `FacetIndexer` so that a helper process can run
+    it on part of a batch (see `parallel.py`).
+    """
+
+    def __init__(self, iid: int, settings: dict[str, Any]):
+        self.iid = iid
         self.is_faceted = faceted_predicate(settings)
         self.could_be_faceted = top_level_predicate(settings)
         self._relevant: dict[str, bool] = {}
-        self.added: dict[bytes, BitMap] = defaultdict(BitMap)
-        self.removed: dict[bytes, BitMap] = defaultdict(BitMap)
-        self.display: dict[bytes, tuple[int, str]] = {}
-        self.geo: dict[int, tuple[float, float] | None] = {}
         self.paths: set[str] = set()
         self._keys_cache: dict[tuple[bytes, str, Any], bytes] = {}
-        self.pending: dict[int, set[bytes]] = {}
+        self._path_keys: dict[str, tuple[bytes, ...]] = {}
+        self._value_keys: dict[tuple[str, Any], bytes] = {}
 
-    def _keys(self, docid: int, document: dict[str, Any], record_display: bool) -> set[bytes]:
+    def keys(self, document: dict[str, Any]) -> tuple[set[bytes], list[tuple[bytes, str]]]:
         keys: set[bytes] = set()
+        display: list[tuple[bytes, str]] = []
         document = select_keys(document, self._relevant, self.could_be_faceted)
         nested = {}
         for field, value in document.items():
-            if not self._flat_keys(field, value, docid, record_display, keys):
+            if not self._flat_keys(field, value, keys, display):
                 nested[field] = value
         if nested:
-            self._general_keys(nested, docid, record_display, keys)
-        return keys
+            self._general_keys(nested, keys, display)
+        return keys, display
 
-    def _flat_keys(self, path: str, value: Any, docid: int, record_display: bool, keys: set[bytes]) -> bool:
-        """Fast path for a top-level scalar or array of scalars; False = use the general walk."""
-        items = value if isinstance(value, list) else (value,)
-        for item in items:
-            if isinstance(item, (dict, list)) or (isinstance(item, str) and not item.strip()):
-                return False
-        if not self.is_faceted(path):
+    def _flat_keys(self, path: str, value: Any, keys: set[bytes], display: list[tuple[bytes, str]]) -> bool:
+        """Fast path for a top-level scalar or array of scalars; False = use the general walk.
+
+        Keys are memoised per (path, raw value), so a repeated value costs one dict lookup.
+        """
+        if isinstance(value, list):
+            items = value
+            for item in items:
+                if isinstance(item, (dict, list)) or (isinstance(item, str) and not item.strip()):
+                    return False
+        elif isinstance(value, dict) or (isinstance(value, str) and not value.strip()):
+            return False
+        else:
+            items = (value,)
+        fixed = self._path_keys.get(path)
+        if fixed is None:
+            fixed = self._path_keys[path] = self._fixed_keys(path)
+        if not fixed:
             return True
-        self.paths.add(path)
-        keys.add(self._key(b"E", path, ""))
+        keys.add(fixed[0])
         if value is None:
-            keys.add(self._key(b"U", path, ""))
+            keys.add(fixed[1])
             return True
-        if isinstance(value, list) and not value:
-            keys.add(self._key(b"M", path, ""))
+        if items is value and not value:
+            keys.add(fixed[2])
             return True
+        cache = self._value_keys
         for item in items:
             if item is None:
                 continue
             if item is True or item is False:
-                text = "true" if item else "false"
-                keys.add(self._key(b"S", path, text))
-            elif isinstance(item, (int, float)):
-                number = facet_number(item)
-                if number is not None:
-                    keys.add(self._key(b"N", path, number))
-            else:
-                key = self._key(b"S", path, normalize_facet_string(item))
+                keys.add(self._key(b"S", path, "true" if item else "false"))
+                continue
+            key = cache.get((path, item))
+            if key is None:
+                key = self._value_key(path, item)
+                if len(cache) < _VALUE_CACHE_MAX:
+                    cache[(path, item)] = key
+            if key:
                 keys.add(key)
-                if record_display:
-                    current = self.display.get(key)
-                    if current is None or docid < current[0]:
-                        self.display[key] = (docid, item)
+                if isinstance(item, str):
+                    display.append((key, item))
         return True
 
-    def _general_keys(self, document: dict[str, Any], docid: int, record_display: bool, keys: set[bytes]) -> None:
+    def _fixed_keys(self, path: str) -> tuple[bytes, bytes, bytes] | tuple[()]:
+        """(exists, null, empty) keys of a faceted path; () when the path is not faceted."""
+        if not self.is_faceted(path):
+            return ()
+        self.paths.add(path)
+        return self._key(b"E", path, ""), self._key(b"U", path, ""), self._key(b"M", path, "")
+
+    def _value_key(self, path: str, item: Any) -> bytes:
+        """Key of one scalar (not bool, not None); b"" for a number that is no facet value."""
+        if isinstance(item, (int, float)):
+            number = facet_number(item)
+            return self._key(b"N", path, number) if number is not None else b""
+        return self._key(b"S", path, normalize_facet_string(item))
+
+    def _general_keys(self, document: dict[str, Any], keys: set[bytes], display: list[tuple[bytes, str]]) -> None:
         for path, facets in flatten_facet_values(document).items():
             if not self.is_faceted(path):
                 continue
@@ -145,10 +177,7 @@ class FacetIndexer:
             for original, normalized in facets.strings:
                 key = self._key(b"S", path, normalized)
                 keys.add(key)
-                if record_display:
-                    current = self.display.get(key)
-                    if current is None or docid < current[0]:
-                        self.display[key] = (docid, original)
+                display.append((key, original))
 
     def _key(self, tag: bytes, path: str, value: Any) -> bytes:
         """Facet table keys, memoised: the same few values (sections, tags...) repeat across documents."""
@@ -159,10 +188,134 @@ class FacetIndexer:
             key = self._keys_cache[cache_key] = facet_key(self.iid, tag, path, raw)
         return key
 
+
+@dataclass
+class FacetChunk:
+    """The facet keys of documents ``lo:hi`` of a batch, per document.
+
+    Keys are the extractor's memoised bytes objects, so pickling (which memoises by identity)
+    sends each distinct key once however many documents share it.
+    """
+
+    lo: int
+    doc_keys: list[tuple[bytes, ...]]
+    doc_display: list[tuple[tuple[bytes, str], ...]]
+    paths: set[str]
+
+
+def extract_facets(extractor: FacetExtractor, documents: list[dict[str, Any]], lo: int, hi: int) -> FacetChunk:
+    doc_keys, doc_display = [], []
+    for document in documents[lo:hi]:
+        keys, display = extractor.keys(document)
+        doc_keys.append(tuple(keys))
+        doc_display.append(tuple(display))
+    return FacetChunk(lo, doc_keys, doc_display, set(extractor.paths))
+
+
+def _grouped(ids: np.ndarray, values: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
+    """(id, values of rows with that id) for each distinct id, values kept in row order."""
+    if not len(ids):
+        return iter(())
+    order = stable_order(ids)
+    ids, values = ids[order], values[order]
+    bounds = np.flatnonzero(np.diff(ids)) + 1
+    starts = np.concatenate(([0], bounds)).tolist()
+    ends = np.concatenate((bounds, [len(ids)])).tolist()
+    return zip(ids[starts].tolist(), (values[a:e] for a, e in zip(starts, ends)))
+
+
+class _AppliedFacets:
+    """A `FacetChunk` being applied: docid per document (-1: none / superseded) and change order."""
+
+    def __init__(self, chunk: FacetChunk):
+        self.chunk = chunk
+        n = len(chunk.doc_keys)
+        self.docids = np.full(n, -1, dtype=np.int64)
+        self.shown_docids = np.full(n, -1, dtype=np.int64)  # superseded versions still offer a spelling
+        self.seqs = np.zeros(n, dtype=np.int64)
+
+    def merge_keys(self, added: dict[bytes, BitMap]) -> None:
+        keys = list(itertools.chain.from_iterable(self.chunk.doc_keys))
+        if not keys:
+            return
+        docids = np.repeat(self.docids, np.fromiter(map(len, self.chunk.doc_keys), dtype=np.int64,
+                                                    count=len(self.chunk.doc_keys)))
+        ids: dict[bytes, int] = {}
+        kids = np.fromiter((ids.setdefault(k, len(ids)) for k in keys), dtype=np.int64, count=len(keys))
+        keep = docids >= 0
+        names = list(ids)
+        for kid, docs in _grouped(kids[keep], docids[keep]):
+            # one add() per docid, like documents applied one by one: a bitmap built another way
+            # (add_many, run-optimized) can serialize differently once merged with a stored one
+            deque(map(added[names[kid]].add, docs.tolist()), maxlen=0)
+
+    def merge_display(self, display: dict[bytes, tuple[int, int, str]]) -> None:
+        rows = list(itertools.chain.from_iterable(self.chunk.doc_display))
+        if not rows:
+            return
+        j = np.repeat(np.arange(len(self.chunk.doc_display), dtype=np.int64),
+                      np.fromiter(map(len, self.chunk.doc_display), dtype=np.int64, count=len(self.chunk.doc_display)))
+        docids, seqs = self.shown_docids[j], self.seqs[j]
+        ids: dict[bytes, int] = {}
+        kids = np.fromiter((ids.setdefault(k, len(ids)) for k, _ in rows), dtype=np.int64, count=len(rows))
+        shown = docids >= 0
+        # per key the row with the lowest (docid, seq), first row on ties: one lexsort
+        order = np.lexsort((np.arange(len(rows)), seqs, docids, kids))
+        order = order[shown[order]]
+        if not len(order):
+            return
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = kids[order][1:] != kids[order][:-1]
+        names = list(ids)
+        for row in order[first].tolist():
+            key = names[kids[row]]
+            docid, seq = int(docids[row]), int(seqs[row])
+            current = display.get(key)
+            if current is None or (docid, seq) < current[:2]:
+                display[key] = (docid, seq, rows[row][1])
+
+
+class FacetIndexer:
+    def __init__(self, store: Store, txn: lmdb.Transaction, iid: int, settings: dict[str, Any],
+                 fresh: bool = False):
+        self.store, self.txn, self.iid = store, txn, iid
+        self.fresh = fresh  # no facet entries stored yet for this index: every read can be skipped
+        self.db = store.i["facets"]
+        self.extractor = FacetExtractor(iid, settings)
+        self.is_faceted = self.extractor.is_faceted
+        self.added: dict[bytes, BitMap] = defaultdict(BitMap)
+        self.removed: dict[bytes, BitMap] = defaultdict(BitMap)
+        # display spelling per string key: (docid, order of the change, original); lowest wins
+        self.display: dict[bytes, tuple[int, int, str]] = {}
+        self._seq = 0
+        self.chunks: list[_AppliedFacets] = []
+        self.geo: dict[int, tuple[float, float] | None] = {}
+        self.paths = self.extractor.paths
+        self.pending: dict[int, Any] = {}  # docid -> its keys, or (chunk, j) when extracted
+
+    def _keys(self, docid: int, document: dict[str, Any], record_display: bool) -> set[bytes]:
+        keys, display = self.extractor.keys(document)
+        if record_display:
+            self._record_display(docid, display)
+        return keys
+
+    def _record_display(self, docid: int, display: Iterable[tuple[bytes, str]]) -> None:
+        """The display spelling of a string value is the one of its lowest docid (first seen on ties)."""
+        seq = self._seq
+        self._seq += 1
+        for key, original in display:
+            current = self.display.get(key)
+            if current is None or docid < current[0]:
+                self.display[key] = (docid, seq, original)
+
     def on_change(self, docid: int, old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
         if old is not None:
-            for key in self.pending.pop(docid, ()):  # changed twice in this batch
-                self.added[key].discard(docid)
+            pending = self.pending.pop(docid, ())  # changed twice in this batch
+            if isinstance(pending, tuple) and pending and isinstance(pending[0], _AppliedFacets):
+                pending[0].docids[pending[1]] = -1
+            else:
+                for key in pending:
+                    self.added[key].discard(docid)
             for key in self._keys(docid, old, False):
                 self.removed[key].add(docid)
             if "_geo" in old:
@@ -175,8 +328,41 @@ class FacetIndexer:
             if "_geo" in new and self.is_faceted("_geo"):
                 self.geo[docid] = _geo_point(new["_geo"])
 
+    def on_change_extracted(self, docid: int, old: dict[str, Any] | None, new: dict[str, Any],
+                            chunk: _AppliedFacets, j: int) -> None:
+        """`on_change` for a new version whose keys were extracted (document ``j`` of ``chunk``).
+
+        Only the docid and the order are noted here; keys and display spellings are merged per
+        chunk with numpy at `finish` (`_merge_chunks`).
+        """
+        if old is not None:
+            self.on_change(docid, old, None)
+        chunk.docids[j] = chunk.shown_docids[j] = docid
+        chunk.seqs[j] = self._seq
+        self._seq += 1
+        self.pending[docid] = (chunk, j)
+        if "_geo" in new and self.is_faceted("_geo"):
+            self.geo[docid] = _geo_point(new["_geo"])
+
+    def add_chunk(self, chunk: FacetChunk) -> _AppliedFacets:
+        self.paths |= chunk.paths
+        applied = _AppliedFacets(chunk)
+        self.chunks.append(applied)
+        return applied
+
+    def _merge_chunks(self) -> None:
+        """Keys and display spellings of the extracted documents, as if applied one by one."""
+        for chunk in self.chunks:
+            chunk.merge_keys(self.added)
+            chunk.merge_display(self.display)
+        self.chunks = []
+
     def finish(self) -> None:
+        self._merge_chunks()
         self._record_paths()
+        if self.fresh:
+            self._finish_fresh()
+            return
         for key in set(self.added) | set(self.removed):
             raw = self.txn.get(key, db=self.db)
             bm = bitmap_loads(raw) if raw is not None else BitMap()
@@ -191,7 +377,7 @@ class FacetIndexer:
                 self.txn.delete(key, db=self.db)
                 if key[4:5] == b"S":
                     self.txn.delete(key[:4] + b"D" + key[5:], db=self.db)
-        for key, (docid, original) in self.display.items():
+        for key, (docid, _seq, original) in self.display.items():
             if self.txn.get(key, db=self.db) is None:
                 continue  # the value's last document went away in this same batch
             display_key = key[:4] + b"D" + key[5:]
@@ -204,6 +390,30 @@ class FacetIndexer:
                 self.txn.delete(key, db=self.db)
             else:
                 self.txn.put(key, _GEO.pack(*point), db=self.db)
+
+    def _finish_fresh(self) -> None:
+        """Nothing stored yet for this index: no reads, one sorted bulk insert (same bytes as `finish`)."""
+        pairs: list[tuple[bytes, bytes]] = []
+        written: set[bytes] = set()
+        for key in set(self.added) | set(self.removed):
+            bm = BitMap()
+            if key in self.removed:
+                bm -= self.removed[key]
+            if key in self.added:
+                bm |= self.added[key]
+            if bm:
+                bm.run_optimize()
+                pairs.append((key, bm.serialize()))
+                written.add(key)
+        for key, (docid, _seq, original) in self.display.items():
+            if key in written:
+                pairs.append((key[:4] + b"D" + key[5:], struct.pack(">I", docid) + original.encode()))
+        base = u32(self.iid) + b"G"
+        for docid, point in self.geo.items():
+            if point is not None:
+                pairs.append((base + u32(docid), _GEO.pack(*point)))
+        pairs.sort()
+        self.txn.cursor(self.db).putmulti(pairs)
 
     def _record_paths(self) -> None:
         """Remember every faceted path ever seen (facet patterns like `doggos.*` resolve against it)."""

@@ -89,13 +89,25 @@ class FieldsMap:
         return fid
 
 
-def select_keys(document: dict[str, Any], cache: dict[str, bool], wanted: "Callable[[str], bool]") -> dict[str, Any]:
-    """The top-level keys of a document that ``wanted`` accepts (answers cached per key)."""
-    out = {}
-    for key, value in document.items():
-        keep = cache.get(key)
-        if keep is None:
-            keep = cache[key] = wanted(key)
-        if keep:
-            out[key] = value
-    return out
+_SELECTION_CACHE_MAX = 4096  # distinct key sets remembered per cache (documents rarely vary much)
+
+
+def select_keys(document: dict[str, Any], cache: dict[Any, Any], wanted: Callable[[str], bool]) -> dict[str, Any]:
+    """The top-level keys of a document that ``wanted`` accepts (answers cached per key).
+
+    The cache also remembers the selection per tuple of keys: documents of one payload mostly
+    share their key set, so the per-key loop runs once per shape, not once per document.
+    """
+    names = tuple(document)
+    chosen = cache.get(names)
+    if chosen is None:
+        chosen = []
+        for key in names:
+            keep = cache.get(key)
+            if keep is None:
+                keep = cache[key] = wanted(key)
+            if keep:
+                chosen.append(key)
+        if len(cache) < _SELECTION_CACHE_MAX:
+            cache[names] = chosen
+    return {key: document[key] for key in chosen}

@@ -15,9 +15,11 @@ position and exactness read at query time; bitmaps are what words/typo and candi
 """
 from __future__ import annotations
 
-import itertools
-from collections import defaultdict
-from typing import Any
+import array
+import struct
+from collections import defaultdict, deque
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
 
 import lmdb
 import numpy as np
@@ -26,7 +28,7 @@ from pyroaring import BitMap
 from ..limits import MAX_FIELD_WORD_COUNT, PREFIX_CACHE_MAX_PREFIX_CHARS
 from ..store import Store
 from ..store.codecs import bitmap_from_array, bitmap_loads, u32
-from ..tokenizer import Tokenizer
+from ..tokenizer import IndexedField, Tokenizer
 from .fields import FieldsMap, flatten_leaves, searchable_weight, select_keys
 from .keys import count_key, posting_key, slot_key
 
@@ -36,6 +38,9 @@ _NUMBERLIKE = set("0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 def is_numberlike(word: str) -> bool:
     """Digit-only words (ASCII punctuation allowed) go to the exact set under disableOnNumbers."""
     return any(c.isdigit() for c in word) and all(c in _NUMBERLIKE for c in word)
+
+
+LETTER_SAMPLE_CHUNKS = 8  # chunks read to balance the fresh postings between parent and helper
 
 
 def _bucket_formula(p: np.ndarray) -> np.ndarray:
@@ -72,41 +77,40 @@ def _unique_sorted(values: np.ndarray) -> np.ndarray:
     return values[keep]
 
 
+def stable_order(values: np.ndarray) -> np.ndarray:
+    """``np.argsort(values, kind="stable")`` for non-negative int64 values, several times faster.
+
+    Each value is packed with its index into one int64 and the packed array sorted (no ties, so
+    any sort is stable); falls back to the stable argsort when the two do not fit in 63 bits.
+    """
+    n = len(values)
+    if n == 0:
+        return np.empty(0, dtype=np.int64)
+    shift = max(1, int(n - 1).bit_length())
+    if int(values.min()) < 0 or int(values.max()) >= 1 << (63 - shift):
+        return np.argsort(values, kind="stable")
+    packed = np.sort((values.astype(np.int64) << shift) | np.arange(n, dtype=np.int64))
+    return packed & ((1 << shift) - 1)
+
+
 def tokenizer_for(settings: dict[str, Any]) -> Tokenizer:
     return Tokenizer(settings.get("stopWords") or (), settings.get("separatorTokens") or (),
                      settings.get("nonSeparatorTokens") or (), settings.get("dictionary") or ())
 
 
-class WordIndexer:
-    def __init__(self, store: Store, txn: lmdb.Transaction, iid: int, settings: dict[str, Any], fields: FieldsMap,
-                 fresh: bool = False):
-        self.store, self.txn, self.iid = store, txn, iid
-        self.fresh = fresh  # no postings stored yet for this index: every read can be skipped
-        self._buffer: list[tuple[bytes, bytes]] = []
-        self.db = store.i["postings"]
-        self.fields = fields
+class WordExtractor:
+    """What one document indexes per searchable path: a pure function of (document, settings).
+
+    Kept apart from `WordIndexer` (which also owns field ids and LMDB) so that a helper process
+    can run it on part of a batch (see `parallel.py`).
+    """
+
+    def __init__(self, settings: dict[str, Any]):
         self.tokenizer = tokenizer_for(settings)
         self.searchable = settings.get("searchableAttributes", ["*"])
-        typo = settings.get("typoTolerance") or {}
-        self.exact_attributes = set(typo.get("disableOnAttributes") or [])
-        self.disable_on_numbers = bool(typo.get("disableOnNumbers"))
         self._searchable_cache: dict[str, bool] = {}
         self._relevant_keys: dict[str, bool] = {}
-        # additions, flat
-        self.words: list[str] = []
-        self.docids: list[int] = []
-        self.fids: list[int] = []
-        self.positions: list[int] = []
-        self.count_added: dict[tuple[int, int], BitMap] = defaultdict(BitMap)
-        # removals
-        self.removed: dict[str, BitMap] = defaultdict(BitMap)
-        self.prefix_removed: dict[str, BitMap] = defaultdict(BitMap)
-        self.removed_docs = BitMap()
-        self.pending: dict[int, tuple[int, int, list[tuple[int, int]]]] = {}
-        self.dead_spans: list[tuple[int, int]] = []
-        self.count_removed: dict[tuple[int, int], BitMap] = defaultdict(BitMap)
 
-    # -- extraction ----------------------------------------------------------------------------
     def _is_searchable(self, path: str) -> bool:
         known = self._searchable_cache.get(path)
         if known is None:
@@ -120,26 +124,268 @@ class WordIndexer:
         return any(entry == key or entry.startswith(key + ".") or key.startswith(entry + ".")
                    for entry in self.searchable)
 
-    def _fields_of(self, document: dict[str, Any]):
+    def fields(self, document: dict[str, Any]) -> Iterator[tuple[str, IndexedField]]:
+        """(path, indexed words) for every searchable leaf path of a document, in document order."""
         if "*" not in self.searchable:
             document = select_keys(document, self._relevant_keys, self._top_level_relevant)
+        index_field, is_searchable = self.tokenizer.index_field, self._is_searchable
         for path, values in flatten_leaves(document).items():
-            if self._is_searchable(path):
-                yield self.fields.id(path), self.tokenizer.index_field(values)
+            if is_searchable(path):
+                yield path, index_field(values)
+
+
+class _Vocabulary(dict):
+    """word -> dense id, assigned on first lookup (``map(vocab.__getitem__, words)`` stays in C)."""
+
+    def __missing__(self, word: str) -> int:
+        wid = self[word] = len(self)
+        return wid
+
+
+@dataclass
+class WordChunk:
+    """The words of documents ``lo:hi`` of a batch, as compact arrays (cheap to pickle).
+
+    Tokens: ``wids`` index ``vocab``, ``docs`` is the document's offset in the chunk, ``paths``
+    index ``path_names``.  Per document ``j``, its searchable fields (in document order, empty
+    ones included) are ``field_paths/field_counts[field_offsets[j]:field_offsets[j + 1]]``.
+    """
+
+    lo: int
+    vocab: list[str]
+    wids: np.ndarray
+    docs: np.ndarray
+    paths: np.ndarray
+    positions: np.ndarray
+    path_names: list[str]
+    field_offsets: list[int]
+    field_paths: list[int]
+    field_counts: list[int]
+
+
+def extract_words(extractor: WordExtractor, documents: list[dict[str, Any]], lo: int, hi: int) -> WordChunk:
+    """Tokenize the searchable fields of ``documents[lo:hi]`` (no field ids, no docids yet)."""
+    words: list[str] = []
+    positions: list[int] = []
+    run_paths: list[int] = []
+    run_docs: list[int] = []
+    run_lengths: list[int] = []
+    path_ids: dict[str, int] = {}
+    field_offsets = [0]
+    field_paths: list[int] = []
+    field_counts: list[int] = []
+    for j, document in enumerate(documents[lo:hi]):
+        for path, indexed in extractor.fields(document):
+            p = path_ids.get(path)
+            if p is None:
+                p = path_ids[path] = len(path_ids)
+            n = len(indexed.words)
+            if n:
+                words += indexed.words
+                positions += indexed.positions
+                run_paths.append(p)
+                run_docs.append(j)
+                run_lengths.append(n)
+            field_paths.append(p)
+            field_counts.append(n)
+        field_offsets.append(len(field_paths))
+    vocab = _Vocabulary()
+    wids = np.fromiter(map(vocab.__getitem__, words), dtype=np.int32, count=len(words))
+    lengths = np.asarray(run_lengths, dtype=np.int64)
+    return WordChunk(lo, list(vocab), wids, np.repeat(np.asarray(run_docs, dtype=np.int32), lengths),
+                     np.repeat(np.asarray(run_paths, dtype=np.int32), lengths),
+                     np.asarray(positions, dtype=np.int32), list(path_ids), field_offsets, field_paths, field_counts)
+
+
+class _AppliedChunk:
+    """A `WordChunk` being applied: the docid each of its documents got (-1: none / superseded)."""
+
+    def __init__(self, batch: WordChunk):
+        self.batch = batch
+        self.docids = np.full(len(batch.field_offsets) - 1, -1, dtype=np.int64)
+        self.fid_of = [-1] * len(batch.path_names)
+        self.unassigned = len(batch.path_names)
+
+    def field_counts(self, into: dict[tuple[int, int], BitMap]) -> None:
+        """Add the (field id, word count) -> docids of the chunk's current documents to ``into``."""
+        b = self.batch
+        if not b.field_paths:
+            return
+        offsets = np.asarray(b.field_offsets, dtype=np.int64)
+        docids = np.repeat(self.docids, np.diff(offsets))
+        counts = np.asarray(b.field_counts, dtype=np.int64)
+        keep = (docids >= 0) & (counts <= MAX_FIELD_WORD_COUNT)
+        if not keep.any():
+            return
+        fids = np.asarray(self.fid_of, dtype=np.int64)[np.asarray(b.field_paths, dtype=np.int64)[keep]]
+        slots, docids = (fids << 8) | counts[keep], docids[keep]
+        order = stable_order(slots)
+        slots, docids = slots[order], docids[order]
+        bounds = np.flatnonzero(np.diff(slots)) + 1
+        starts = np.concatenate(([0], bounds)).tolist()
+        ends = np.concatenate((bounds, [len(slots)])).tolist()
+        for a, e, slot in zip(starts, ends, slots[starts].tolist()):
+            deque(map(into[(slot >> 8, slot & 0xFF)].add, docids[a:e].tolist()), maxlen=0)  # as one by one
+
+    def occurrences(self, vocab: _Vocabulary) -> tuple[np.ndarray, np.ndarray]:
+        """(word id in ``vocab``, occurrence key) of the tokens of applied, still current documents."""
+        b = self.batch
+        docids = self.docids[b.docs]
+        remap = np.fromiter(map(vocab.__getitem__, b.vocab), dtype=np.int64, count=len(b.vocab))
+        ids = remap[b.wids]
+        keys = (docids << 32) | (np.asarray(self.fid_of, dtype=np.int64)[b.paths] << 16) \
+            | b.positions.astype(np.int64)
+        alive = docids >= 0
+        if not alive.all():
+            ids, keys = ids[alive], keys[alive]
+        return ids, keys
+
+
+def _split_letters(weight: dict[str, float], helper_share: float) -> tuple[set[str], set[str]]:
+    """(ours, helper's) first letters, the helper's weighing about ``helper_share`` of the total."""
+    sides: tuple[set[str], set[str]] = (set(), set())
+    loads = [0.0, 0.0]
+    targets = (1.0 - helper_share, helper_share)
+    for letter in sorted(weight, key=lambda c: (-weight[c], c)):
+        side = 0 if loads[0] / targets[0] <= loads[1] / targets[1] else 1
+        sides[side].add(letter)
+        loads[side] += weight[letter]
+    return sides
+
+
+class FreshPostings:
+    """The (key, value) pairs of words new to a fresh index: O, W/X, F, and the P/Q of their prefixes.
+
+    Mirrors what `WordIndexer.finish` writes when nothing is stored yet, operation for operation
+    (so bitmaps serialize to the same bytes), but for any subset of words closed under first
+    letter: a pure function, safe to run in a helper process.
+    """
+
+    def __init__(self, iid: int, exact_attributes: bool, disable_on_numbers: bool, exact_fids: np.ndarray):
+        self.base = u32(iid)
+        self.exact_attributes, self.disable_on_numbers = exact_attributes, disable_on_numbers
+        self.exact_fids = exact_fids
+
+    def pairs(self, added: dict[str, np.ndarray], words: list[str]) -> list[tuple[bytes, bytes]]:
+        out: list[tuple[bytes, bytes]] = []
+        put = out.append
+        base, max_prefix = self.base, PREFIX_CACHE_MAX_PREFIX_CHARS
+        o_tag, w_tag, x_tag = base + b"O", base + b"W", base + b"X"
+        prefix_parts: dict[str, list[BitMap]] = defaultdict(list)
+        for word in words:
+            keys = added[word]
+            raw = word.encode()
+            put((o_tag + raw, keys.tobytes()))
+            gained = bitmap_from_array(_unique_sorted(keys >> 32))
+            numberlike = self.disable_on_numbers and is_numberlike(word)
+            if not self.exact_attributes and not numberlike:
+                bm = BitMap(gained)
+                bm.run_optimize()
+                put((w_tag + raw, bm.serialize()))
+            elif numberlike:
+                bm = bitmap_from_array(_unique_sorted(keys >> 32))
+                bm.run_optimize()
+                put((x_tag + raw, bm.serialize()))
+            else:
+                docs = keys >> 32
+                exact_mask = np.isin((keys >> 16) & 0xFFFF, self.exact_fids)
+                for tag, part in ((w_tag, docs[~exact_mask]), (x_tag, docs[exact_mask])):
+                    bm = bitmap_from_array(np.unique(part))
+                    if bm:
+                        bm.run_optimize()
+                        put((tag + raw, bm.serialize()))
+            for k in range(1, min(len(word), max_prefix) + 1):
+                prefix_parts[word[:k]].append(gained)
+        p_tag = base + b"P"
+        for prefix, parts in prefix_parts.items():
+            bm = BitMap()
+            bm |= BitMap.union(*parts)
+            bm.run_optimize()
+            put((p_tag + prefix.encode(), bm.serialize()))
+        self._slots(added, words, out)
+        out.sort()
+        return out
+
+    def _slots(self, added: dict[str, np.ndarray], words: list[str], out: list[tuple[bytes, bytes]]) -> None:
+        """word x field (F) and prefix x field (Q) bitmaps: one stable sort, then one pass per group."""
+        if not words:
+            return
+        lengths = np.fromiter((len(added[w]) for w in words), dtype=np.int64, count=len(words))
+        keys = np.concatenate([added[w] for w in words])
+        wid = np.repeat(np.arange(len(words), dtype=np.int64), lengths)
+        # keys are sorted per word, so docids stay sorted inside each (word, field) group
+        group = (wid << 16) | ((keys >> 16) & 0xFFFF)
+        order = stable_order(group)
+        group, docs = group[order], keys[order] >> 32
+        new_group = np.empty(len(group), dtype=bool)
+        new_group[0] = True
+        np.not_equal(group[1:], group[:-1], out=new_group[1:])
+        keep = new_group.copy()
+        keep[1:] |= docs[1:] != docs[:-1]
+        group, docs, new_group = group[keep], docs[keep], new_group[keep]
+        starts = np.flatnonzero(new_group)
+        ends = np.append(starts[1:], len(group)).tolist()
+        f_tag, q_tag, max_prefix = self.base + b"F", self.base + b"Q", PREFIX_CACHE_MAX_PREFIX_CHARS
+        slot_bytes: dict[int, bytes] = {}
+        prefix_fields: dict[tuple[str, int], list[BitMap]] = defaultdict(list)
+        put = out.append
+        docs32 = docs.astype(np.uint32)
+        for a, b, g in zip(starts.tolist(), ends, group[starts].tolist()):
+            word, slot = words[g >> 16], g & 0xFFFF
+            tail = slot_bytes.get(slot)
+            if tail is None:
+                tail = slot_bytes[slot] = b"\0" + struct.pack(">H", slot)
+            bm = BitMap(array.array("I", docs32[a:b].tobytes()))
+            for k in range(1, min(len(word), max_prefix) + 1):
+                prefix_fields[(word[:k], slot)].append(bm)
+            bm.run_optimize()  # in place, after being listed: exactly what the incremental path does
+            put((f_tag + word.encode() + tail, bm.serialize()))
+        for (prefix, slot), parts in prefix_fields.items():
+            bm = BitMap()
+            bm |= BitMap.union(*parts)
+            bm.run_optimize()
+            put((q_tag + prefix.encode() + slot_bytes[slot], bm.serialize()))
+
+
+class WordIndexer:
+    def __init__(self, store: Store, txn: lmdb.Transaction, iid: int, settings: dict[str, Any], fields: FieldsMap,
+                 fresh: bool = False):
+        self.store, self.txn, self.iid = store, txn, iid
+        self.fresh = fresh  # no postings stored yet for this index: every read can be skipped
+        self._buffer: list[tuple[bytes, bytes]] = []
+        self.db = store.i["postings"]
+        self.fields = fields
+        self.extractor = WordExtractor(settings)
+        self.tokenizer = self.extractor.tokenizer
+        self.searchable = self.extractor.searchable
+        typo = settings.get("typoTolerance") or {}
+        self.exact_attributes = set(typo.get("disableOnAttributes") or [])
+        self.disable_on_numbers = bool(typo.get("disableOnNumbers"))
+        self._u32_iid = u32(iid)  # key prefix, packed once
+        # additions, flat (documents indexed one by one) ...
+        self.words: list[str] = []
+        self.docids: list[int] = []
+        self.fids: list[int] = []
+        self.positions: list[int] = []
+        # ... and per pre-extracted chunk (`WordChunk`, documents indexed in bulk)
+        self.chunks: list[_AppliedChunk] = []
+        self.count_added: dict[tuple[int, int], BitMap] = defaultdict(BitMap)
+        # removals
+        self.removed: dict[str, BitMap] = defaultdict(BitMap)
+        self.prefix_removed: dict[str, BitMap] = defaultdict(BitMap)
+        self.removed_docs = BitMap()
+        self.pending: dict[int, tuple[int, int, list[tuple[int, int]]]] = {}
+        self.dead_spans: list[tuple[int, int]] = []
+        self.count_removed: dict[tuple[int, int], BitMap] = defaultdict(BitMap)
+
+    # -- extraction ----------------------------------------------------------------------------
+    def _fields_of(self, document: dict[str, Any]):
+        for path, indexed in self.extractor.fields(document):
+            yield self.fields.id(path), indexed
 
     def on_change(self, docid: int, old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
         if old is not None:
-            words: set[str] = set()
-            for fid, indexed in self._fields_of(old):
-                words.update(indexed.words)
-                if indexed.word_count <= MAX_FIELD_WORD_COUNT:
-                    self.count_removed[(fid, indexed.word_count)].add(docid)
-            for word in words:
-                self.removed[word].add(docid)
-            for prefix in {w[:k] for w in words for k in range(1, PREFIX_CACHE_MAX_PREFIX_CHARS + 1) if len(w) >= k}:
-                self.prefix_removed[prefix].add(docid)
-            self.removed_docs.add(docid)
-            self._drop_pending(docid)
+            self._on_remove(docid, old)
         if new is not None:
             start = len(self.words)
             counts = []
@@ -155,13 +401,48 @@ class WordIndexer:
                     counts.append((fid, n))
             self.pending[docid] = (start, len(self.words), counts)
 
+    def on_change_extracted(self, docid: int, old: dict[str, Any] | None, chunk: _AppliedChunk, j: int) -> None:
+        """`on_change` for a new version already extracted (document ``j`` of ``chunk``)."""
+        if old is not None:
+            self._on_remove(docid, old)
+        chunk.docids[j] = docid
+        if chunk.unassigned:  # field ids are given in first-seen order, document by document
+            batch, fid_of = chunk.batch, chunk.fid_of
+            for k in range(batch.field_offsets[j], batch.field_offsets[j + 1]):
+                p = batch.field_paths[k]
+                if fid_of[p] < 0:
+                    fid_of[p] = self.fields.id(batch.path_names[p])
+                    chunk.unassigned -= 1
+        self.pending[docid] = (chunk, j, ())  # its field word counts are read from the chunk at finish
+
+    def add_chunk(self, batch: WordChunk) -> _AppliedChunk:
+        applied = _AppliedChunk(batch)
+        self.chunks.append(applied)
+        return applied
+
+    def _on_remove(self, docid: int, old: dict[str, Any]) -> None:
+        """Forget what the old version of a document indexed (deleted or replaced)."""
+        words: set[str] = set()
+        for fid, indexed in self._fields_of(old):
+            words.update(indexed.words)
+            if indexed.word_count <= MAX_FIELD_WORD_COUNT:
+                self.count_removed[(fid, indexed.word_count)].add(docid)
+        for word in words:
+            self.removed[word].add(docid)
+        for prefix in {w[:k] for w in words for k in range(1, PREFIX_CACHE_MAX_PREFIX_CHARS + 1) if len(w) >= k}:
+            self.prefix_removed[prefix].add(docid)
+        self.removed_docs.add(docid)
+        self._drop_pending(docid)
+
     def _drop_pending(self, docid: int) -> None:
         """A document changed twice in one batch: forget what its first version added."""
         pending = self.pending.pop(docid, None)
         if pending is None:
             return
         start, end, counts = pending
-        if end > start:
+        if isinstance(start, _AppliedChunk):
+            start.docids[end] = -1
+        elif end > start:
             self.dead_spans.append((start, end))
         for slot in counts:
             self.count_added[slot].discard(docid)
@@ -191,11 +472,19 @@ class WordIndexer:
         else:
             self.txn.delete(key, db=self.db)
 
-    def finish(self) -> None:
-        added = self._group_additions()
+    def finish(self, meanwhile: Callable[[], None] = lambda: None) -> None:
+        """Write the batch's postings; ``meanwhile`` (the other indexers' work) runs exactly once,
+        while a helper process serializes postings when there is one."""
+        for chunk in self.chunks:
+            chunk.field_counts(self.count_added)
         self.had_exact_words = bool(self.exact_attributes) or self.disable_on_numbers
         exact_fids = np.array(sorted(self.fields.ids[f] for f in self.exact_attributes if f in self.fields.ids)
                               or [65536], dtype=np.int64)
+        if self.fresh:
+            self._finish_fresh(exact_fids, meanwhile)
+            return
+        added = self._group_additions()
+        meanwhile()
         prefix_parts: dict[str, list[BitMap]] = defaultdict(list)
         existed: set[str] = set()
         for word in set(added) | set(self.removed):
@@ -240,6 +529,44 @@ class WordIndexer:
             self._put_bitmap(key, bm)
         self._flush()
 
+    def _finish_fresh(self, exact_fids: np.ndarray, meanwhile: Callable[[], None]) -> None:
+        """A fresh index has nothing to read or subtract: every posting follows from the additions.
+
+        With parallel mode on, words are split by first letter (a prefix's postings then come
+        from one side only) and a forked helper groups and serializes one side while this
+        process does the other.
+        """
+        from . import parallel
+        build = FreshPostings(self.iid, bool(self.exact_attributes), self.disable_on_numbers, exact_fids)
+
+        def side(letters: set[str] | None, inside: bool = True) -> list[tuple[bytes, bytes]]:
+            added = self._group_additions(letters, inside)
+            return build.pairs(added, list(added))
+        if not (parallel.enabled() and self._word_estimate() >= parallel.PARALLEL_MIN_WORDS):
+            pairs = side(None)
+            meanwhile()
+        else:
+            # this process also runs `meanwhile` (facets) and merges: the helper takes a bigger half
+            _ours, theirs = _split_letters(self._letter_weights(), parallel.HELPER_SHARE)
+            helper = parallel.ForkedCall(lambda: side(theirs))
+            try:
+                pairs = side(theirs, inside=False)
+                meanwhile()
+                try:
+                    pairs += helper.result()
+                except parallel.HelperFailed:
+                    pairs += side(theirs)
+            finally:
+                helper.close()
+        for slot, docs in self.count_added.items():
+            bm = BitMap()
+            bm |= docs
+            if bm:
+                bm.run_optimize()
+                pairs.append((count_key(self.iid, *slot), bm.serialize()))
+        pairs.sort()  # two sorted runs and a few counts: timsort merges them
+        self.txn.cursor(self.db).putmulti(pairs)
+
     def _update_prefix_fields(self, added: dict[tuple[str, int], list[BitMap]]) -> None:
         """prefix x field postings (b"Q"), for attributeRank on short prefix terms.
 
@@ -250,7 +577,7 @@ class WordIndexer:
         touched: set[tuple[str, int]] = set(added)
         if self.removed_docs:
             for prefix in self.prefix_removed:
-                start = u32(self.iid) + b"Q" + prefix.encode() + b"\0"
+                start = self._u32_iid + b"Q" + prefix.encode() + b"\0"
                 cursor = self.txn.cursor(self.db)
                 if cursor.set_range(start):
                     for key in cursor.iternext(values=False):
@@ -270,7 +597,7 @@ class WordIndexer:
 
     def _subtract_slots(self, word: str, tag: bytes, removed: BitMap) -> None:
         """Remove docids from every word x field / word x position bitmap of a word."""
-        prefix = u32(self.iid) + tag + word.encode() + b"\0"
+        prefix = self._u32_iid + tag + word.encode() + b"\0"
         updates = []
         cursor = self.txn.cursor(self.db)
         if cursor.set_range(prefix):
@@ -310,31 +637,67 @@ class WordIndexer:
             for a, b, wi, slot in zip(starts.tolist(), ends.tolist(), w[starts].tolist(), sl[starts].tolist()):
                 yield tag, words[wi], slot, d[a:b]
 
-    def _group_additions(self) -> dict[str, np.ndarray]:
-        """word -> sorted occurrence keys added by this batch."""
-        if not self.words:
+    def _word_estimate(self) -> int:
+        """Distinct words of the batch, roughly (summed per chunk): is a helper worth it?"""
+        return len(self.words) + sum(len(chunk.batch.vocab) for chunk in self.chunks)
+
+    def _letter_weights(self) -> dict[str, float]:
+        """Work per first letter (words and occurrences), estimated from a sample of the chunks."""
+        weight: dict[str, float] = defaultdict(float)
+        for word in self.words:
+            weight[word[:1]] += 1
+        step = max(1, len(self.chunks) // LETTER_SAMPLE_CHUNKS)
+        for chunk in self.chunks[::step]:
+            b = chunk.batch
+            counts = np.bincount(b.wids, minlength=len(b.vocab)).tolist()
+            for word, count in zip(b.vocab, counts):
+                weight[word[:1]] += step * (16 + count)  # per-word work dominates per-occurrence work
+        return weight
+
+    def _group_additions(self, letters: set[str] | None = None, inside: bool = True) -> dict[str, np.ndarray]:
+        """word -> sorted occurrence keys added by this batch (one-by-one and bulk additions).
+
+        With ``letters``, only the words whose first letter is among them (``inside``) or not
+        (letters missing from the sampled weights then still land on exactly one side).
+        """
+        vocab = _Vocabulary()
+        id_parts: list[np.ndarray] = []
+        key_parts: list[np.ndarray] = []
+        if self.words:
+            ids = np.fromiter(map(vocab.__getitem__, self.words), dtype=np.int64, count=len(self.words))
+            keys = (np.asarray(self.docids, dtype=np.int64) << 32) \
+                | (np.asarray(self.fids, dtype=np.int64) << 16) | np.asarray(self.positions, dtype=np.int64)
+            if self.dead_spans:
+                alive = np.ones(len(keys), dtype=bool)
+                for start, end in self.dead_spans:
+                    alive[start:end] = False
+                ids, keys = ids[alive], keys[alive]
+            id_parts.append(ids)
+            key_parts.append(keys)
+        for chunk in self.chunks:
+            ids, keys = chunk.occurrences(vocab)
+            id_parts.append(ids)
+            key_parts.append(keys)
+        ids = np.concatenate(id_parts) if id_parts else np.empty(0, dtype=np.int64)
+        if not len(ids):
             return {}
-        vocab: dict[str, int] = {}
-        # map() keeps the loop in C; ids are the first occurrence index of each word (not dense).
-        ids = np.fromiter(map(vocab.setdefault, self.words, itertools.count()), dtype=np.int64,
-                          count=len(self.words))
-        keys = (np.asarray(self.docids, dtype=np.int64) << 32) | (np.asarray(self.fids, dtype=np.int64) << 16) \
-            | np.asarray(self.positions, dtype=np.int64)
-        if self.dead_spans:
-            alive = np.ones(len(keys), dtype=bool)
-            for start, end in self.dead_spans:
-                alive[start:end] = False
-            ids, keys = ids[alive], keys[alive]
+        keys = np.concatenate(key_parts)
+        if letters is not None:
+            wanted = np.fromiter(((w[:1] in letters) is inside for w in vocab), dtype=bool, count=len(vocab))
+            chosen = wanted[ids]
+            ids, keys = ids[chosen], keys[chosen]
             if not len(ids):
                 return {}
-        order = np.lexsort((keys, ids))
+        if bool((keys[1:] >= keys[:-1]).all()):
+            order = stable_order(ids)  # bulk loads arrive in key order: no lexsort needed
+        else:
+            order = np.lexsort((keys, ids))
         ids, keys = ids[order], keys[order]
         bounds = np.flatnonzero(np.diff(ids)) + 1
         starts = np.concatenate(([0], bounds))
         ends = np.concatenate((bounds, [len(ids)]))
-        names = {i: w for w, i in vocab.items()}
-        first_ids = ids[starts].tolist()
-        return {names[i]: keys[s:e] for i, s, e in zip(first_ids, starts.tolist(), ends.tolist())}
+        names = list(vocab)
+        return {names[i]: keys[s:e] for i, s, e in zip(ids[starts].tolist(), starts.tolist(), ends.tolist())}
 
     def _update_word(self, word: str, new_keys: np.ndarray | None,
                      exact_fids: np.ndarray) -> tuple[BitMap | None, bool]:
