@@ -365,13 +365,8 @@ class FacetIndexer:
             return
         for key in set(self.added) | set(self.removed):
             raw = self.txn.get(key, db=self.db)
-            bm = bitmap_loads(raw) if raw is not None else BitMap()
-            if key in self.removed:
-                bm -= self.removed[key]
-            if key in self.added:
-                bm |= self.added[key]
+            bm = self._merged(key, bitmap_loads(raw) if raw is not None else BitMap())
             if bm:
-                bm.run_optimize()
                 self.txn.put(key, bm.serialize(), db=self.db)
             else:
                 self.txn.delete(key, db=self.db)
@@ -391,18 +386,23 @@ class FacetIndexer:
             else:
                 self.txn.put(key, _GEO.pack(*point), db=self.db)
 
+    def _merged(self, key: bytes, stored: BitMap) -> BitMap:
+        """A facet value's stored documents, minus this batch's removals, plus its additions."""
+        if key in self.removed:
+            stored -= self.removed[key]
+        if key in self.added:
+            stored |= self.added[key]
+        if stored:
+            stored.run_optimize()
+        return stored
+
     def _finish_fresh(self) -> None:
         """Nothing stored yet for this index: no reads, one sorted bulk insert (same bytes as `finish`)."""
         pairs: list[tuple[bytes, bytes]] = []
         written: set[bytes] = set()
         for key in set(self.added) | set(self.removed):
-            bm = BitMap()
-            if key in self.removed:
-                bm -= self.removed[key]
-            if key in self.added:
-                bm |= self.added[key]
+            bm = self._merged(key, BitMap())
             if bm:
-                bm.run_optimize()
                 pairs.append((key, bm.serialize()))
                 written.add(key)
         for key, (docid, _seq, original) in self.display.items():

@@ -27,7 +27,7 @@ from pyroaring import BitMap
 
 from ..limits import MAX_FIELD_WORD_COUNT, PREFIX_CACHE_MAX_PREFIX_CHARS
 from ..store import Store
-from ..store.codecs import bitmap_from_array, bitmap_loads, u32
+from ..store.codecs import bitmap_from_array, bitmap_loads, u32, unique_sorted
 from ..tokenizer import IndexedField, Tokenizer
 from .fields import FieldsMap, flatten_leaves, searchable_weight, select_keys
 from .keys import count_key, posting_key, slot_key
@@ -65,16 +65,6 @@ def bucket_of(position: int) -> int:
     if position < 24:
         return 24
     return 1 << (position - 1).bit_length()
-
-
-def _unique_sorted(values: np.ndarray) -> np.ndarray:
-    """np.unique for an already sorted array, without sorting it again."""
-    if len(values) < 2:
-        return values
-    keep = np.empty(len(values), dtype=bool)
-    keep[0] = True
-    np.not_equal(values[1:], values[:-1], out=keep[1:])
-    return values[keep]
 
 
 def stable_order(values: np.ndarray) -> np.ndarray:
@@ -276,21 +266,21 @@ class FreshPostings:
             keys = added[word]
             raw = word.encode()
             put((o_tag + raw, keys.tobytes()))
-            gained = bitmap_from_array(_unique_sorted(keys >> 32))
+            gained = bitmap_from_array(unique_sorted(keys >> 32))
             numberlike = self.disable_on_numbers and is_numberlike(word)
             if not self.exact_attributes and not numberlike:
                 bm = BitMap(gained)
                 bm.run_optimize()
                 put((w_tag + raw, bm.serialize()))
             elif numberlike:
-                bm = bitmap_from_array(_unique_sorted(keys >> 32))
+                bm = bitmap_from_array(unique_sorted(keys >> 32))
                 bm.run_optimize()
                 put((x_tag + raw, bm.serialize()))
             else:
                 docs = keys >> 32
                 exact_mask = np.isin((keys >> 16) & 0xFFFF, self.exact_fids)
                 for tag, part in ((w_tag, docs[~exact_mask]), (x_tag, docs[exact_mask])):
-                    bm = bitmap_from_array(np.unique(part))
+                    bm = bitmap_from_array(unique_sorted(part))
                     if bm:
                         bm.run_optimize()
                         put((tag + raw, bm.serialize()))
@@ -715,7 +705,7 @@ class WordIndexer:
                 keys.sort()
             else:
                 keys = new_keys
-            gained = bitmap_from_array(_unique_sorted(new_keys >> 32))
+            gained = bitmap_from_array(unique_sorted(new_keys >> 32))
         w_key, x_key = posting_key(self.iid, b"W", word), posting_key(self.iid, b"X", word)
         if not len(keys):
             for key in (o_key, w_key, x_key):
@@ -727,14 +717,14 @@ class WordIndexer:
                 self.disable_on_numbers and is_numberlike(word)):
             self._put_bitmap(w_key, BitMap(gained))  # a new word: its docs are exactly the gained ones
         elif self.disable_on_numbers and is_numberlike(word):
-            self._put_bitmap(x_key, bitmap_from_array(_unique_sorted(docs)))
+            self._put_bitmap(x_key, bitmap_from_array(unique_sorted(docs)))
             self._put_bitmap(w_key, BitMap())
         elif not self.exact_attributes:
-            self._put_bitmap(w_key, bitmap_from_array(_unique_sorted(docs)))
+            self._put_bitmap(w_key, bitmap_from_array(unique_sorted(docs)))
             if self.had_exact_words:
                 self.txn.delete(x_key, db=self.db)
         else:
             exact_mask = np.isin((keys >> 16) & 0xFFFF, exact_fids)
-            self._put_bitmap(w_key, bitmap_from_array(np.unique(docs[~exact_mask])))
-            self._put_bitmap(x_key, bitmap_from_array(np.unique(docs[exact_mask])))
+            self._put_bitmap(w_key, bitmap_from_array(unique_sorted(docs[~exact_mask])))
+            self._put_bitmap(x_key, bitmap_from_array(unique_sorted(docs[exact_mask])))
         return gained, raw is not None
