@@ -27,7 +27,7 @@ from pyroaring import BitMap
 
 from ..limits import MAX_FIELD_WORD_COUNT, PREFIX_CACHE_MAX_PREFIX_CHARS
 from ..store import Store
-from ..store.codecs import bitmap_from_array, bitmap_loads, u32, unique_sorted
+from ..store.codecs import bitmap_from_array, bitmap_loads, sorted_member, u32, unique_sorted
 from ..tokenizer import IndexedField, Tokenizer
 from .fields import FieldsMap, flatten_leaves, searchable_weight, select_keys
 from .keys import count_key, posting_key, slot_key
@@ -278,7 +278,7 @@ class FreshPostings:
                 put((x_tag + raw, bm.serialize()))
             else:
                 docs = keys >> 32
-                exact_mask = np.isin((keys >> 16) & 0xFFFF, self.exact_fids)
+                exact_mask = sorted_member((keys >> 16) & 0xFFFF, self.exact_fids)
                 for tag, part in ((w_tag, docs[~exact_mask]), (x_tag, docs[exact_mask])):
                     bm = bitmap_from_array(unique_sorted(part))
                     if bm:
@@ -697,7 +697,7 @@ class WordIndexer:
         keys = np.frombuffer(raw, dtype=np.int64) if raw is not None else np.empty(0, dtype=np.int64)
         removed = self.removed.get(word)
         if removed is not None and len(keys):
-            keys = keys[~np.isin(keys >> 32, np.frombuffer(removed.to_array(), dtype=np.uint32))]
+            keys = keys[~sorted_member(keys >> 32, np.frombuffer(removed.to_array(), dtype=np.uint32).astype(np.int64))]
         gained = None
         if new_keys is not None:
             if len(keys):
@@ -724,7 +724,7 @@ class WordIndexer:
             if self.had_exact_words:
                 self.txn.delete(x_key, db=self.db)
         else:
-            exact_mask = np.isin((keys >> 16) & 0xFFFF, exact_fids)
+            exact_mask = sorted_member((keys >> 16) & 0xFFFF, exact_fids)
             self._put_bitmap(w_key, bitmap_from_array(unique_sorted(docs[~exact_mask])))
             self._put_bitmap(x_key, bitmap_from_array(unique_sorted(docs[exact_mask])))
         return gained, raw is not None

@@ -201,14 +201,6 @@ class SearchContext:
 __all__ = ["SearchContext", "IndexCache", "index_cache", "meta_key"]
 
 
-def sorted_member(values: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
-    """`np.isin(values, sorted_keys)` for an ascending `sorted_keys`, by binary search."""
-    if not len(sorted_keys):
-        return np.zeros(len(values), dtype=bool)
-    idx = np.searchsorted(sorted_keys, values)
-    idx[idx == len(sorted_keys)] = len(sorted_keys) - 1
-    return sorted_keys[idx] == values
-
 
 def warm_index(store: Store, registry: Registry, uid: str) -> None:
     """Build one index's read caches ahead of the first search (lexicon, facet values, sort arrays).

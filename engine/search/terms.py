@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-import numpy as np
 from pyroaring import BitMap
 
 from ..limits import DERIVATION_CACHE_BYTES, DERIVATION_CACHE_ENTRIES, MAX_SYNONYM_PHRASES, MAX_WORD_BYTES
-from ..store.codecs import bitmap_from_array, unique_sorted
-from .context import SearchContext, sorted_member
+from ..store.codecs import bitmap_from_array, sorted_member, unique_sorted
+from .context import SearchContext
 from .query_terms import ParsedQuery, Term
 from .typos import typo_budget
 

@@ -78,6 +78,16 @@ def unique_sorted(values: "np.ndarray") -> "np.ndarray":
     return values[keep]
 
 
+def sorted_member(values: "np.ndarray", sorted_keys: "np.ndarray") -> "np.ndarray":
+    """`np.isin(values, sorted_keys)` for an ascending `sorted_keys`, by binary search."""
+    import numpy as np
+    if not len(sorted_keys):
+        return np.zeros(len(values), dtype=bool)
+    idx = np.searchsorted(sorted_keys, values)
+    idx[idx == len(sorted_keys)] = len(sorted_keys) - 1
+    return sorted_keys[idx] == values
+
+
 def bitmap_to_array(bm: BitMap) -> "np.ndarray":
     import numpy as np
     return np.frombuffer(bm.to_array(), dtype=np.uint32)

@@ -16,8 +16,8 @@ from typing import Iterator
 import numpy as np
 from pyroaring import BitMap
 
-from ...store.codecs import bitmap_from_array, unique_sorted
-from ..context import SearchContext, sorted_member
+from ...store.codecs import bitmap_from_array, sorted_member, unique_sorted
+from ..context import SearchContext
 from ..terms import Node, Phrase, remember
 from .base import Rule, Score, State, add_partitions, buckets_by_cost
 
