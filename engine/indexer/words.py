@@ -16,6 +16,7 @@ position and exactness read at query time; bitmaps are what words/typo and candi
 from __future__ import annotations
 
 import array
+import itertools
 import struct
 from collections import defaultdict, deque
 from dataclasses import dataclass
@@ -361,8 +362,10 @@ class WordIndexer:
         self.chunks: list[_AppliedChunk] = []
         self.count_added: dict[tuple[int, int], BitMap] = defaultdict(BitMap)
         # removals
-        self.removed: dict[str, BitMap] = defaultdict(BitMap)
-        self.prefix_removed: dict[str, BitMap] = defaultdict(BitMap)
+        self.removed: dict[str, BitMap] = {}          # word -> docids losing it (built at finish)
+        self.prefix_removed: dict[str, BitMap] = {}   # prefix -> docids losing it (built at finish)
+        self._removed_words: list[str] = []           # removals, flat: one (word, docid) per pair
+        self._removed_docids: list[int] = []
         self.removed_docs = BitMap()
         self.pending: dict[int, tuple[int, int, list[tuple[int, int]]]] = {}
         self.dead_spans: list[tuple[int, int]] = []
@@ -417,12 +420,38 @@ class WordIndexer:
             words.update(indexed.words)
             if indexed.word_count <= MAX_FIELD_WORD_COUNT:
                 self.count_removed[(fid, indexed.word_count)].add(docid)
-        for word in words:
-            self.removed[word].add(docid)
-        for prefix in {w[:k] for w in words for k in range(1, PREFIX_CACHE_MAX_PREFIX_CHARS + 1) if len(w) >= k}:
-            self.prefix_removed[prefix].add(docid)
+        self._removed_words.extend(words)
+        self._removed_docids.extend([docid] * len(words))
         self.removed_docs.add(docid)
         self._drop_pending(docid)
+
+    def _group_removals(self) -> None:
+        """word -> removed docids and prefix -> removed docids, from the flat removal lists.
+
+        One sort for the whole batch instead of a bitmap insertion per (word, document) and per
+        (prefix, document); prefixes are derived once per distinct word.
+        """
+        if not self._removed_words:
+            return
+        vocab: dict[str, int] = {}
+        ids = np.fromiter(map(vocab.setdefault, self._removed_words, itertools.count()), dtype=np.int64,
+                          count=len(self._removed_words))
+        docids = np.asarray(self._removed_docids, dtype=np.int64)
+        order = np.lexsort((docids, ids))
+        ids, docids = ids[order], docids[order]
+        bounds = np.flatnonzero(np.diff(ids)) + 1
+        starts = np.concatenate(([0], bounds)).tolist()
+        ends = np.concatenate((bounds, [len(ids)])).tolist()
+        names = {i: w for w, i in vocab.items()}
+        prefix_parts: dict[str, list[BitMap]] = defaultdict(list)
+        for first, start, end in zip(ids[starts].tolist(), starts, ends):
+            word = names[first]
+            docs = bitmap_from_array(docids[start:end])
+            self.removed[word] = docs
+            for k in range(1, min(len(word), PREFIX_CACHE_MAX_PREFIX_CHARS) + 1):
+                prefix_parts[word[:k]].append(docs)
+        self.prefix_removed = {prefix: BitMap.union(*parts) for prefix, parts in prefix_parts.items()}
+        self._removed_words, self._removed_docids = [], []
 
     def _drop_pending(self, docid: int) -> None:
         """A document changed twice in one batch: forget what its first version added."""
@@ -467,6 +496,7 @@ class WordIndexer:
         while a helper process serializes postings when there is one."""
         for chunk in self.chunks:
             chunk.field_counts(self.count_added)
+        self._group_removals()
         self.had_exact_words = bool(self.exact_attributes) or self.disable_on_numbers
         exact_fids = np.array(sorted(self.fields.ids[f] for f in self.exact_attributes if f in self.fields.ids)
                               or [65536], dtype=np.int64)
