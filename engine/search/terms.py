@@ -80,8 +80,13 @@ class Node:
         return bm
 
     def any_docids(self, ctx: SearchContext, classes: tuple[int, ...] = (0, 1, 2)) -> BitMap:
-        parts = [self.docids(ctx, c) for c in classes if c <= self.max_typo]
-        return BitMap.union(*parts) if parts else BitMap()
+        """Documents matching any of the given typo classes (the union is remembered per classes)."""
+        key = ("any", classes)
+        union = self.memo.get(key)
+        if union is None:
+            parts = [self.docids(ctx, c) for c in classes if c <= self.max_typo]
+            union = self.memo[key] = BitMap.union(*parts) if parts else BitMap()
+        return union
 
     def _compute(self, ctx: SearchContext, cls: int) -> BitMap:
         if self.is_phrase:
