@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+import numpy as np
 from pyroaring import BitMap
 
 from ..limits import DERIVATION_CACHE_BYTES, DERIVATION_CACHE_ENTRIES, MAX_SYNONYM_PHRASES, MAX_WORD_BYTES
-from ..store.codecs import bitmap_from_array, sorted_member, unique_sorted
+from ..store.codecs import bitmap_from_array, sorted_member
 from .context import SearchContext
 from .query_terms import ParsedQuery, Term
 from .typos import typo_budget
@@ -132,25 +133,54 @@ class Node:
 
 
 def phrase_docids(ctx: SearchContext, words: Phrase) -> BitMap:
-    """Documents holding the phrase's words at consecutive positions of one field.
+    """Documents matching a phrase by Meilisearch's pair rule (ranking.md §2.3), not by exact positions.
 
-    (Wildcards — stop words inside the phrase — occupy a position and match any word.)
+    Every real word must be in the document; then, for each window of ``min(3, len)`` consecutive
+    slots (a stop word is a wildcard that occupies a slot), every ordered pair of real words must
+    occur in one field with the second right after the first (adjacent slots) or one or two
+    positions after it (one slot between them).  Pairs are checked per document, not per
+    occurrence, as upstream does with its stored word-pair proximities.
     """
-    real = [(offset, w) for offset, w in enumerate(words) if w]
+    real = [(slot, w) for slot, w in enumerate(words) if w]
     if not real:
         return BitMap()
-    docs = BitMap.intersection(*(ctx.word_docids(w) for _o, w in real)) if len(real) > 1 else ctx.word_docids(real[0][1])
+    docs = BitMap.intersection(*(ctx.word_docids(w) for _s, w in real)) if len(real) > 1 else ctx.word_docids(real[0][1])
     if len(real) == 1 or not docs:
         return docs
-    mask = ctx.doc_mask(docs)
-    first_offset, first_word = real[0]
-    occ = ctx.occurrences(first_word)
-    keys = occ[mask[occ >> 32]] - first_offset
-    for offset, word in real[1:]:
-        if not len(keys):
+    for first, second, gap in _phrase_pairs(real, len(words)):
+        docs = _pair_docids(ctx, first, second, (1,) if gap == 1 else (1, 2), docs)
+        if not docs:
             break
-        keys = keys[sorted_member(keys + offset, ctx.occurrences(word))]
-    return bitmap_from_array(unique_sorted(keys >> 32)) if len(keys) else BitMap()
+    return docs
+
+
+def _phrase_pairs(real: list[tuple[int, str]], n_slots: int) -> list[tuple[str, str, int]]:
+    """(first word, second word, slot gap) for every ordered pair of real words sharing a window."""
+    width = min(3, n_slots)
+    pairs: dict[tuple[str, str, int], None] = {}
+    for start in range(n_slots - width + 1):
+        window = [(slot, w) for slot, w in real if start <= slot < start + width]
+        for i, (slot_a, a) in enumerate(window):
+            for slot_b, b in window[i + 1:]:
+                pairs[(a, b, slot_b - slot_a)] = None
+    return list(pairs)
+
+
+def _pair_docids(ctx: SearchContext, first: str, second: str, distances: tuple[int, ...], docs: BitMap) -> BitMap:
+    """Documents of ``docs`` where ``second`` follows ``first`` in one field at one of the distances.
+
+    The rarer word's occurrences are the anchor; the other word is looked up by binary search.
+    """
+    occ_first, occ_second = ctx.occurrences(first), ctx.occurrences(second)
+    mask = ctx.doc_mask(docs)
+    if len(occ_second) < len(occ_first):  # anchor on `second`: look `first` up before it
+        keys = occ_second[mask[occ_second >> 32]]
+        hits = [keys[sorted_member(keys - d, occ_first) & ((keys & 0xFFFF) >= d)] for d in distances]
+    else:
+        keys = occ_first[mask[occ_first >> 32]]
+        hits = [keys[sorted_member(keys + d, occ_second)] for d in distances]
+    found = np.concatenate(hits) if len(hits) > 1 else hits[0]
+    return bitmap_from_array(found >> 32) if len(found) else BitMap()
 
 
 def synonym_table(ctx: SearchContext) -> dict[tuple[str, ...], list[Phrase]]:
