@@ -86,24 +86,75 @@ def pair_partition(ctx: SearchContext, universe: BitMap, left: np.ndarray, right
 
 
 class ProximityRule(Rule):
+    """Cost of a document = its cheapest path through the query graph (ranking.md §7.4).
+
+    A path covers the kept terms in order with single-term nodes or n-grams.  Entering a node
+    costs ``g`` = (terms it joins − 1); between two nodes at adjacent query positions the pair
+    table adds 0–3.  Per document the costs of every path it matches are minimised, node by
+    node, as cost partitions (no per-document loop).
+    """
+
     def buckets(self, ctx: SearchContext, universe: BitMap, state: State) -> Iterator[tuple[BitMap, Score, State]]:
-        terms = state.term_nodes()
-        by_attribute = ctx.settings.get("proximityPrecision") == "byAttribute"
-        pairs = [(terms[k], terms[k + 1]) for k in range(len(terms) - 1)
-                 if terms[k][1].end + 1 == terms[k + 1][1].start]
-        max_rank = 1 + 3 * len(pairs)
-        if not pairs:
-            yield universe, Score("proximity", max_rank, max_rank), state
+        kept = sorted(state.kept)
+        nodes = sorted(((i, n) for i, n in state.active_nodes()
+                        if all(t in state.kept for t in range(n.first, n.last + 1))),
+                       key=lambda item: (item[1].first, item[1].last))
+        if not kept or not nodes:
+            yield universe, Score("proximity", 1, 1), state
             return
+        following = {kept[k]: kept[k + 1] for k in range(len(kept) - 1)}
+        by_attribute = ctx.settings.get("proximityPrecision") == "byAttribute"
         mask = ctx.doc_mask(universe)
-        total: dict[int, BitMap] = {0: universe}
-        for (li, left), (ri, right) in pairs:
-            lkeys = _keys(ctx, left, _side_words(ctx, state, li, left, universe, last=True), mask)
-            rkeys = _keys(ctx, right, _side_words(ctx, state, ri, right, universe, last=False), mask)
-            reversible = not (left.is_phrase or right.is_phrase)
-            total = add_partitions(total, pair_partition(ctx, universe, lkeys, rkeys, reversible, by_attribute))
+        reach: dict[int, tuple[dict[int, BitMap], int]] = {}  # node index -> (cost partition, max cost)
+        for ri, right in nodes:
+            matching = universe & right.any_docids(ctx, state.classes(ri))
+            if not matching:
+                continue
+            g = right.width - 1
+            options: list[dict[int, BitMap]] = []
+            worst = -1
+            if right.first == kept[0]:
+                options.append({g: matching})
+                worst = g
+            for li, left in nodes:
+                if li not in reach or following.get(left.last) != right.first:
+                    continue
+                partition, left_worst = reach[li]
+                if left.end + 1 == right.start:
+                    lkeys = _keys(ctx, left, _side_words(ctx, state, li, left, universe, last=True), mask)
+                    rkeys = _keys(ctx, right, _side_words(ctx, state, ri, right, universe, last=False), mask)
+                    reversible = not (left.is_phrase or right.is_phrase)
+                    pair = pair_partition(ctx, matching, lkeys, rkeys, reversible, by_attribute)
+                    edge = {g + c: docs for c, docs in pair.items()}
+                    worst = max(worst, left_worst + g + 3)
+                else:
+                    edge = {g: matching}
+                    worst = max(worst, left_worst + g)
+                options.append(add_partitions(partition, edge))
+            if options:
+                reach[ri] = (_cheapest(options), worst)
+        ends = [reach[i] for i, n in nodes if i in reach and n.last == kept[-1]]
+        c_max = max((w for _p, w in ends), default=0)
+        total = _cheapest([p for p, _w in ends])
+        placed = BitMap.union(*total.values()) if total else BitMap()
+        rest = universe - placed
+        if rest:
+            total[c_max] = total[c_max] | rest if c_max in total else rest
+        max_rank = 1 + c_max
         for cost, docs in buckets_by_cost(total):
             yield docs, Score("proximity", max_rank - cost, max_rank), state
+
+
+def _cheapest(partitions: list[dict[int, BitMap]]) -> dict[int, BitMap]:
+    """Each document at the lowest cost any of the partitions gives it."""
+    out: dict[int, BitMap] = {}
+    placed = BitMap()
+    for cost, docs in sorted(((c, d) for p in partitions for c, d in p.items()), key=lambda item: item[0]):
+        docs = docs - placed
+        if docs:
+            out[cost] = out[cost] | docs if cost in out else docs
+            placed |= docs
+    return out
 
 
 __all__ = ["ProximityRule", "Phrase", "Node"]

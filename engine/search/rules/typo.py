@@ -57,7 +57,9 @@ class TypoRule(Rule):
             if not docs:
                 continue
             placed |= docs
-            allowed = tuple(-1 if m < 0 else max(0, min(cost - n.base_typo, n.max_typo))
+            # the child sees the nodes this cost can pay for: an n-gram (base 2 or 3) is out of a
+            # cheaper bucket, a node keeps the typo classes up to what is left of the cost
+            allowed = tuple(-1 if m < 0 or cost < n.base_typo else min(cost - n.base_typo, n.max_typo, m)
                             for n, m in zip(state.nodes, state.max_class))
             rank = max_rank - cost
             score = Score("typo", rank, max_rank, (("typoCount", cost), ("maxTypoCount", c_max)))
