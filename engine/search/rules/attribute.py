@@ -20,7 +20,8 @@ from ...store.codecs import bitmap_from_array
 from ...limits import PREFIX_CACHE_MAX_PREFIX_CHARS
 from ..context import SearchContext
 from ..terms import Node, remember
-from .base import Partition, Rule, Score, State, add_partitions, buckets_by_cost, partition_by_best
+from .base import (Partition, Rule, Score, State, add_partitions, buckets_by_cost, has_ngram_paths,
+                   partition_by_best, path_partition)
 
 MAX_WORDS = 64  # derivations read per term; long prefix lists keep the word and its shortest extensions
 
@@ -61,15 +62,28 @@ def attribute_partition(ctx: SearchContext, universe: BitMap, state: State) -> t
     total: Partition = {0: universe}
     if w_max == 0:
         return total, 0
-    for index, node in terms:
+    def node_partition(index: int, node: Node, docs: BitMap) -> Partition:
         cached = _prefix_cached(ctx, state, index, node)
         words = term_words(ctx, state, index, node, universe, skip_prefix=cached)
         key = ("attributeRank", tuple(words), cached, node.n_words)
         costed = node.memo.get(key)
         if costed is None:
             costed = remember(ctx, node, key, _weight_docids(ctx, node, words, cached))
-        total = add_partitions(total, partition_by_best(universe, costed, w_max * node.n_words))
+        return partition_by_best(docs, costed, w_max * node.n_words)
+
+    if has_ngram_paths(state):
+        return _with_worst(universe, path_partition(ctx, universe, state, node_partition), max_cost), max_cost
+    for index, node in terms:
+        total = add_partitions(total, node_partition(index, node, universe))
     return total, max_cost
+
+
+def _with_worst(universe: BitMap, partition: Partition, worst: int) -> Partition:
+    """Documents no path reached take the worst cost."""
+    rest = universe - BitMap.union(*partition.values()) if partition else universe
+    if rest:
+        partition[worst] = partition[worst] | rest if worst in partition else rest
+    return partition
 
 
 def _weight_docids(ctx: SearchContext, node: Node, words: list[str], prefix_cached: bool) -> list[tuple[int, BitMap]]:
@@ -170,10 +184,16 @@ def position_partition(ctx: SearchContext, universe: BitMap, state: State) -> tu
     terms = state.term_nodes()
     max_cost = sum(10 * n.n_words for _i, n in terms)
     total: Partition = {0: universe}
-    ids = np.frombuffer(universe.to_array(), dtype=np.uint32)
+
+    def node_partition(index: int, node: Node, docs: BitMap) -> Partition:
+        ids = np.frombuffer(docs.to_array(), dtype=np.uint32)
+        costs = best_position_costs(ctx, node, term_words(ctx, state, index, node, universe), docs, ids)
+        return _partition_by_cost(docs, ids, costs)
+
+    if has_ngram_paths(state):
+        return _with_worst(universe, path_partition(ctx, universe, state, node_partition), max_cost), max_cost
     for index, node in terms:
-        costs = best_position_costs(ctx, node, term_words(ctx, state, index, node, universe), universe, ids)
-        total = add_partitions(total, _partition_by_cost(universe, ids, costs))
+        total = add_partitions(total, node_partition(index, node, universe))
     return total, max_cost
 
 

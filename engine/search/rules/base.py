@@ -13,7 +13,7 @@ total partition into buckets of increasing cost.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from pyroaring import BitMap
 
@@ -108,10 +108,55 @@ def partition_by_best(universe: BitMap, costed: list[tuple[int, BitMap]], worst:
     return out
 
 
+def cheapest(partitions: list[Partition]) -> Partition:
+    """Each document at the lowest cost any of the partitions gives it."""
+    out: Partition = {}
+    placed = BitMap()
+    for cost, docs in sorted(((c, d) for p in partitions for c, d in p.items()), key=lambda item: item[0]):
+        docs = docs - placed
+        if docs:
+            out[cost] = out[cost] | docs if cost in out else docs
+            placed |= docs
+    return out
+
+
+def has_ngram_paths(state: State) -> bool:
+    return any(n.ngram > 1 for _i, n in state.active_nodes())
+
+
+def path_partition(ctx: SearchContext, universe: BitMap, state: State,
+                   node_partition: Callable[[int, Node, BitMap], Partition]) -> Partition:
+    """Per document, the cheapest path through the query graph when each node has its own cost.
+
+    A path covers the kept terms in order with single-term nodes or n-grams; ``node_partition``
+    costs one node over the documents matching it.  Documents no path reaches are left out.
+    """
+    kept = sorted(state.kept)
+    nodes = sorted(((i, n) for i, n in state.active_nodes()
+                    if all(t in state.kept for t in range(n.first, n.last + 1))),
+                   key=lambda item: (item[1].first, item[1].last))
+    if not kept:
+        return {}
+    following = {kept[k]: kept[k + 1] for k in range(len(kept) - 1)}
+    reach: dict[int, Partition] = {}
+    for ri, right in nodes:
+        matching = universe & right.any_docids(ctx, state.classes(ri))
+        if not matching:
+            continue
+        own = node_partition(ri, right, matching)
+        options = [own] if right.first == kept[0] else []
+        options += [add_partitions(reach[li], own) for li, left in nodes
+                    if li in reach and following.get(left.last) == right.first]
+        if options:
+            reach[ri] = cheapest(options)
+    return cheapest([reach[i] for i, n in nodes if i in reach and n.last == kept[-1]])
+
+
 def buckets_by_cost(partition: Partition) -> Iterator[tuple[int, BitMap]]:
     for cost in sorted(partition):
         if partition[cost]:
             yield cost, partition[cost]
 
 
-__all__ = ["Partition", "Score", "State", "Rule", "add_partitions", "partition_by_best", "buckets_by_cost"]
+__all__ = ["Partition", "Score", "State", "Rule", "add_partitions", "partition_by_best", "buckets_by_cost",
+           "cheapest", "has_ngram_paths", "path_partition"]

@@ -19,7 +19,7 @@ from pyroaring import BitMap
 from ...store.codecs import bitmap_from_array, sorted_member, unique_sorted
 from ..context import SearchContext
 from ..terms import Node, Phrase, remember
-from .base import Rule, Score, State, add_partitions, buckets_by_cost
+from .base import Rule, Score, State, add_partitions, buckets_by_cost, cheapest
 
 MAX_WORDS_PER_SIDE = 64  # derivations read per side and class; long prefix lists keep their shortest words
 
@@ -132,10 +132,10 @@ class ProximityRule(Rule):
                     worst = max(worst, left_worst + g)
                 options.append(add_partitions(partition, edge))
             if options:
-                reach[ri] = (_cheapest(options), worst)
+                reach[ri] = (cheapest(options), worst)
         ends = [reach[i] for i, n in nodes if i in reach and n.last == kept[-1]]
         c_max = max((w for _p, w in ends), default=0)
-        total = _cheapest([p for p, _w in ends])
+        total = cheapest([p for p, _w in ends])
         placed = BitMap.union(*total.values()) if total else BitMap()
         rest = universe - placed
         if rest:
@@ -143,18 +143,6 @@ class ProximityRule(Rule):
         max_rank = 1 + c_max
         for cost, docs in buckets_by_cost(total):
             yield docs, Score("proximity", max_rank - cost, max_rank), state
-
-
-def _cheapest(partitions: list[dict[int, BitMap]]) -> dict[int, BitMap]:
-    """Each document at the lowest cost any of the partitions gives it."""
-    out: dict[int, BitMap] = {}
-    placed = BitMap()
-    for cost, docs in sorted(((c, d) for p in partitions for c, d in p.items()), key=lambda item: item[0]):
-        docs = docs - placed
-        if docs:
-            out[cost] = out[cost] | docs if cost in out else docs
-            placed |= docs
-    return out
 
 
 __all__ = ["ProximityRule", "Phrase", "Node"]

@@ -3,7 +3,9 @@
 Properties:
 1. with an explicit searchableAttributes list, a match in an earlier field ranks first;
 2. with the default `["*"]` every field weighs the same (score 1.0);
-3. wordPosition gives the documented 0.8095238095238095 for `train dragon` on `How to Train Your Dragon`.
+3. wordPosition gives the documented 0.8095238095238095 for `train dragon` on `How to Train Your Dragon`;
+4. an n-gram node is a path of its own for both rules: `sun flower` on `sunflower seeds` costs
+   f(0) + f(1) = 1 of 20 in wordPosition and the weight of `sunflower`'s field twice in attributeRank.
 """
 
 
@@ -28,3 +30,15 @@ def test_word_position_score(make_index):
     details = index.search("train dragon", show_ranking_score_details=True)["hits"][0]["_rankingScoreDetails"]
     assert details["wordPosition"]["score"] == 0.8095238095238095
     assert details["proximity"]["score"] == 0.75
+
+
+def test_ngram_paths(make_index):
+    index = make_index([{"id": 1, "t": "x", "u": "sunflower seeds"}, {"id": 2, "t": "sun flower seeds"}],
+                       {"searchableAttributes": ["t", "u"]})
+    result = index.search("sun flower", show_ranking_score_details=True)
+    assert ids(result) == [2, 1]
+    details = result["hits"][1]["_rankingScoreDetails"]
+    assert details["typo"]["typoCount"] == 2
+    assert details["wordPosition"]["score"] == 20 / 21
+    # field u has weight 1, times the 2 words of the n-gram: cost 2 of max_rank 1 + 1 * 2
+    assert details["attributeRank"]["score"] == 1 / 3
