@@ -188,15 +188,20 @@ def _export_indexes(store: Store, out: Path) -> None:
 
 
 def _pack(staging: Path, target: Path) -> None:
-    """Tar+gzip ``staging``'s children at the archive root, fsync, rename into ``target``."""
+    """Tar+gzip ``staging``'s children at the archive root (metadata first) into ``target``."""
+    members = [staging / "metadata.json"] + [c for c in sorted(staging.iterdir()) if c.name != "metadata.json"]
+    write_archive(target, members, "w:gz", compresslevel=DUMP_COMPRESSION_LEVEL)
+
+
+def write_archive(target: Path, members: list[Path], mode: str, **options: Any) -> None:
+    """Write a tar of ``members`` (at the archive root) next to ``target``, fsync, rename into place:
+    a reader never sees a half-written dump or snapshot."""
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as raw:
-            with tarfile.open(fileobj=raw, mode="w:gz", compresslevel=DUMP_COMPRESSION_LEVEL) as tar:
-                tar.add(staging / "metadata.json", arcname="metadata.json")
-                for child in sorted(staging.iterdir()):
-                    if child.name != "metadata.json":
-                        tar.add(child, arcname=child.name)
+            with tarfile.open(fileobj=raw, mode=mode, **options) as tar:
+                for member in members:
+                    tar.add(member, arcname=member.name)
             raw.flush()
             os.fsync(raw.fileno())
         os.replace(tmp, target)

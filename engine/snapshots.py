@@ -44,7 +44,7 @@ from typing import Any
 import lmdb
 import orjson
 
-from .dumps import DB_VERSION, _fsync_dir, _has_entries
+from .dumps import DB_VERSION, _fsync_dir, _has_entries, _unlink, write_archive
 from .errors import LoupeError
 from .store import Store
 from .store.codecs import loads, u64
@@ -109,20 +109,7 @@ def _drop_running_snapshot_tasks(queue_copy: Path) -> list[str]:
 
 
 def _pack(staging: Path, target: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as raw:
-            with tarfile.open(fileobj=raw, mode="w") as tar:
-                tar.add(staging / "snapshot.json", arcname="snapshot.json")
-                for name in (*ENVIRONMENTS, "update_files"):
-                    tar.add(staging / name, arcname=name)
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        _unlink(Path(tmp))
-        raise
-    _fsync_dir(target.parent)
+    write_archive(target, [staging / "snapshot.json", *(staging / name for name in (*ENVIRONMENTS, "update_files"))], "w")
 
 
 def import_snapshot(snapshot_path: Path, db_path: Path) -> None:
@@ -170,13 +157,6 @@ def _check(snapshot_path: Path, root: Path) -> None:
 
 def _corrupted(path: Path, why: str) -> LoupeError:
     return LoupeError("invalid_state", f"The snapshot file `{path}` is corrupted or not a Loupe snapshot: {why}")
-
-
-def _unlink(path: Path) -> None:
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        pass
 
 
 __all__ = ["create_snapshot", "import_snapshot", "SNAPSHOT_EXTENSION"]

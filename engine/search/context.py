@@ -145,10 +145,8 @@ class SearchContext:
         return tolerant | exact if exact else tolerant
 
     def word_docids(self, word: str) -> BitMap:
-        """Documents containing ``word`` exactly (tolerant or exact set)."""
-        exact = self.exact_docids(word)
-        tolerant = self.tolerant_docids(word)
-        return tolerant | exact if exact else tolerant
+        """Documents containing ``word`` exactly (tolerant or exact set), in the searched fields."""
+        return self._in_fields(word, self.word_docids_anywhere(word))
 
     def prefix_words(self, prefix: str) -> list[str]:
         """Indexed words starting with ``prefix`` (the word itself excluded), capped like milli."""

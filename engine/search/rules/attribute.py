@@ -72,7 +72,8 @@ def attribute_partition(ctx: SearchContext, universe: BitMap, state: State) -> t
         return partition_by_best(docs, costed, w_max * node.n_words)
 
     if has_ngram_paths(state):
-        return _with_worst(universe, path_partition(ctx, universe, state, node_partition), max_cost), max_cost
+        paths, _dearest = path_partition(ctx, universe, state, lambda i, n, d: (node_partition(i, n, d), 0))
+        return _with_worst(universe, paths, max_cost), max_cost
     for index, node in terms:
         total = add_partitions(total, node_partition(index, node, universe))
     return total, max_cost
@@ -191,7 +192,8 @@ def position_partition(ctx: SearchContext, universe: BitMap, state: State) -> tu
         return _partition_by_cost(docs, ids, costs)
 
     if has_ngram_paths(state):
-        return _with_worst(universe, path_partition(ctx, universe, state, node_partition), max_cost), max_cost
+        paths, _dearest = path_partition(ctx, universe, state, lambda i, n, d: (node_partition(i, n, d), 0))
+        return _with_worst(universe, paths, max_cost), max_cost
     for index, node in terms:
         total = add_partitions(total, node_partition(index, node, universe))
     return total, max_cost

@@ -124,32 +124,43 @@ def has_ngram_paths(state: State) -> bool:
     return any(n.ngram > 1 for _i, n in state.active_nodes())
 
 
-def path_partition(ctx: SearchContext, universe: BitMap, state: State,
-                   node_partition: Callable[[int, Node, BitMap], Partition]) -> Partition:
-    """Per document, the cheapest path through the query graph when each node has its own cost.
+NodeCost = Callable[[int, Node, BitMap], tuple[Partition, int]]
+PairCost = Callable[[tuple[int, Node], tuple[int, Node], BitMap], tuple[Partition, int]]
 
-    A path covers the kept terms in order with single-term nodes or n-grams; ``node_partition``
-    costs one node over the documents matching it.  Documents no path reaches are left out.
+
+def path_partition(ctx: SearchContext, universe: BitMap, state: State, node_cost: NodeCost,
+                   pair_cost: PairCost | None = None) -> tuple[Partition, int]:
+    """Per document, the cheapest path through the query graph, and the dearest path's cost.
+
+    A path covers the kept terms in order with single-term nodes or n-grams.  ``node_cost`` costs
+    entering one node over the documents matching it, ``pair_cost`` (if any) the step between two
+    consecutive nodes; both also give their highest cost.  Documents no path reaches are left out.
     """
     kept = sorted(state.kept)
     nodes = sorted(((i, n) for i, n in state.active_nodes()
                     if all(t in state.kept for t in range(n.first, n.last + 1))),
                    key=lambda item: (item[1].first, item[1].last))
     if not kept:
-        return {}
+        return {}, 0
     following = {kept[k]: kept[k + 1] for k in range(len(kept) - 1)}
-    reach: dict[int, Partition] = {}
+    reach: dict[int, tuple[Partition, int]] = {}
     for ri, right in nodes:
         matching = universe & right.any_docids(ctx, state.classes(ri))
         if not matching:
             continue
-        own = node_partition(ri, right, matching)
-        options = [own] if right.first == kept[0] else []
-        options += [add_partitions(reach[li], own) for li, left in nodes
-                    if li in reach and following.get(left.last) == right.first]
+        own, own_max = node_cost(ri, right, matching)
+        options, worst = ([own], own_max) if right.first == kept[0] else ([], -1)
+        for li, left in nodes:
+            if li not in reach or following.get(left.last) != right.first:
+                continue
+            partition, left_max = reach[li]
+            step, step_max = pair_cost((li, left), (ri, right), matching) if pair_cost else ({0: matching}, 0)
+            options.append(add_partitions(partition, add_partitions(own, step)))
+            worst = max(worst, left_max + own_max + step_max)
         if options:
-            reach[ri] = cheapest(options)
-    return cheapest([reach[i] for i, n in nodes if i in reach and n.last == kept[-1]])
+            reach[ri] = (cheapest(options), worst)
+    ends = [reach[i] for i, n in nodes if i in reach and n.last == kept[-1]]
+    return cheapest([p for p, _w in ends]), max((w for _p, w in ends), default=0)
 
 
 def buckets_by_cost(partition: Partition) -> Iterator[tuple[int, BitMap]]:

@@ -19,7 +19,7 @@ from pyroaring import BitMap
 from ...store.codecs import bitmap_from_array, sorted_member, unique_sorted
 from ..context import SearchContext
 from ..terms import Node, Phrase, remember
-from .base import Rule, Score, State, add_partitions, buckets_by_cost, cheapest
+from .base import Rule, Score, State, buckets_by_cost, path_partition
 
 MAX_WORDS_PER_SIDE = 64  # derivations read per side and class; long prefix lists keep their shortest words
 
@@ -95,47 +95,23 @@ class ProximityRule(Rule):
     """
 
     def buckets(self, ctx: SearchContext, universe: BitMap, state: State) -> Iterator[tuple[BitMap, Score, State]]:
-        kept = sorted(state.kept)
-        nodes = sorted(((i, n) for i, n in state.active_nodes()
-                        if all(t in state.kept for t in range(n.first, n.last + 1))),
-                       key=lambda item: (item[1].first, item[1].last))
-        if not kept or not nodes:
-            yield universe, Score("proximity", 1, 1), state
-            return
-        following = {kept[k]: kept[k + 1] for k in range(len(kept) - 1)}
         by_attribute = ctx.settings.get("proximityPrecision") == "byAttribute"
         mask = ctx.doc_mask(universe)
-        reach: dict[int, tuple[dict[int, BitMap], int]] = {}  # node index -> (cost partition, max cost)
-        for ri, right in nodes:
-            matching = universe & right.any_docids(ctx, state.classes(ri))
-            if not matching:
-                continue
-            g = right.width - 1
-            options: list[dict[int, BitMap]] = []
-            worst = -1
-            if right.first == kept[0]:
-                options.append({g: matching})
-                worst = g
-            for li, left in nodes:
-                if li not in reach or following.get(left.last) != right.first:
-                    continue
-                partition, left_worst = reach[li]
-                if left.end + 1 == right.start:
-                    lkeys = _keys(ctx, left, _side_words(ctx, state, li, left, universe, last=True), mask)
-                    rkeys = _keys(ctx, right, _side_words(ctx, state, ri, right, universe, last=False), mask)
-                    reversible = not (left.is_phrase or right.is_phrase)
-                    pair = pair_partition(ctx, matching, lkeys, rkeys, reversible, by_attribute)
-                    edge = {g + c: docs for c, docs in pair.items()}
-                    worst = max(worst, left_worst + g + 3)
-                else:
-                    edge = {g: matching}
-                    worst = max(worst, left_worst + g)
-                options.append(add_partitions(partition, edge))
-            if options:
-                reach[ri] = (cheapest(options), worst)
-        ends = [reach[i] for i, n in nodes if i in reach and n.last == kept[-1]]
-        c_max = max((w for _p, w in ends), default=0)
-        total = cheapest([p for p, _w in ends])
+
+        def enter(index: int, node: Node, docs: BitMap) -> tuple[dict[int, BitMap], int]:
+            g = node.width - 1
+            return {g: docs}, g
+
+        def step(left: tuple[int, Node], right: tuple[int, Node], docs: BitMap) -> tuple[dict[int, BitMap], int]:
+            (li, lnode), (ri, rnode) = left, right
+            if lnode.end + 1 != rnode.start:
+                return {0: docs}, 0  # a removed word, a dropped stop word or a hard separator between
+            lkeys = _keys(ctx, lnode, _side_words(ctx, state, li, lnode, universe, last=True), mask)
+            rkeys = _keys(ctx, rnode, _side_words(ctx, state, ri, rnode, universe, last=False), mask)
+            reversible = not (lnode.is_phrase or rnode.is_phrase)
+            return pair_partition(ctx, docs, lkeys, rkeys, reversible, by_attribute), 3
+
+        total, c_max = path_partition(ctx, universe, state, enter, step)
         placed = BitMap.union(*total.values()) if total else BitMap()
         rest = universe - placed
         if rest:
