@@ -42,12 +42,13 @@ def select_fields(document: dict[str, Any], fields: Iterable[str] | None) -> dic
 
 def read_documents(store: Any, txn: Any, iid: int, docids: Iterable[int]) -> list[dict[str, Any] | None]:
     """Stored documents by internal id, in the given order (None where a docid has no document)."""
+    return [orjson.loads(raw) if raw is not None else None for raw in read_raw_documents(store, txn, iid, docids)]
+
+
+def read_raw_documents(store: Any, txn: Any, iid: int, docids: Iterable[int]) -> list[bytes | None]:
+    """The stored JSON of documents by internal id (valid while `txn` is open)."""
     db = store.i["documents"]
-    out: list[dict[str, Any] | None] = []
-    for docid in docids:
-        raw = txn.get(index_key(iid, u32(docid)), db=db)
-        out.append(orjson.loads(raw) if raw is not None else None)
-    return out
+    return [txn.get(index_key(iid, u32(docid)), db=db) for docid in docids]
 
 
 class Index:
@@ -96,11 +97,16 @@ class Index:
         from .search.params import parse_search_body
         return self.run_search(parse_search_body({"q": q, **{_camel(k): v for k, v in params.items()}}))
 
-    def run_search(self, query: Any, *, extra_filter: Any = None) -> dict[str, Any]:
-        """A parsed `SearchQuery` (plus a tenant-token filter); raises `index_not_found`."""
+    def run_search(self, query: Any, *, extra_filter: Any = None, raw_hits: bool = False) -> dict[str, Any]:
+        """A parsed `SearchQuery` (plus a tenant-token filter); raises `index_not_found`.
+
+        With `raw_hits`, a hit returned exactly as stored is an `orjson.Fragment` of the stored
+        JSON instead of a dict: a caller that only serialises the answer skips decoding and
+        re-encoding every document (the HTTP route does this)."""
         from .search.search import search
         return search(self.store, self.engine.registry, self.uid, query,
-                      contains_enabled=self._contains_enabled(query, extra_filter), extra_filter=extra_filter)
+                      contains_enabled=self._contains_enabled(query, extra_filter), extra_filter=extra_filter,
+                      raw_hits=raw_hits)
 
     def facet_search(self, query: Any, *, extra_filter: Any = None) -> dict[str, Any]:
         """A parsed `FacetSearchQuery`; raises `index_not_found`."""

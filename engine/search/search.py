@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import orjson
 from pyroaring import BitMap
 
 from ..errors import LoupeError
@@ -15,7 +16,7 @@ from ..facet_values import normalize_facet_string
 from ..filterable import FilterableRules
 from ..filters import evaluate, parse_filter
 from ..filters.evaluate import haversine_m
-from ..index import read_documents, select_fields
+from ..index import read_documents, read_raw_documents, select_fields
 from ..indexer.keys import f64_key, facet_key
 from ..registry import Registry
 from ..store import Store
@@ -151,7 +152,8 @@ def _retrieved(settings: dict[str, Any], query: SearchQuery) -> list[str] | None
 
 
 def search(store: Store, registry: Registry, uid: str, query: SearchQuery, *,
-           contains_enabled: bool = False, extra_filter: Any = None) -> dict[str, Any]:
+           contains_enabled: bool = False, extra_filter: Any = None, raw_hits: bool = False) -> dict[str, Any]:
+    """One search (ranking.md §6); `raw_hits` lets untouched hits stay stored JSON (`orjson.Fragment`)."""
     started = time.perf_counter()
     with store.index_env.begin() as txn:
         ctx = SearchContext(store, txn, registry, registry.require(txn, uid))
@@ -184,15 +186,22 @@ def search(store: Store, registry: Registry, uid: str, query: SearchQuery, *,
                               exhaustive_threshold=max_total if exhaustive else None,
                               deadline=_deadline(settings, started))
         candidates = outcome.candidates
-        docs = [d or {} for d in read_documents(store, txn, ctx.iid, [d for d, _s in outcome.hits])]
+        raws = read_raw_documents(store, txn, ctx.iid, [d for d, _s in outcome.hits])
         retrieved = _retrieved(settings, query)
         hidden = set()
         if displayed is not None:
             hidden = {s.field for s in query.sort or () if isinstance(s, SortSpec)
                       and not any(s.field == d or s.field.startswith(d + ".") for d in displayed)}
         geo = next((s for s in query.sort or () if isinstance(s, GeoSortSpec)), None)
-        hits = []
-        for (docid, scores), doc in zip(outcome.hits, docs):
+        as_stored = raw_hits and retrieved is None and geo is None and not (
+            query.show_ranking_score or query.show_ranking_score_details or query.show_matches_position
+            or query.attributes_to_highlight or query.attributes_to_crop)
+        hits: list[Any] = []
+        for (docid, scores), raw in zip(outcome.hits, raws):
+            if as_stored and raw is not None and (query.retrieve_vectors or b'"_vectors"' not in raw):
+                hits.append(orjson.Fragment(raw))
+                continue
+            doc = orjson.loads(raw) if raw is not None else {}
             hit = select_fields(doc, retrieved)
             hit.pop("_vectors", None) if not query.retrieve_vectors else None
             if geo is not None and isinstance(doc.get("_geo"), dict) and (retrieved is None or "_geo" in retrieved):

@@ -36,7 +36,7 @@ async def search_get(request: web.Request, index_uid: str) -> web.Response:
 
 def _run(request: web.Request, index_uid: str, query: Any) -> web.Response:
     index = Index(request.app["engine"], index_uid)
-    return json_response(index.run_search(with_tenant_filter(request, index_uid, query)))
+    return json_response(index.run_search(with_tenant_filter(request, index_uid, query), raw_hits=True))
 
 
 async def facet_search(request: web.Request, index_uid: str) -> web.Response:

@@ -96,7 +96,12 @@ class ProximityRule(Rule):
 
     def buckets(self, ctx: SearchContext, universe: BitMap, state: State) -> Iterator[tuple[BitMap, Score, State]]:
         by_attribute = ctx.settings.get("proximityPrecision") == "byAttribute"
-        mask = ctx.doc_mask(universe)
+        masks: list[np.ndarray] = []  # the universe as a docid mask, built on the first pair only
+
+        def mask() -> np.ndarray:
+            if not masks:
+                masks.append(ctx.doc_mask(universe))
+            return masks[0]
 
         def enter(index: int, node: Node, docs: BitMap) -> tuple[dict[int, BitMap], int]:
             g = node.width - 1
@@ -106,8 +111,8 @@ class ProximityRule(Rule):
             (li, lnode), (ri, rnode) = left, right
             if lnode.end + 1 != rnode.start:
                 return {0: docs}, 0  # a removed word, a dropped stop word or a hard separator between
-            lkeys = _keys(ctx, lnode, _side_words(ctx, state, li, lnode, universe, last=True), mask)
-            rkeys = _keys(ctx, rnode, _side_words(ctx, state, ri, rnode, universe, last=False), mask)
+            lkeys = _keys(ctx, lnode, _side_words(ctx, state, li, lnode, universe, last=True), mask())
+            rkeys = _keys(ctx, rnode, _side_words(ctx, state, ri, rnode, universe, last=False), mask())
             reversible = not (lnode.is_phrase or rnode.is_phrase)
             return pair_partition(ctx, docs, lkeys, rkeys, reversible, by_attribute), 3
 
