@@ -118,15 +118,14 @@ def flatten_facet_values(doc: dict[str, Any]) -> dict[str, FieldFacets]:
         elif isinstance(value, list):
             if not value and not in_array:
                 facets.empty = True
+            # pushed in reverse so they pop in document order: the first spelling of a string
+            # value is its display spelling, as on the indexer's fast path for flat arrays
             for item in reversed(value):
-                if isinstance(item, list):
-                    # nested arrays flatten into the same path
-                    stack.append((path, item, True))
-                elif isinstance(item, dict):
+                if isinstance(item, dict):
                     for key, sub in reversed(list(item.items())):
                         stack.append((f"{path}.{key}", sub, True))
-                else:
-                    _add_leaf(facets, item, True)
+                else:  # a scalar, or a nested array flattening into the same path
+                    stack.append((path, item, True))
         else:
             _add_leaf(facets, value, in_array)
     return out

@@ -31,7 +31,7 @@ import itertools
 from typing import Any, Iterable, Iterator
 
 import pytest
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import example, given, settings as hsettings, strategies as st
 from pyroaring import BitMap
 
 from engine.errors import LoupeError
@@ -475,6 +475,9 @@ _iids = itertools.count(1)
     order=st.sampled_from(["alpha", "count"]),
     query=st.one_of(st.none(), st.sampled_from(["blu", "rde", "réd", "z"])),
 )
+# one document spelling a value twice: the first spelling is displayed, on the flat-array path too
+@example(docs=[{}] * 10 + [{"a": ["Blue", "  blue"]}], picks=[10], max_values=1, order="alpha", query=None)
+@example(docs=[{"a": ["  blue", "Blue", {"sub": 1}]}], picks=[0], max_values=2, order="alpha", query="blu")
 def test_lmdb_source_matches_brute_force(store: Store, docs: list, picks: list[int], max_values: int, order: str,
                                          query: str | None) -> None:
     iid = next(_iids)
