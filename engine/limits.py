@@ -75,6 +75,12 @@ DERIVATION_CACHE_ENTRIES = 2_048
 #: occurrences): past this the cache starts over.
 DERIVATION_CACHE_BYTES = 64 * 2**20
 
+#: Decoded postings (word bitmaps, per-field and per-position slots, occurrence arrays) kept per
+#: index version for the next searches: the keystrokes of one query re-read mostly the same words.
+#: Counted in entries and in the bytes of the stored postings; past either the cache starts over.
+POSTINGS_CACHE_ENTRIES = 200_000
+POSTINGS_CACHE_BYTES = 128 * 2**20
+
 #: Synonym phrases per term, and words over all of them.
 MAX_SYNONYM_PHRASES = 50
 MAX_SYNONYM_WORDS = 100

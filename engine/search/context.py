@@ -17,13 +17,15 @@ from pyroaring import BitMap
 from ..indexer.fields import searchable_weight
 from ..indexer.keys import count_key, posting_key, slot_key
 from ..indexer.words import tokenizer_for
-from ..limits import MAX_PREFIX_DERIVATIONS, PREFIX_CACHE_MAX_PREFIX_CHARS
+from ..limits import (MAX_PREFIX_DERIVATIONS, POSTINGS_CACHE_BYTES, POSTINGS_CACHE_ENTRIES,
+                      PREFIX_CACHE_MAX_PREFIX_CHARS)
 from ..registry import Registry, meta_key
 from ..store import Store
 from ..store.codecs import bitmap_loads, u32
 from ..tokenizer import Tokenizer
 from .facet_cache import CachedFacetSource, FacetCache
 from .lexicon import Lexicon
+from .read_cache import BoundedCache
 
 _EMPTY = BitMap()
 
@@ -56,6 +58,8 @@ class IndexCache:
         faceted = registry_meta(store, txn, iid, "faceted_paths") or []
         self.all_fields = sorted(set(fields) | set(faceted) | set(stats.get("fieldDistribution", {})))
         self.lock = threading.Lock()
+        self.postings = BoundedCache(POSTINGS_CACHE_ENTRIES, POSTINGS_CACHE_BYTES)
+        self.docids: BitMap | None = None  # the index's documents, read by the first search
 
 
 def registry_meta(store: Store, txn: lmdb.Transaction, iid: int, name: str) -> Any:
@@ -101,21 +105,37 @@ class SearchContext:
         self.postings = store.i["postings"]
         self.cache = index_cache(store, txn, registry, self.iid)
         self.settings = self.cache.settings
-        self.all_docids = registry.all_docids(txn, self.iid)
+        if self.cache.docids is None:
+            self.cache.docids = registry.all_docids(txn, self.iid)
+        self.all_docids: BitMap = self.cache.docids  # shared: never modify in place
         self.facets = CachedFacetSource(store, txn, self.iid, self.all_docids, self.cache.facets)
-        self._bitmaps: dict[bytes, BitMap] = {}
+        self._read = self.cache.postings  # decoded postings, shared by the searches of this version
         self.search_fids: frozenset[int] | None = None  # attributesToSearchOn, as field ids
-        self._occurrences: dict[str, np.ndarray] = {}
         self.memo: dict[Any, Any] = {}  # per-search results rules share between buckets
 
     # -- postings ------------------------------------------------------------------------------
+    # Postings come back decoded from the version-wide read cache; they are shared, so callers
+    # combine them into new bitmaps (`a | b`, `a & b`) and never update them in place.  Per-word
+    # lookups are cached under `(tag, word)`, checked before any LMDB key is built; absent keys
+    # are cached too (most words have no exact-only posting).
     def bitmap(self, key: bytes) -> BitMap:
-        bm = self._bitmaps.get(key)
+        bm = self._read.get(key)
         if bm is None:
-            raw = self.txn.get(key, db=self.postings)
-            bm = bitmap_loads(raw) if raw is not None else _EMPTY
-            self._bitmaps[key] = bm
+            bm = self._load_bitmap(key, key)
         return bm
+
+    def word_bitmap(self, tag: bytes, word: str) -> BitMap:
+        """The `tag` posting of one word (W tolerant, X exact-only, P prefix cache)."""
+        bm = self._read.get((tag, word))
+        if bm is None:
+            bm = self._load_bitmap((tag, word), posting_key(self.iid, tag, word))
+        return bm
+
+    def _load_bitmap(self, cache_key: Any, key: bytes) -> BitMap:
+        raw = self.txn.get(key, db=self.postings)
+        if raw is None:
+            return self._read.put(cache_key, _EMPTY)
+        return self._read.put(cache_key, bitmap_loads(raw), len(raw))
 
     def restrict_to_fields(self, patterns: Any) -> None:
         """attributesToSearchOn: every lookup below only counts matches in these fields."""
@@ -133,16 +153,18 @@ class SearchContext:
         return bm & BitMap.union(*parts) if parts else BitMap()
 
     def tolerant_docids(self, word: str) -> BitMap:
-        return self._in_fields(word, self.bitmap(posting_key(self.iid, b"W", word)))
+        return self._in_fields(word, self.word_bitmap(b"W", word))
 
     def exact_docids(self, word: str) -> BitMap:
-        return self._in_fields(word, self.bitmap(posting_key(self.iid, b"X", word)))
+        return self._in_fields(word, self.word_bitmap(b"X", word))
 
     def word_docids_anywhere(self, word: str) -> BitMap:
         """Documents containing ``word`` in any field, attributesToSearchOn or not (matches occurrences)."""
-        exact = self.bitmap(posting_key(self.iid, b"X", word))
-        tolerant = self.bitmap(posting_key(self.iid, b"W", word))
-        return tolerant | exact if exact else tolerant
+        both = self._read.get(("A", word))
+        if both is None:
+            exact, tolerant = self.word_bitmap(b"X", word), self.word_bitmap(b"W", word)
+            both = self._read.put(("A", word), tolerant | exact) if exact else tolerant
+        return both
 
     def word_docids(self, word: str) -> BitMap:
         """Documents containing ``word`` exactly (tolerant or exact set), in the searched fields."""
@@ -155,14 +177,17 @@ class SearchContext:
 
     def prefix_docids(self, prefix: str) -> BitMap:
         if len(prefix) <= PREFIX_CACHE_MAX_PREFIX_CHARS:
-            return self._in_fields(prefix, self.bitmap(posting_key(self.iid, b"P", prefix)), b"Q")
+            return self._in_fields(prefix, self.word_bitmap(b"P", prefix), b"Q")
         words = self.cache.all_lexicon.with_prefix(prefix, limit=MAX_PREFIX_DERIVATIONS)
         return BitMap.union(*(self.word_docids(w) for w in words)) if words else BitMap()
 
     def slots(self, word: str, tag: bytes) -> dict[int, BitMap]:
-        """word x field (b"F") or word x position bucket (b"B") bitmaps, by slot."""
+        """word x field (b"F") or word x position bucket (b"B") bitmaps, by slot (shared: read only)."""
+        out = self._read.get((tag + b"*", word))
+        if out is not None:
+            return out
         prefix = u32(self.iid) + tag + word.encode() + b"\0"
-        out: dict[int, BitMap] = {}
+        out, size = {}, 0
         cursor = self.txn.cursor(self.postings)
         if cursor.set_range(prefix):
             n = len(prefix)
@@ -170,15 +195,16 @@ class SearchContext:
                 if key[:n] != prefix:
                     break
                 out[int.from_bytes(key[n:n + 2], "big")] = bitmap_loads(raw)
-        return out
+                size += len(raw)
+        return self._read.put((tag + b"*", word), out, size)
 
     def occurrences(self, word: str) -> np.ndarray:
-        """Sorted occurrence keys ``docid<<32 | fid<<16 | position`` of a word."""
-        occ = self._occurrences.get(word)
+        """Sorted occurrence keys ``docid<<32 | fid<<16 | position`` of a word (shared: read only)."""
+        occ = self._read.get((b"O", word))
         if occ is None:
             raw = self.txn.get(posting_key(self.iid, b"O", word), db=self.postings)
             occ = np.frombuffer(raw, dtype=np.int64) if raw is not None else np.empty(0, dtype=np.int64)
-            self._occurrences[word] = occ
+            self._read.put((b"O", word), occ, occ.nbytes)
         return occ
 
     def doc_mask(self, docs: BitMap) -> np.ndarray:

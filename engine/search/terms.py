@@ -21,6 +21,7 @@ from pyroaring import BitMap
 
 from ..limits import DERIVATION_CACHE_BYTES, DERIVATION_CACHE_ENTRIES, MAX_SYNONYM_PHRASES, MAX_WORD_BYTES
 from ..store.codecs import bitmap_from_array, sorted_member
+from .read_cache import BoundedCache
 from .context import SearchContext
 from .query_terms import ParsedQuery, Term
 from .typos import typo_budget
@@ -314,32 +315,14 @@ class Derivation:
         node._docids, node._class_words, node.memo = self.docids, self.class_words, self.memo
 
 
-class DerivationCache:
-    """A bounded map of derivations, emptied when full (one index version's working set is small).
+class DerivationCache(BoundedCache):
+    """Derivations by node key, emptied when full (one index version's working set is small).
 
     Entries are counted, and so are the bytes of the arrays rules remember on nodes (`remember`).
     """
 
     def __init__(self, capacity: int = DERIVATION_CACHE_ENTRIES, max_bytes: int = DERIVATION_CACHE_BYTES):
-        self.capacity, self.max_bytes = capacity, max_bytes
-        self._entries: dict[tuple, Derivation] = {}
-        self._bytes = 0
-
-    def get(self, key: tuple) -> Derivation | None:
-        return self._entries.get(key)
-
-    def put(self, key: tuple, value: Derivation) -> None:
-        if len(self._entries) >= self.capacity:
-            self.clear()
-        self._entries[key] = value
-
-    def charge(self, nbytes: int) -> None:
-        self._bytes += nbytes
-        if self._bytes > self.max_bytes:
-            self.clear()
-
-    def clear(self) -> None:
-        self._entries, self._bytes = {}, 0
+        super().__init__(capacity, max_bytes)
 
 
 def remember(ctx: SearchContext, node: Node, key: tuple, value: Any, nbytes: int = 0) -> Any:
