@@ -154,13 +154,25 @@ def best_position_costs(ctx: SearchContext, node: Node, words: list[str], univer
     key = ("position", tuple(words), start, n_words)
     best = node.memo.get(key)
     if best is None:
-        arrays = [a for a in (ctx.occurrences(w) for w in words) if len(a)]
-        if len(ids) <= _SMALL_UNIVERSE and sum(len(a) for a in arrays) > _SELECT_RATIO * len(ids):
-            picked = [_select_documents(ctx.occurrences(w), ids)
-                      for w, docs in zip(words, _words_docids(ctx, node, words)) if docs.intersect(universe)]
+        present, arrays, total = _occurrence_arrays(ctx, node, words)
+        if len(ids) <= _SMALL_UNIVERSE and total > _SELECT_RATIO * len(ids):
+            picked = [_select_documents(occ, ids)
+                      for occ, docs in zip(arrays, _words_docids(ctx, node, present)) if docs.intersect(universe)]
             return _best_costs(ctx, [a for a in picked if len(a)], start, n_words)[ids]
         best = remember(ctx, node, key, _best_costs(ctx, arrays, start, n_words), len(ctx.all_docids) + 1)
     return best[ids]
+
+
+def _occurrence_arrays(ctx: SearchContext, node: Node, words: list[str]) -> tuple[list[str], list[np.ndarray], int]:
+    """The words that occur at all, their occurrences, and the occurrence count (remembered with
+    the term: small buckets ask again and again)."""
+    key = ("occurrences", tuple(words))
+    known = node.memo.get(key)
+    if known is None:
+        pairs = [(w, occ) for w, occ in zip(words, map(ctx.occurrences, words)) if len(occ)]
+        known = remember(ctx, node, key, ([w for w, _o in pairs], [occ for _w, occ in pairs],
+                                          sum(len(occ) for _w, occ in pairs)))
+    return known
 
 
 def _words_docids(ctx: SearchContext, node: Node, words: list[str]) -> list[BitMap]:
@@ -201,10 +213,17 @@ def position_partition(ctx: SearchContext, universe: BitMap, state: State) -> tu
 
 def _partition_by_cost(universe: BitMap, ids: np.ndarray, costs: np.ndarray) -> Partition:
     """Documents grouped by their (small, non-negative) cost; one group keeps the universe as is."""
+    return dict(_cost_groups(universe, ids, costs))
+
+
+def _cost_groups(universe: BitMap, ids: np.ndarray, costs: np.ndarray) -> Iterator[tuple[int, BitMap]]:
+    """The groups of `_partition_by_cost` cheapest first, each built only when asked for."""
     present = np.flatnonzero(np.bincount(costs)).tolist()
     if len(present) == 1:
-        return {present[0]: universe}
-    return {cost: bitmap_from_array(ids[costs == cost]) for cost in present}
+        yield present[0], universe
+        return
+    for cost in present:
+        yield cost, bitmap_from_array(ids[costs == cost])
 
 
 class AttributeRankRule(Rule):
@@ -216,6 +235,17 @@ class AttributeRankRule(Rule):
 
 class WordPositionRule(Rule):
     def buckets(self, ctx: SearchContext, universe: BitMap, state: State) -> Iterator[tuple[BitMap, Score, State]]:
+        terms = state.term_nodes()
+        if len(terms) == 1 and not has_ngram_paths(state):
+            # one term: its own cost groups are the buckets, built lazily (the walk often stops
+            # after the first one or two)
+            (index, node), = terms
+            c_max = 10 * node.n_words
+            ids = np.frombuffer(universe.to_array(), dtype=np.uint32)
+            costs = best_position_costs(ctx, node, term_words(ctx, state, index, node, universe), universe, ids)
+            for cost, docs in _cost_groups(universe, ids, costs):
+                yield docs, Score("wordPosition", 1 + c_max - cost, 1 + c_max), state
+            return
         partition, c_max = position_partition(ctx, universe, state)
         for cost, docs in buckets_by_cost(partition):
             yield docs, Score("wordPosition", 1 + c_max - cost, 1 + c_max), state
