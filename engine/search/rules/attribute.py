@@ -20,8 +20,8 @@ from ...store.codecs import bitmap_from_array
 from ...limits import PREFIX_CACHE_MAX_PREFIX_CHARS
 from ..context import SearchContext
 from ..terms import Node, remember
-from .base import (Partition, Rule, Score, State, add_partitions, buckets_by_cost, has_ngram_paths,
-                   partition_by_best, path_partition)
+from .base import (Partition, Rule, Score, State, buckets_by_cost, has_ngram_paths, partition_by_best,
+                   path_partition, sum_partitions)
 
 MAX_WORDS = 64  # derivations read per term; long prefix lists keep the word and its shortest extensions
 
@@ -59,9 +59,8 @@ def attribute_partition(ctx: SearchContext, universe: BitMap, state: State) -> t
     w_max = ctx.cache.max_weight
     terms = state.term_nodes()
     max_cost = sum(w_max * n.n_words for _i, n in terms)
-    total: Partition = {0: universe}
     if w_max == 0:
-        return total, 0
+        return {0: universe}, 0
     def node_partition(index: int, node: Node, docs: BitMap) -> Partition:
         cached = _prefix_cached(ctx, state, index, node)
         words = term_words(ctx, state, index, node, universe, skip_prefix=cached)
@@ -74,9 +73,7 @@ def attribute_partition(ctx: SearchContext, universe: BitMap, state: State) -> t
     if has_ngram_paths(state):
         paths, _dearest = path_partition(ctx, universe, state, lambda i, n, d: (node_partition(i, n, d), 0))
         return _with_worst(universe, paths, max_cost), max_cost
-    for index, node in terms:
-        total = add_partitions(total, node_partition(index, node, universe))
-    return total, max_cost
+    return sum_partitions(universe, [node_partition(index, node, universe) for index, node in terms]), max_cost
 
 
 def _with_worst(universe: BitMap, partition: Partition, worst: int) -> Partition:
@@ -196,7 +193,6 @@ def _best_costs(ctx: SearchContext, arrays: list[np.ndarray], start: int, n_word
 def position_partition(ctx: SearchContext, universe: BitMap, state: State) -> tuple[Partition, int]:
     terms = state.term_nodes()
     max_cost = sum(10 * n.n_words for _i, n in terms)
-    total: Partition = {0: universe}
 
     def node_partition(index: int, node: Node, docs: BitMap) -> Partition:
         ids = np.frombuffer(docs.to_array(), dtype=np.uint32)
@@ -206,9 +202,7 @@ def position_partition(ctx: SearchContext, universe: BitMap, state: State) -> tu
     if has_ngram_paths(state):
         paths, _dearest = path_partition(ctx, universe, state, lambda i, n, d: (node_partition(i, n, d), 0))
         return _with_worst(universe, paths, max_cost), max_cost
-    for index, node in terms:
-        total = add_partitions(total, node_partition(index, node, universe))
-    return total, max_cost
+    return sum_partitions(universe, [node_partition(index, node, universe) for index, node in terms]), max_cost
 
 
 def _partition_by_cost(universe: BitMap, ids: np.ndarray, costs: np.ndarray) -> Partition:

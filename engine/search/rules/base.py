@@ -92,6 +92,17 @@ def add_partitions(a: Partition, b: Partition) -> Partition:
     return out
 
 
+def sum_partitions(universe: BitMap, partitions: list[Partition]) -> Partition:
+    """Cost partition of the sum of per-term partitions that each cover the universe (a single
+    term's partition is the sum as is: no intersection with the universe)."""
+    if not partitions:
+        return {0: universe}
+    total = partitions[0]
+    for part in partitions[1:]:
+        total = add_partitions(total, part)
+    return total
+
+
 def partition_by_best(universe: BitMap, costed: list[tuple[int, BitMap]], worst: int) -> Partition:
     """Each document of the universe at the lowest cost whose bitmap holds it (else `worst`)."""
     out: Partition = {}
@@ -169,5 +180,5 @@ def buckets_by_cost(partition: Partition) -> Iterator[tuple[int, BitMap]]:
             yield cost, partition[cost]
 
 
-__all__ = ["Partition", "Score", "State", "Rule", "add_partitions", "partition_by_best", "buckets_by_cost",
+__all__ = ["Partition", "Score", "State", "Rule", "add_partitions", "sum_partitions", "partition_by_best", "buckets_by_cost",
            "cheapest", "has_ngram_paths", "path_partition"]

@@ -15,7 +15,7 @@ from ...indexer.words import bucket_of, position_bucket
 from ...store.codecs import bitmap_from_array, unique_sorted
 from ..context import SearchContext
 from ..terms import Node, phrase_docids, remember
-from .base import Partition, Rule, Score, State, add_partitions, buckets_by_cost
+from .base import Partition, Rule, Score, State, buckets_by_cost, sum_partitions
 
 
 def exact_attribute(ctx: SearchContext, universe: BitMap, state: State) -> tuple[BitMap, BitMap]:
@@ -64,15 +64,13 @@ def _docids_at(ctx: SearchContext, node: Node, word: str, position: int) -> BitM
 
 def exact_words_partition(ctx: SearchContext, universe: BitMap, state: State) -> tuple[Partition, int]:
     terms = state.term_nodes()
-    total: Partition = {0: universe}
-    n = 0
+    parts: list[Partition] = []
     for _i, node in terms:
-        n += node.n_words
         docs = phrase_docids(ctx, node.words) if node.is_phrase else ctx.word_docids(node.word)
         exact = universe & docs
         part = {0: exact, node.n_words: universe - exact}
-        total = add_partitions(total, {c: d for c, d in part.items() if d})
-    return total, n
+        parts.append({c: d for c, d in part.items() if d})
+    return sum_partitions(universe, parts), sum(node.n_words for _i, node in terms)
 
 
 class ExactnessRule(Rule):
