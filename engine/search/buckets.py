@@ -85,14 +85,15 @@ def bucket_sort(ctx: SearchContext, rules: list[Rule], universe: BitMap, state: 
                 and seen + len(docs) <= offset):
             seen += len(docs)
             return
-        remaining = BitMap(docs)
+        remaining = BitMap(docs) if threshold is not None else None  # only a threshold drops the rest
         for bucket, score, sub in rules[i].buckets(ctx, docs, st):
             if enough():
                 return
-            if threshold is not None and global_score(scores + [score]) < threshold:
-                out.candidates -= remaining
-                return
-            remaining -= bucket
+            if remaining is not None:
+                if global_score(scores + [score]) < threshold:
+                    out.candidates -= remaining
+                    return
+                remaining -= bucket
             visit(i + 1, bucket, sub, scores + [score])
 
     try:

@@ -19,7 +19,7 @@ from pyroaring import BitMap
 from ...store.codecs import bitmap_from_array, sorted_member, unique_sorted
 from ..context import SearchContext
 from ..terms import Node, Phrase, remember
-from .base import Rule, Score, State, buckets_by_cost, path_partition
+from .base import Rule, Score, State, buckets_by_cost, has_ngram_paths, path_partition
 
 MAX_WORDS_PER_SIDE = 64  # derivations read per side and class; long prefix lists keep their shortest words
 
@@ -95,6 +95,10 @@ class ProximityRule(Rule):
     """
 
     def buckets(self, ctx: SearchContext, universe: BitMap, state: State) -> Iterator[tuple[BitMap, Score, State]]:
+        if len(state.kept) <= 1 and not has_ngram_paths(state):
+            # one term (or none): no pair to cost, every document is at cost 0 of a max rank 1
+            yield universe, Score("proximity", 1, 1), state
+            return
         by_attribute = ctx.settings.get("proximityPrecision") == "byAttribute"
         masks: list[np.ndarray] = []  # the universe as a docid mask, built on the first pair only
 
