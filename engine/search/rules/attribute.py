@@ -230,13 +230,15 @@ class AttributeRankRule(Rule):
 class WordPositionRule(Rule):
     def buckets(self, ctx: SearchContext, universe: BitMap, state: State) -> Iterator[tuple[BitMap, Score, State]]:
         terms = state.term_nodes()
-        if len(terms) == 1 and not has_ngram_paths(state):
-            # one term: its own cost groups are the buckets, built lazily (the walk often stops
-            # after the first one or two)
-            (index, node), = terms
-            c_max = 10 * node.n_words
+        if terms and not has_ngram_paths(state):
+            # no n-gram path: a document's cost is the sum of its terms' costs, summed as arrays
+            # and grouped lazily (the walk often stops after the first group or two)
+            c_max = sum(10 * n.n_words for _i, n in terms)
             ids = np.frombuffer(universe.to_array(), dtype=np.uint32)
-            costs = best_position_costs(ctx, node, term_words(ctx, state, index, node, universe), universe, ids)
+            costs = None
+            for index, node in terms:
+                term = best_position_costs(ctx, node, term_words(ctx, state, index, node, universe), universe, ids)
+                costs = term if costs is None else costs + term.astype(np.int64)
             for cost, docs in _cost_groups(universe, ids, costs):
                 yield docs, Score("wordPosition", 1 + c_max - cost, 1 + c_max), state
             return
