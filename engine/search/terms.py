@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 from pyroaring import BitMap
 
-from ..limits import DERIVATION_CACHE_BYTES, DERIVATION_CACHE_ENTRIES, MAX_SYNONYM_PHRASES, MAX_WORD_BYTES
+from ..limits import (DERIVATION_CACHE_BYTES, DERIVATION_CACHE_ENTRIES, MAX_RULE_WORDS_PER_CLASS,
+                      MAX_SYNONYM_PHRASES, MAX_WORD_BYTES)
 from ..store.codecs import bitmap_from_array, sorted_member
 from .read_cache import BoundedCache
 from .context import SearchContext
@@ -109,27 +110,29 @@ class Node:
         return BitMap.union(*parts) if parts else BitMap()
 
     def class_words(self, cls: int) -> list[Phrase]:
-        """Concrete words / phrases of a typo class, for occurrence-based rules (memoised)."""
+        """The first `MAX_RULE_WORDS_PER_CLASS` words / phrases of a typo class, in class order,
+        for occurrence-based rules (memoised)."""
         found = self._class_words.get(cls)
         if found is None:
-            found = self._class_words[cls] = self._make_class_words(cls)
+            found = self._class_words[cls] = self._make_class_words(cls)[:MAX_RULE_WORDS_PER_CLASS]
         return found
 
     def _make_class_words(self, cls: int) -> list[Phrase]:
         if self.is_phrase:
             return [self.words] if cls == 0 else []
+        cap = MAX_RULE_WORDS_PER_CLASS
         if cls == 0:
             out: list[Phrase] = [(self.word,)]
-            out.extend((w,) for w in self.prefix_words)
-            out.extend(self.synonyms)
+            out.extend((w,) for w in self.prefix_words[:cap])
+            out.extend(self.synonyms[:cap])
             return out
         if cls == 1:
-            out = [(w,) for w in self.one_typo]
+            out = [(w,) for w in self.one_typo[:cap]]
             if self.split is not None:
                 out.append(self.split)
             return out
         if cls == 2:
-            return [(w,) for w in self.two_typos]
+            return [(w,) for w in self.two_typos[:cap]]
         return []
 
 

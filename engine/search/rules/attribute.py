@@ -17,13 +17,12 @@ from pyroaring import BitMap
 from ...indexer.words import position_bucket
 from ...store.codecs import bitmap_from_array
 
-from ...limits import PREFIX_CACHE_MAX_PREFIX_CHARS
+from ...limits import MAX_RULE_WORDS_PER_CLASS, PREFIX_CACHE_MAX_PREFIX_CHARS
 from ..context import SearchContext
 from ..terms import Node, remember
 from .base import (Partition, Rule, Score, State, buckets_by_cost, has_ngram_paths, partition_by_best,
                    path_partition, sum_partitions)
 
-MAX_WORDS = 64  # derivations read per term; long prefix lists keep the word and its shortest extensions
 
 
 def term_words(ctx: SearchContext, state: State, index: int, node: Node, universe: BitMap,
@@ -40,10 +39,11 @@ def term_words(ctx: SearchContext, state: State, index: int, node: Node, univers
 def _term_words(node: Node, classes: tuple[int, ...], skip_prefix: bool) -> list[str]:
     words: list[str] = []
     for cls in classes:
-        class_words = node.class_words(cls)
-        if skip_prefix and cls == 0:
-            class_words = class_words[:1] + class_words[1 + len(node.prefix_words):]  # word, synonyms
-        for phrase in class_words[:MAX_WORDS]:
+        if skip_prefix and cls == 0 and not node.is_phrase:
+            class_words = ([(node.word,)] + list(node.synonyms))[:MAX_RULE_WORDS_PER_CLASS]  # no prefix words
+        else:
+            class_words = node.class_words(cls)
+        for phrase in class_words:
             real = [w for w in phrase if w]
             if real:
                 words.append(real[0])

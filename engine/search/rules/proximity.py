@@ -21,13 +21,12 @@ from ..context import SearchContext
 from ..terms import Node, Phrase, remember
 from .base import Rule, Score, State, buckets_by_cost, has_ngram_paths, path_partition
 
-MAX_WORDS_PER_SIDE = 64  # derivations read per side and class; long prefix lists keep their shortest words
 
 
 def _side_words(ctx: SearchContext, state: State, index: int, node: Node, universe: BitMap, last: bool) -> list[str]:
     words: list[str] = []
     for cls in state.classes(index):
-        for phrase in node.class_words(cls)[:MAX_WORDS_PER_SIDE]:
+        for phrase in node.class_words(cls):  # capped per class (MAX_RULE_WORDS_PER_CLASS)
             real = [w for w in phrase if w]
             if real:
                 words.append(real[-1] if last else real[0])
