@@ -8,6 +8,9 @@ Properties proven here:
    with an empty cache.
 3. The cache is bounded: past its entry count or its byte budget it starts over.
 4. A new index version (a document added) starts from an empty cache, so new words are found.
+5. Decoded postings shared by the searches of a version are never modified by a search: a mix of
+   keystrokes, filters, sorts, distinct, phrases, negative words and matching strategies answers
+   the same with every search reading the shared postings as with each search starting empty.
 """
 from pathlib import Path
 
@@ -27,7 +30,9 @@ TYPED = ["python3 requests", "libgtk theme", "qt qt", "fonts dejavu", "sequence 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory):
     engine = Engine(tmp_path_factory.mktemp("cache") / "db")
-    patch = validate_settings_patch({"searchableAttributes": ["name", "summary", "description"]})
+    patch = validate_settings_patch({"searchableAttributes": ["name", "summary", "description"],
+                                     "filterableAttributes": ["section", "priority"],
+                                     "sortableAttributes": ["installed_size"]})
     assert engine.wait_for_task(engine.update_settings("p", patch, task_details(patch))["uid"])["status"] == "succeeded"
     docs = [orjson.loads(line) for line in SAMPLE.read_bytes().splitlines()]
     assert engine.wait_for_task(engine.add_documents("p", docs, primary_key="id")["uid"], timeout=120)["status"] == "succeeded"
@@ -59,9 +64,29 @@ def test_cached_answers_equal_uncached(index, params):
     uncached = []
     for q in _keystrokes():
         cache.derivations = DerivationCache()
+        cache.postings.clear()
         uncached.append(_answer(index, q, **params))
     assert cached == uncached
     assert sum(1 for hits, _total in cached if hits) > 50  # the sequence does find documents
+
+
+MIXED = [{}, {"filter": "section = libs"}, {"sort": ["installed_size:asc"]}, {"distinct": "section"},
+         {"matchingStrategy": "all"}, {"filter": "NOT priority = optional", "sort": ["installed_size:desc"]}]
+MIXED_QUERIES = ["python3 requests", "pyth", "lib", '"python3 requests"', "python -requests", "fonts -dejavu", ""]
+
+
+def test_shared_postings_are_never_modified(index):
+    cache = _cache(index)
+    cases = [(q, p) for q in MIXED_QUERIES for p in MIXED] + [(q, {}) for q in _keystrokes()]
+    shared = [_answer(index, q, **p) for q, p in cases]
+    alone = []
+    for q, p in cases:
+        cache.derivations = DerivationCache()
+        cache.postings.clear()
+        alone.append(_answer(index, q, **p))
+    assert shared == alone
+    assert len(cache.postings) > 0  # the searches did share decoded postings
+    assert sum(1 for hits, _total in shared if hits) > 60
 
 
 def test_repeated_word_positions_are_not_shared(index):
