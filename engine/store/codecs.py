@@ -63,6 +63,58 @@ def bitmap_from_array(values: "np.ndarray") -> BitMap:
     return BitMap(array.array("I", np.ascontiguousarray(values, dtype=np.uint32).tobytes()))
 
 
+_NO_RUN_COOKIE = 12346  # CRoaring portable format, no run containers
+_PORTABLE_HEAD = struct.Struct("<II")  # cookie, container count (the format is little-endian)
+_ARRAY_CONTAINER_MAX = 4096
+_SMALL_BITMAP = 1024  # below this many values, BitMap(array) is cheaper than building containers
+
+
+def bitmap_from_sorted(values: "np.ndarray") -> BitMap:
+    """A BitMap from an ascending array of distinct integers in [0, 2**32), built as Roaring's
+    portable serialization and deserialized in one C call.
+
+    `BitMap(array)` adds values one by one (~10 ns each): a search turning a 20,000-document
+    bucket into a bitmap paid 0.2 ms for it, a quarter of that here.  Each 2**16 chunk becomes one
+    container in numpy: its low 16 bits as is (up to 4096 values) or an 8 KiB bitset.  Small
+    inputs go through `bitmap_from_array`, cheaper below a few hundred values.  Unsorted or
+    repeated input would give a wrong bitmap: use `bitmap_from_array` for those.
+    """
+    import numpy as np
+    v = np.asarray(values)
+    n = len(v)
+    if n < _SMALL_BITMAP:
+        return bitmap_from_array(v)
+    v = v.astype(np.int64, copy=False)
+    high = v >> 16
+    if high[0] == high[-1]:
+        starts, keys = [0], [int(high[0])]
+    else:
+        cuts = (np.flatnonzero(high[1:] != high[:-1]) + 1).tolist()
+        starts = [0, *cuts]
+        keys = high[starts].tolist()
+    ends = starts[1:] + [n]
+    low = v & 0xFFFF
+    k = len(keys)
+    descriptive = np.empty(2 * k, dtype="<u2")
+    descriptive[0::2] = keys
+    descriptive[1::2] = [e - s - 1 for s, e in zip(starts, ends)]
+    offsets = np.empty(k, dtype="<u4")
+    payloads = []
+    at = 8 + 8 * k
+    for i, (s, e) in enumerate(zip(starts, ends)):
+        if e - s <= _ARRAY_CONTAINER_MAX:
+            data = low[s:e].astype("<u2").tobytes()
+        else:
+            bits = np.zeros(1 << 16, dtype=bool)
+            bits[low[s:e]] = True
+            data = np.packbits(bits, bitorder="little").tobytes()
+        offsets[i] = at
+        at += len(data)
+        payloads.append(data)
+    head = _PORTABLE_HEAD.pack(_NO_RUN_COOKIE, k) + descriptive.tobytes() + offsets.tobytes()
+    return BitMap.deserialize(head + b"".join(payloads))
+
+
 def unique_sorted(values: "np.ndarray") -> "np.ndarray":
     """Distinct values of an ascending array, by one comparison with its neighbour.
 

@@ -15,7 +15,7 @@ import numpy as np
 from pyroaring import BitMap
 
 from ...indexer.words import position_bucket
-from ...store.codecs import bitmap_from_array
+from ...store.codecs import bitmap_from_sorted
 
 from ...limits import MAX_RULE_WORDS_PER_CLASS, PREFIX_CACHE_MAX_PREFIX_CHARS
 from ..context import SearchContext
@@ -217,7 +217,7 @@ def _cost_groups(universe: BitMap, ids: np.ndarray, costs: np.ndarray) -> Iterat
         yield present[0], universe
         return
     for cost in present:
-        yield cost, bitmap_from_array(ids[costs == cost])
+        yield cost, bitmap_from_sorted(ids[costs == cost])
 
 
 class AttributeRankRule(Rule):

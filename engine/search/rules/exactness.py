@@ -12,7 +12,7 @@ from pyroaring import BitMap
 
 
 from ...indexer.words import bucket_of, position_bucket
-from ...store.codecs import bitmap_from_array, unique_sorted
+from ...store.codecs import bitmap_from_sorted, unique_sorted
 from ..context import SearchContext
 from ..terms import Node, phrase_docids, remember
 from .base import Partition, Rule, Score, State, buckets_by_cost, sum_partitions
@@ -58,7 +58,7 @@ def _docids_at(ctx: SearchContext, node: Node, word: str, position: int) -> BitM
     if docs is None:
         occ = ctx.occurrences(word)
         at = occ[position_bucket(occ & 0xFFFF) == bucket_of(position)]
-        docs = remember(ctx, node, key, bitmap_from_array(unique_sorted(at >> 32)) if len(at) else BitMap())
+        docs = remember(ctx, node, key, bitmap_from_sorted(unique_sorted(at >> 32)) if len(at) else BitMap())
     return docs
 
 

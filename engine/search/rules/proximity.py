@@ -16,7 +16,7 @@ from typing import Iterator
 import numpy as np
 from pyroaring import BitMap
 
-from ...store.codecs import bitmap_from_array, sorted_member, unique_sorted
+from ...store.codecs import bitmap_from_sorted, sorted_member, unique_sorted
 from ..context import SearchContext
 from ..terms import Node, Phrase, remember
 from .base import Rule, Score, State, buckets_by_cost, has_ngram_paths, path_partition
@@ -59,7 +59,7 @@ def pair_partition(ctx: SearchContext, universe: BitMap, left: np.ndarray, right
     if by_attribute:
         left_fields = unique_sorted(left >> 16)
         same = right[sorted_member(right >> 16, left_fields)]
-        close = bitmap_from_array(unique_sorted(same >> 32)) if len(same) else BitMap()
+        close = bitmap_from_sorted(unique_sorted(same >> 32)) if len(same) else BitMap()
         return {0: close & universe, 3: universe - close}
     costs = np.full(len(right), 3, dtype=np.int64)
     checks = [(1, 0), (2, 1), (3, 2)]
@@ -74,7 +74,7 @@ def pair_partition(ctx: SearchContext, universe: BitMap, left: np.ndarray, right
     for cost in (0, 1, 2):
         sel = docs[costs == cost]
         if len(sel):
-            bm = bitmap_from_array(unique_sorted(sel)) - placed
+            bm = bitmap_from_sorted(unique_sorted(sel)) - placed
             if bm:
                 out[cost] = bm
                 placed |= bm
