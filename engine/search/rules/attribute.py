@@ -24,7 +24,6 @@ from .base import (Partition, Rule, Score, State, buckets_by_cost, has_ngram_pat
                    path_partition, sum_partitions)
 
 
-
 def term_words(ctx: SearchContext, state: State, index: int, node: Node, universe: BitMap,
                skip_prefix: bool = False) -> list[str]:
     """First real word of every allowed derivation of a term, capped per typo class (remembered)."""

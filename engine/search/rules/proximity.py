@@ -22,7 +22,6 @@ from ..terms import Node, Phrase, remember
 from .base import Rule, Score, State, buckets_by_cost, has_ngram_paths, path_partition
 
 
-
 def _side_words(ctx: SearchContext, state: State, index: int, node: Node, universe: BitMap, last: bool) -> list[str]:
     words: list[str] = []
     for cls in state.classes(index):
