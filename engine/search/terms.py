@@ -120,19 +120,18 @@ class Node:
     def _make_class_words(self, cls: int) -> list[Phrase]:
         if self.is_phrase:
             return [self.words] if cls == 0 else []
-        cap = MAX_RULE_WORDS_PER_CLASS
         if cls == 0:
             out: list[Phrase] = [(self.word,)]
-            out.extend((w,) for w in self.prefix_words[:cap])
-            out.extend(self.synonyms[:cap])
+            out.extend((w,) for w in self.prefix_words[:MAX_RULE_WORDS_PER_CLASS])  # up to 1,000 otherwise
+            out.extend(self.synonyms)
             return out
         if cls == 1:
-            out = [(w,) for w in self.one_typo[:cap]]
+            out = [(w,) for w in self.one_typo]
             if self.split is not None:
                 out.append(self.split)
             return out
         if cls == 2:
-            return [(w,) for w in self.two_typos[:cap]]
+            return [(w,) for w in self.two_typos]
         return []
 
 

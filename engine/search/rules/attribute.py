@@ -15,7 +15,7 @@ import numpy as np
 from pyroaring import BitMap
 
 from ...indexer.words import position_bucket
-from ...store.codecs import bitmap_from_sorted
+from ...store.codecs import bitmap_from_sorted, bitmap_to_array
 
 from ...limits import MAX_RULE_WORDS_PER_CLASS, PREFIX_CACHE_MAX_PREFIX_CHARS
 from ..context import SearchContext
@@ -24,14 +24,13 @@ from .base import (Partition, Rule, Score, State, buckets_by_cost, has_ngram_pat
                    path_partition, sum_partitions)
 
 
-def term_words(ctx: SearchContext, state: State, index: int, node: Node, universe: BitMap,
-               skip_prefix: bool = False) -> list[str]:
+def term_words(state: State, index: int, node: Node, skip_prefix: bool = False) -> list[str]:
     """First real word of every allowed derivation of a term, capped per typo class (remembered)."""
     classes = state.classes(index)
     key = ("term_words", classes, skip_prefix)
     known = node.memo.get(key)
     if known is None:
-        known = remember(ctx, node, key, _term_words(node, classes, skip_prefix))
+        known = node.memo[key] = _term_words(node, classes, skip_prefix)
     return known
 
 
@@ -62,7 +61,7 @@ def attribute_partition(ctx: SearchContext, universe: BitMap, state: State) -> t
         return {0: universe}, 0
     def node_partition(index: int, node: Node, docs: BitMap) -> Partition:
         cached = _prefix_cached(ctx, state, index, node)
-        words = term_words(ctx, state, index, node, universe, skip_prefix=cached)
+        words = term_words(state, index, node, skip_prefix=cached)
         key = ("attributeRank", tuple(words), cached, node.n_words)
         costed = node.memo.get(key)
         if costed is None:
@@ -189,28 +188,36 @@ def _best_costs(ctx: SearchContext, arrays: list[np.ndarray], start: int, n_word
     return best
 
 
-def position_partition(ctx: SearchContext, universe: BitMap, state: State) -> tuple[Partition, int]:
+def position_groups(ctx: SearchContext, universe: BitMap, state: State) -> tuple[Iterator[tuple[int, BitMap]], int]:
+    """The universe grouped by wordPosition cost, cheapest first, and the highest cost.
+
+    Without n-gram paths a document's cost is the sum of its terms' costs: summed as arrays and
+    grouped lazily (the bucket walk often stops after the first group or two).  With n-grams each
+    document takes its cheapest path (`path_partition`)."""
     terms = state.term_nodes()
     max_cost = sum(10 * n.n_words for _i, n in terms)
+    if not terms:
+        return iter([(0, universe)]), 0
+    if not has_ngram_paths(state):
+        ids = bitmap_to_array(universe)
+        costs = None
+        for index, node in terms:
+            term = best_position_costs(ctx, node, term_words(state, index, node), universe, ids)
+            costs = term if costs is None else costs + term.astype(np.int64)
+        return _cost_groups(universe, ids, costs), max_cost
 
     def node_partition(index: int, node: Node, docs: BitMap) -> Partition:
-        ids = np.frombuffer(docs.to_array(), dtype=np.uint32)
-        costs = best_position_costs(ctx, node, term_words(ctx, state, index, node, universe), docs, ids)
-        return _partition_by_cost(docs, ids, costs)
+        ids = bitmap_to_array(docs)
+        costs = best_position_costs(ctx, node, term_words(state, index, node), docs, ids)
+        return dict(_cost_groups(docs, ids, costs))
 
-    if has_ngram_paths(state):
-        paths, _dearest = path_partition(ctx, universe, state, lambda i, n, d: (node_partition(i, n, d), 0))
-        return _with_worst(universe, paths, max_cost), max_cost
-    return sum_partitions(universe, [node_partition(index, node, universe) for index, node in terms]), max_cost
-
-
-def _partition_by_cost(universe: BitMap, ids: np.ndarray, costs: np.ndarray) -> Partition:
-    """Documents grouped by their (small, non-negative) cost; one group keeps the universe as is."""
-    return dict(_cost_groups(universe, ids, costs))
+    paths, _dearest = path_partition(ctx, universe, state, lambda i, n, d: (node_partition(i, n, d), 0))
+    return buckets_by_cost(_with_worst(universe, paths, max_cost)), max_cost
 
 
 def _cost_groups(universe: BitMap, ids: np.ndarray, costs: np.ndarray) -> Iterator[tuple[int, BitMap]]:
-    """The groups of `_partition_by_cost` cheapest first, each built only when asked for."""
+    """Documents grouped by their (small, non-negative) cost, cheapest first, each group built only
+    when asked for; a single group keeps the universe as is."""
     present = np.flatnonzero(np.bincount(costs)).tolist()
     if len(present) == 1:
         yield present[0], universe
@@ -228,21 +235,8 @@ class AttributeRankRule(Rule):
 
 class WordPositionRule(Rule):
     def buckets(self, ctx: SearchContext, universe: BitMap, state: State) -> Iterator[tuple[BitMap, Score, State]]:
-        terms = state.term_nodes()
-        if terms and not has_ngram_paths(state):
-            # no n-gram path: a document's cost is the sum of its terms' costs, summed as arrays
-            # and grouped lazily (the walk often stops after the first group or two)
-            c_max = sum(10 * n.n_words for _i, n in terms)
-            ids = np.frombuffer(universe.to_array(), dtype=np.uint32)
-            costs = None
-            for index, node in terms:
-                term = best_position_costs(ctx, node, term_words(ctx, state, index, node, universe), universe, ids)
-                costs = term if costs is None else costs + term.astype(np.int64)
-            for cost, docs in _cost_groups(universe, ids, costs):
-                yield docs, Score("wordPosition", 1 + c_max - cost, 1 + c_max), state
-            return
-        partition, c_max = position_partition(ctx, universe, state)
-        for cost, docs in buckets_by_cost(partition):
+        groups, c_max = position_groups(ctx, universe, state)
+        for cost, docs in groups:
             yield docs, Score("wordPosition", 1 + c_max - cost, 1 + c_max), state
 
 
@@ -253,8 +247,8 @@ class AttributeRule(Rule):
         partition, c_max = attribute_partition(ctx, universe, state)
         for cost, docs in buckets_by_cost(partition):
             outer = (1 + c_max - cost, 1 + c_max)
-            inner_partition, inner_max = position_partition(ctx, docs, state)
-            for inner_cost, inner_docs in buckets_by_cost(inner_partition):
+            inner_groups, inner_max = position_groups(ctx, docs, state)
+            for inner_cost, inner_docs in inner_groups:
                 inner = (1 + inner_max - inner_cost, 1 + inner_max)
                 rank = max(outer[0] - 1, 0) * inner[1] + inner[0]
                 max_rank = outer[1] * inner[1]

@@ -22,7 +22,7 @@ from ..terms import Node, Phrase, remember
 from .base import Rule, Score, State, buckets_by_cost, has_ngram_paths, path_partition
 
 
-def _side_words(ctx: SearchContext, state: State, index: int, node: Node, universe: BitMap, last: bool) -> list[str]:
+def _side_words(state: State, index: int, node: Node, last: bool) -> list[str]:
     words: list[str] = []
     for cls in state.classes(index):
         for phrase in node.class_words(cls):  # capped per class (MAX_RULE_WORDS_PER_CLASS)
@@ -113,8 +113,8 @@ class ProximityRule(Rule):
             (li, lnode), (ri, rnode) = left, right
             if lnode.end + 1 != rnode.start:
                 return {0: docs}, 0  # a removed word, a dropped stop word or a hard separator between
-            lkeys = _keys(ctx, lnode, _side_words(ctx, state, li, lnode, universe, last=True), mask())
-            rkeys = _keys(ctx, rnode, _side_words(ctx, state, ri, rnode, universe, last=False), mask())
+            lkeys = _keys(ctx, lnode, _side_words(state, li, lnode, last=True), mask())
+            rkeys = _keys(ctx, rnode, _side_words(state, ri, rnode, last=False), mask())
             reversible = not (lnode.is_phrase or rnode.is_phrase)
             return pair_partition(ctx, docs, lkeys, rkeys, reversible, by_attribute), 3
 
