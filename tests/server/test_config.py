@@ -643,3 +643,24 @@ def test_secrets_are_not_in_repr(tmp_path):
                    "--experimental-personalization-api-key", "pk-secret"], cwd=tmp_path)
     text = repr(config)
     assert GOOD_KEY not in text and "hush" not in text and "pk-secret" not in text
+
+
+def test_server_runs_on_uvloop_when_installed(monkeypatch):
+    """An install with the declared dependencies serves on uvloop; without it, asyncio's loop."""
+    import sys
+
+    import uvloop
+
+    from server.cli import new_event_loop
+
+    loop = new_event_loop()
+    try:
+        assert isinstance(loop, uvloop.Loop)
+    finally:
+        loop.close()
+    monkeypatch.setitem(sys.modules, "uvloop", None)  # import fails as if not installed
+    loop = new_event_loop()
+    try:
+        assert type(loop).__module__.startswith("asyncio")
+    finally:
+        loop.close()
