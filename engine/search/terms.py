@@ -25,7 +25,7 @@ from ..store.codecs import bitmap_from_array, sorted_member
 from .read_cache import BoundedCache
 from .context import SearchContext
 from .query_terms import ParsedQuery, Term
-from .typos import typo_budget
+from .typos import Derivations, one_typo_after_keystroke, typo_budget
 
 Phrase = tuple[str | None, ...]
 
@@ -230,6 +230,19 @@ def _best_split(ctx: SearchContext, word: str) -> Phrase | None:
     return best
 
 
+def _after_keystroke(ctx: SearchContext, node: Node) -> Derivations | None:
+    """Search-as-you-type: when the same term one char shorter (the previous keystroke) was
+    derived with one typo in this index version, narrow its derivations instead of searching
+    the vocabulary again (`one_typo_after_keystroke`)."""
+    last = node.words[-1]
+    if not last or len(last) < 2:
+        return None
+    shorter = derivation_cache(ctx).get((node.words[:-1] + (last[:-1],), node.ngram, False, True, ctx.search_fids))
+    if shorter is None or shorter.budget != 1 or not shorter.is_prefix:
+        return None
+    return one_typo_after_keystroke(ctx.cache.tolerant_lexicon, node.word, shorter.one_typo)
+
+
 def _derive(ctx: SearchContext, node: Node) -> None:
     if node.is_phrase:
         return
@@ -244,7 +257,9 @@ def _derive(ctx: SearchContext, node: Node) -> None:
     if node.is_prefix:
         node.prefix_words = ctx.prefix_words(word)
     if budget > 0:
-        derivations = ctx.cache.tolerant_lexicon.typo_derivations(word, budget, node.is_prefix)
+        derivations = _after_keystroke(ctx, node) if budget == 1 and node.is_prefix else None
+        if derivations is None:
+            derivations = ctx.cache.tolerant_lexicon.typo_derivations(word, budget, node.is_prefix)
         node.one_typo, node.two_typos = list(derivations.one_typo), list(derivations.two_typos)
     split = _best_split(ctx, word)
     if split is not None and not (node.ngram > 1 and split == node.words):

@@ -19,6 +19,9 @@ Properties proved here:
    bounded prefix listings in lexicographic order, and refuses unsorted or duplicated input.
 10. The worked examples in the module docstrings hold, and `Lexicon.typo_derivations` is the
     same function.
+11. Search-as-you-type: the one-typo derivations of a prefix term narrowed from those of the
+    previous keystroke (`one_typo_after_keystroke`) equal the reference whenever they are
+    given, and they are refused when the previous keystroke's list reached its cap.
 """
 from __future__ import annotations
 
@@ -32,7 +35,7 @@ from hypothesis import strategies as st
 from engine.search import typos
 from engine.search.lexicon import Lexicon
 from engine.search.typos import (MAX_ONE_TYPO_COUNT, MAX_TWO_TYPOS_COUNT, Derivations,
-                                 typo_budget, typo_derivations)
+                                 one_typo_after_keystroke, typo_budget, typo_derivations)
 
 
 # -- brute-force reference ---------------------------------------------------------------------
@@ -145,6 +148,32 @@ def test_prefix_verification_stops_early_only_after_the_caps(data: tuple[list[st
         mp.setattr(typos, "VERIFY_BATCH", 1)  # verify one candidate at a time, stop ASAP
         got = typo_derivations(Lexicon(words), query, budget, True, max_one, max_two)
     assert got == reference(words, query, budget, True, max_one, max_two)
+
+
+@settings(max_examples=400, deadline=None)
+@given(vocab_and_query(), st.integers(1, 6))
+def test_keystroke_narrowing_matches_reference(data: tuple[list[str], str], max_one: int) -> None:
+    words, query = data
+    if len(query) < 2:
+        query += words[0][:1]
+    lex = Lexicon(words)
+    previous = typo_derivations(lex, query[:-1], 1, True, max_one, 0).one_typo
+    got = one_typo_after_keystroke(lex, query, previous, max_one)
+    if len(previous) >= max_one:
+        assert got is None  # the previous list may have been cut: not a safe superset
+    else:
+        assert got == reference(words, query, 1, True, max_one, 0)
+
+
+def test_keystroke_narrowing_keeps_the_extensions_of_the_shorter_prefix() -> None:
+    lex = Lexicon(["chev", "cheval", "chevalier", "chevol", "chevre", "chien", "chvre"])
+    previous = typo_derivations(lex, "chev", 1, True).one_typo
+    assert previous == ["chvre"]  # `chv`: one deletion from `chev` (chien is two edits away)
+    # `chevo`: the words under `chev` that do not extend `chevo` (deletion or substitution of the
+    # last char), while chvre, re-checked, is two edits from every prefix of `chevo`
+    assert one_typo_after_keystroke(lex, "chevo", previous) == Derivations(
+        ["chev", "cheval", "chevalier", "chevre"], [])
+    assert one_typo_after_keystroke(lex, "chevo", previous) == typo_derivations(lex, "chevo", 1, True)
 
 
 def test_prefix_term_reaches_words_whose_prefix_has_a_typo() -> None:
