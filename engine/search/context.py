@@ -227,7 +227,8 @@ __all__ = ["SearchContext", "IndexCache", "index_cache", "meta_key"]
 
 
 def warm_index(store: Store, registry: Registry, uid: str) -> None:
-    """Build one index's read caches ahead of the first search (lexicon, facet values, sort arrays).
+    """Build one index's read caches ahead of the first search (lexicon, facet values, sort arrays,
+    the typo candidates of the first keystrokes with a typo).
 
     Servers call this from a background thread whenever an index version changes, so the first
     filtered or sorted search after a batch does not pay for decoding every facet value.
@@ -248,3 +249,8 @@ def warm_index(store: Store, registry: Registry, uid: str) -> None:
         for field in settings.get("sortableAttributes") or []:
             if field != "_geo":
                 sort_arrays(ctx, field)
+        typo = settings.get("typoTolerance") or {}
+        if typo.get("enabled", True):
+            from .typos import warm_prefix_candidates
+            sizes = typo.get("minWordSizeForTypos") or {}
+            warm_prefix_candidates(ctx.cache.tolerant_lexicon, sizes.get("oneTypo", 5), sizes.get("twoTypos", 9))

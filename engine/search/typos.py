@@ -131,6 +131,20 @@ def one_typo_after_keystroke(lexicon: Lexicon, word: str, shorter: list[str] | t
     return Derivations(found[:max_one_typo], [])
 
 
+def warm_prefix_candidates(lexicon: Lexicon, one_typo: int = DEFAULT_MIN_WORD_SIZE_ONE_TYPO,
+                           two_typos: int = DEFAULT_MIN_WORD_SIZE_TWO_TYPOS) -> None:
+    """Cut, for every first-letter bucket, the candidate arrays of the keystrokes where a prefix
+    term first gets a typo: a word of `one_typo` chars (one typo), a 2-gram of `two_typos` chars
+    (one typo) and a word of `two_typos` chars (two typos). Later keystrokes narrow the previous
+    one's derivations (`one_typo_after_keystroke`), so these are the searches that still read
+    whole buckets; cutting their arrays ahead of time spares the first such keystrokes about
+    half their cost."""
+    for size, budget in ((one_typo, 1), (two_typos, 1), (two_typos, 2)):
+        if 0 < size - budget:
+            for first in lexicon.first_chars:
+                lexicon.depth_candidates(first, size + budget, size - budget)
+
+
 def _same_first_char_exact(lexicon: Lexicon, word: str, budget: int) -> list[_Span]:
     """Words of the query's bucket at OSA distance 1..budget (lengths n-k..n+k only)."""
     n, first = len(word), word[0]

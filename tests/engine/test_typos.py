@@ -22,6 +22,8 @@ Properties proved here:
 11. Search-as-you-type: the one-typo derivations of a prefix term narrowed from those of the
     previous keystroke (`one_typo_after_keystroke`) equal the reference whenever they are
     given, and they are refused when the previous keystroke's list reached its cap.
+12. `warm_prefix_candidates` cuts ahead of time every candidate array the first keystrokes with
+    a typo read, for the index's own minWordSizeForTypos.
 """
 from __future__ import annotations
 
@@ -35,7 +37,8 @@ from hypothesis import strategies as st
 from engine.search import typos
 from engine.search.lexicon import Lexicon
 from engine.search.typos import (MAX_ONE_TYPO_COUNT, MAX_TWO_TYPOS_COUNT, Derivations,
-                                 one_typo_after_keystroke, typo_budget, typo_derivations)
+                                 one_typo_after_keystroke, typo_budget, typo_derivations,
+                                 warm_prefix_candidates)
 
 
 # -- brute-force reference ---------------------------------------------------------------------
@@ -174,6 +177,21 @@ def test_keystroke_narrowing_keeps_the_extensions_of_the_shorter_prefix() -> Non
     assert one_typo_after_keystroke(lex, "chevo", previous) == Derivations(
         ["chev", "cheval", "chevalier", "chevre"], [])
     assert one_typo_after_keystroke(lex, "chevo", previous) == typo_derivations(lex, "chevo", 1, True)
+
+
+@pytest.mark.parametrize("one, two", [(5, 9), (3, 6)])
+def test_warmed_candidates_serve_the_first_keystrokes_with_a_typo(one: int, two: int) -> None:
+    rng = random.Random(3)
+    words = sorted({"".join(rng.choice("abcde") for _ in range(rng.randint(1, 12))) for _ in range(400)})
+    lex = Lexicon(words)
+    warm_prefix_candidates(lex, one, two)
+    warmed = len(lex._cache)
+    assert warmed > 0
+    for first in "abcde":
+        typo_derivations(lex, first + "abcdeabcde"[:one - 1], 1, True)  # a word entering one typo
+        typo_derivations(lex, first + "abcdeabcde"[:two - 1], 2, True)  # ... entering two typos
+        typo_derivations(lex, first + "abcdeabcde"[:two - 1], 1, True)  # a 2-gram entering one typo
+    assert len(lex._cache) == warmed  # nothing new was cut
 
 
 def test_prefix_term_reaches_words_whose_prefix_has_a_typo() -> None:
