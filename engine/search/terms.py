@@ -169,21 +169,29 @@ def _phrase_pairs(real: list[tuple[int, str]], n_slots: int) -> list[tuple[str, 
     return list(pairs)
 
 
+# Below this many anchor occurrences, looking every one up costs less than first dropping those
+# outside `docs` with a docid mask (a zeroed array the size of the index); a hit outside `docs`
+# is dropped afterwards instead.
+_MASK_FROM = 4096
+
+
 def _pair_docids(ctx: SearchContext, first: str, second: str, distances: tuple[int, ...], docs: BitMap) -> BitMap:
     """Documents of ``docs`` where ``second`` follows ``first`` in one field at one of the distances.
 
     The rarer word's occurrences are the anchor; the other word is looked up by binary search.
     """
     occ_first, occ_second = ctx.occurrences(first), ctx.occurrences(second)
-    mask = ctx.doc_mask(docs)
+    mask = ctx.doc_mask(docs) if min(len(occ_first), len(occ_second)) > _MASK_FROM else None
     if len(occ_second) < len(occ_first):  # anchor on `second`: look `first` up before it
-        keys = occ_second[mask[occ_second >> 32]]
+        keys = occ_second[mask[occ_second >> 32]] if mask is not None else occ_second
         hits = [keys[sorted_member(keys - d, occ_first) & ((keys & 0xFFFF) >= d)] for d in distances]
     else:
-        keys = occ_first[mask[occ_first >> 32]]
+        keys = occ_first[mask[occ_first >> 32]] if mask is not None else occ_first
         hits = [keys[sorted_member(keys + d, occ_second)] for d in distances]
     found = np.concatenate(hits) if len(hits) > 1 else hits[0]
-    return bitmap_from_array(found >> 32) if len(found) else BitMap()
+    if not len(found):
+        return BitMap()
+    return bitmap_from_array(found >> 32) if mask is not None else bitmap_from_array(found >> 32) & docs
 
 
 def synonym_table(ctx: SearchContext) -> dict[tuple[str, ...], list[Phrase]]:
