@@ -60,13 +60,7 @@ def pair_partition(ctx: SearchContext, universe: BitMap, left: np.ndarray, right
         same = right[sorted_member(right >> 16, left_fields)]
         close = bitmap_from_sorted(unique_sorted(same >> 32)) if len(same) else BitMap()
         return {0: close & universe, 3: universe - close}
-    costs = np.full(len(right), 3, dtype=np.int64)
-    checks = [(1, 0), (2, 1), (3, 2)]
-    if reversible:
-        checks += [(-1, 1), (-2, 2)]
-    for shift, cost in checks:
-        hit = sorted_member(right - shift, left)
-        np.minimum(costs, np.where(hit, cost, 3), out=costs)
+    costs = _pair_costs(left, right, reversible)
     docs = right >> 32
     out: dict[int, BitMap] = {}
     placed = BitMap()
@@ -81,6 +75,33 @@ def pair_partition(ctx: SearchContext, universe: BitMap, left: np.ndarray, right
     if rest:
         out[3] = rest
     return out
+
+
+# Cost of a right occurrence by its key distance to the closest left occurrence before it
+# (1, 2, 3 -> 0, 1, 2) and after it (1, 2 -> 1, 2); anything else costs 3.
+_BEFORE_COST = np.array([3, 0, 1, 2], dtype=np.int8)
+_AFTER_COST = np.array([3, 1, 2], dtype=np.int8)
+
+
+def _pair_costs(left: np.ndarray, right: np.ndarray, reversible: bool) -> np.ndarray:
+    """Each right occurrence's cost against the sorted left occurrences.
+
+    Keys are ``docid<<32 | fid<<16 | pos``, so a key distance of 1-3 is a position distance in
+    the same document and field. Costs only grow with the distance on either side, so the
+    closest left key before (and, when reversible, after) each right key decides: two binary
+    searches instead of one per distance."""
+    if not len(left):
+        return np.full(len(right), 3, dtype=np.int8)
+    at = np.searchsorted(left, right, side="left")  # left[at - 1] < right <= left[at]
+    before = right - left[np.maximum(at - 1, 0)]
+    before[(at == 0) | (before > 3)] = 0
+    costs = _BEFORE_COST[before]
+    if reversible:
+        after_at = np.searchsorted(left, right, side="right")  # first left key > right
+        after = left[np.minimum(after_at, len(left) - 1)] - right
+        after[(after_at == len(left)) | (after > 2) | (after < 0)] = 0
+        np.minimum(costs, _AFTER_COST[after], out=costs)
+    return costs
 
 
 class ProximityRule(Rule):

@@ -7,7 +7,14 @@ Properties:
 4. an n-gram is a path of its own: entering it costs (terms joined - 1), and in a typo bucket only
    the nodes that bucket's cost can pay for take part (`sun flower` on `sunflower`: typo 2, then
    proximity 1 of 2; `sunflower` does not shorten the path of a typo-0 document).
+5. the costs of a pair, found from each right occurrence's closest left occurrences, equal the
+   pair table looked up once per distance (equal keys and the last positions of a field included).
 """
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine.search.rules.proximity import _pair_costs
 
 
 def ids(result):
@@ -43,3 +50,27 @@ def test_ngram_paths(make_index):
     assert details[3]["typo"]["typoCount"] == 0 and details[3]["proximity"]["score"] == 0.25
     # typo 2 bucket: only the 2-gram path, which costs 1 out of 1
     assert details[1]["typo"]["typoCount"] == 2 and details[1]["proximity"]["score"] == 0.5
+
+
+def _costs_by_shifts(left: np.ndarray, right: np.ndarray, reversible: bool) -> np.ndarray:
+    """The pair table read literally: look every right key up at each distance."""
+    costs = np.full(len(right), 3, dtype=np.int64)
+    checks = [(1, 0), (2, 1), (3, 2)] + ([(-1, 1), (-2, 2)] if reversible else [])
+    for shift, cost in checks:
+        costs[np.isin(right - shift, left)] = np.minimum(costs[np.isin(right - shift, left)], cost)
+    return costs
+
+
+_POSITIONS = st.sampled_from([*range(13), 65533, 65534, 65535])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2), _POSITIONS), max_size=40),
+       st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2), _POSITIONS), max_size=40),
+       st.booleans())
+def test_pair_costs_equal_one_lookup_per_distance(left, right, reversible):
+    """Closest-neighbour costs equal the per-distance lookups, equal keys and field edges included."""
+    def keys(triples):
+        return np.array(sorted({d << 32 | f << 16 | p for d, f, p in triples}), dtype=np.int64)
+    lk, rk = keys(left), keys(right)
+    assert _pair_costs(lk, rk, reversible).tolist() == _costs_by_shifts(lk, rk, reversible).tolist()
