@@ -6,13 +6,15 @@ Properties proven here:
    containers on both sides of 4096 values, several 2**16 chunks, values up to 2**32 - 1, int64
    and uint32 arrays.
 2. `unique_sorted` and `sorted_member` equal `np.unique` and `np.isin` on sorted input.
+3. `occurrences_of` keeps exactly the occurrences of the given documents, in order.
 """
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 from pyroaring import BitMap
 
-from engine.store.codecs import bitmap_from_array, bitmap_from_sorted, sorted_member, unique_sorted
+from engine.store.codecs import (bitmap_from_array, bitmap_from_sorted, occurrences_of, sorted_member,
+                                 unique_sorted)
 
 EDGES = [
     [],
@@ -49,3 +51,15 @@ def test_unique_sorted_and_sorted_member(values, keys):
     values, keys = np.sort(np.array(values, dtype=np.int64)), np.unique(np.array(keys, dtype=np.int64))
     assert unique_sorted(values).tolist() == np.unique(values).tolist()
     assert sorted_member(values, keys).tolist() == np.isin(values, keys).tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 3), st.integers(0, 65535)), max_size=200),
+       st.sets(st.integers(0, 45), max_size=20))
+def test_occurrences_of_documents_equal_a_docid_filter(triples, ids):
+    """Picking documents' occurrences by binary search keeps exactly, in order, the occurrences a
+    filter on their docids keeps (documents with none, or absent from the keys, included)."""
+    occ = np.array(sorted({d << 32 | f << 16 | p for d, f, p in triples}), dtype=np.int64)
+    wanted = np.array(sorted(ids), dtype=np.uint32)
+    expected = occ[np.isin(occ >> 32, wanted.astype(np.int64))]
+    assert occurrences_of(occ, wanted).tolist() == expected.tolist()

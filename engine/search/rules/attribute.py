@@ -15,7 +15,7 @@ import numpy as np
 from pyroaring import BitMap
 
 from ...indexer.words import position_bucket
-from ...store.codecs import bitmap_from_sorted, bitmap_to_array
+from ...store.codecs import bitmap_from_sorted, bitmap_to_array, occurrences_of, picks_occurrences
 
 from ...limits import MAX_RULE_WORDS_PER_CLASS, PREFIX_CACHE_MAX_PREFIX_CHARS
 from ..context import SearchContext
@@ -109,8 +109,6 @@ def position_costs(distances: np.ndarray) -> np.ndarray:
 # for the `+ j` of multi-word terms.
 _COST_OF_DISTANCE = position_costs(np.arange((1 << 16) + 16)).astype(np.uint8)
 _ALL_BUCKETS = position_bucket(np.arange(1 << 16))
-_SMALL_UNIVERSE = 256  # up to this many documents, facing ...
-_SELECT_RATIO = 64     # ... over 64 occurrences per document: pick occurrences out by binary search
 
 
 @functools.lru_cache(maxsize=64)
@@ -121,19 +119,6 @@ def _cost_table(start: int, n_words: int) -> np.ndarray:
     for j in range(1, n_words):
         table = table + _COST_OF_DISTANCE[distance + j]
     return table
-
-
-def _select_documents(occ: np.ndarray, ids: np.ndarray) -> np.ndarray:
-    """The occurrences of the documents ``ids`` (ascending), by binary search on the sorted keys."""
-    first = ids.astype(np.int64) << 32
-    lo = np.searchsorted(occ, first)
-    hi = np.searchsorted(occ, first + (1 << 32))
-    lengths = hi - lo
-    total = int(lengths.sum())
-    if total == 0:
-        return occ[:0]
-    offsets = np.repeat(lo - (np.cumsum(lengths) - lengths), lengths)
-    return occ[offsets + np.arange(total)]
 
 
 def best_position_costs(ctx: SearchContext, node: Node, words: list[str], universe: BitMap,
@@ -150,8 +135,8 @@ def best_position_costs(ctx: SearchContext, node: Node, words: list[str], univer
     best = node.memo.get(key)
     if best is None:
         present, arrays, total = _occurrence_arrays(ctx, node, words)
-        if len(ids) <= _SMALL_UNIVERSE and total > _SELECT_RATIO * len(ids):
-            picked = [_select_documents(occ, ids)
+        if picks_occurrences(len(ids), total):
+            picked = [occurrences_of(occ, ids)
                       for occ, docs in zip(arrays, _words_docids(ctx, node, present)) if docs.intersect(universe)]
             return _best_costs(ctx, [a for a in picked if len(a)], start, n_words)[ids]
         best = remember(ctx, node, key, _best_costs(ctx, arrays, start, n_words), len(ctx.all_docids) + 1)

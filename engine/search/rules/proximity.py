@@ -16,7 +16,8 @@ from typing import Iterator
 import numpy as np
 from pyroaring import BitMap
 
-from ...store.codecs import bitmap_from_sorted, sorted_member, unique_sorted
+from ...store.codecs import (bitmap_from_sorted, bitmap_to_array, occurrences_of, picks_occurrences,
+                             sorted_member, unique_sorted)
 from ..context import SearchContext
 from ..terms import Node, Phrase, remember
 from .base import Rule, Score, State, buckets_by_cost, has_ngram_paths, path_partition
@@ -32,8 +33,28 @@ def _side_words(state: State, index: int, node: Node, last: bool) -> list[str]:
     return list(dict.fromkeys(words))
 
 
-def _keys(ctx: SearchContext, node: Node, words: list[str], mask: np.ndarray) -> np.ndarray:
-    """Occurrences of any of the words inside the bucket, sorted.
+class _Universe:
+    """A bucket's documents, as the occurrence filter each pair needs: a docid mask (built on
+    first use) for a pass over all occurrences, or, for a few documents facing many
+    occurrences, their docids for a binary search."""
+
+    def __init__(self, ctx: SearchContext, universe: BitMap):
+        self.ctx, self.universe = ctx, universe
+        self._ids: np.ndarray | None = None
+        self._mask: np.ndarray | None = None
+
+    def occurrences(self, occ: np.ndarray) -> np.ndarray:
+        if picks_occurrences(len(self.universe), len(occ)):
+            if self._ids is None:
+                self._ids = bitmap_to_array(self.universe)
+            return occurrences_of(occ, self._ids)
+        if self._mask is None:
+            self._mask = self.ctx.doc_mask(self.universe)
+        return occ[self._mask[occ >> 32]]
+
+
+def _keys(ctx: SearchContext, node: Node, words: list[str], within: "_Universe") -> np.ndarray:
+    """Occurrences of any of the words inside the bucket (`within`), sorted.
 
     The sorted union of the words' occurrences is built once per term and remembered with it, so
     each bucket (and the next keystroke) costs one masked pass instead of one per word.
@@ -50,7 +71,7 @@ def _keys(ctx: SearchContext, node: Node, words: list[str], mask: np.ndarray) ->
             merged = np.concatenate(arrays)
             merged.sort()
         remember(ctx, node, key, merged, merged.nbytes if len(arrays) > 1 else 0)
-    return merged[mask[merged >> 32]]
+    return within.occurrences(merged)
 
 
 def pair_partition(ctx: SearchContext, universe: BitMap, left: np.ndarray, right: np.ndarray,
@@ -119,12 +140,7 @@ class ProximityRule(Rule):
             yield universe, Score("proximity", 1, 1), state
             return
         by_attribute = ctx.settings.get("proximityPrecision") == "byAttribute"
-        masks: list[np.ndarray] = []  # the universe as a docid mask, built on the first pair only
-
-        def mask() -> np.ndarray:
-            if not masks:
-                masks.append(ctx.doc_mask(universe))
-            return masks[0]
+        within = _Universe(ctx, universe)
 
         def enter(index: int, node: Node, docs: BitMap) -> tuple[dict[int, BitMap], int]:
             g = node.width - 1
@@ -134,8 +150,8 @@ class ProximityRule(Rule):
             (li, lnode), (ri, rnode) = left, right
             if lnode.end + 1 != rnode.start:
                 return {0: docs}, 0  # a removed word, a dropped stop word or a hard separator between
-            lkeys = _keys(ctx, lnode, _side_words(state, li, lnode, last=True), mask())
-            rkeys = _keys(ctx, rnode, _side_words(state, ri, rnode, last=False), mask())
+            lkeys = _keys(ctx, lnode, _side_words(state, li, lnode, last=True), within)
+            rkeys = _keys(ctx, rnode, _side_words(state, ri, rnode, last=False), within)
             reversible = not (lnode.is_phrase or rnode.is_phrase)
             return pair_partition(ctx, docs, lkeys, rkeys, reversible, by_attribute), 3
 
