@@ -251,6 +251,5 @@ def warm_index(store: Store, registry: Registry, uid: str) -> None:
                 sort_arrays(ctx, field)
         typo = settings.get("typoTolerance") or {}
         if typo.get("enabled", True):
-            from .typos import warm_prefix_candidates
-            sizes = typo.get("minWordSizeForTypos") or {}
-            warm_prefix_candidates(ctx.cache.tolerant_lexicon, sizes.get("oneTypo", 5), sizes.get("twoTypos", 9))
+            from .typos import min_word_sizes, warm_prefix_candidates
+            warm_prefix_candidates(ctx.cache.tolerant_lexicon, *min_word_sizes(typo))

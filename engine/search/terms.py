@@ -25,7 +25,7 @@ from ..store.codecs import bitmap_from_array, sorted_member
 from .read_cache import BoundedCache
 from .context import SearchContext
 from .query_terms import ParsedQuery, Term
-from .typos import Derivations, one_typo_after_keystroke, typo_budget
+from .typos import Derivations, min_word_sizes, one_typo_after_keystroke, typo_budget
 
 Phrase = tuple[str | None, ...]
 
@@ -191,7 +191,8 @@ def _pair_docids(ctx: SearchContext, first: str, second: str, distances: tuple[i
     found = np.concatenate(hits) if len(hits) > 1 else hits[0]
     if not len(found):
         return BitMap()
-    return bitmap_from_array(found >> 32) if mask is not None else bitmap_from_array(found >> 32) & docs
+    found_docs = bitmap_from_array(found >> 32)
+    return found_docs if mask is not None else found_docs & docs  # unmasked hits may lie outside docs
 
 
 def synonym_table(ctx: SearchContext) -> dict[tuple[str, ...], list[Phrase]]:
@@ -214,13 +215,13 @@ def synonym_table(ctx: SearchContext) -> dict[tuple[str, ...], list[Phrase]]:
 
 def _budget(ctx: SearchContext, word: str) -> int:
     typo = ctx.settings.get("typoTolerance") or {}
-    sizes = typo.get("minWordSizeForTypos") or {}
+    one_typo, two_typos = min_word_sizes(typo)
     disabled = getattr(ctx.cache, "_disabled_words", None)
     if disabled is None:
         disabled = {w for text in typo.get("disableOnWords") or [] for w in ctx.cache.tokenizer.words(text)}
         ctx.cache._disabled_words = disabled
-    return typo_budget(word, enabled=typo.get("enabled", True), one_typo=sizes.get("oneTypo", 5),
-                       two_typos=sizes.get("twoTypos", 9), disable_on_words=disabled)
+    return typo_budget(word, enabled=typo.get("enabled", True), one_typo=one_typo, two_typos=two_typos,
+                       disable_on_words=disabled)
 
 
 def _best_split(ctx: SearchContext, word: str) -> Phrase | None:
@@ -238,6 +239,12 @@ def _best_split(ctx: SearchContext, word: str) -> Phrase | None:
     return best
 
 
+def _derivation_key(ctx: SearchContext, words: Phrase, ngram: int, is_phrase: bool, is_prefix: bool) -> tuple:
+    """What a node's derivations depend on besides the index version: its words and kind, and
+    the fields searched (`attributesToSearchOn`)."""
+    return (words, ngram, is_phrase, is_prefix, ctx.search_fids)
+
+
 def _after_keystroke(ctx: SearchContext, node: Node) -> Derivations | None:
     """Search-as-you-type: when the same term one char shorter (the previous keystroke) was
     derived with one typo in this index version, narrow its derivations instead of searching
@@ -245,7 +252,7 @@ def _after_keystroke(ctx: SearchContext, node: Node) -> Derivations | None:
     last = node.words[-1]
     if not last or len(last) < 2:
         return None
-    shorter = derivation_cache(ctx).get((node.words[:-1] + (last[:-1],), node.ngram, False, True, ctx.search_fids))
+    shorter = derivation_cache(ctx).get(_derivation_key(ctx, node.words[:-1] + (last[:-1],), node.ngram, False, True))
     if shorter is None or shorter.budget != 1 or not shorter.is_prefix:
         return None
     return one_typo_after_keystroke(ctx.cache.tolerant_lexicon, node.word, shorter.one_typo)
@@ -297,7 +304,7 @@ def build_nodes(ctx: SearchContext, parsed: ParsedQuery, prefix_search: bool) ->
     derivations = derivation_cache(ctx)
     for node in nodes:
         node.rep = node.first
-        key = (node.words, node.ngram, node.is_phrase, node.is_prefix, ctx.search_fids)
+        key = _derivation_key(ctx, node.words, node.ngram, node.is_phrase, node.is_prefix)
         known = derivations.get(key)
         if known is None:
             _derive(ctx, node)

@@ -42,7 +42,7 @@ two-typo derivations), which is exactly "the first N in lexicographic order" of 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Collection, Iterable
+from typing import Any, Collection, Iterable, Mapping
 
 import numpy as np
 from rapidfuzz import process
@@ -71,6 +71,13 @@ class Derivations:
 
     one_typo: list[str] = field(default_factory=list)
     two_typos: list[str] = field(default_factory=list)
+
+
+def min_word_sizes(typo_tolerance: Mapping[str, Any]) -> tuple[int, int]:
+    """`minWordSizeForTypos` of an index's `typoTolerance` settings: (oneTypo, twoTypos)."""
+    sizes = typo_tolerance.get("minWordSizeForTypos") or {}
+    return (sizes.get("oneTypo", DEFAULT_MIN_WORD_SIZE_ONE_TYPO),
+            sizes.get("twoTypos", DEFAULT_MIN_WORD_SIZE_TWO_TYPOS))
 
 
 def typo_budget(word: str, enabled: bool = True, one_typo: int = DEFAULT_MIN_WORD_SIZE_ONE_TYPO,
