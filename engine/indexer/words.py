@@ -18,8 +18,10 @@ from __future__ import annotations
 import array
 import itertools
 import struct
+import unicodedata
 from collections import defaultdict, deque
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Callable, Iterator
 
 import lmdb
@@ -33,12 +35,17 @@ from ..tokenizer import IndexedField, Tokenizer
 from .fields import FieldsMap, flatten_leaves, searchable_weight, select_keys
 from .keys import count_key, posting_key, slot_key
 
-_NUMBERLIKE = set("0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+_ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+_NUMERIC_CATEGORIES = frozenset({"Nd", "Nl", "No"})
 
 
+@lru_cache(maxsize=4096)
 def is_numberlike(word: str) -> bool:
-    """Digit-only words (ASCII punctuation allowed) go to the exact set under disableOnNumbers."""
-    return any(c.isdigit() for c in word) and all(c in _NUMBERLIKE for c in word)
+    """Under disableOnNumbers a word of numbers and ASCII punctuation only goes to the exact set
+    (ranking.md §1.3).  "Numbers" are Unicode's (`½`, `²`, `Ⅻ` too) and no digit is required, as
+    upstream's ``char::is_numeric() || is_ascii_punctuation()``: ``#@#`` is exact as well."""
+    return all(c in _ASCII_PUNCTUATION or (c.isnumeric() and unicodedata.category(c) in _NUMERIC_CATEGORIES)
+               for c in word)
 
 
 LETTER_SAMPLE_CHUNKS = 8  # chunks read to balance the fresh postings between parent and helper

@@ -170,16 +170,27 @@ class SearchContext:
         """Documents containing ``word`` exactly (tolerant or exact set), in the searched fields."""
         return self._in_fields(word, self.word_docids_anywhere(word))
 
-    def prefix_words(self, prefix: str) -> list[str]:
-        """Indexed words starting with ``prefix`` (the word itself excluded), capped like milli."""
-        words = self.cache.all_lexicon.with_prefix(prefix, limit=MAX_PREFIX_DERIVATIONS + 1)
+    def prefix_words(self, prefix: str, *, tolerant_only: bool = False) -> list[str]:
+        """Indexed words starting with ``prefix`` (the word itself excluded), capped like milli.
+
+        ``tolerant_only`` leaves out words indexed only in the exact set (an n-gram's prefix
+        derivations, ranking.md §3.5)."""
+        lexicon = self.cache.tolerant_lexicon if tolerant_only else self.cache.all_lexicon
+        words = lexicon.with_prefix(prefix, limit=MAX_PREFIX_DERIVATIONS + 1)
         return [w for w in words if w != prefix][:MAX_PREFIX_DERIVATIONS]
 
-    def prefix_docids(self, prefix: str) -> BitMap:
-        if len(prefix) <= PREFIX_CACHE_MAX_PREFIX_CHARS:
+    def prefix_docids(self, prefix: str, *, tolerant_only: bool = False) -> BitMap:
+        """Documents with a word starting with ``prefix``; ``tolerant_only`` as in `prefix_words`.
+
+        The stored prefix cache is of the whole vocabulary, so it serves a tolerant-only lookup
+        only while the index has no exact-set word."""
+        exact_words = self.cache.all_lexicon is not self.cache.tolerant_lexicon
+        if len(prefix) <= PREFIX_CACHE_MAX_PREFIX_CHARS and not (tolerant_only and exact_words):
             return self._in_fields(prefix, self.word_bitmap(b"P", prefix), b"Q")
-        words = self.cache.all_lexicon.with_prefix(prefix, limit=MAX_PREFIX_DERIVATIONS)
-        return BitMap.union(*(self.word_docids(w) for w in words)) if words else BitMap()
+        lexicon = self.cache.tolerant_lexicon if tolerant_only else self.cache.all_lexicon
+        words = lexicon.with_prefix(prefix, limit=MAX_PREFIX_DERIVATIONS)
+        lookup = self.tolerant_docids if tolerant_only else self.word_docids
+        return BitMap.union(*(lookup(w) for w in words)) if words else BitMap()
 
     def slots(self, word: str, tag: bytes) -> dict[int, BitMap]:
         """word x field (b"F") or word x position bucket (b"B") bitmaps, by slot (shared: read only)."""

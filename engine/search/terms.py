@@ -98,7 +98,7 @@ class Node:
         if cls == 0:
             word = self.word
             if self.is_prefix:
-                parts.append(ctx.prefix_docids(word))
+                parts.append(ctx.prefix_docids(word, tolerant_only=self.ngram > 1))
             parts.append(ctx.tolerant_docids(word) if self.ngram > 1 else ctx.word_docids(word))
             parts.extend(phrase_docids(ctx, s) for s in self.synonyms)
         elif cls == 1:
@@ -270,7 +270,7 @@ def _derive(ctx: SearchContext, node: Node) -> None:
         budget = max(0, budget - (node.ngram - 1))
     node.budget = budget
     if node.is_prefix:
-        node.prefix_words = ctx.prefix_words(word)
+        node.prefix_words = ctx.prefix_words(word, tolerant_only=node.ngram > 1)
     if budget > 0:
         derivations = _after_keystroke(ctx, node) if budget == 1 and node.is_prefix else None
         if derivations is None:

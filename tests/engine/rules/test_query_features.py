@@ -4,7 +4,9 @@ Properties:
 1. attributesToSearchOn restricts matches to the listed fields;
 2. synonyms are one-way and multi-word keys work through n-grams;
 3. distinct keeps the best document per value (search-time parameter and setting);
-4. split words and concatenations match (`sun flower` ↔ `sunflower`).
+4. split words and concatenations match (`sun flower` ↔ `sunflower`);
+5. an n-gram, prefix or not, reaches only typo-tolerant words: a word of a
+   `typoTolerance.disableOnAttributes` field is not found by concatenating query words.
 """
 
 
@@ -40,3 +42,13 @@ def test_split_and_concat(make_index):
     index = make_index([{"id": 1, "t": "sunflower"}, {"id": 2, "t": "sun flower"}])
     assert sorted(ids(index.search("sun flower "))) == [1, 2]
     assert sorted(ids(index.search("sunflower "))) == [1, 2]
+
+
+def test_ngram_reaches_tolerant_words_only(make_index):
+    docs = [{"id": 1, "ex": "starfish"}, {"id": 2, "ex": "starfishes"}, {"id": 3, "t": "starfish"},
+            {"id": 4, "t": "starfishes"}]
+    index = make_index(docs, {"typoTolerance": {"disableOnAttributes": ["ex"]}})
+    assert ids(index.search("star fish ")) == [3]  # an 8-char 2-gram gets no typo
+    assert ids(index.search("star fish")) == [3, 4]  # the 2-gram is a prefix: starfishes too
+    assert ids(index.search("star fis")) == [3, 4]
+    assert ids(index.search("starfish ")) == [1, 3]  # a single word reaches the exact set

@@ -5,7 +5,9 @@ Properties:
 2. words shorter than 5 chars get no typo; 5–8 one; 9+ two;
 3. a typo on the first letter counts as two;
 4. the last word is a prefix; a trailing space turns prefix off;
-5. typoTolerance.enabled = false disables typos.
+5. typoTolerance.enabled = false disables typos;
+6. under disableOnNumbers, words of numbers and ASCII punctuation only (no digit needed) are
+   found exactly, never through a typo; other words keep their typos.
 """
 
 
@@ -46,3 +48,17 @@ def test_prefix_only_on_last_word(make_index):
 def test_typos_disabled(make_index):
     index = make_index([{"id": 1, "t": "house"}], {"typoTolerance": {"enabled": False}})
     assert ids(index.search("hause ")) == []
+
+
+def test_disable_on_numbers(make_index):
+    docs = [{"id": 1, "t": "123456"}, {"id": 2, "t": "12-34-56"}, {"id": 3, "t": "#@#@#"}, {"id": 4, "t": "house1"}]
+    settings = {"nonSeparatorTokens": ["#", "@"], "typoTolerance": {"disableOnNumbers": True}}
+    index = make_index(docs, settings)
+    assert ids(index.search("123457 ")) == []
+    assert ids(index.search("123456 ")) == [1]
+    assert ids(index.search("#@#@@ ")) == []
+    assert ids(index.search("#@#@# ")) == [3]
+    assert ids(index.search("hause1 ")) == [4]
+    tolerant = make_index(docs, {"nonSeparatorTokens": ["#", "@"]})
+    assert ids(tolerant.search("123457 ")) == [1]
+    assert ids(tolerant.search("#@#@@ ")) == [3]
