@@ -257,13 +257,13 @@ def prepare_universe(ctx: SearchContext, query: Any, uid: str, rules_filter: Fil
     placeholder = parsed.is_placeholder or not parsed.terms
     n_terms = len(parsed.terms)
     nodes = tuple(build_nodes(ctx, parsed, settings.get("prefixSearch") != "disabled")) if not placeholder else ()
-    state = State(nodes, frozenset(range(n_terms)), tuple(2 for _ in nodes))
+    state = State.initial(nodes, n_terms)
     if not placeholder:
         groups = removal_groups(ctx, nodes, n_terms, query.matching_strategy)
         minimal = frozenset(range(n_terms)) - {i for g in groups for i in g}
         universe = matching(ctx, universe, nodes, n_terms, minimal)
-    if not placeholder:
-        state = state.pruned(ctx, universe)
+    # the first rule gets the whole query graph, nodes matching nothing included: with
+    # matchingStrategy "all" (no words rule) typo's maximum counts them (ranking.md §7.1)
     return universe, state, placeholder, n_terms
 
 

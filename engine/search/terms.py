@@ -57,12 +57,10 @@ class Node:
 
     @property
     def width(self) -> int:
-        """Number of original term indexes covered."""
+        """Number of original term indexes covered: 1 for a word or a whole phrase, k for a k-gram.
+        Position, attribute and exactness costs count terms, not the words of a phrase (upstream
+        multiplies by ``term_ids.len()``)."""
         return self.last - self.first + 1
-
-    @property
-    def n_words(self) -> int:
-        return len(self.words)
 
     @property
     def max_typo(self) -> int:

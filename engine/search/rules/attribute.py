@@ -20,7 +20,7 @@ from ...store.codecs import bitmap_from_sorted, bitmap_to_array, occurrences_of,
 from ...limits import MAX_RULE_WORDS_PER_CLASS, PREFIX_CACHE_MAX_PREFIX_CHARS
 from ..context import SearchContext
 from ..terms import Node, remember
-from .base import (Partition, Rule, Score, State, buckets_by_cost, has_ngram_paths, partition_by_best,
+from .base import (Partition, Rule, Score, State, buckets_by_cost, has_ngram_paths, kept_width, partition_by_best,
                    path_partition, sum_partitions)
 
 
@@ -56,17 +56,17 @@ def _prefix_cached(ctx: SearchContext, state: State, index: int, node: Node) -> 
 def attribute_partition(ctx: SearchContext, universe: BitMap, state: State) -> tuple[Partition, int]:
     w_max = ctx.cache.max_weight
     terms = state.term_nodes()
-    max_cost = sum(w_max * n.n_words for _i, n in terms)
+    max_cost = w_max * kept_width(state)
     if w_max == 0:
         return {0: universe}, 0
     def node_partition(index: int, node: Node, docs: BitMap) -> Partition:
         cached = _prefix_cached(ctx, state, index, node)
         words = term_words(state, index, node, skip_prefix=cached)
-        key = ("attributeRank", tuple(words), cached, node.n_words)
+        key = ("attributeRank", tuple(words), cached, node.width)
         costed = node.memo.get(key)
         if costed is None:
             costed = remember(ctx, node, key, _weight_docids(ctx, node, words, cached))
-        return partition_by_best(docs, costed, w_max * node.n_words)
+        return partition_by_best(docs, costed, w_max * node.width)
 
     if has_ngram_paths(state):
         paths, _dearest = path_partition(ctx, universe, state, lambda i, n, d: (node_partition(i, n, d), 0))
@@ -94,7 +94,7 @@ def _weight_docids(ctx: SearchContext, node: Node, words: list[str], prefix_cach
             weight = weights.get(fid)
             if weight is not None:
                 by_weight.setdefault(weight, []).append(docs)
-    return [(w * node.n_words, BitMap.union(*bms)) for w, bms in by_weight.items()]
+    return [(w * node.width, BitMap.union(*bms)) for w, bms in by_weight.items()]
 
 
 _LIMITS = np.array([0, 1, 4, 7, 11, 16, 24, 64, 256, 1024])
@@ -112,11 +112,11 @@ _ALL_BUCKETS = position_bucket(np.arange(1 << 16))
 
 
 @functools.lru_cache(maxsize=64)
-def _cost_table(start: int, n_words: int) -> np.ndarray:
-    """position -> cost of a term of ``n_words`` words at query position ``start`` (one gather per occurrence)."""
+def _cost_table(start: int, width: int) -> np.ndarray:
+    """position -> cost of a term of ``width`` words at query position ``start`` (one gather per occurrence)."""
     distance = np.abs(_ALL_BUCKETS - start)
     table = _COST_OF_DISTANCE[distance].astype(np.uint8)
-    for j in range(1, n_words):
+    for j in range(1, width):
         table = table + _COST_OF_DISTANCE[distance + j]
     return table
 
@@ -125,21 +125,21 @@ def best_position_costs(ctx: SearchContext, node: Node, words: list[str], univer
                         ids: np.ndarray) -> np.ndarray:
     """Lowest position cost of a term for each document of ``ids`` (the universe, ascending).
 
-    Documents where none of the words occurs get the worst cost, ``10 * n_words``.  The answer
+    Documents where none of the words occurs get the worst cost, ``10 * width``.  The answer
     is a per-document array over the whole index, computed once from every occurrence of the words
     and remembered with the term (later buckets, later keystrokes).  A small universe facing many
     occurrences picks its documents' occurrences out by binary search instead.
     """
-    start, n_words = node.start, node.n_words
-    key = ("position", tuple(words), start, n_words)
+    start, width = node.start, node.width
+    key = ("position", tuple(words), start, width)
     best = node.memo.get(key)
     if best is None:
         present, arrays, total = _occurrence_arrays(ctx, node, words)
         if picks_occurrences(len(ids), total):
             picked = [occurrences_of(occ, ids)
                       for occ, docs in zip(arrays, _words_docids(ctx, node, present)) if docs.intersect(universe)]
-            return _best_costs(ctx, [a for a in picked if len(a)], start, n_words)[ids]
-        best = remember(ctx, node, key, _best_costs(ctx, arrays, start, n_words), len(ctx.all_docids) + 1)
+            return _best_costs(ctx, [a for a in picked if len(a)], start, width)[ids]
+        best = remember(ctx, node, key, _best_costs(ctx, arrays, start, width), len(ctx.all_docids) + 1)
     return best[ids]
 
 
@@ -164,12 +164,12 @@ def _words_docids(ctx: SearchContext, node: Node, words: list[str]) -> list[BitM
     return known
 
 
-def _best_costs(ctx: SearchContext, arrays: list[np.ndarray], start: int, n_words: int) -> np.ndarray:
+def _best_costs(ctx: SearchContext, arrays: list[np.ndarray], start: int, width: int) -> np.ndarray:
     """docid -> lowest cost over the given occurrences (worst where none)."""
-    best = np.full(int(ctx.all_docids.max()) + 1, 10 * n_words, dtype=np.uint8)
+    best = np.full(int(ctx.all_docids.max()) + 1, 10 * width, dtype=np.uint8)
     if arrays:
         occ = np.concatenate(arrays) if len(arrays) > 1 else arrays[0]
-        np.minimum.at(best, occ >> 32, _cost_table(start, n_words)[occ & 0xFFFF])
+        np.minimum.at(best, occ >> 32, _cost_table(start, width)[occ & 0xFFFF])
     return best
 
 
@@ -180,8 +180,8 @@ def position_groups(ctx: SearchContext, universe: BitMap, state: State) -> tuple
     grouped lazily (the bucket walk often stops after the first group or two).  With n-grams each
     document takes its cheapest path (`path_partition`)."""
     terms = state.term_nodes()
-    max_cost = sum(10 * n.n_words for _i, n in terms)
-    if not terms:
+    max_cost = 10 * kept_width(state)
+    if not max_cost:
         return iter([(0, universe)]), 0
     if not has_ngram_paths(state):
         ids = bitmap_to_array(universe)

@@ -40,15 +40,19 @@ class Score:
 
 @dataclass(frozen=True)
 class State:
-    """What the query still is for this bucket: kept term indexes and allowed typo classes."""
+    """What the query still is for this bucket: kept term indexes and, per node, the typo classes
+    still allowed (ranking.md §7.1: a child rule sees only what the parent bucket's paths used)."""
 
     nodes: tuple[Node, ...]
     kept: frozenset[int]
-    max_class: tuple[int, ...]     # per node index in `nodes`: highest allowed typo class
+    allowed: tuple[tuple[int, ...], ...]   # per node index in `nodes`; empty: the node is out
+
+    @classmethod
+    def initial(cls, nodes: tuple[Node, ...], n_terms: int) -> "State":
+        return cls(nodes, frozenset(range(n_terms)), tuple((0, 1, 2) for _ in nodes))
 
     def active_nodes(self) -> list[tuple[int, Node]]:
-        return [(i, n) for i, n in enumerate(self.nodes)
-                if self.max_class[i] >= 0 and n.rep in self.kept]
+        return [(i, n) for i, n in enumerate(self.nodes) if self.allowed[i] and n.rep in self.kept]
 
     def term_nodes(self) -> list[tuple[int, Node]]:
         """The single-term nodes of kept terms, in query order."""
@@ -56,21 +60,21 @@ class State:
 
     def classes(self, node_index: int) -> tuple[int, ...]:
         node = self.nodes[node_index]
-        return tuple(range(0, min(self.max_class[node_index], node.max_typo) + 1))
+        return tuple(c for c in self.allowed[node_index] if c <= node.max_typo)
 
-    def with_max_class(self, max_class: tuple[int, ...]) -> "State":
-        return replace(self, max_class=max_class)
+    def with_allowed(self, allowed: tuple[tuple[int, ...], ...]) -> "State":
+        return replace(self, allowed=allowed)
 
     def with_kept(self, kept: frozenset[int]) -> "State":
         return replace(self, kept=kept)
 
     def pruned(self, ctx: SearchContext, universe: BitMap) -> "State":
         """Drop nodes no document of the universe matches: they must not inflate max ranks."""
-        max_class = tuple(
-            c if node.any_docids(ctx, tuple(range(0, min(c, node.max_typo) + 1))).intersection_cardinality(universe)
-            else -1
-            for node, c in zip(self.nodes, self.max_class))
-        return replace(self, max_class=max_class)
+        allowed = tuple(
+            classes if node.any_docids(ctx, tuple(c for c in classes if c <= node.max_typo)).intersection_cardinality(universe)
+            else ()
+            for node, classes in zip(self.nodes, self.allowed))
+        return replace(self, allowed=allowed)
 
 
 class Rule:
@@ -131,6 +135,14 @@ def cheapest(partitions: list[Partition]) -> Partition:
     return out
 
 
+def kept_width(state: State) -> int:
+    """Number of kept term indexes the remaining graph covers: every path covers each of them
+    once, so a rule whose node costs scale with their width (attributeRank, wordPosition,
+    exact-words) has this many times its unit cost as its dearest path."""
+    covered = {t for _i, n in state.active_nodes() for t in range(n.first, n.last + 1)}
+    return len(covered & state.kept)
+
+
 def has_ngram_paths(state: State) -> bool:
     return any(n.ngram > 1 for _i, n in state.active_nodes())
 
@@ -181,4 +193,4 @@ def buckets_by_cost(partition: Partition) -> Iterator[tuple[int, BitMap]]:
 
 
 __all__ = ["Partition", "Score", "State", "Rule", "add_partitions", "sum_partitions", "partition_by_best", "buckets_by_cost",
-           "cheapest", "has_ngram_paths", "path_partition"]
+           "cheapest", "has_ngram_paths", "kept_width", "path_partition"]

@@ -15,12 +15,24 @@ from ...indexer.words import bucket_of, position_bucket
 from ...store.codecs import bitmap_from_sorted, unique_sorted
 from ..context import SearchContext
 from ..terms import Node, phrase_docids, remember
-from .base import Partition, Rule, Score, State, buckets_by_cost, sum_partitions
+from .base import (Partition, Rule, Score, State, buckets_by_cost, has_ngram_paths, kept_width, path_partition,
+                   sum_partitions)
+
+
+def exact_terms(ctx: SearchContext, state: State) -> list[tuple[int, Node]]:
+    """The terms whose original word (or phrase) can still match with no typo, in query order.
+
+    A word that is not in the index has no exact term (ranking.md §7.7, step 1): the prefix
+    ``wor`` of ``hello wor`` or a misspelt ``badman`` leave a hole, and exact-attribute then
+    judges the documents on the terms before it.  So does a word the parent typo bucket only
+    matched through typos (its exact class is no longer allowed)."""
+    return [(i, node) for i, node in state.term_nodes()
+            if 0 in state.classes(i) and (node.is_phrase or ctx.word_docids(node.word))]
 
 
 def exact_attribute(ctx: SearchContext, universe: BitMap, state: State) -> tuple[BitMap, BitMap]:
     """(exactMatch docs, matchesStart docs) within the universe."""
-    terms = state.term_nodes()
+    terms = exact_terms(ctx, state)
     if not terms or terms[0][1].first != 0 or any(
             terms[k + 1][1].first != terms[k][1].first + 1 for k in range(len(terms) - 1)):
         return BitMap(), BitMap()
@@ -63,14 +75,26 @@ def _docids_at(ctx: SearchContext, node: Node, word: str, position: int) -> BitM
 
 
 def exact_words_partition(ctx: SearchContext, universe: BitMap, state: State) -> tuple[Partition, int]:
-    terms = state.term_nodes()
-    parts: list[Partition] = []
-    for _i, node in terms:
-        docs = phrase_docids(ctx, node.words) if node.is_phrase else ctx.word_docids(node.word)
-        exact = universe & docs
-        part = {0: exact, node.n_words: universe - exact}
-        parts.append({c: d for c, d in part.items() if d})
-    return sum_partitions(universe, parts), sum(node.n_words for _i, node in terms)
+    """Per document, the terms not found as typed, weighted by the term indexes they cover.
+
+    A word or a phrase costs 0 where the document has it exactly and its width otherwise; an
+    n-gram is never exact and always costs its width.  With n-gram paths a document takes its
+    cheapest path."""
+    def node_partition(node: Node, docs: BitMap) -> Partition:
+        if node.ngram > 1:
+            return {node.width: docs}
+        exact = docs & (phrase_docids(ctx, node.words) if node.is_phrase else ctx.word_docids(node.word))
+        part = {0: exact, node.width: docs - exact}
+        return {c: d for c, d in part.items() if d}
+
+    n = kept_width(state)
+    if has_ngram_paths(state):
+        paths, _dearest = path_partition(ctx, universe, state, lambda _i, node, docs: (node_partition(node, docs), 0))
+        rest = universe - BitMap.union(*paths.values()) if paths else universe
+        if rest:
+            paths[n] = paths[n] | rest if n in paths else rest
+        return paths, n
+    return sum_partitions(universe, [node_partition(node, universe) for _i, node in state.term_nodes()]), n
 
 
 class ExactnessRule(Rule):

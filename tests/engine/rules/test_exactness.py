@@ -3,7 +3,10 @@
 Properties:
 1. a field equal to the query (exactMatch) beats one starting with it (matchesStart) beats the rest;
 2. in noExactMatch, documents with more words exactly as typed come first;
-3. the scores are 1.0, 0.6666666666666666 and (matchingWords + 1) / (3 (n + 1)).
+3. the scores are 1.0, 0.6666666666666666 and (matchingWords + 1) / (3 (n + 1));
+4. a term whose word is not in the index (an unfinished prefix, a misspelling) or that its typo
+   bucket matched only through typos is no exact term: the terms before it decide, so
+   `hello wor` on `hello world` matches the start of the field.
 """
 
 
@@ -24,3 +27,22 @@ def test_exact_attribute_buckets(make_index):
     assert exactness[1] == {"order": 5, "matchType": "matchesStart", "score": 0.6666666666666666}
     assert exactness[2] == {"order": 5, "matchType": "noExactMatch", "matchingWords": 2, "maxMatchingWords": 2,
                             "score": 0.3333333333333333}
+
+
+def test_terms_without_exact_word_leave_a_hole(make_index):
+    index = make_index([{"id": 1, "t": "hello world"}])
+    hit = index.search("hello wor", show_ranking_score=True, show_ranking_score_details=True)["hits"][0]
+    assert hit["_rankingScoreDetails"]["exactness"] == {"order": 5, "matchType": "matchesStart",
+                                                        "score": 0.6666666666666666}
+    assert hit["_rankingScore"] == 1511 / 1512
+    index = make_index([{"id": "B", "t": "world hello"}, {"id": "A", "t": "hello world"}],
+                       {"rankingRules": ["words", "exactness"]})
+    assert ids(index.search("hello wor")) == ["A", "B"]
+
+
+def test_typo_bucket_drops_the_exact_word(make_index):
+    index = make_index([{"id": 1, "t": "hello wordl"}, {"id": 2, "t": "hello world"}])
+    hits = index.search("hello world", show_ranking_score=True, show_ranking_score_details=True)["hits"]
+    assert ids({"hits": hits}) == [2, 1]
+    assert hits[1]["_rankingScoreDetails"]["exactness"]["matchType"] == "matchesStart"
+    assert hits[1]["_rankingScore"] == 1259 / 1512

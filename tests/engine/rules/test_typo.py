@@ -7,7 +7,11 @@ Properties:
 4. the last word is a prefix; a trailing space turns prefix off;
 5. typoTolerance.enabled = false disables typos;
 6. under disableOnNumbers, words of numbers and ASCII punctuation only (no digit needed) are
-   found exactly, never through a typo; other words keep their typos.
+   found exactly, never through a typo; other words keep their typos;
+7. the first rule sees the whole query graph: with matchingStrategy "all" the 2-gram `helloworld`
+   counts in maxTypoCount even when no document has it;
+8. a typo bucket hands the next rule only the derivations its paths used: `alpho` (one typo from
+   `alpha`) does not make `alpho brava` close when `alpha` is what the bucket's path matched.
 """
 
 
@@ -62,3 +66,19 @@ def test_disable_on_numbers(make_index):
     tolerant = make_index(docs, {"nonSeparatorTokens": ["#", "@"]})
     assert ids(tolerant.search("123457 ")) == [1]
     assert ids(tolerant.search("#@#@@ ")) == [3]
+
+
+def test_max_typo_count_with_matching_all(make_index):
+    index = make_index([{"id": 1, "t": "hello world"}, {"id": 2, "t": "helo world"}], {"rankingRules": ["typo"]})
+    hits = index.search("hello world ", matching_strategy="all", show_ranking_score_details=True)["hits"]
+    assert [h["_rankingScoreDetails"]["typo"] for h in hits] == [
+        {"order": 0, "typoCount": 0, "maxTypoCount": 3, "score": 1.0},
+        {"order": 0, "typoCount": 1, "maxTypoCount": 3, "score": 0.75}]
+
+
+def test_typo_bucket_narrows_derivations_for_proximity(make_index):
+    docs = [{"id": 1, "t": "alpho brava x x x x alpha"}, {"id": 2, "t": "alpha x x brava"}]
+    index = make_index(docs, {"rankingRules": ["words", "typo", "proximity"]})
+    hits = index.search("alpha bravo ", show_ranking_score_details=True)["hits"]
+    assert [(h["id"], h["_rankingScoreDetails"]["typo"]["typoCount"], h["_rankingScoreDetails"]["proximity"]["score"])
+            for h in hits] == [(2, 1, 0.5), (1, 1, 0.25)]
