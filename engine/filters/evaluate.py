@@ -71,13 +71,17 @@ class FacetSource(Protocol):
         ...
 
 
-def haversine_m(lat1: float, lng1: float, lat2: np.ndarray, lng2: np.ndarray) -> np.ndarray:
-    """Great-circle distances in metres, rounded to the millimetre like upstream."""
+def haversine_exact_m(lat1: float, lng1: float, lat2: np.ndarray, lng2: np.ndarray) -> np.ndarray:
+    """Great-circle distances in metres, unrounded (what geo sort details report)."""
     p1, l1 = math.radians(lat1), math.radians(lng1)
     p2, l2 = np.radians(lat2), np.radians(lng2)
     a = np.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * np.cos(p2) * np.sin((l2 - l1) / 2) ** 2
-    distance = 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
-    return np.round(distance * 1000.0) / 1000.0
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def haversine_m(lat1: float, lng1: float, lat2: np.ndarray, lng2: np.ndarray) -> np.ndarray:
+    """Great-circle distances in metres, rounded to the millimetre like upstream's comparisons."""
+    return np.round(haversine_exact_m(lat1, lng1, lat2, lng2) * 1000.0) / 1000.0
 
 
 def evaluate(expr: Expr | None, source: FacetSource, rules: FilterableRules, index_uid: str | None = None,

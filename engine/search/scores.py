@@ -26,7 +26,7 @@ def global_score(scores: Sequence[Score]) -> float:
     return rank / max_rank if max_rank else 0.0
 
 
-def score_details(scores: Sequence[Score], hidden: set[str] | None = None) -> dict[str, Any]:
+def score_details(scores: Sequence[Score]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for order, score in enumerate(scores):
         entry: dict[str, Any] = {"order": order}
@@ -38,8 +38,7 @@ def score_details(scores: Sequence[Score], hidden: set[str] | None = None) -> di
             entry["score"] = score.value
             out[score.key] = entry
         else:
-            field = score.key.rpartition(":")[0]
-            if hidden and field in hidden:
+            if score.redacted:
                 out[f"<hidden-rule-{order}>"] = {"order": order, "value": "<hidden>"}
                 continue
             entry.update(score.details)

@@ -32,7 +32,7 @@ from .rules.sort import GeoSortRule, SortRule
 from .rules.typo import TypoRule
 from .rules.words import WordsRule, matching, removal_groups
 from .scores import global_score, score_details
-from .sort_spec import GeoSortSpec, SortSpec, check_sort_against_index
+from .sort_spec import GeoSortSpec, check_sort_against_index
 from .terms import build_nodes, phrase_docids
 
 TEXTUAL = ("words", "typo", "proximity", "attribute", "attributeRank", "wordPosition", "exactness")
@@ -49,6 +49,13 @@ def build_rules(settings: dict[str, Any], query: SearchQuery, placeholder: bool,
         if not words_done:
             rules.append(WordsRule(query.matching_strategy, n_terms))
             words_done = True
+
+    displayed = settings.get("displayedAttributes") or ["*"]
+
+    def sort_rule(field: str, ascending: bool) -> SortRule:
+        # upstream redacts a sort rule whose exact field name is not displayed (a displayed
+        # parent object does not reveal it)
+        return SortRule(field, ascending, redacted="*" not in displayed and field not in displayed)
 
     for name in settings.get("rankingRules") or []:
         if name in TEXTUAL:
@@ -79,12 +86,12 @@ def build_rules(settings: dict[str, Any], query: SearchQuery, placeholder: bool,
                     rules.append(GeoSortRule(spec.lat, spec.lng, spec.ascending))
                 elif spec.field not in sorted_fields:
                     sorted_fields.add(spec.field)
-                    rules.append(SortRule(spec.field, spec.ascending))
+                    rules.append(sort_rule(spec.field, spec.ascending))
         else:
             field, _colon, order = name.rpartition(":")
             if field and field not in sorted_fields:
                 sorted_fields.add(field)
-                rules.append(SortRule(field, order == "asc"))
+                rules.append(sort_rule(field, order == "asc"))
     return rules
 
 
@@ -188,10 +195,6 @@ def search(store: Store, registry: Registry, uid: str, query: SearchQuery, *,
         candidates = outcome.candidates
         raws = read_raw_documents(store, txn, ctx.iid, [d for d, _s in outcome.hits])
         retrieved = _retrieved(settings, query)
-        hidden = set()
-        if displayed is not None:
-            hidden = {s.field for s in query.sort or () if isinstance(s, SortSpec)
-                      and not any(s.field == d or s.field.startswith(d + ".") for d in displayed)}
         geo = next((s for s in query.sort or () if isinstance(s, GeoSortSpec)), None)
         as_stored = raw_hits and retrieved is None and geo is None and not (
             query.show_ranking_score or query.show_ranking_score_details or query.show_matches_position
@@ -214,7 +217,7 @@ def search(store: Store, registry: Registry, uid: str, query: SearchQuery, *,
             if query.show_ranking_score:
                 hit["_rankingScore"] = global_score(scores)
             if query.show_ranking_score_details:
-                hit["_rankingScoreDetails"] = score_details(scores, hidden)
+                hit["_rankingScoreDetails"] = score_details(scores)
             hits.append(hit)
         result: dict[str, Any] = {"hits": hits, "query": query.q or ""}
         total = min(len(candidates), max_total)

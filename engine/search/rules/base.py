@@ -32,6 +32,7 @@ class Score:
     max_rank: int
     details: tuple[tuple[str, Any], ...] = ()
     in_score: bool = True         # sort rules show details but do not count in _rankingScore
+    redacted: bool = False        # a sort on a field that is not displayed: "<hidden-rule-N>"
 
     @property
     def value(self) -> float:

@@ -12,7 +12,7 @@ from typing import Any, Iterator
 import numpy as np
 from pyroaring import BitMap
 
-from ...filters.evaluate import haversine_m
+from ...filters.evaluate import haversine_exact_m
 from ...store.codecs import bitmap_from_array, bitmap_to_array
 from ..context import SearchContext
 from .base import Rule, Score, State
@@ -65,8 +65,8 @@ def _groups(docs: np.ndarray, values: np.ndarray, ascending: bool) -> Iterator[t
 
 
 class SortRule(Rule):
-    def __init__(self, field: str, ascending: bool, key: str | None = None):
-        self.field, self.ascending = field, ascending
+    def __init__(self, field: str, ascending: bool, key: str | None = None, redacted: bool = False):
+        self.field, self.ascending, self.redacted = field, ascending, redacted
         self.key = key or f"{field}:{'asc' if ascending else 'desc'}"
 
     def buckets(self, ctx: SearchContext, universe: BitMap, state: State) -> Iterator[tuple[BitMap, Score, State]]:
@@ -89,7 +89,7 @@ class SortRule(Rule):
             yield bitmap_from_array(np.sort(leftover)), self._score(None), state
 
     def _score(self, value: Any) -> Score:
-        return Score(self.key, 0, 0, (("value", value),), in_score=False)
+        return Score(self.key, 0, 0, (("value", value),), in_score=False, redacted=self.redacted)
 
 
 class GeoSortRule(Rule):
@@ -103,7 +103,8 @@ class GeoSortRule(Rule):
         docids, lats, lngs = ctx.facets.geo_points()
         mask = np.isin(docids, bitmap_to_array(universe))
         docids, lats, lngs = docids[mask], lats[mask], lngs[mask]
-        distances = haversine_m(self.lat, self.lng, lats, lngs) if len(docids) else np.empty(0)
+        exact = haversine_exact_m(self.lat, self.lng, lats, lngs) if len(docids) else np.empty(0)
+        distances = np.round(exact * 1000.0) / 1000.0  # compared to the millimetre, reported unrounded
         order = np.argsort(distances if self.ascending else -distances, kind="stable")
         i = 0
         while i < len(order):
@@ -114,7 +115,7 @@ class GeoSortRule(Rule):
             picked = order[i:j]
             yield (bitmap_from_array(np.sort(docids[picked])),
                    Score(self.key, 0, 0, (("value", {"lat": float(lats[picked[0]]), "lng": float(lngs[picked[0]])}),
-                                          ("distance", float(first))), in_score=False), state)
+                                          ("distance", float(exact[picked[0]]))), in_score=False), state)
             i = j
         rest = universe - bitmap_from_array(docids)
         if rest:
