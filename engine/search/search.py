@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import itertools
 import time
 from typing import Any
 
@@ -120,6 +121,28 @@ def _distinct_function(ctx: SearchContext, field: str):
     return others
 
 
+def distinct_candidates(ctx: SearchContext, field: str, candidates: BitMap) -> BitMap:
+    """The candidates left once distinct has run over every one of them: finite pagination counts
+    hits exactly (ranking.md §6.4).  In ascending docid order each kept document drops the others
+    sharing one of its values; documents without a value are all kept.
+
+    When no candidate has two values the answer is each value's lowest docid, read off the facet
+    postings; otherwise the kept documents are walked one by one."""
+    values = itertools.chain(ctx.facets.string_values(field), ctx.facets.number_values(field))
+    groups = [docs for docs in (bm & candidates for _value, bm in values) if docs]
+    with_value = BitMap.union(*groups) if groups else BitMap()
+    if sum(len(docs) for docs in groups) == len(with_value):
+        return (candidates - with_value) | BitMap(docs.min() for docs in groups)
+    sharing = _distinct_function(ctx, field)
+    kept = BitMap(candidates)
+    for docid in with_value:
+        if docid in kept:
+            others = sharing(docid)
+            others.discard(docid)
+            kept -= others
+    return kept
+
+
 def _facet_fields(ctx: SearchContext, facets: tuple[str, ...], rules: FilterableRules, uid: str) -> list[str]:
     """`facets` resolved against the index's fields, memoised per index version (errors are not)."""
     memo = ctx.cache.facet_fields
@@ -193,6 +216,8 @@ def search(store: Store, registry: Registry, uid: str, query: SearchQuery, *,
                               exhaustive_threshold=max_total if exhaustive else None,
                               deadline=_deadline(settings, started))
         candidates = outcome.candidates
+        if distinct_field and query.is_finite_pagination():
+            candidates = distinct_candidates(ctx, distinct_field, candidates)
         raws = read_raw_documents(store, txn, ctx.iid, [d for d, _s in outcome.hits])
         retrieved = _retrieved(settings, query)
         geo = next((s for s in query.sort or () if isinstance(s, GeoSortSpec)), None)

@@ -3,7 +3,8 @@
 Properties:
 1. attributesToSearchOn restricts matches to the listed fields;
 2. synonyms are one-way and multi-word keys work through n-grams;
-3. distinct keeps the best document per value (search-time parameter and setting);
+3. distinct keeps the best document per value (search-time parameter and setting); with page /
+   hitsPerPage it runs over every candidate, so totalHits counts one document per value;
 4. split words and concatenations match (`sun flower` ↔ `sunflower`);
 5. an n-gram, prefix or not, reaches only typo-tolerant words: a word of a
    `typoTolerance.disableOnAttributes` field is not found by concatenating query words.
@@ -52,3 +53,19 @@ def test_ngram_reaches_tolerant_words_only(make_index):
     assert ids(index.search("star fish")) == [3, 4]  # the 2-gram is a prefix: starfishes too
     assert ids(index.search("star fis")) == [3, 4]
     assert ids(index.search("starfish ")) == [1, 3]  # a single word reaches the exact set
+
+
+def test_distinct_exact_totals_with_pages(make_index):
+    docs = [{"id": 1, "t": "alpha", "g": "x"}, {"id": 2, "t": "alpha", "g": "x"}, {"id": 3, "t": "alpha", "g": "y"},
+            {"id": 4, "t": "alpha", "g": "y"}, {"id": 5, "t": "alpha"}, {"id": 6, "t": "alpha"}]
+    index = make_index(docs, {"filterableAttributes": ["g"]})
+    result = index.search("alpha", distinct="g", hits_per_page=1)
+    assert (ids(result), result["totalHits"], result["totalPages"]) == ([1], 4, 4)
+    assert index.search("alpha", distinct="g", hits_per_page=0)["totalHits"] == 4
+    assert index.search("alpha", distinct="g", limit=1)["estimatedTotalHits"] == 5  # estimated: not exhaustive
+    # several values per document: in docid order, each kept document drops those sharing a value
+    docs = [{"id": 1, "t": "beta", "g": ["a", "b"]}, {"id": 2, "t": "beta", "g": ["b", "c"]},
+            {"id": 3, "t": "beta", "g": ["c", "d"]}, {"id": 4, "t": "beta", "g": 7}, {"id": 5, "t": "beta", "g": 7.0}]
+    index = make_index(docs, {"filterableAttributes": ["g"]})
+    result = index.search("beta", distinct="g", page=1, hits_per_page=10)
+    assert (ids(result), result["totalHits"]) == ([1, 3, 4], 3)
