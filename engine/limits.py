@@ -75,11 +75,6 @@ DERIVATION_CACHE_ENTRIES = 2_048
 #: occurrences): past this the cache starts over.
 DERIVATION_CACHE_BYTES = 64 * 2**20
 
-#: Derivations per typo class that occurrence-based rules (proximity, wordPosition, attributeRank)
-#: read for one term: the first ones in class order (the word, then its prefix extensions in
-#: lexicographic order, then synonyms), so a one-letter prefix does not pull in 1,000 postings.
-MAX_RULE_WORDS_PER_CLASS = 64
-
 #: Decoded postings (word bitmaps, per-field and per-position slots, occurrence arrays) kept per
 #: index version for the next searches: the keystrokes of one query re-read mostly the same words.
 #: Counted in entries and in the bytes of the stored postings; past either the cache starts over.

@@ -171,7 +171,10 @@ class SearchContext:
         return self._in_fields(word, self.word_docids_anywhere(word))
 
     def prefix_words(self, prefix: str, *, tolerant_only: bool = False) -> list[str]:
-        """Indexed words starting with ``prefix`` (the word itself excluded), capped like milli.
+        """Indexed words starting with ``prefix`` (the word itself excluded): the first 1,000, as
+        upstream derives a prefix that is not in its prefix cache (ranking.md §3.3).  Documents
+        of a cached prefix come from the prefix cache, unbounded; the rules that cost words one
+        by one (proximity, wordPosition) read these 1,000, an approximation the spec allows (§9).
 
         ``tolerant_only`` leaves out words indexed only in the exact set (an n-gram's prefix
         derivations, ranking.md §3.5)."""
@@ -187,10 +190,9 @@ class SearchContext:
         exact_words = self.cache.all_lexicon is not self.cache.tolerant_lexicon
         if len(prefix) <= PREFIX_CACHE_MAX_PREFIX_CHARS and not (tolerant_only and exact_words):
             return self._in_fields(prefix, self.word_bitmap(b"P", prefix), b"Q")
-        lexicon = self.cache.tolerant_lexicon if tolerant_only else self.cache.all_lexicon
-        words = lexicon.with_prefix(prefix, limit=MAX_PREFIX_DERIVATIONS)
+        words = [prefix, *self.prefix_words(prefix, tolerant_only=tolerant_only)]
         lookup = self.tolerant_docids if tolerant_only else self.word_docids
-        return BitMap.union(*(lookup(w) for w in words)) if words else BitMap()
+        return BitMap.union(*(lookup(w) for w in words))
 
     def slots(self, word: str, tag: bytes) -> dict[int, BitMap]:
         """word x field (b"F") or word x position bucket (b"B") bitmaps, by slot (shared: read only)."""

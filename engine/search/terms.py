@@ -19,8 +19,7 @@ from typing import Any
 import numpy as np
 from pyroaring import BitMap
 
-from ..limits import (DERIVATION_CACHE_BYTES, DERIVATION_CACHE_ENTRIES, MAX_RULE_WORDS_PER_CLASS,
-                      MAX_SYNONYM_PHRASES, MAX_WORD_BYTES)
+from ..limits import DERIVATION_CACHE_BYTES, DERIVATION_CACHE_ENTRIES, MAX_SYNONYM_PHRASES, MAX_WORD_BYTES
 from ..store.codecs import bitmap_from_array, sorted_member
 from .read_cache import BoundedCache
 from .context import SearchContext
@@ -108,11 +107,11 @@ class Node:
         return BitMap.union(*parts) if parts else BitMap()
 
     def class_words(self, cls: int) -> list[Phrase]:
-        """The first `MAX_RULE_WORDS_PER_CLASS` words / phrases of a typo class, in class order,
-        for occurrence-based rules (memoised)."""
+        """Every word / phrase of a typo class, in class order, for occurrence-based rules
+        (memoised): a document is costed by whichever derivation it has."""
         found = self._class_words.get(cls)
         if found is None:
-            found = self._class_words[cls] = self._make_class_words(cls)[:MAX_RULE_WORDS_PER_CLASS]
+            found = self._class_words[cls] = self._make_class_words(cls)
         return found
 
     def _make_class_words(self, cls: int) -> list[Phrase]:
@@ -120,7 +119,7 @@ class Node:
             return [self.words] if cls == 0 else []
         if cls == 0:
             out: list[Phrase] = [(self.word,)]
-            out.extend((w,) for w in self.prefix_words[:MAX_RULE_WORDS_PER_CLASS])  # up to 1,000 otherwise
+            out.extend((w,) for w in self.prefix_words)
             out.extend(self.synonyms)
             return out
         if cls == 1:

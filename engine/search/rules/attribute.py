@@ -17,7 +17,7 @@ from pyroaring import BitMap
 from ...indexer.words import position_bucket
 from ...store.codecs import bitmap_from_sorted, bitmap_to_array, occurrences_of, picks_occurrences
 
-from ...limits import MAX_RULE_WORDS_PER_CLASS, PREFIX_CACHE_MAX_PREFIX_CHARS
+from ...limits import PREFIX_CACHE_MAX_PREFIX_CHARS
 from ..context import SearchContext
 from ..terms import Node, remember
 from .base import (Partition, Rule, Score, State, buckets_by_cost, has_ngram_paths, kept_width, partition_by_best,
@@ -38,7 +38,7 @@ def _term_words(node: Node, classes: tuple[int, ...], skip_prefix: bool) -> list
     words: list[str] = []
     for cls in classes:
         if skip_prefix and cls == 0 and not node.is_phrase:
-            class_words = ([(node.word,)] + list(node.synonyms))[:MAX_RULE_WORDS_PER_CLASS]  # no prefix words
+            class_words = [(node.word,)] + list(node.synonyms)  # no prefix words
         else:
             class_words = node.class_words(cls)
         for phrase in class_words:
@@ -121,6 +121,11 @@ def _cost_table(start: int, width: int) -> np.ndarray:
     return table
 
 
+# Picking a small bucket's occurrences costs two binary searches per word: past this many words
+# (a short prefix has thousands) the per-document array, built once and remembered, is cheaper.
+_PICK_MAX_WORDS = 64
+
+
 def best_position_costs(ctx: SearchContext, node: Node, words: list[str], universe: BitMap,
                         ids: np.ndarray) -> np.ndarray:
     """Lowest position cost of a term for each document of ``ids`` (the universe, ascending).
@@ -135,7 +140,7 @@ def best_position_costs(ctx: SearchContext, node: Node, words: list[str], univer
     best = node.memo.get(key)
     if best is None:
         present, arrays, total = _occurrence_arrays(ctx, node, words)
-        if picks_occurrences(len(ids), total):
+        if len(arrays) <= _PICK_MAX_WORDS and picks_occurrences(len(ids), total):
             picked = [occurrences_of(occ, ids)
                       for occ, docs in zip(arrays, _words_docids(ctx, node, present)) if docs.intersect(universe)]
             return _best_costs(ctx, [a for a in picked if len(a)], start, width)[ids]

@@ -24,13 +24,20 @@ from .base import Rule, Score, State, buckets_by_cost, has_ngram_paths, path_par
 
 
 def _side_words(state: State, index: int, node: Node, last: bool) -> list[str]:
-    words: list[str] = []
-    for cls in state.classes(index):
-        for phrase in node.class_words(cls):  # capped per class (MAX_RULE_WORDS_PER_CLASS)
-            real = [w for w in phrase if w]
-            if real:
-                words.append(real[-1] if last else real[0])
-    return list(dict.fromkeys(words))
+    """The words a term shows to its neighbour: the last (left side) or first (right side) real
+    word of each allowed derivation, remembered per allowed classes (a prefix has thousands)."""
+    classes = state.classes(index)
+    key = ("side_words", classes, last)
+    known = node.memo.get(key)
+    if known is None:
+        words: list[str] = []
+        for cls in classes:
+            for phrase in node.class_words(cls):
+                real = [w for w in phrase if w]
+                if real:
+                    words.append(real[-1] if last else real[0])
+        known = node.memo[key] = list(dict.fromkeys(words))
+    return known
 
 
 class _Universe:

@@ -8,7 +8,9 @@ Properties:
    the nodes that bucket's cost can pay for take part (`sun flower` on `sunflower`: typo 2, then
    proximity 1 of 2; `sunflower` does not shorten the path of a typo-0 document).
 5. the costs of a pair, found from each right occurrence's closest left occurrences, equal the
-   pair table looked up once per distance (equal keys and the last positions of a field included).
+   pair table looked up once per distance (equal keys and the last positions of a field included);
+6. a prefix term is costed through every one of its derivations (up to 1,000), in proximity and
+   in wordPosition: `bravozz`, the 70th word of `bravo*`, still makes `alpha bravozz` adjacent.
 """
 import numpy as np
 from hypothesis import given, settings
@@ -74,3 +76,16 @@ def test_pair_costs_equal_one_lookup_per_distance(left, right, reversible):
         return np.array(sorted({d << 32 | f << 16 | p for d, f, p in triples}), dtype=np.int64)
     lk, rk = keys(left), keys(right)
     assert _pair_costs(lk, rk, reversible).tolist() == _costs_by_shifts(lk, rk, reversible).tolist()
+
+
+def test_prefix_term_uses_all_its_derivations(make_index):
+    filler = " ".join(f"bravoa{i:02d}" for i in range(69))
+    docs = [{"id": 1, "t": "alpha bravozz"}, {"id": 2, "t": "alpha x x bravoa00"}, {"id": 3, "t": filler}]
+    index = make_index(docs, {"rankingRules": ["words", "proximity"]})
+    hits = index.search("alpha bravo", show_ranking_score_details=True)["hits"]
+    assert [(h["id"], h["_rankingScoreDetails"]["proximity"]["score"]) for h in hits] == [(1, 1.0), (2, 0.5)]
+    docs = [{"id": 1, "t": "x x x x bravoa00"}, {"id": 2, "t": "bravozz"}, {"id": 3, "t": filler}]
+    index = make_index(docs, {"rankingRules": ["words", "wordPosition"]})
+    hits = index.search("bravo", show_ranking_score_details=True)["hits"]
+    assert [(h["id"], h["_rankingScoreDetails"]["wordPosition"]["score"]) for h in hits] == [
+        (2, 1.0), (3, 1.0), (1, 9 / 11)]
