@@ -184,7 +184,7 @@ def _pair_docids(ctx: SearchContext, first: str, second: str, distances: tuple[i
         hits = [keys[sorted_member(keys - d, occ_first) & ((keys & 0xFFFF) >= d)] for d in distances]
     else:
         keys = occ_first[mask[occ_first >> 32]] if mask is not None else occ_first
-        hits = [keys[sorted_member(keys + d, occ_second)] for d in distances]
+        hits = [keys[sorted_member(keys + d, occ_second) & ((keys & 0xFFFF) <= 0xFFFF - d)] for d in distances]
     found = np.concatenate(hits) if len(hits) > 1 else hits[0]
     if not len(found):
         return BitMap()

@@ -115,19 +115,21 @@ def _pair_costs(left: np.ndarray, right: np.ndarray, reversible: bool) -> np.nda
     """Each right occurrence's cost against the sorted left occurrences.
 
     Keys are ``docid<<32 | fid<<16 | pos``, so a key distance of 1-3 is a position distance in
-    the same document and field. Costs only grow with the distance on either side, so the
+    the same document and field, unless it reaches over a field's last position (65535). Costs only grow with the distance on either side, so the
     closest left key before (and, when reversible, after) each right key decides: two binary
     searches instead of one per distance."""
     if not len(left):
         return np.full(len(right), 3, dtype=np.int8)
     at = np.searchsorted(left, right, side="left")  # left[at - 1] < right <= left[at]
+    positions = right & 0xFFFF
     before = right - left[np.maximum(at - 1, 0)]
-    before[(at == 0) | (before > 3)] = 0
+    # a key distance reaching back past position 0 crosses into the previous field
+    before[(at == 0) | (before > 3) | (before > positions)] = 0
     costs = _BEFORE_COST[before]
     if reversible:
         after_at = np.searchsorted(left, right, side="right")  # first left key > right
         after = left[np.minimum(after_at, len(left) - 1)] - right
-        after[(after_at == len(left)) | (after > 2) | (after < 0)] = 0
+        after[(after_at == len(left)) | (after > 2) | (after < 0) | (positions + after > 0xFFFF)] = 0
         np.minimum(costs, _AFTER_COST[after], out=costs)
     return costs
 

@@ -3,7 +3,8 @@
 Properties:
 1. words next to each other in query order come first, then reversed or one apart, then far;
 2. the cost table gives the documented score for `train dragon` on `How to Train Your Dragon` (0.75);
-3. words in different fields are never close;
+3. words in different fields are never close, even at a field's last position (65535) and the
+   next field's first;
 4. an n-gram is a path of its own: entering it costs (terms joined - 1), and in a typo bucket only
    the nodes that bucket's cost can pay for take part (`sun flower` on `sunflower`: typo 2, then
    proximity 1 of 2; `sunflower` does not shorten the path of a typo-0 document).
@@ -55,11 +56,12 @@ def test_ngram_paths(make_index):
 
 
 def _costs_by_shifts(left: np.ndarray, right: np.ndarray, reversible: bool) -> np.ndarray:
-    """The pair table read literally: look every right key up at each distance."""
+    """The pair table read literally: look every right key up at each distance, in its own field."""
     costs = np.full(len(right), 3, dtype=np.int64)
     checks = [(1, 0), (2, 1), (3, 2)] + ([(-1, 1), (-2, 2)] if reversible else [])
     for shift, cost in checks:
-        costs[np.isin(right - shift, left)] = np.minimum(costs[np.isin(right - shift, left)], cost)
+        close = np.isin(right - shift, left) & ((right - shift) >> 16 == right >> 16)
+        costs[close] = np.minimum(costs[close], cost)
     return costs
 
 
@@ -89,3 +91,12 @@ def test_prefix_term_uses_all_its_derivations(make_index):
     hits = index.search("bravo", show_ranking_score_details=True)["hits"]
     assert [(h["id"], h["_rankingScoreDetails"]["wordPosition"]["score"]) for h in hits] == [
         (2, 1.0), (3, 1.0), (1, 9 / 11)]
+
+
+def test_last_position_of_a_field_is_not_next_to_the_next_field(make_index):
+    far = ". ".join(["w"] * 8192) + " z z z z z z xray"  # xray lands on position 8191 * 8 + 7 = 65535 of `a`
+    docs = [{"id": 1, "a": "xray", "b": "q yankee"}, {"id": 2, "a": far, "b": "yankee"}]
+    index = make_index(docs, {"searchableAttributes": ["a", "b"], "rankingRules": ["words", "proximity"]})
+    hits = index.search("xray yankee ", show_ranking_score_details=True)["hits"]
+    assert [(h["id"], h["_rankingScoreDetails"]["proximity"]["score"]) for h in hits] == [(1, 0.25), (2, 0.25)]
+    assert ids(index.search('"xray yankee"')) == []
