@@ -35,7 +35,7 @@ def score_details(scores: Sequence[Score]) -> dict[str, Any]:
             continue
         if score.in_score:
             entry.update(score.details)
-            entry["score"] = score.value
+            entry["score"] = score.value if score.shown is None else score.shown
             out[score.key] = entry
         else:
             if score.redacted:

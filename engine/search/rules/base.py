@@ -33,6 +33,7 @@ class Score:
     details: tuple[tuple[str, Any], ...] = ()
     in_score: bool = True         # sort rules show details but do not count in _rankingScore
     redacted: bool = False        # a sort on a field that is not displayed: "<hidden-rule-N>"
+    shown: float | None = None    # the details' score when it is not rank / max_rank (exactness)
 
     @property
     def value(self) -> float:

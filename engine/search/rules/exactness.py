@@ -98,19 +98,25 @@ def exact_words_partition(ctx: SearchContext, universe: BitMap, state: State) ->
 
 
 class ExactnessRule(Rule):
+    """exact-attribute, then exact-words inside each of its buckets (two rules upstream).  Both
+    ranks fold into `_rankingScore`; the details show one entry, whose score for exactMatch and
+    matchesStart is exact-attribute's own (1.0, 0.6666666666666666)."""
+
     def buckets(self, ctx: SearchContext, universe: BitMap, state: State) -> Iterator[tuple[BitMap, Score, State]]:
         exact, start = exact_attribute(ctx, universe, state)
-        if exact:
-            yield exact, Score("exactness", 3, 3, (("matchType", "exactMatch"),)), state
-        if start:
-            yield start, Score("exactness", 2, 3, (("matchType", "matchesStart"),)), state
         rest = universe - exact - start
-        if not rest:
-            return
-        partition, n = exact_words_partition(ctx, rest, state)
-        for cost, docs in buckets_by_cost(partition):
-            rank = n + 1 - cost
-            # fold of exact-attribute (1, 3) with exact-words (rank, n + 1)
-            yield docs, Score("exactness", rank, 3 * (n + 1),
-                              (("matchType", "noExactMatch"), ("matchingWords", rank - 1),
-                               ("maxMatchingWords", n))), state
+        for outer, docs, match_type in ((3, exact, "exactMatch"), (2, start, "matchesStart"), (1, rest, "noExactMatch")):
+            if not docs:
+                continue
+            partition, n = exact_words_partition(ctx, docs, state)
+            for cost, bucket in buckets_by_cost(partition):
+                rank = n + 1 - cost
+                # fold of exact-attribute (outer, 3) with exact-words (rank, n + 1)
+                folded = (outer - 1) * (n + 1) + rank
+                if outer > 1:
+                    yield bucket, Score("exactness", folded, 3 * (n + 1), (("matchType", match_type),),
+                                        shown=outer / 3), state
+                else:
+                    yield bucket, Score("exactness", folded, 3 * (n + 1),
+                                        (("matchType", match_type), ("matchingWords", rank - 1),
+                                         ("maxMatchingWords", n))), state
