@@ -22,30 +22,7 @@ from ..context import SearchContext
 from ..terms import Node, remember
 from .base import (Partition, Rule, Score, State, buckets_by_cost, has_ngram_paths, kept_width, partition_by_best,
                    path_partition, sum_partitions)
-
-
-def term_words(state: State, index: int, node: Node, skip_prefix: bool = False) -> list[str]:
-    """First real word of every allowed derivation of a term, capped per typo class (remembered)."""
-    classes = state.classes(index)
-    key = ("term_words", classes, skip_prefix)
-    known = node.memo.get(key)
-    if known is None:
-        known = node.memo[key] = _term_words(node, classes, skip_prefix)
-    return known
-
-
-def _term_words(node: Node, classes: tuple[int, ...], skip_prefix: bool) -> list[str]:
-    words: list[str] = []
-    for cls in classes:
-        if skip_prefix and cls == 0 and not node.is_phrase:
-            class_words = [(node.word,)] + list(node.synonyms)  # no prefix words
-        else:
-            class_words = node.class_words(cls)
-        for phrase in class_words:
-            real = [w for w in phrase if w]
-            if real:
-                words.append(real[0])
-    return list(dict.fromkeys(words))
+from .derivations import Sources, matching_docids, phrase_field_docids, phrase_occurrences, term_sources
 
 
 def _prefix_cached(ctx: SearchContext, state: State, index: int, node: Node) -> bool:
@@ -61,11 +38,11 @@ def attribute_partition(ctx: SearchContext, universe: BitMap, state: State) -> t
         return {0: universe}, 0
     def node_partition(index: int, node: Node, docs: BitMap) -> Partition:
         cached = _prefix_cached(ctx, state, index, node)
-        words = term_words(state, index, node, skip_prefix=cached)
-        key = ("attributeRank", tuple(words), cached, node.width)
+        sources = term_sources(state, index, node, skip_prefix=cached)
+        key = ("attributeRank", sources, cached, node.width)
         costed = node.memo.get(key)
         if costed is None:
-            costed = remember(ctx, node, key, _weight_docids(ctx, node, words, cached))
+            costed = remember(ctx, node, key, _weight_docids(ctx, node, sources, cached))
         return partition_by_best(docs, costed, w_max * node.width)
 
     if has_ngram_paths(state):
@@ -82,11 +59,13 @@ def _with_worst(universe: BitMap, partition: Partition, worst: int) -> Partition
     return partition
 
 
-def _weight_docids(ctx: SearchContext, node: Node, words: list[str], prefix_cached: bool) -> list[tuple[int, BitMap]]:
+def _weight_docids(ctx: SearchContext, node: Node, derivations: Sources,
+                   prefix_cached: bool) -> list[tuple[int, BitMap]]:
     """(cost, documents where the term occurs in a field of that weight), for every weight."""
     weights = ctx.cache.weights
     by_weight: dict[int, list[BitMap]] = {}
-    sources = [ctx.slots(w, b"F") for w in words]
+    sources = [ctx.slots(w, b"F") for w in derivations.words]
+    sources.extend(phrase_field_docids(ctx, node, phrase) for phrase in derivations.phrases)
     if prefix_cached:
         sources.append(ctx.slots(node.word, b"Q"))
     for slots in sources:
@@ -126,46 +105,47 @@ def _cost_table(start: int, width: int) -> np.ndarray:
 _PICK_MAX_WORDS = 64
 
 
-def best_position_costs(ctx: SearchContext, node: Node, words: list[str], universe: BitMap,
+def best_position_costs(ctx: SearchContext, node: Node, derivations: Sources, universe: BitMap,
                         ids: np.ndarray) -> np.ndarray:
     """Lowest position cost of a term for each document of ``ids`` (the universe, ascending).
 
-    Documents where none of the words occurs get the worst cost, ``10 * width``.  The answer
+    Documents where none of the derivations occurs get the worst cost, ``10 * width``.  The answer
     is a per-document array over the whole index, computed once from every occurrence of the words
     and remembered with the term (later buckets, later keystrokes).  A small universe facing many
     occurrences picks its documents' occurrences out by binary search instead.
     """
     start, width = node.start, node.width
-    key = ("position", tuple(words), start, width)
+    key = ("position", derivations, start, width)
     best = node.memo.get(key)
     if best is None:
-        present, arrays, total = _occurrence_arrays(ctx, node, words)
+        arrays, docids, total = _occurrence_arrays(ctx, node, derivations)
         if len(arrays) <= _PICK_MAX_WORDS and picks_occurrences(len(ids), total):
-            picked = [occurrences_of(occ, ids)
-                      for occ, docs in zip(arrays, _words_docids(ctx, node, present)) if docs.intersect(universe)]
+            picked = [occurrences_of(occ, ids) for occ, docs in zip(arrays, docids) if docs.intersect(universe)]
             return _best_costs(ctx, [a for a in picked if len(a)], start, width)[ids]
         best = remember(ctx, node, key, _best_costs(ctx, arrays, start, width), len(ctx.all_docids) + 1)
     return best[ids]
 
 
-def _occurrence_arrays(ctx: SearchContext, node: Node, words: list[str]) -> tuple[list[str], list[np.ndarray], int]:
-    """The words that occur at all, their occurrences, and the occurrence count (remembered with
-    the term: small buckets ask again and again)."""
-    key = ("occurrences", tuple(words))
+def _occurrence_arrays(ctx: SearchContext, node: Node,
+                       derivations: Sources) -> tuple[list[np.ndarray], list[BitMap], int]:
+    """The occurrences of each derivation that occurs at all (a phrase: of its first word where it
+    matches), the documents of each, and the occurrence count (remembered with the term: small
+    buckets ask again and again)."""
+    key = ("occurrences", derivations)
     known = node.memo.get(key)
     if known is None:
-        pairs = [(w, occ) for w, occ in zip(words, map(ctx.occurrences, words)) if len(occ)]
-        known = remember(ctx, node, key, ([w for w, _o in pairs], [occ for _w, occ in pairs],
-                                          sum(len(occ) for _w, occ in pairs)))
-    return known
-
-
-def _words_docids(ctx: SearchContext, node: Node, words: list[str]) -> list[BitMap]:
-    """Each word's documents (any field), remembered with the term: every small bucket tests them."""
-    key = ("words_docids", tuple(words))
-    known = node.memo.get(key)
-    if known is None:
-        known = remember(ctx, node, key, [ctx.word_docids_anywhere(w) for w in words])
+        arrays, docids = [], []
+        for word in derivations.words:
+            occ = ctx.occurrences(word)
+            if len(occ):
+                arrays.append(occ)
+                docids.append(ctx.word_docids_anywhere(word))
+        for phrase in derivations.phrases:
+            occ = phrase_occurrences(ctx, node, phrase, last=False)
+            if len(occ):
+                arrays.append(occ)
+                docids.append(matching_docids(ctx, node, phrase))
+        known = remember(ctx, node, key, (arrays, docids, sum(len(occ) for occ in arrays)))
     return known
 
 
@@ -192,13 +172,13 @@ def position_groups(ctx: SearchContext, universe: BitMap, state: State) -> tuple
         ids = bitmap_to_array(universe)
         costs = None
         for index, node in terms:
-            term = best_position_costs(ctx, node, term_words(state, index, node), universe, ids)
+            term = best_position_costs(ctx, node, term_sources(state, index, node), universe, ids)
             costs = term if costs is None else costs + term.astype(np.int64)
         return _cost_groups(universe, ids, costs), max_cost
 
     def node_partition(index: int, node: Node, docs: BitMap) -> Partition:
         ids = bitmap_to_array(docs)
-        costs = best_position_costs(ctx, node, term_words(state, index, node), docs, ids)
+        costs = best_position_costs(ctx, node, term_sources(state, index, node), docs, ids)
         return dict(_cost_groups(docs, ids, costs))
 
     paths, _dearest = path_partition(ctx, universe, state, lambda i, n, d: (node_partition(i, n, d), 0))

@@ -21,23 +21,7 @@ from ...store.codecs import (bitmap_from_sorted, bitmap_to_array, occurrences_of
 from ..context import SearchContext
 from ..terms import Node, Phrase, remember
 from .base import Rule, Score, State, buckets_by_cost, has_ngram_paths, path_partition
-
-
-def _side_words(state: State, index: int, node: Node, last: bool) -> list[str]:
-    """The words a term shows to its neighbour: the last (left side) or first (right side) real
-    word of each allowed derivation, remembered per allowed classes (a prefix has thousands)."""
-    classes = state.classes(index)
-    key = ("side_words", classes, last)
-    known = node.memo.get(key)
-    if known is None:
-        words: list[str] = []
-        for cls in classes:
-            for phrase in node.class_words(cls):
-                real = [w for w in phrase if w]
-                if real:
-                    words.append(real[-1] if last else real[0])
-        known = node.memo[key] = list(dict.fromkeys(words))
-    return known
+from .derivations import phrase_occurrences, term_sources
 
 
 class _Universe:
@@ -60,36 +44,57 @@ class _Universe:
         return occ[self._mask[occ >> 32]]
 
 
-def _keys(ctx: SearchContext, node: Node, words: list[str], within: "_Universe") -> np.ndarray:
+def _keys(ctx: SearchContext, node: Node, words: tuple[str, ...], within: "_Universe") -> np.ndarray:
     """Occurrences of any of the words inside the bucket (`within`), sorted.
 
     The sorted union of the words' occurrences is built once per term and remembered with it, so
     each bucket (and the next keystroke) costs one masked pass instead of one per word.
     """
-    key = ("proximity", tuple(words))
+    key = ("proximity", words)
     merged = node.memo.get(key)
     if merged is None:
-        arrays = [a for a in (ctx.occurrences(w) for w in words) if len(a)]
-        if not arrays:
-            merged = np.empty(0, dtype=np.int64)
-        elif len(arrays) == 1:
-            merged = arrays[0]
-        else:
-            merged = np.concatenate(arrays)
-            merged.sort()
-        remember(ctx, node, key, merged, merged.nbytes if len(arrays) > 1 else 0)
+        merged = _merged(ctx, node, key, [ctx.occurrences(w) for w in words])
     return within.occurrences(merged)
 
 
-def pair_partition(ctx: SearchContext, universe: BitMap, left: np.ndarray, right: np.ndarray,
-                   reversible: bool, by_attribute: bool) -> dict[int, BitMap]:
+def _phrase_keys(ctx: SearchContext, node: Node, phrases: tuple[Phrase, ...], last: bool,
+                 within: "_Universe") -> np.ndarray:
+    """Occurrences of the phrases' end words where the phrases match, inside the bucket, sorted."""
+    key = ("proximity phrases", phrases, last)
+    merged = node.memo.get(key)
+    if merged is None:
+        merged = _merged(ctx, node, key, [phrase_occurrences(ctx, node, p, last) for p in phrases])
+    return within.occurrences(merged)
+
+
+def _merged(ctx: SearchContext, node: Node, key: tuple, arrays: list[np.ndarray]) -> np.ndarray:
+    arrays = [a for a in arrays if len(a)]
+    if not arrays:
+        merged = np.empty(0, dtype=np.int64)
+    elif len(arrays) == 1:
+        merged = arrays[0]
+    else:
+        merged = np.concatenate(arrays)
+        merged.sort()
+    return remember(ctx, node, key, merged, merged.nbytes if len(arrays) > 1 else 0)
+
+
+Pair = tuple[np.ndarray, np.ndarray, bool]  # left keys, right keys, reversed order allowed
+
+
+def pair_partition(universe: BitMap, pairs: list[Pair], by_attribute: bool) -> dict[int, BitMap]:
+    """Each document of the universe at its cheapest cost over the given (left, right) pairs."""
     if by_attribute:
-        left_fields = unique_sorted(left >> 16)
-        same = right[sorted_member(right >> 16, left_fields)]
-        close = bitmap_from_sorted(unique_sorted(same >> 32)) if len(same) else BitMap()
-        return {0: close & universe, 3: universe - close}
-    costs = _pair_costs(left, right, reversible)
-    docs = right >> 32
+        close = BitMap()
+        for left, right, _reversible in pairs:
+            same = right[sorted_member(right >> 16, unique_sorted(left >> 16))]
+            if len(same):
+                close |= bitmap_from_sorted(unique_sorted(same >> 32))
+        close &= universe
+        return {0: close, 3: universe - close}
+    costed = [(right >> 32, _pair_costs(left, right, reversible)) for left, right, reversible in pairs if len(right)]
+    docs = np.concatenate([d for d, _c in costed]) if costed else np.empty(0, dtype=np.int64)
+    costs = np.concatenate([c for _d, c in costed]) if costed else np.empty(0, dtype=np.int8)
     out: dict[int, BitMap] = {}
     placed = BitMap()
     for cost in (0, 1, 2):
@@ -134,6 +139,24 @@ def _pair_costs(left: np.ndarray, right: np.ndarray, reversible: bool) -> np.nda
     return costs
 
 
+def _pairs(ctx: SearchContext, state: State, left: tuple[int, Node], right: tuple[int, Node],
+           within: "_Universe") -> list[Pair]:
+    """The (left, right) occurrence pairs to cost: word against word, reversed order allowed
+    unless a side is a phrase term; anything against a phrase derivation, in order only
+    (ranking.md §7.4: "When either side is a phrase the reversed-order alternatives do not apply")."""
+    (li, lnode), (ri, rnode) = left, right
+    lsrc = term_sources(state, li, lnode, last=True)
+    rsrc = term_sources(state, ri, rnode, last=False)
+    lwords, rwords = _keys(ctx, lnode, lsrc.words, within), _keys(ctx, rnode, rsrc.words, within)
+    pairs: list[Pair] = [(lwords, rwords, not (lnode.is_phrase or rnode.is_phrase))]
+    if lsrc.phrases or rsrc.phrases:
+        lphrases = _phrase_keys(ctx, lnode, lsrc.phrases, True, within)
+        rphrases = _phrase_keys(ctx, rnode, rsrc.phrases, False, within)
+        pairs.append((lphrases, rwords, False))
+        pairs.append((np.union1d(lwords, lphrases), rphrases, False))
+    return pairs
+
+
 class ProximityRule(Rule):
     """Cost of a document = its cheapest path through the query graph (ranking.md §7.4).
 
@@ -159,10 +182,7 @@ class ProximityRule(Rule):
             (li, lnode), (ri, rnode) = left, right
             if lnode.end + 1 != rnode.start:
                 return {0: docs}, 0  # a removed word, a dropped stop word or a hard separator between
-            lkeys = _keys(ctx, lnode, _side_words(state, li, lnode, last=True), within)
-            rkeys = _keys(ctx, rnode, _side_words(state, ri, rnode, last=False), within)
-            reversible = not (lnode.is_phrase or rnode.is_phrase)
-            return pair_partition(ctx, docs, lkeys, rkeys, reversible, by_attribute), 3
+            return pair_partition(docs, _pairs(ctx, state, (li, lnode), (ri, rnode), within), by_attribute), 3
 
         total, c_max = path_partition(ctx, universe, state, enter, step)
         placed = BitMap.union(*total.values()) if total else BitMap()

@@ -6,7 +6,9 @@ Properties:
 3. wordPosition gives the documented 0.8095238095238095 for `train dragon` on `How to Train Your Dragon`;
 4. an n-gram node is a path of its own for both rules: `sun flower` on `sunflower seeds` costs
    f(0) + f(1) = 1 of 20 in wordPosition and the weight of `sunflower`'s field twice in attributeRank;
-5. a phrase is one term index, however many words it has: it is costed once, at its first word.
+5. a phrase is one term index, however many words it has: it is costed once, at its first word;
+6. a phrase derivation (the split `note book` of `notebook`) counts only in the documents where the
+   phrase matches: `note` next to `notebooks` does not put `notebook` at position 0 or in field a.
 """
 
 
@@ -63,3 +65,13 @@ def test_phrase_width_orders_documents(make_index):
     result = index.search('"red fox" jumps', show_ranking_score_details=True)
     assert ids(result) == ["X", "Y"]
     assert [h["_rankingScoreDetails"]["wordPosition"]["score"] for h in result["hits"]] == [19 / 21, 18 / 21]
+
+
+def test_split_phrase_counts_only_where_it_matches(make_index):
+    index = make_index([{"id": 1, "t": "note tower notebooks"}, {"id": 2, "t": "note book"}])
+    hits = index.search("notebook ", show_ranking_score_details=True)["hits"]
+    assert [(h["id"], h["_rankingScoreDetails"]["wordPosition"]["score"]) for h in hits] == [(2, 1.0), (1, 9 / 11)]
+    docs = [{"id": 1, "a": "note tower", "b": "notebooks"}, {"id": 2, "a": "rain coat", "b": "note book"}]
+    index = make_index(docs, {"searchableAttributes": ["a", "b"]})
+    hits = index.search("notebook ", show_ranking_score_details=True)["hits"]
+    assert [h["_rankingScoreDetails"]["attributeRank"]["score"] for h in hits] == [0.5, 0.5]

@@ -11,7 +11,9 @@ Properties:
 5. the costs of a pair, found from each right occurrence's closest left occurrences, equal the
    pair table looked up once per distance (equal keys and the last positions of a field included);
 6. a prefix term is costed through every one of its derivations (up to 1,000), in proximity and
-   in wordPosition: `bravozz`, the 70th word of `bravo*`, still makes `alpha bravozz` adjacent.
+   in wordPosition: `bravozz`, the 70th word of `bravo*`, still makes `alpha bravozz` adjacent;
+7. a phrase derivation (a split word) takes part only where the phrase matches, and never in
+   reversed order: `sun flower` matching `sunflower` is not "right before" the next term `sun`.
 """
 import numpy as np
 from hypothesis import given, settings
@@ -100,3 +102,13 @@ def test_last_position_of_a_field_is_not_next_to_the_next_field(make_index):
     hits = index.search("xray yankee ", show_ranking_score_details=True)["hits"]
     assert [(h["id"], h["_rankingScoreDetails"]["proximity"]["score"]) for h in hits] == [(1, 0.25), (2, 0.25)]
     assert ids(index.search('"xray yankee"')) == []
+
+
+def test_phrase_derivations_in_proximity(make_index):
+    index = make_index([{"id": 1, "t": "tea x book bookshelves"}, {"id": 2, "t": "run book shelf"}])
+    hits = index.search("tea bookshelf", show_ranking_score_details=True)["hits"]
+    assert hits[0]["id"] == 1 and hits[0]["_rankingScoreDetails"]["proximity"]["score"] == 0.5
+    index = make_index([{"id": 1, "t": "sun flower"}])
+    for q in ("sunflower sun ", "flower sunflower "):
+        details = index.search(q, matching_strategy="all", show_ranking_score_details=True)["hits"][0]["_rankingScoreDetails"]
+        assert details["proximity"]["score"] == 0.25, q
