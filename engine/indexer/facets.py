@@ -14,13 +14,14 @@ from typing import Any, Callable, Iterable, Iterator
 
 import lmdb
 import numpy as np
+import orjson
 from pyroaring import BitMap
 
 from ..facet_values import facet_number, flatten_facet_values, normalize_facet_string
 from ..filterable import FilterableRules
 from ..filters.memory import _geo_point
 from ..store import Store
-from ..store.codecs import bitmap_loads, u32
+from ..store.codecs import bitmap_loads, index_key, u32
 from .fields import select_keys
 from .keys import f64_key, facet_key
 from .words import stable_order
@@ -363,28 +364,57 @@ class FacetIndexer:
         if self.fresh:
             self._finish_fresh()
             return
+        strings: dict[bytes, BitMap] = {}
         for key in set(self.added) | set(self.removed):
             raw = self.txn.get(key, db=self.db)
             bm = self._merged(key, bitmap_loads(raw) if raw is not None else BitMap())
             if bm:
                 self.txn.put(key, bm.serialize(), db=self.db)
+                if key[4:5] == b"S":
+                    strings[key] = bm
             else:
                 self.txn.delete(key, db=self.db)
                 if key[4:5] == b"S":
                     self.txn.delete(key[:4] + b"D" + key[5:], db=self.db)
-        for key, (docid, _seq, original) in self.display.items():
-            if self.txn.get(key, db=self.db) is None:
-                continue  # the value's last document went away in this same batch
+        for key in self.display.keys() - strings.keys():
+            raw = self.txn.get(key, db=self.db)  # a spelling seen again for an unchanged value
+            if raw is not None:
+                strings[key] = bitmap_loads(raw)
+        for key, docs in strings.items():
             display_key = key[:4] + b"D" + key[5:]
-            raw = self.txn.get(display_key, db=self.db)
-            if raw is None or docid <= struct.unpack(">I", raw[:4])[0]:
-                self.txn.put(display_key, struct.pack(">I", docid) + original.encode(), db=self.db)
+            lowest = docs.min()
+            seen = self.display.get(key)
+            if seen is None or seen[0] != lowest:
+                raw = self.txn.get(display_key, db=self.db)
+                if raw is not None and struct.unpack(">I", raw[:4])[0] == lowest:
+                    continue  # the value's lowest document still holds it, untouched
+            self.txn.put(display_key, self._display_record(key, lowest), db=self.db)
         for docid, point in self.geo.items():
             key = u32(self.iid) + b"G" + u32(docid)
             if point is None:
                 self.txn.delete(key, db=self.db)
             else:
                 self.txn.put(key, _GEO.pack(*point), db=self.db)
+
+    def _display_record(self, key: bytes, lowest: int) -> bytes:
+        """The display spelling of a string value: the one of the lowest document holding it
+        (filters-facets.md §5.3), taken from this batch when it saw that document, else read
+        from the stored document (the previous holder lost the value)."""
+        seen = self.display.get(key)
+        if seen is not None and seen[0] == lowest:
+            original = seen[2]
+        else:
+            original = self._stored_spelling(key, lowest)
+        return struct.pack(">I", lowest) + original.encode()
+
+    def _stored_spelling(self, key: bytes, docid: int) -> str:
+        raw = self.txn.get(index_key(self.iid, u32(docid)), db=self.store.i["documents"])
+        if raw is not None:
+            _keys, display = self.extractor.keys(orjson.loads(raw))
+            for found, original in display:
+                if found == key:
+                    return original
+        return bytes(key[5:]).split(b"\0", 1)[-1].decode()  # the normalized value, as a last resort
 
     def _merged(self, key: bytes, stored: BitMap) -> BitMap:
         """A facet value's stored documents, minus this batch's removals, plus its additions."""
@@ -399,15 +429,15 @@ class FacetIndexer:
     def _finish_fresh(self) -> None:
         """Nothing stored yet for this index: no reads, one sorted bulk insert (same bytes as `finish`)."""
         pairs: list[tuple[bytes, bytes]] = []
-        written: set[bytes] = set()
+        written: dict[bytes, BitMap] = {}
         for key in set(self.added) | set(self.removed):
             bm = self._merged(key, BitMap())
             if bm:
                 pairs.append((key, bm.serialize()))
-                written.add(key)
-        for key, (docid, _seq, original) in self.display.items():
-            if key in written:
-                pairs.append((key[:4] + b"D" + key[5:], struct.pack(">I", docid) + original.encode()))
+                written[key] = bm
+        for key, docs in written.items():
+            if key[4:5] == b"S":
+                pairs.append((key[:4] + b"D" + key[5:], self._display_record(key, docs.min())))
         base = u32(self.iid) + b"G"
         for docid, point in self.geo.items():
             if point is not None:

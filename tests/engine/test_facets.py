@@ -9,7 +9,9 @@ Properties proved:
  4. alpha: strings by normalized value, bytewise; numbers numerically (our documented choice).
  5. count: decreasing count, equal counts in reverse key order (numbers and strings).
  6. Number keys: shortest decimal, no exponent, no trailing `.0`.
- 7. String keys: one original spelling per normalized value (lowest docid); `Blue`/`  blue` merge.
+ 7. String keys: one original spelling per normalized value (lowest docid); `Blue`/`  blue` merge;
+    when the lowest document loses the value (deleted, replaced without it, in one batch or
+    several), the spelling becomes the next holder's, as on an index built afresh.
  8. facetStats: JSON floats, min/max among the candidates only, numeric-looking strings ignored.
  9. sort_by_for: exact field name first, else `*`, else alpha.
 10. Facet search errors: disabled setting, and the three `invalid_facet_search_facet_name` texts.
@@ -499,3 +501,31 @@ def test_lmdb_source_matches_brute_force(store: Store, docs: list, picks: list[i
     assert [list(v.items()) for v in got[0].values()] == [list(v.items()) for v in expected[0].values()]
     renamed = [{"g": doc["a"]} if "a" in doc else {} for doc in docs]
     assert [(h["value"], h["count"]) for h in hits] == brute_facet_search(renamed, candidates, query, max_values, order)
+
+
+def test_display_spelling_follows_the_lowest_remaining_document(tmp_path) -> None:
+    from engine.engine import Engine
+    from engine.settings import task_details, validate_settings_patch
+
+    patch = validate_settings_patch({"filterableAttributes": ["color"]})
+    steps = {
+        "delete": [("add", [{"id": 1, "color": "Red"}, {"id": 2, "color": "red"}, {"id": 3, "color": "RED"}]),
+                   ("delete", ["1"])],
+        "replace": [("add", [{"id": 1, "color": "Red"}, {"id": 2, "color": "red"}]), ("add", [{"id": 1}])],
+        "same batch": [("add", [{"id": 1, "color": "Red"}]), ("add", [{"id": 1}, {"id": 2, "color": "red"}])],
+        "lower comes back": [("add", [{"id": 1, "color": "Red"}, {"id": 2, "color": "red"}]), ("add", [{"id": 1}]),
+                             ("add", [{"id": 1, "color": "rED"}])],
+    }
+    expected = {"delete": {"red": 2}, "replace": {"red": 1}, "same batch": {"red": 1}, "lower comes back": {"rED": 2}}
+    for n, (name, operations) in enumerate(steps.items()):
+        engine = Engine(tmp_path / f"db{n}")
+        try:
+            task = engine.update_settings("t", patch, task_details(patch))
+            assert engine.wait_for_task(task["uid"])["status"] == "succeeded"
+            for kind, arg in operations:
+                task = (engine.add_documents("t", arg, primary_key="id") if kind == "add"
+                        else engine.delete_documents("t", arg))
+                assert engine.wait_for_task(task["uid"])["status"] == "succeeded"
+            assert engine.index("t").search(q=None, facets=["color"])["facetDistribution"] == {"color": expected[name]}, name
+        finally:
+            engine.close()
