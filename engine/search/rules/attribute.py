@@ -19,7 +19,7 @@ from ...store.codecs import bitmap_from_sorted, bitmap_to_array, occurrences_of,
 
 from ...limits import PREFIX_CACHE_MAX_PREFIX_CHARS
 from ..context import SearchContext
-from ..terms import Node, remember
+from ..terms import Node, Phrase, remember
 from .base import (Partition, Rule, Score, State, buckets_by_cost, has_ngram_paths, kept_width, partition_by_best,
                    path_partition, sum_partitions)
 from .derivations import Sources, matching_docids, phrase_field_docids, phrase_occurrences, term_sources
@@ -118,34 +118,47 @@ def best_position_costs(ctx: SearchContext, node: Node, derivations: Sources, un
     key = ("position", derivations, start, width)
     best = node.memo.get(key)
     if best is None:
-        arrays, docids, total = _occurrence_arrays(ctx, node, derivations)
+        arrays, origins, total = _occurrence_arrays(ctx, node, derivations)
         if len(arrays) <= _PICK_MAX_WORDS and picks_occurrences(len(ids), total):
-            picked = [occurrences_of(occ, ids) for occ, docs in zip(arrays, docids) if docs.intersect(universe)]
+            picked = [occurrences_of(occ, ids) for occ, docs in zip(arrays, _origin_docids(ctx, node, origins))
+                      if docs.intersect(universe)]
             return _best_costs(ctx, [a for a in picked if len(a)], start, width)[ids]
         best = remember(ctx, node, key, _best_costs(ctx, arrays, start, width), len(ctx.all_docids) + 1)
     return best[ids]
 
 
 def _occurrence_arrays(ctx: SearchContext, node: Node,
-                       derivations: Sources) -> tuple[list[np.ndarray], list[BitMap], int]:
+                       derivations: Sources) -> tuple[list[np.ndarray], list[str | Phrase], int]:
     """The occurrences of each derivation that occurs at all (a phrase: of its first word where it
-    matches), the documents of each, and the occurrence count (remembered with the term: small
-    buckets ask again and again)."""
+    matches), the derivation each comes from, and the occurrence count (remembered with the term:
+    small buckets ask again and again)."""
     key = ("occurrences", derivations)
     known = node.memo.get(key)
     if known is None:
-        arrays, docids = [], []
+        arrays: list[np.ndarray] = []
+        origins: list[str | Phrase] = []
         for word in derivations.words:
             occ = ctx.occurrences(word)
             if len(occ):
                 arrays.append(occ)
-                docids.append(ctx.word_docids_anywhere(word))
+                origins.append(word)
         for phrase in derivations.phrases:
             occ = phrase_occurrences(ctx, node, phrase, last=False)
             if len(occ):
                 arrays.append(occ)
-                docids.append(matching_docids(ctx, node, phrase))
-        known = remember(ctx, node, key, (arrays, docids, sum(len(occ) for occ in arrays)))
+                origins.append(phrase)
+        known = remember(ctx, node, key, (arrays, origins, sum(len(occ) for occ in arrays)))
+    return known
+
+
+def _origin_docids(ctx: SearchContext, node: Node, origins: list[str | Phrase]) -> list[BitMap]:
+    """Each derivation's documents (a word: in any field), remembered with the term: every small
+    bucket tests them."""
+    key = ("origin docids", tuple(origins))
+    known = node.memo.get(key)
+    if known is None:
+        known = remember(ctx, node, key, [ctx.word_docids_anywhere(o) if isinstance(o, str)
+                                          else matching_docids(ctx, node, o) for o in origins])
     return known
 
 

@@ -153,7 +153,7 @@ def _pairs(ctx: SearchContext, state: State, left: tuple[int, Node], right: tupl
         lphrases = _phrase_keys(ctx, lnode, lsrc.phrases, True, within)
         rphrases = _phrase_keys(ctx, rnode, rsrc.phrases, False, within)
         pairs.append((lphrases, rwords, False))
-        pairs.append((np.union1d(lwords, lphrases), rphrases, False))
+        pairs.append((np.sort(np.concatenate((lwords, lphrases))), rphrases, False))  # duplicates are harmless
     return pairs
 
 
