@@ -79,9 +79,14 @@ def haversine_exact_m(lat1: float, lng1: float, lat2: np.ndarray, lng2: np.ndarr
     return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
+def to_millimetre(distances: np.ndarray) -> np.ndarray:
+    """Distances rounded to the millimetre, as upstream compares them."""
+    return np.round(distances * 1000.0) / 1000.0
+
+
 def haversine_m(lat1: float, lng1: float, lat2: np.ndarray, lng2: np.ndarray) -> np.ndarray:
     """Great-circle distances in metres, rounded to the millimetre like upstream's comparisons."""
-    return np.round(haversine_exact_m(lat1, lng1, lat2, lng2) * 1000.0) / 1000.0
+    return to_millimetre(haversine_exact_m(lat1, lng1, lat2, lng2))
 
 
 def evaluate(expr: Expr | None, source: FacetSource, rules: FilterableRules, index_uid: str | None = None,

@@ -51,12 +51,12 @@ def build_rules(settings: dict[str, Any], query: SearchQuery, placeholder: bool,
             rules.append(WordsRule(query.matching_strategy, n_terms))
             words_done = True
 
-    displayed = settings.get("displayedAttributes") or ["*"]
+    displayed = _displayed(settings)
 
     def sort_rule(field: str, ascending: bool) -> SortRule:
         # upstream redacts a sort rule whose exact field name is not displayed (a displayed
         # parent object does not reveal it)
-        return SortRule(field, ascending, redacted="*" not in displayed and field not in displayed)
+        return SortRule(field, ascending, redacted=displayed is not None and field not in displayed)
 
     for name in settings.get("rankingRules") or []:
         if name in TEXTUAL:

@@ -90,21 +90,30 @@ class Node:
 
     def _compute(self, ctx: SearchContext, cls: int) -> BitMap:
         if self.is_phrase:
-            return phrase_docids(ctx, self.words) if cls == 0 else BitMap()
+            return self.phrase_docids(ctx, self.words) if cls == 0 else BitMap()
         parts: list[BitMap] = []
         if cls == 0:
             word = self.word
             if self.is_prefix:
                 parts.append(ctx.prefix_docids(word, tolerant_only=self.ngram > 1))
             parts.append(ctx.tolerant_docids(word) if self.ngram > 1 else ctx.word_docids(word))
-            parts.extend(phrase_docids(ctx, s) for s in self.synonyms)
+            parts.extend(self.phrase_docids(ctx, s) for s in self.synonyms)
         elif cls == 1:
             parts.extend(ctx.tolerant_docids(w) for w in self.one_typo)
             if self.split is not None:
-                parts.append(phrase_docids(ctx, self.split))
+                parts.append(self.phrase_docids(ctx, self.split))
         elif cls == 2:
             parts.extend(ctx.tolerant_docids(w) for w in self.two_typos)
         return BitMap.union(*parts) if parts else BitMap()
+
+    def phrase_docids(self, ctx: SearchContext, phrase: Phrase) -> BitMap:
+        """Documents where one of the term's phrases (its own, its split, a multi-word synonym)
+        matches, remembered with the term: its typo classes and the occurrence-based rules share it."""
+        key = ("phrase docids", phrase)
+        docs = self.memo.get(key)
+        if docs is None:
+            docs = self.memo[key] = phrase_docids(ctx, phrase)
+        return docs
 
     def class_words(self, cls: int) -> list[Phrase]:
         """Every word / phrase of a typo class, in class order, for occurrence-based rules

@@ -21,8 +21,8 @@ from ...limits import PREFIX_CACHE_MAX_PREFIX_CHARS
 from ..context import SearchContext
 from ..terms import Node, Phrase, remember
 from .base import (Partition, Rule, Score, State, buckets_by_cost, has_ngram_paths, kept_width, partition_by_best,
-                   path_partition, sum_partitions)
-from .derivations import Sources, matching_docids, phrase_field_docids, phrase_occurrences, term_sources
+                   path_partition, sum_partitions, with_worst)
+from .derivations import Sources, phrase_field_docids, phrase_occurrences, term_sources
 
 
 def _prefix_cached(ctx: SearchContext, state: State, index: int, node: Node) -> bool:
@@ -47,16 +47,8 @@ def attribute_partition(ctx: SearchContext, universe: BitMap, state: State) -> t
 
     if has_ngram_paths(state):
         paths, _dearest = path_partition(ctx, universe, state, lambda i, n, d: (node_partition(i, n, d), 0))
-        return _with_worst(universe, paths, max_cost), max_cost
+        return with_worst(universe, paths, max_cost), max_cost
     return sum_partitions(universe, [node_partition(index, node, universe) for index, node in terms]), max_cost
-
-
-def _with_worst(universe: BitMap, partition: Partition, worst: int) -> Partition:
-    """Documents no path reached take the worst cost."""
-    rest = universe - BitMap.union(*partition.values()) if partition else universe
-    if rest:
-        partition[worst] = partition[worst] | rest if worst in partition else rest
-    return partition
 
 
 def _weight_docids(ctx: SearchContext, node: Node, derivations: Sources,
@@ -158,7 +150,7 @@ def _origin_docids(ctx: SearchContext, node: Node, origins: list[str | Phrase]) 
     known = node.memo.get(key)
     if known is None:
         known = remember(ctx, node, key, [ctx.word_docids_anywhere(o) if isinstance(o, str)
-                                          else matching_docids(ctx, node, o) for o in origins])
+                                          else node.phrase_docids(ctx, o) for o in origins])
     return known
 
 
@@ -195,7 +187,7 @@ def position_groups(ctx: SearchContext, universe: BitMap, state: State) -> tuple
         return dict(_cost_groups(docs, ids, costs))
 
     paths, _dearest = path_partition(ctx, universe, state, lambda i, n, d: (node_partition(i, n, d), 0))
-    return buckets_by_cost(_with_worst(universe, paths, max_cost)), max_cost
+    return buckets_by_cost(with_worst(universe, paths, max_cost)), max_cost
 
 
 def _cost_groups(universe: BitMap, ids: np.ndarray, costs: np.ndarray) -> Iterator[tuple[int, BitMap]]:

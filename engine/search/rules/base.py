@@ -188,6 +188,14 @@ def path_partition(ctx: SearchContext, universe: BitMap, state: State, node_cost
     return cheapest([p for p, _w in ends]), max((w for _p, w in ends), default=0)
 
 
+def with_worst(universe: BitMap, partition: Partition, worst: int) -> Partition:
+    """Documents no path reached take the worst cost."""
+    rest = universe - BitMap.union(*partition.values()) if partition else universe
+    if rest:
+        partition[worst] = partition[worst] | rest if worst in partition else rest
+    return partition
+
+
 def buckets_by_cost(partition: Partition) -> Iterator[tuple[int, BitMap]]:
     for cost in sorted(partition):
         if partition[cost]:
@@ -195,4 +203,4 @@ def buckets_by_cost(partition: Partition) -> Iterator[tuple[int, BitMap]]:
 
 
 __all__ = ["Partition", "Score", "State", "Rule", "add_partitions", "sum_partitions", "partition_by_best", "buckets_by_cost",
-           "cheapest", "has_ngram_paths", "kept_width", "path_partition"]
+           "cheapest", "has_ngram_paths", "kept_width", "path_partition", "with_worst"]

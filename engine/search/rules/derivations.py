@@ -17,7 +17,7 @@ from pyroaring import BitMap
 
 from ...store.codecs import bitmap_to_array, occurrences_of
 from ..context import SearchContext
-from ..terms import Node, Phrase, phrase_docids, remember
+from ..terms import Node, Phrase, remember
 from .base import State
 
 
@@ -54,15 +54,6 @@ def term_sources(state: State, index: int, node: Node, *, last: bool = False,
     return known
 
 
-def matching_docids(ctx: SearchContext, node: Node, phrase: Phrase) -> BitMap:
-    """Documents where a derivation phrase of the term matches (remembered with the term)."""
-    key = ("phrase docids", phrase)
-    docs = node.memo.get(key)
-    if docs is None:
-        docs = remember(ctx, node, key, phrase_docids(ctx, phrase))
-    return docs
-
-
 def phrase_occurrences(ctx: SearchContext, node: Node, phrase: Phrase, last: bool) -> np.ndarray:
     """Occurrences of a phrase's end word in the documents where the phrase matches (remembered)."""
     key = ("phrase occurrences", phrase, last)
@@ -70,7 +61,7 @@ def phrase_occurrences(ctx: SearchContext, node: Node, phrase: Phrase, last: boo
     if occ is None:
         real = [w for w in phrase if w]
         occ = occurrences_of(ctx.occurrences(real[-1] if last else real[0]),
-                             bitmap_to_array(matching_docids(ctx, node, phrase)))
+                             bitmap_to_array(node.phrase_docids(ctx, phrase)))
         remember(ctx, node, key, occ, occ.nbytes)
     return occ
 
@@ -80,10 +71,10 @@ def phrase_field_docids(ctx: SearchContext, node: Node, phrase: Phrase) -> dict[
     key = ("phrase fields", phrase)
     slots = node.memo.get(key)
     if slots is None:
-        docs = matching_docids(ctx, node, phrase)
+        docs = node.phrase_docids(ctx, phrase)
         first = next(w for w in phrase if w)
         slots = remember(ctx, node, key, {fid: hit for fid, bm in ctx.slots(first, b"F").items() if (hit := bm & docs)})
     return slots
 
 
-__all__ = ["Sources", "term_sources", "matching_docids", "phrase_occurrences", "phrase_field_docids"]
+__all__ = ["Sources", "term_sources", "phrase_occurrences", "phrase_field_docids"]

@@ -14,9 +14,9 @@ from pyroaring import BitMap
 from ...indexer.words import bucket_of, position_bucket
 from ...store.codecs import bitmap_from_sorted, unique_sorted
 from ..context import SearchContext
-from ..terms import Node, phrase_docids, remember
+from ..terms import Node, remember
 from .base import (Partition, Rule, Score, State, buckets_by_cost, has_ngram_paths, kept_width, path_partition,
-                   sum_partitions)
+                   sum_partitions, with_worst)
 
 
 def exact_terms(ctx: SearchContext, state: State) -> list[tuple[int, Node]]:
@@ -83,17 +83,14 @@ def exact_words_partition(ctx: SearchContext, universe: BitMap, state: State) ->
     def node_partition(node: Node, docs: BitMap) -> Partition:
         if node.ngram > 1:
             return {node.width: docs}
-        exact = docs & (phrase_docids(ctx, node.words) if node.is_phrase else ctx.word_docids(node.word))
+        exact = docs & (node.docids(ctx, 0) if node.is_phrase else ctx.word_docids(node.word))
         part = {0: exact, node.width: docs - exact}
         return {c: d for c, d in part.items() if d}
 
     n = kept_width(state)
     if has_ngram_paths(state):
         paths, _dearest = path_partition(ctx, universe, state, lambda _i, node, docs: (node_partition(node, docs), 0))
-        rest = universe - BitMap.union(*paths.values()) if paths else universe
-        if rest:
-            paths[n] = paths[n] | rest if n in paths else rest
-        return paths, n
+        return with_worst(universe, paths, n), n
     return sum_partitions(universe, [node_partition(node, universe) for _i, node in state.term_nodes()]), n
 
 

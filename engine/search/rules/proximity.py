@@ -11,7 +11,7 @@ distance are checked at once, for all documents of the bucket together.
 """
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 from pyroaring import BitMap
@@ -50,25 +50,23 @@ def _keys(ctx: SearchContext, node: Node, words: tuple[str, ...], within: "_Univ
     The sorted union of the words' occurrences is built once per term and remembered with it, so
     each bucket (and the next keystroke) costs one masked pass instead of one per word.
     """
-    key = ("proximity", words)
-    merged = node.memo.get(key)
-    if merged is None:
-        merged = _merged(ctx, node, key, [ctx.occurrences(w) for w in words])
-    return within.occurrences(merged)
+    return within.occurrences(_merged(ctx, node, ("proximity", words), lambda: map(ctx.occurrences, words)))
 
 
 def _phrase_keys(ctx: SearchContext, node: Node, phrases: tuple[Phrase, ...], last: bool,
                  within: "_Universe") -> np.ndarray:
     """Occurrences of the phrases' end words where the phrases match, inside the bucket, sorted."""
-    key = ("proximity phrases", phrases, last)
-    merged = node.memo.get(key)
-    if merged is None:
-        merged = _merged(ctx, node, key, [phrase_occurrences(ctx, node, p, last) for p in phrases])
+    merged = _merged(ctx, node, ("proximity phrases", phrases, last),
+                     lambda: (phrase_occurrences(ctx, node, p, last) for p in phrases))
     return within.occurrences(merged)
 
 
-def _merged(ctx: SearchContext, node: Node, key: tuple, arrays: list[np.ndarray]) -> np.ndarray:
-    arrays = [a for a in arrays if len(a)]
+def _merged(ctx: SearchContext, node: Node, key: tuple, arrays_of: Callable[[], Iterable[np.ndarray]]) -> np.ndarray:
+    """The sorted union of some occurrence arrays, built once per term and remembered with it."""
+    merged = node.memo.get(key)
+    if merged is not None:
+        return merged
+    arrays = [a for a in arrays_of() if len(a)]
     if not arrays:
         merged = np.empty(0, dtype=np.int64)
     elif len(arrays) == 1:

@@ -12,7 +12,7 @@ from typing import Any, Iterator
 import numpy as np
 from pyroaring import BitMap
 
-from ...filters.evaluate import haversine_exact_m
+from ...filters.evaluate import haversine_exact_m, to_millimetre
 from ...store.codecs import bitmap_from_array, bitmap_to_array
 from ..context import SearchContext
 from .base import Rule, Score, State
@@ -104,7 +104,7 @@ class GeoSortRule(Rule):
         mask = np.isin(docids, bitmap_to_array(universe))
         docids, lats, lngs = docids[mask], lats[mask], lngs[mask]
         exact = haversine_exact_m(self.lat, self.lng, lats, lngs) if len(docids) else np.empty(0)
-        distances = np.round(exact * 1000.0) / 1000.0  # compared to the millimetre, reported unrounded
+        distances = to_millimetre(exact)  # compared to the millimetre, reported unrounded
         order = np.argsort(distances if self.ascending else -distances, kind="stable")
         i = 0
         while i < len(order):
