@@ -18,6 +18,7 @@ from .store.codecs import index_key, read_u32, u32
 
 if TYPE_CHECKING:
     from .engine import Engine
+    from .search.query import FacetSearchResult, Query, SearchResult
 
 
 def select_fields(document: dict[str, Any], fields: Iterable[str] | None) -> dict[str, Any]:
@@ -88,36 +89,37 @@ class Index:
         }
 
     # -- search ------------------------------------------------------------------------------
-    def search(self, q: str | None = None, **params: Any) -> dict[str, Any]:
-        """`index.search(q="...", limit=5, show_ranking_score=True)`: the search route, in-process.
-
-        Parameters use snake_case or Meilisearch's camelCase; they are validated exactly like the
-        JSON body of `POST /indexes/{uid}/search`.
-        """
-        from .search.params import parse_search_body
-        return self.run_search(parse_search_body({"q": q, **{_camel(k): v for k, v in params.items()}}))
-
-    def run_search(self, query: Any, *, extra_filter: Any = None, raw_hits: bool = False) -> dict[str, Any]:
-        """A parsed `SearchQuery` (plus a tenant-token filter); raises `index_not_found`.
-
-        With `raw_hits`, a hit returned exactly as stored is an `orjson.Fragment` of the stored
-        JSON instead of a dict: a caller that only serialises the answer skips decoding and
-        re-encoding every document (the HTTP route does this)."""
+    def execute(self, query: "Query") -> "SearchResult":
+        """The engine's search: a typed `Query` in, a typed `SearchResult` out (raises
+        `index_not_found` and the query's coded errors)."""
         from .search.search import search
         return search(self.store, self.engine.registry, self.uid, query,
-                      contains_enabled=self._contains_enabled(query, extra_filter), extra_filter=extra_filter,
-                      raw_hits=raw_hits)
+                      contains_enabled=self._contains_enabled(query.filter))
 
-    def facet_search(self, query: Any, *, extra_filter: Any = None) -> dict[str, Any]:
-        """A parsed `FacetSearchQuery`; raises `index_not_found`."""
+    def facet_search(self, query: "Query", facet_name: str, facet_query: str | None = None, *,
+                     exhaustive: bool = False) -> "FacetSearchResult":
+        """Values of ``facet_name`` among the candidates of ``query`` matching ``facet_query``."""
         from .search.search import facet_search
-        return facet_search(self.store, self.engine.registry, self.uid, query,
-                            contains_enabled=self._contains_enabled(query, extra_filter), extra_filter=extra_filter)
+        return facet_search(self.store, self.engine.registry, self.uid, query, facet_name, facet_query,
+                            exhaustive=exhaustive, contains_enabled=self._contains_enabled(query.filter))
 
-    def _contains_enabled(self, query: Any, extra_filter: Any) -> bool:
+    def search(self, q: str | None = None, **params: Any) -> dict[str, Any]:
+        """`index.search(q="...", limit=5, show_ranking_score=True)`: Meilisearch's search route,
+        in process, answering its JSON.
+
+        Parameters use snake_case or Meilisearch's camelCase and are validated exactly like the JSON
+        body of `POST /indexes/{uid}/search`.  This is the Meilisearch dialect (server/meilisearch,
+        which imports no HTTP code) over `execute`, for programs written against Meilisearch; a
+        program of its own calls `execute` with a `Query`.
+        """
+        from server.meilisearch.search import run_search
+        from server.meilisearch.search_params import parse_search_body
+        return run_search(self, parse_search_body({"q": q, **{_camel(k): v for k, v in params.items()}}))
+
+    def _contains_enabled(self, filter: Any) -> bool:
         """The `CONTAINS` feature flag, read only when there is a filter to parse (it costs a read
         transaction of the task store)."""
-        if query.filter is None and extra_filter is None:
+        if filter is None:
             return False
         return self.engine.contains_enabled()
 

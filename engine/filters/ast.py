@@ -84,6 +84,12 @@ class Or:
 
 Leaf = Union[Condition, GeoRadius, GeoBoundingBox, GeoPolygon]
 Expr = Union[And, Or, Not, Leaf]
+_EXPR_TYPES = (And, Or, Not, Condition, GeoRadius, GeoBoundingBox, GeoPolygon)
+
+
+def is_filter_expr(value: object) -> bool:
+    """A filter already parsed (a query may carry an AST instead of Meilisearch filter text)."""
+    return isinstance(value, _EXPR_TYPES)
 
 
 def negate(expr: Expr) -> Expr:

@@ -1,7 +1,8 @@
 """`_rankingScore` and `_rankingScoreDetails` from the rules' scores (ranking.md §8).
 
 The global score is a mixed-radix number: each rule's (rank, max_rank) refines the previous
-ones, so earlier rules dominate completely.  Sort rules are shown but not counted.
+ones, so earlier rules dominate completely.  Sort rules are shown but not counted.  A vector rule's
+similarity, when there is one, is the whole score.
 
     >>> global_score([Score("words", 6, 6), Score("typo", 6, 7)])
     0.9761904761904762
@@ -13,7 +14,7 @@ from typing import Any, Sequence
 from .rules.base import Score
 
 
-def fold(ranks: Sequence[tuple[int, int]]) -> tuple[int, int]:
+def fold(ranks: Sequence[tuple[int | float, int | float]]) -> tuple[int | float, int | float]:
     rank, max_rank = 1, 1
     for inner_rank, inner_max in ranks:
         rank = max(rank - 1, 0) * inner_max + inner_rank
@@ -22,6 +23,9 @@ def fold(ranks: Sequence[tuple[int, int]]) -> tuple[int, int]:
 
 
 def global_score(scores: Sequence[Score]) -> float:
+    for score in scores:
+        if score.is_vector:
+            return 0.0 if score.similarity is None else score.similarity
     rank, max_rank = fold([(s.rank, s.max_rank) for s in scores if s.in_score])
     return rank / max_rank if max_rank else 0.0
 
@@ -33,7 +37,10 @@ def score_details(scores: Sequence[Score]) -> dict[str, Any]:
         if score.key == "skipped":
             out["skipped"] = entry
             continue
-        if score.in_score:
+        if score.is_vector:
+            entry["similarity"] = score.similarity
+            out[score.key] = entry
+        elif score.in_score:
             entry.update(score.details)
             entry["score"] = score.value if score.shown is None else score.shown
             out[score.key] = entry

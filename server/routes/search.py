@@ -1,48 +1,51 @@
-"""/indexes/{uid}/search (POST and GET) and facet search — parameters parsed by engine.search.params.
+"""/indexes/{uid}/search (POST and GET) and facet search: Meilisearch's parameters parsed and the
+engine's answer rendered by server/meilisearch.
 
 A tenant token's rule filter for the index is merged into the request's filter (errors-auth.md §6).
 """
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from aiohttp import web
 
 from engine.index import Index
-from engine.search.params import parse_facet_search_body, parse_search_body, parse_search_query_string
+from server.meilisearch.facet_search import parse_facet_search_body
+from server.meilisearch.search import run_facet_search, run_search
+from server.meilisearch.search_params import parse_search_body, parse_search_query_string
 
 from ..auth import merge_filters
 from ..http import Router, json_body, json_response, validate_index_uid
 
 
-def with_tenant_filter(request: web.Request, index_uid: str, query: Any) -> Any:
-    """The query with the caller's tenant-token filter for this index ANDed into `filter`."""
-    rule = request["grant"].filter_for_index(index_uid)
-    return query if rule is None else replace(query, filter=merge_filters(query.filter, rule))
+def tenant_filter(request: web.Request, index_uid: str, filter: Any) -> Any:
+    """``filter`` with the caller's tenant-token filter for this index ANDed in."""
+    return merge_filters(filter, request["grant"].filter_for_index(index_uid))
 
 
 async def search_post(request: web.Request, index_uid: str) -> web.Response:
     validate_index_uid(index_uid)
-    query = parse_search_body(await json_body(request))
-    return _run(request, index_uid, query)
+    params = parse_search_body(await json_body(request))
+    return _run(request, index_uid, params)
 
 
 async def search_get(request: web.Request, index_uid: str) -> web.Response:
     validate_index_uid(index_uid)
-    params = {k: request.rel_url.query[k] for k in request.rel_url.query.keys()}
-    return _run(request, index_uid, parse_search_query_string(params))
+    query_string = {k: request.rel_url.query[k] for k in request.rel_url.query.keys()}
+    return _run(request, index_uid, parse_search_query_string(query_string))
 
 
-def _run(request: web.Request, index_uid: str, query: Any) -> web.Response:
+def _run(request: web.Request, index_uid: str, params: Any) -> web.Response:
     index = Index(request.app["engine"], index_uid)
-    return json_response(index.run_search(with_tenant_filter(request, index_uid, query), raw_hits=True))
+    return json_response(run_search(index, params, filter=tenant_filter(request, index_uid, params.filter),
+                                    as_fragments=True))
 
 
 async def facet_search(request: web.Request, index_uid: str) -> web.Response:
     validate_index_uid(index_uid)
-    fquery = with_tenant_filter(request, index_uid, parse_facet_search_body(await json_body(request)))
-    return json_response(Index(request.app["engine"], index_uid).facet_search(fquery))
+    params = parse_facet_search_body(await json_body(request))
+    index = Index(request.app["engine"], index_uid)
+    return json_response(run_facet_search(index, params, filter=tenant_filter(request, index_uid, params.filter)))
 
 
 def register(router: Router) -> None:

@@ -202,6 +202,8 @@ def _cost_groups(universe: BitMap, ids: np.ndarray, costs: np.ndarray) -> Iterat
 
 
 class AttributeRankRule(Rule):
+    name = "attributeRank"
+
     def buckets(self, ctx: SearchContext, universe: BitMap, state: State) -> Iterator[tuple[BitMap, Score, State]]:
         partition, c_max = attribute_partition(ctx, universe, state)
         for cost, docs in buckets_by_cost(partition):
@@ -209,6 +211,8 @@ class AttributeRankRule(Rule):
 
 
 class WordPositionRule(Rule):
+    name = "wordPosition"
+
     def buckets(self, ctx: SearchContext, universe: BitMap, state: State) -> Iterator[tuple[BitMap, Score, State]]:
         groups, c_max = position_groups(ctx, universe, state)
         for cost, docs in groups:
@@ -217,6 +221,9 @@ class WordPositionRule(Rule):
 
 class AttributeRule(Rule):
     """Legacy `attribute` = attributeRank then wordPosition, reported as one detail entry."""
+
+    name = "attribute"
+    replaced_by = frozenset({"attributeRank", "wordPosition"})
 
     def buckets(self, ctx: SearchContext, universe: BitMap, state: State) -> Iterator[tuple[BitMap, Score, State]]:
         partition, c_max = attribute_partition(ctx, universe, state)

@@ -13,11 +13,12 @@ total partition into buckets of increasing cost.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, ClassVar, Iterator
 
 from pyroaring import BitMap
 
 from ..context import SearchContext
+from ..sort_spec import Sort
 from ..terms import Node
 
 Partition = dict[int, BitMap]
@@ -25,15 +26,20 @@ Partition = dict[int, BitMap]
 
 @dataclass(frozen=True)
 class Score:
-    """One rule's verdict on a bucket: rank / max_rank, plus what the details JSON shows."""
+    """One rule's verdict on a bucket: rank / max_rank, plus what the details JSON shows.
+
+    Ranks are integers for the rules of ranking.md §7 and may be floats; a vector rule gives a
+    ``similarity`` instead, which then is the document's whole global score (ranking.md §8.1)."""
 
     key: str                      # key in _rankingScoreDetails ("words", "typo", "price:asc", ...)
-    rank: int
-    max_rank: int
+    rank: int | float
+    max_rank: int | float
     details: tuple[tuple[str, Any], ...] = ()
     in_score: bool = True         # sort rules show details but do not count in _rankingScore
     redacted: bool = False        # a sort on a field that is not displayed: "<hidden-rule-N>"
     shown: float | None = None    # the details' score when it is not rank / max_rank (exactness)
+    similarity: float | None = None  # vectorSort: the similarity (None: the document has no vector)
+    is_vector: bool = False
 
     @property
     def value(self) -> float:
@@ -79,8 +85,33 @@ class State:
         return replace(self, allowed=allowed)
 
 
+@dataclass(frozen=True)
+class RulePlan:
+    """What building one search's rules needs: the query's matching strategy and number of terms,
+    whether it is a placeholder search, its `sort` parameter, and the index's displayed
+    attributes (None: all), which decide whether a sort rule's details are hidden."""
+
+    matching_strategy: str
+    n_terms: int
+    placeholder: bool = False
+    sort: tuple[Sort, ...] = ()
+    displayed: list[str] | None = None
+
+
 class Rule:
-    """Base class: subclasses implement `buckets`."""
+    """Base class: subclasses name themselves, build their instances from a plan and implement
+    `buckets`.  ``textual`` rules need query terms (placeholder searches skip them);
+    ``replaced_by`` names rules that make this one redundant when they ran before it;
+    ``sorted_field`` is the field a sort rule orders by (a field is sorted once)."""
+
+    name: ClassVar[str]
+    textual: ClassVar[bool] = True
+    replaced_by: ClassVar[frozenset[str]] = frozenset()
+    sorted_field: str | None = None
+
+    @classmethod
+    def build(cls, plan: RulePlan) -> list["Rule"]:
+        return [cls()]
 
     def buckets(self, ctx: SearchContext, universe: BitMap, state: State) -> Iterator[tuple[BitMap, Score, State]]:
         raise NotImplementedError
@@ -202,5 +233,5 @@ def buckets_by_cost(partition: Partition) -> Iterator[tuple[int, BitMap]]:
             yield cost, partition[cost]
 
 
-__all__ = ["Partition", "Score", "State", "Rule", "add_partitions", "sum_partitions", "partition_by_best", "buckets_by_cost",
+__all__ = ["Partition", "Score", "State", "Rule", "RulePlan", "add_partitions", "sum_partitions", "partition_by_best", "buckets_by_cost",
            "cheapest", "has_ngram_paths", "kept_width", "path_partition", "with_worst"]

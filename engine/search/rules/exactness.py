@@ -99,6 +99,8 @@ class ExactnessRule(Rule):
     ranks fold into `_rankingScore`; the details show one entry, whose score for exactMatch and
     matchesStart is exact-attribute's own (1.0, 0.6666666666666666)."""
 
+    name = "exactness"
+
     def buckets(self, ctx: SearchContext, universe: BitMap, state: State) -> Iterator[tuple[BitMap, Score, State]]:
         exact, start = exact_attribute(ctx, universe, state)
         rest = universe - exact - start

@@ -164,6 +164,8 @@ class ProximityRule(Rule):
     node, as cost partitions (no per-document loop).
     """
 
+    name = "proximity"
+
     def buckets(self, ctx: SearchContext, universe: BitMap, state: State) -> Iterator[tuple[BitMap, Score, State]]:
         if len(state.kept) <= 1 and not has_ngram_paths(state):
             # one term (or none): no pair to cost, every document is at cost 0 of a max rank 1

@@ -15,7 +15,8 @@ from pyroaring import BitMap
 from ...filters.evaluate import haversine_exact_m, to_millimetre
 from ...store.codecs import bitmap_from_array, bitmap_to_array
 from ..context import SearchContext
-from .base import Rule, Score, State
+from ..sort_spec import GeoSortSpec
+from .base import Rule, RulePlan, Score, State
 
 
 class SortArrays:
@@ -65,9 +66,27 @@ def _groups(docs: np.ndarray, values: np.ndarray, ascending: bool) -> Iterator[t
 
 
 class SortRule(Rule):
+    """Orders by one field; as the ``sort`` ranking rule it expands the query's `sort` parameter
+    (one rule per entry, `_geoPoint` entries becoming `GeoSortRule`)."""
+
+    name = "sort"
+    textual = False
+
     def __init__(self, field: str, ascending: bool, key: str | None = None, redacted: bool = False):
         self.field, self.ascending, self.redacted = field, ascending, redacted
+        self.sorted_field = field
         self.key = key or f"{field}:{'asc' if ascending else 'desc'}"
+
+    @classmethod
+    def build(cls, plan: RulePlan) -> list[Rule]:
+        return [GeoSortRule(spec.lat, spec.lng, spec.ascending) if isinstance(spec, GeoSortSpec)
+                else cls.on_field(spec.field, spec.ascending, plan) for spec in plan.sort]
+
+    @classmethod
+    def on_field(cls, field: str, ascending: bool, plan: RulePlan) -> "SortRule":
+        """A sort on ``field``; upstream hides its details when the exact field name is not
+        displayed (a displayed parent object does not reveal it)."""
+        return cls(field, ascending, redacted=plan.displayed is not None and field not in plan.displayed)
 
     def buckets(self, ctx: SearchContext, universe: BitMap, state: State) -> Iterator[tuple[BitMap, Score, State]]:
         arrays = sort_arrays(ctx, self.field)
@@ -94,6 +113,9 @@ class SortRule(Rule):
 
 class GeoSortRule(Rule):
     """`_geoPoint(lat, lng):asc|desc`; distances within 1 m of a bucket's first document tie."""
+
+    name = "_geoPoint"
+    textual = False
 
     def __init__(self, lat: float, lng: float, ascending: bool):
         self.lat, self.lng, self.ascending = lat, lng, ascending

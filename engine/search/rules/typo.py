@@ -12,12 +12,18 @@ from typing import Iterator
 from pyroaring import BitMap
 
 from ..context import SearchContext
-from .base import Rule, Score, State
+from .base import Rule, RulePlan, Score, State
 
 
 class TypoRule(Rule):
+    name = "typo"
+
     def __init__(self, n_terms: int):
         self.n_terms = n_terms
+
+    @classmethod
+    def build(cls, plan: RulePlan) -> list[Rule]:
+        return [cls(plan.n_terms)]
 
     def _max_cost(self, state: State) -> int:
         best: list[int | None] = [None] * (self.n_terms + 1)

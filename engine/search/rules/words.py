@@ -15,7 +15,7 @@ from pyroaring import BitMap
 
 from ..context import SearchContext
 from ..terms import Node
-from .base import Rule, Score, State
+from .base import Rule, RulePlan, Score, State
 
 
 def matching(ctx: SearchContext, universe: BitMap, nodes: tuple[Node, ...], n_terms: int,
@@ -69,8 +69,14 @@ def removal_groups(ctx: SearchContext, nodes: tuple[Node, ...], n_terms: int, st
 
 
 class WordsRule(Rule):
+    name = "words"
+
     def __init__(self, strategy: str, n_terms: int):
         self.strategy, self.n_terms = strategy, n_terms
+
+    @classmethod
+    def build(cls, plan: RulePlan) -> list[Rule]:
+        return [cls(plan.matching_strategy, plan.n_terms)]
 
     def buckets(self, ctx: SearchContext, universe: BitMap, state: State) -> Iterator[tuple[BitMap, Score, State]]:
         groups = removal_groups(ctx, state.nodes, self.n_terms, self.strategy)

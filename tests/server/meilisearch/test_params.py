@@ -1,4 +1,5 @@
-"""Search request parsing (engine.search.params, engine.search.sort_spec).
+"""Meilisearch's search request parsing (server/meilisearch, engine.search.sort_spec) and the
+index checks the engine runs on a query (engine.search.checks).
 
 Properties proved here:
 1. An empty body gives Meilisearch's defaults (offset 0, limit 20, cropLength 10, `…`, `<em>`/`</em>`,
@@ -30,22 +31,18 @@ import pytest
 
 from engine.errors import LoupeError
 from engine.filterable import FilterableRules
-from engine.search.params import (
+from engine.search.checks import check_attributes_to_search_on, check_facets
+from server.meilisearch.facet_search import parse_facet_search_body
+from server.meilisearch.multi_search import FederationOptions, MergeFacets, parse_multi_search_body
+from server.meilisearch.search_params import (
     SEARCH_KEYS,
-    FederationOptions,
     HybridQuery,
-    MergeFacets,
     Personalize,
-    SearchQuery,
-    check_attributes_to_search_on,
-    check_facets,
-    parse_facet_search_body,
-    parse_multi_search_body,
+    SearchParams,
     parse_search_body,
     parse_search_query_string,
-    parse_similar_body,
-    parse_similar_query_string,
 )
+from server.meilisearch.similar import parse_similar_body, parse_similar_query_string
 from engine.search.sort_spec import (
     GeoSortSpec,
     SortSpec,
@@ -65,7 +62,7 @@ def error_of(fn, *args, **kwargs) -> tuple[str, str]:
 
 def test_defaults():
     q = parse_search_body({})
-    assert q == SearchQuery()
+    assert q == SearchParams()
     assert (q.q, q.offset, q.limit, q.page, q.hits_per_page) == (None, 0, 20, None, None)
     assert (q.crop_length, q.crop_marker, q.highlight_pre_tag, q.highlight_post_tag) == (10, "…", "<em>", "</em>")
     assert q.matching_strategy == "last"
@@ -163,7 +160,7 @@ def test_list_element_type_errors_point_at_the_element():
                                  "attributesToSearchOn", "rankingScoreThreshold", "locales", "hybrid", "vector",
                                  "media", "personalize", "useNetwork"])
 def test_nullable_parameters_accept_null(key):
-    assert parse_search_body({key: None}) == SearchQuery()
+    assert parse_search_body({key: None}) == SearchParams()
 
 
 def test_values_are_typed():
@@ -421,10 +418,11 @@ def test_get_locales_message():
     ({"page": 0, "hitsPerPage": 7}, 1000, (0, 0)),
     ({"page": 2, "hitsPerPage": 10}, 15, (10, 5)),
 ])
-def test_effective_offset_limit(params, max_total_hits, expected):
-    q = parse_search_body(params)
-    assert q.is_finite_pagination() == ("page" in params or "hitsPerPage" in params)
-    assert q.effective_offset_limit(max_total_hits) == expected
+def test_page_window(params, max_total_hits, expected):
+    p = parse_search_body(params)
+    assert p.is_finite_pagination() == ("page" in params or "hitsPerPage" in params)
+    assert p.to_query().exhaustive == p.is_finite_pagination()
+    assert p.to_query().page_window(max_total_hits) == expected
 
 
 # 11 -----------------------------------------------------------------------------------------------
@@ -453,7 +451,7 @@ def test_multi_search_non_federated():
     ms = parse_multi_search_body({"queries": [{"indexUid": "movies", "q": "star", "limit": 5},
                                               {"indexUid": "books"}], "federation": None})
     assert not ms.is_federated
-    assert [(m.index_uid, m.query.q, m.query.limit) for m in ms.queries] == [("movies", "star", 5), ("books", None, 20)]
+    assert [(m.index_uid, m.params.q, m.params.limit) for m in ms.queries] == [("movies", "star", 5), ("books", None, 20)]
     assert error_of(parse_multi_search_body, {"queries": [{"indexUid": "a"}, {"indexUid": "b",
                                                            "federationOptions": {"weight": 2}}]}) == (
         "invalid_multi_search_federation_options",

@@ -1,4 +1,4 @@
-"""`run_search(raw_hits=True)` (what the HTTP route asks for) serialises exactly like the dicts.
+"""`run_search(as_fragments=True)` (what the HTTP route asks for) serialises exactly like the dicts.
 
 A hit returned as stored is handed over as the stored JSON (`orjson.Fragment`); any hit the search
 must change (fields to retrieve, `_vectors` hidden, ranking scores, geo distance) is decoded and
@@ -9,7 +9,8 @@ import orjson
 import pytest
 
 from engine.engine import Engine
-from engine.search.params import parse_search_body
+from server.meilisearch.search import run_search
+from server.meilisearch.search_params import parse_search_body
 from engine.settings import task_details, validate_settings_patch
 
 DOCS = [
@@ -46,15 +47,15 @@ BODIES = [
 @pytest.mark.parametrize("body", BODIES, ids=[orjson.dumps(b).decode() for b in BODIES])
 def test_raw_answer_serialises_like_the_dict_answer(engine, body):
     index = engine.index("p")
-    plain = index.run_search(parse_search_body(body))
-    raw = index.run_search(parse_search_body(body), raw_hits=True)
+    plain = run_search(index, parse_search_body(body))
+    raw = run_search(index, parse_search_body(body), as_fragments=True)
     plain.pop("processingTimeMs")
     raw.pop("processingTimeMs")
     assert orjson.dumps(raw) == orjson.dumps(plain)
 
 
 def test_stored_hits_are_fragments_and_vectors_stay_hidden(engine):
-    hits = engine.index("p").run_search(parse_search_body({"q": "blue"}), raw_hits=True)["hits"]
+    hits = run_search(engine.index("p"), parse_search_body({"q": "blue"}), as_fragments=True)["hits"]
     kinds = {orjson.loads(orjson.dumps(h))["id"]: type(h).__name__ for h in hits}
     assert kinds == {1: "Fragment", 2: "dict", 3: "Fragment"}
     assert [orjson.loads(orjson.dumps(h)) for h in hits][1] == {"id": 2, "title": "Blue jay", "price": 10}

@@ -1,0 +1,14 @@
+"""The Meilisearch dialect: its requests parsed into the engine's typed `Query`, the engine's typed
+`SearchResult` rendered back as Meilisearch's JSON.  Nothing here ranks, filters or counts.
+
+    fields.py         the deserr-style walk of a JSON body: accepted keys, checkers, exact errors
+    search_params.py  /search body and query string -> SearchParams -> Query
+    facet_search.py   /facet-search body
+    similar.py        /similar body and query string
+    multi_search.py   /multi-search body, federation options and what federation forbids
+    render.py         SearchResult -> hits JSON (`_rankingScore`, `_geoDistance`...), envelopes
+    federation.py     federated search: typed results merged by weighted score
+    search.py         one search end to end: parameters -> engine -> JSON
+
+Importable without aiohttp: the in-process `Index.search(q=...)` goes through it too.
+"""

@@ -1,0 +1,87 @@
+"""A typed `SearchResult` as Meilisearch's JSON (api.md §5 response, ranking.md §8.2).
+
+Hits keep the stored document's key order; `attributesToRetrieve` ∩ `displayedAttributes` selects
+fields (dotted names reach into objects), `_vectors` shows only with `retrieveVectors`, then come
+`_geoDistance`, `_rankingScore` and `_rankingScoreDetails`.  A hit that needs none of that is the
+stored JSON itself (`orjson.Fragment`), never decoded and encoded again.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import orjson
+
+from engine.filters.evaluate import haversine_m
+from engine.index import select_fields
+from engine.search.query import Hit, SearchResult
+from engine.search.scores import score_details
+from engine.search.sort_spec import GeoSortSpec
+
+from .search_params import SearchParams
+
+
+def retrieved_fields(displayed: Sequence[str] | None, wanted: Sequence[str] | None) -> list[str] | None:
+    """The fields a hit shows: those asked for that are displayed (None: every field)."""
+    if wanted is not None and "*" in wanted:
+        wanted = None
+    if displayed is None:
+        return None if wanted is None else list(wanted)
+    if wanted is None:
+        return list(displayed)
+    return [f for f in wanted if any(f == d or f.startswith(d + ".") for d in displayed)]
+
+
+class HitRenderer:
+    """Renders the hits of one search the way its parameters ask."""
+
+    def __init__(self, params: SearchParams, displayed: Sequence[str] | None, *, as_fragments: bool = False,
+                 show_score: bool | None = None):
+        self.params = params
+        self.retrieved = retrieved_fields(displayed, params.attributes_to_retrieve)
+        self.geo = next((s for s in params.sort or () if isinstance(s, GeoSortSpec)), None)
+        self.show_score = params.show_ranking_score if show_score is None else show_score
+        self.as_stored = as_fragments and self.retrieved is None and self.geo is None and not (
+            self.show_score or params.show_ranking_score_details or params.show_matches_position
+            or params.attributes_to_highlight or params.attributes_to_crop)
+
+    def render(self, hit: Hit) -> Any:
+        raw = hit.stored
+        if self.as_stored and raw is not None and (self.params.retrieve_vectors or b'"_vectors"' not in raw):
+            return orjson.Fragment(raw)
+        document = orjson.loads(raw) if raw is not None else {}
+        out = select_fields(document, self.retrieved)
+        if not self.params.retrieve_vectors:
+            out.pop("_vectors", None)
+        if self.geo is not None:
+            self._add_geo_distance(out, document)
+        if self.show_score:
+            out["_rankingScore"] = hit.score
+        if self.params.show_ranking_score_details:
+            out["_rankingScoreDetails"] = score_details(hit.scores)
+        return out
+
+    def _add_geo_distance(self, out: dict[str, Any], document: dict[str, Any]) -> None:
+        point = document.get("_geo")
+        if not isinstance(point, dict) or (self.retrieved is not None and "_geo" not in self.retrieved):
+            return
+        try:
+            distance = haversine_m(self.geo.lat, self.geo.lng, [float(point["lat"])], [float(point["lng"])])[0]
+        except (KeyError, TypeError, ValueError):
+            return
+        out["_geoDistance"] = int(round(distance))
+
+
+def search_response(params: SearchParams, result: SearchResult, hits: list[Any], processing_ms: int) -> dict[str, Any]:
+    """The search envelope: hits, query, time, then the page keys of the pagination mode asked for,
+    then facets (api.md §5)."""
+    response: dict[str, Any] = {"hits": hits, "query": params.q or "", "processingTimeMs": processing_ms}
+    if params.is_finite_pagination():
+        per_page = params.per_page
+        response.update(hitsPerPage=per_page, page=params.page if params.page is not None else 1,
+                        totalPages=-(-result.total // per_page) if per_page else 0, totalHits=result.total)
+    else:
+        response.update(limit=params.limit, offset=params.offset, estimatedTotalHits=result.total)
+    if result.facets is not None:
+        response["facetDistribution"] = result.facets.distribution
+        response["facetStats"] = result.facets.stats
+    return response

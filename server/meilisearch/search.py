@@ -1,0 +1,35 @@
+"""One Meilisearch search end to end: parameters -> the engine's `Query` -> `SearchResult` -> JSON.
+
+The routes and the in-process `Index.search(q=...)` both come through here; ``filter`` is the
+request's filter with a tenant token's rules merged in, when the caller has one.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from engine.index import Index
+
+from .facet_search import FacetSearchParams
+from .render import HitRenderer, search_response
+from .search_params import SearchParams
+
+
+def run_search(index: Index, params: SearchParams, *, filter: Any = None, as_fragments: bool = False) -> dict[str, Any]:
+    """The search route's response body.  With ``as_fragments``, a hit returned exactly as stored is
+    an `orjson.Fragment` of the stored JSON: a caller that only serialises the answer skips decoding
+    and encoding every document again (the HTTP route does this)."""
+    started = time.perf_counter()
+    result = index.execute(params.to_query(filter))
+    renderer = HitRenderer(params, result.displayed, as_fragments=as_fragments)
+    hits = [renderer.render(hit) for hit in result.hits]
+    return search_response(params, result, hits, int((time.perf_counter() - started) * 1000))
+
+
+def run_facet_search(index: Index, params: FacetSearchParams, *, filter: Any = None) -> dict[str, Any]:
+    """The facet-search route's response body (filters-facets.md §6.1)."""
+    started = time.perf_counter()
+    found = index.facet_search(params.to_query(filter), params.facet_name, params.facet_query,
+                               exhaustive=bool(params.exhaustive_facet_count))
+    return {"facetHits": [{"value": hit.value, "count": hit.count} for hit in found.hits],
+            "facetQuery": params.facet_query, "processingTimeMs": int((time.perf_counter() - started) * 1000)}
