@@ -147,7 +147,8 @@ def search(store: Store, registry: Registry, uid: str, query: Query, *, contains
         if distinct_field and query.exhaustive:
             candidates = distinct_candidates(ctx, distinct_field, candidates)
         stored = read_raw_documents(store, txn, ctx.iid, [docid for docid, _scores in outcome.hits])
-        hits = [Hit(docid, raw, tuple(scores)) for (docid, scores), raw in zip(outcome.hits, stored)]
+        keep_scores = query.needs_scores
+        hits = [Hit(docid, raw, tuple(scores) if keep_scores else ()) for (docid, scores), raw in zip(outcome.hits, stored)]
         facets = None
         if facet_fields is not None:
             faceting = settings.get("faceting") or {}

@@ -25,6 +25,3 @@ def make_index(tmp_path):
     for engine in engines:
         engine.close()
 
-
-def ids(result):
-    return [hit["id"] for hit in result["hits"]]

@@ -1,0 +1,98 @@
+"""The search routes through aiohttp's test client: Meilisearch parameters in, the engine's typed
+answer rendered out, and the requests Meilisearch refuses refused the same way.
+
+Properties:
+1. POST and GET answer the same body for the same parameters (envelope keys in Meilisearch's order).
+2. `hybrid` naming an embedder the index does not have is 400 `invalid_search_embedder` (also on an
+   index without any embedder, and in GET with `hybridEmbedder`), unless the search is keyword-only
+   (`semanticRatio` 0.0, or no `q` and no `vector`), which answers keyword hits.
+3. A `vector` of the wrong length for an existing embedder is 400 `invalid_vector_dimensions`.
+4. In /multi-search the refusal carries the query's position; federated searches refuse it too.
+"""
+import pytest
+
+from engine.engine import Engine
+from engine.settings import task_details, validate_settings_patch
+from server.app import create_app
+
+KEY = "a-master-key-of-16-bytes"
+DOCS = [{"id": 1, "title": "the quick brown fox"}, {"id": 2, "title": "lazy dog"}]
+
+
+def make_engine(path, settings=None) -> Engine:
+    engine = Engine(path, worker="thread")
+    for uid in ("plain", "vectors"):
+        patch = validate_settings_patch(settings if uid == "vectors" else {})
+        assert engine.wait_for_task(engine.update_settings(uid, patch, task_details(patch))["uid"])["status"] == "succeeded"
+        assert engine.wait_for_task(engine.add_documents(uid, DOCS, primary_key="id")["uid"])["status"] == "succeeded"
+    return engine
+
+
+@pytest.fixture
+async def http(tmp_path, aiohttp_client):
+    engine = make_engine(tmp_path / "db", {"embedders": {"manual": {"source": "userProvided", "dimensions": 2}}})
+    client = await aiohttp_client(create_app(engine, master_key=KEY))
+    client.headers = {"Authorization": f"Bearer {KEY}"}
+    yield client
+    engine.close()
+
+
+async def post(http, path, body):
+    response = await http.post(path, json=body, headers=http.headers)
+    return response.status, await response.json()
+
+
+def refused(code, message):
+    return 400, {"message": message, "code": code, "type": "invalid_request",
+                 "link": "https://docs.meilisearch.com/errors#" + code}
+
+
+UNKNOWN = refused("invalid_search_embedder", "Cannot find embedder with name `nope`.")
+
+
+# 1 ------------------------------------------------------------------------------------------------
+
+async def test_post_and_get_answer_alike(http):
+    status, body = await post(http, "/indexes/plain/search", {"q": "fox", "showRankingScore": True})
+    response = await http.get("/indexes/plain/search?q=fox&showRankingScore=true", headers=http.headers)
+    got = await response.json()
+    body.pop("processingTimeMs"), got.pop("processingTimeMs")
+    assert status == response.status == 200
+    assert body == got == {"hits": [{"id": 1, "title": "the quick brown fox", "_rankingScore": 0.8787878787878788}],
+                           "query": "fox", "limit": 20, "offset": 0, "estimatedTotalHits": 1}
+    assert list(body) == ["hits", "query", "limit", "offset", "estimatedTotalHits"]
+
+
+# 2 ------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("uid", ["plain", "vectors"])
+async def test_unknown_embedder_is_refused(http, uid):
+    assert await post(http, f"/indexes/{uid}/search", {"q": "fox", "hybrid": {"embedder": "nope"}}) == UNKNOWN
+    assert await post(http, f"/indexes/{uid}/search",
+                      {"vector": [0.1, 0.2], "hybrid": {"embedder": "nope", "semanticRatio": 1.0}}) == UNKNOWN
+    response = await http.get(f"/indexes/{uid}/search?q=fox&hybridEmbedder=nope", headers=http.headers)
+    assert (response.status, await response.json()) == UNKNOWN
+
+
+async def test_keyword_only_searches_never_look_at_the_embedder(http):
+    status, body = await post(http, "/indexes/plain/search",
+                              {"q": "fox", "hybrid": {"embedder": "nope", "semanticRatio": 0.0}})
+    assert status == 200 and [h["id"] for h in body["hits"]] == [1]
+    status, body = await post(http, "/indexes/plain/search", {"hybrid": {"embedder": "nope"}})
+    assert status == 200 and [h["id"] for h in body["hits"]] == [1, 2]
+
+
+# 3 ------------------------------------------------------------------------------------------------
+
+async def test_vector_of_the_wrong_length(http):
+    assert await post(http, "/indexes/vectors/search", {"vector": [0.1, 0.2, 0.3], "hybrid": {"embedder": "manual"}}) \
+        == refused("invalid_vector_dimensions", "Invalid vector dimensions: expected: `2`, found: `3`.")
+
+
+# 4 ------------------------------------------------------------------------------------------------
+
+async def test_multi_search_refusals_carry_the_query_position(http):
+    queries = [{"indexUid": "plain", "q": "fox"}, {"indexUid": "plain", "q": "fox", "hybrid": {"embedder": "nope"}}]
+    inside = refused("invalid_search_embedder", "Inside `.queries[1]`: Cannot find embedder with name `nope`.")
+    assert await post(http, "/multi-search", {"queries": queries}) == inside
+    assert await post(http, "/multi-search", {"queries": queries, "federation": {}}) == inside
