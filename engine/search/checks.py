@@ -7,14 +7,10 @@ from typing import TYPE_CHECKING, Sequence
 
 from ..errors import LoupeError
 from ..filterable import FilterableRules, match_legacy, match_pattern
-from .sort_spec import available_list
+from .sort_spec import available_list, index_prefix
 
 if TYPE_CHECKING:
     from .query import Query
-
-
-def _index_prefix(index_uid: str | None) -> str:
-    return f"Index `{index_uid}`: " if index_uid else ""
 
 
 def check_attributes_to_search_on(
@@ -35,13 +31,13 @@ def check_attributes_to_search_on(
             listed = available_list(searchable_setting, displayed)
             raise LoupeError(
                 "invalid_search_attributes_to_search_on",
-                f"{_index_prefix(index_uid)}Attribute `{attribute}` is not searchable. "
+                f"{index_prefix(index_uid)}Attribute `{attribute}` is not searchable. "
                 f"Available searchable attributes are: `{listed}`.",
             )
 
 
 def _facet_error(message: str, index_uid: str | None) -> LoupeError:
-    return LoupeError("invalid_search_facets", f"{_index_prefix(index_uid)}Invalid facet distribution: {message}")
+    return LoupeError("invalid_search_facets", f"{index_prefix(index_uid)}Invalid facet distribution: {message}")
 
 
 def _pattern_intersects(pattern: str, rules: FilterableRules, field_names: Sequence[str]) -> bool:
@@ -100,7 +96,7 @@ def check_semantic(query: "Query", embedders: dict) -> None:
     if semantic is None or semantic.ratio == 0.0:
         return
     has_text = bool(query.text and query.text.strip())
-    if not has_text and semantic.vector is None:
+    if not has_text and semantic.vector is None and semantic.media is None:
         return
     settings = embedders.get(semantic.embedder)
     if settings is None:

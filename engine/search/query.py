@@ -37,11 +37,13 @@ MATCHING_STRATEGIES = ("last", "all", "frequency")
 @dataclass(frozen=True, slots=True)
 class Semantic:
     """The vector half of a search: which embedder, how much it weighs, an optional query vector
-    (hybrid.md §3).  ``ratio`` 0.0 is a keyword search that never looks at the embedder."""
+    or media to embed (hybrid.md §3).  ``ratio`` 0.0 is a keyword search that never looks at the
+    embedder."""
 
     embedder: str
     ratio: float = 0.5
     vector: tuple[float, ...] | None = None
+    media: Any = None
 
 
 @dataclass(frozen=True)

@@ -212,6 +212,7 @@ def facet_search(store: Store, registry: Registry, uid: str, query: Query, facet
     with store.index_env.begin() as txn:
         ctx = SearchContext(store, txn, registry, registry.require(txn, uid))
         rules_filter = ctx.cache.filterable_rules
+        check_semantic(query, ctx.settings.get("embedders") or {})
         candidates, _state, _nodes, _n = prepare_universe(ctx, query, uid, rules_filter, contains_enabled)
         found = search_facet_values(ctx.facets, candidates, facet_name, facet_query, ctx.settings, rules_filter,
                                     exhaustive)

@@ -147,7 +147,8 @@ def split_sort_query_string(raw: str) -> list[str]:
 
 # -- checks against the index settings (ranking.md §5, filters-facets.md §7.2) --------------------
 
-def _index_prefix(index_uid: str | None) -> str:
+def index_prefix(index_uid: str | None) -> str:
+    """Index-level refusals name their index (``Index `movies`: ``), when there is one."""
     return f"Index `{index_uid}`: " if index_uid else ""
 
 
@@ -197,7 +198,7 @@ def check_sort_against_index(
     """
     if not sort:
         return
-    prefix = _index_prefix(index_uid)
+    prefix = index_prefix(index_uid)
     if "sort" not in ranking_rules:
         raise LoupeError(code, prefix + SORT_RULE_MISSING)
     sortable = list(sortable_attributes)

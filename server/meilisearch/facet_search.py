@@ -32,7 +32,7 @@ class FacetSearchParams:
         """The search whose candidates the facet values are counted among (no page: only the
         candidates matter)."""
         semantic = None if self.hybrid is None else Semantic(self.hybrid.embedder, self.hybrid.semantic_ratio,
-                                                             self.vector)
+                                                             self.vector, self.media)
         return Query(text=self.q, filter=self.filter if filter is None else filter, limit=0,
                      matching_strategy=self.matching_strategy, attributes_to_search_on=self.attributes_to_search_on,
                      ranking_score_threshold=self.ranking_score_threshold, semantic=semantic, locales=self.locales)

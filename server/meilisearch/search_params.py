@@ -121,7 +121,7 @@ class SearchParams:
         offset, limit = self.page_window()
         semantic = None
         if self.hybrid is not None:
-            semantic = Semantic(self.hybrid.embedder, self.hybrid.semantic_ratio, self.vector)
+            semantic = Semantic(self.hybrid.embedder, self.hybrid.semantic_ratio, self.vector, self.media)
         return Query(
             text=self.q, filter=self.filter if filter is None else filter, sort=self.sort, distinct=self.distinct,
             offset=offset, limit=limit, exhaustive=self.is_finite_pagination(), facets=self.facets,

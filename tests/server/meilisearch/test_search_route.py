@@ -7,7 +7,8 @@ Properties:
    index without any embedder, and in GET with `hybridEmbedder`), unless the search is keyword-only
    (`semanticRatio` 0.0, or no `q` and no `vector`), which answers keyword hits.
 3. A `vector` of the wrong length for an existing embedder is 400 `invalid_vector_dimensions`.
-4. In /multi-search the refusal carries the query's position; federated searches refuse it too.
+4. In /multi-search the refusal carries the query's position; federated searches and facet search
+   refuse it too.
 """
 import pytest
 
@@ -96,3 +97,8 @@ async def test_multi_search_refusals_carry_the_query_position(http):
     inside = refused("invalid_search_embedder", "Inside `.queries[1]`: Cannot find embedder with name `nope`.")
     assert await post(http, "/multi-search", {"queries": queries}) == inside
     assert await post(http, "/multi-search", {"queries": queries, "federation": {}}) == inside
+
+
+async def test_facet_search_refuses_an_unknown_embedder(http):
+    assert await post(http, "/indexes/plain/facet-search",
+                      {"facetName": "title", "q": "fox", "hybrid": {"embedder": "nope"}}) == UNKNOWN
