@@ -1,6 +1,6 @@
 """What a query may ask of an index, checked against its settings before anything is searched:
 `attributesToSearchOn` must name searchable attributes (ranking.md §3.8), `facets` filterable
-ones (filters-facets.md §5.1), a semantic search an embedder the index has (hybrid.md §3.1).  Errors carry Meilisearch's codes and the ``Index `uid`: `` prefix."""
+ones (filters-facets.md §5.1), `distinct` a filterable one, a semantic search an embedder the index has (hybrid.md §3.1).  Errors carry Meilisearch's codes and the ``Index `uid`: `` prefix."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Sequence
@@ -105,3 +105,15 @@ def check_semantic(query: "Query", embedders: dict) -> None:
     if semantic.vector is not None and dimensions is not None and len(semantic.vector) != dimensions:
         raise LoupeError("invalid_vector_dimensions",
                          f"Invalid vector dimensions: expected: `{dimensions}`, found: `{len(semantic.vector)}`.")
+
+
+def check_distinct(field: str, rules: FilterableRules, uid: str) -> None:
+    """A `distinct` parameter must name a filterable attribute (ranking.md §6.5)."""
+    if rules.is_filterable(field):
+        return
+    patterns = rules.filterable_patterns()
+    listed = f"Available filterable attributes patterns are: `{', '.join(patterns)}`." if patterns \
+        else "This index does not have configured filterable attributes."
+    raise LoupeError("invalid_search_distinct",
+                     f"Index `{uid}`: Attribute `{field}` is not filterable and thus, cannot be used "
+                     f"as distinct attribute. {listed}")

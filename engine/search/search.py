@@ -14,7 +14,6 @@ from typing import Any
 
 from pyroaring import BitMap
 
-from ..errors import LoupeError
 from ..facet_values import normalize_facet_string
 from ..facets import facet_distribution
 from ..facets import facet_search as search_facet_values
@@ -27,7 +26,7 @@ from ..limits import DEFAULT_MAX_TOTAL_HITS, DEFAULT_MAX_VALUES_PER_FACET
 from ..registry import Registry
 from ..store import Store
 from .buckets import bucket_sort
-from .checks import check_attributes_to_search_on, check_facets, check_semantic
+from .checks import check_attributes_to_search_on, check_distinct, check_facets, check_semantic
 from .context import SearchContext
 from .query import FacetCounts, FacetSearchResult, FacetValueCount, Hit, Query, SearchResult
 from .query_terms import parse_query
@@ -118,59 +117,61 @@ def search(store: Store, registry: Registry, uid: str, query: Query, *, contains
     started = time.perf_counter()
     with store.index_env.begin() as txn:
         ctx = SearchContext(store, txn, registry, registry.require(txn, uid))
-        settings = ctx.settings
-        displayed = _displayed(settings)
-        check_sort_against_index(query.sort, settings.get("sortableAttributes") or [],
-                                 settings.get("rankingRules") or [], displayed, uid)
-        rules_filter = ctx.cache.filterable_rules
-        facet_fields = _facet_fields(ctx, query.facets, rules_filter, uid) if query.facets is not None else None
-        check_attributes_to_search_on(query.attributes_to_search_on, settings.get("searchableAttributes"), displayed, uid)
-        check_semantic(query, settings.get("embedders") or {})
-        distinct_field = query.distinct or settings.get("distinctAttribute")
-        if query.distinct is not None:
-            check_distinct(query.distinct, rules_filter, uid)
-        universe, state, nodes, n_terms = prepare_universe(ctx, query, uid, rules_filter, contains_enabled)
+        displayed = _displayed(ctx.settings)
+        facet_fields = _check_query(ctx, query, uid, displayed)
+        universe, state, nodes, n_terms = prepare_universe(ctx, query, uid, ctx.cache.filterable_rules,
+                                                           contains_enabled)
+        max_total = _max_total_hits(query, ctx.settings)
+        offset, limit = query.page_window(max_total)
+        distinct_field = query.distinct or ctx.settings.get("distinctAttribute")
         plan = RulePlan(query.matching_strategy, n_terms, placeholder=not nodes, sort=query.sort or (),
                         displayed=displayed)
-        rules = build_rules(query.ranking_rules or settings.get("rankingRules") or [], plan)
-        max_total = query.max_total_hits
-        if max_total is None:
-            max_total = (settings.get("pagination") or {}).get("maxTotalHits", DEFAULT_MAX_TOTAL_HITS)
-        offset, limit = query.page_window(max_total)
+        rules = build_rules(query.ranking_rules or ctx.settings.get("rankingRules") or [], plan)
         threshold = query.ranking_score_threshold
         outcome = bucket_sort(ctx, rules, universe, state, offset, limit, need_scores=query.needs_scores,
                               threshold=threshold,
                               distinct=_distinct_function(ctx, distinct_field) if distinct_field else None,
                               exhaustive_threshold=max_total if query.exhaustive and threshold is not None else None,
-                              deadline=_deadline(settings, started))
+                              deadline=_deadline(ctx.settings, started))
         candidates = outcome.candidates
         if distinct_field and query.exhaustive:
             candidates = distinct_candidates(ctx, distinct_field, candidates)
         stored = read_raw_documents(store, txn, ctx.iid, [docid for docid, _scores in outcome.hits])
         keep_scores = query.needs_scores
         hits = [Hit(docid, raw, tuple(scores) if keep_scores else ()) for (docid, scores), raw in zip(outcome.hits, stored)]
-        facets = None
-        if facet_fields is not None:
-            faceting = settings.get("faceting") or {}
-            distribution, stats = facet_distribution(ctx.facets, candidates, facet_fields,
-                                                     faceting.get("maxValuesPerFacet", DEFAULT_MAX_VALUES_PER_FACET),
-                                                     faceting.get("sortFacetValuesBy") or {"*": "alpha"})
-            facets = FacetCounts(distribution, stats)
+        facets = None if facet_fields is None else _facet_counts(ctx, candidates, facet_fields)
     return SearchResult(hits=hits, candidates=candidates, total=min(len(candidates), max_total), offset=offset,
                         limit=limit, facets=facets, nodes=nodes, displayed=displayed, degraded=outcome.degraded,
                         processing_ms=int((time.perf_counter() - started) * 1000))
 
 
-def check_distinct(field: str, rules: FilterableRules, uid: str) -> None:
-    """A `distinct` parameter must name a filterable attribute (ranking.md §6.5)."""
-    if rules.is_filterable(field):
-        return
-    patterns = rules.filterable_patterns()
-    listed = f"Available filterable attributes patterns are: `{', '.join(patterns)}`." if patterns \
-        else "This index does not have configured filterable attributes."
-    raise LoupeError("invalid_search_distinct",
-                     f"Index `{uid}`: Attribute `{field}` is not filterable and thus, cannot be used "
-                     f"as distinct attribute. {listed}")
+def _check_query(ctx: SearchContext, query: Query, uid: str, displayed: list[str] | None) -> list[str] | None:
+    """Everything the index must allow before anything is searched, in Meilisearch's order; the
+    facet fields the query selects (None: no facets asked)."""
+    settings = ctx.settings
+    check_sort_against_index(query.sort, settings.get("sortableAttributes") or [],
+                             settings.get("rankingRules") or [], displayed, uid)
+    rules_filter = ctx.cache.filterable_rules
+    facet_fields = _facet_fields(ctx, query.facets, rules_filter, uid) if query.facets is not None else None
+    check_attributes_to_search_on(query.attributes_to_search_on, settings.get("searchableAttributes"), displayed, uid)
+    check_semantic(query, settings.get("embedders") or {})
+    if query.distinct is not None:
+        check_distinct(query.distinct, rules_filter, uid)
+    return facet_fields
+
+
+def _max_total_hits(query: Query, settings: dict[str, Any]) -> int:
+    if query.max_total_hits is not None:
+        return query.max_total_hits
+    return (settings.get("pagination") or {}).get("maxTotalHits", DEFAULT_MAX_TOTAL_HITS)
+
+
+def _facet_counts(ctx: SearchContext, candidates: BitMap, fields: list[str]) -> FacetCounts:
+    faceting = ctx.settings.get("faceting") or {}
+    distribution, stats = facet_distribution(ctx.facets, candidates, fields,
+                                             faceting.get("maxValuesPerFacet", DEFAULT_MAX_VALUES_PER_FACET),
+                                             faceting.get("sortFacetValuesBy") or {"*": "alpha"})
+    return FacetCounts(distribution, stats)
 
 
 def prepare_universe(ctx: SearchContext, query: Query, uid: str, rules_filter: FilterableRules,
