@@ -46,7 +46,7 @@ FACET_SEARCH_FIELDS: tuple[Field, ...] = (
     *(_BY_KEY[k] for k in ("q", "vector", "media", "hybrid", "filter", "matchingStrategy", "attributesToSearchOn",
                           "rankingScoreThreshold", "locales")),
     field("exhaustiveFacetCount", "exhaustive_facet_count", "invalid_facet_search_exhaustive_facet_count",
-       optional(check_bool)),
+          optional(check_bool)),
     _BY_KEY["useNetwork"],
 )
 

@@ -141,7 +141,7 @@ FEDERATION_FIELDS: tuple[Field, ...] = (
     field("distinct", "distinct", "invalid_search_distinct", optional(check_str)),
     # upstream tests show this code (not invalid_search_show_performance_details) for the federation key
     field("showPerformanceDetails", "show_performance_details", "invalid_multi_search_query_show_performance_details",
-       check_bool),
+          check_bool),
     field("personalize", "personalize", "invalid_search_personalize", optional(personalize)),
 )
 

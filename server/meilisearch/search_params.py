@@ -178,7 +178,7 @@ def personalize(value: Any, path: str, code: str) -> Personalize:
     return Personalize(context)
 
 
-# Declaration order of Meilisearch's `SearchParams` (it is the order of "expected one of").
+# Declaration order of Meilisearch's `SearchQuery` (it is the order of "expected one of").
 SEARCH_FIELDS: tuple[Field, ...] = (
     field("q", "q", "invalid_search_q", optional(check_str)),
     field("offset", "offset", "invalid_search_offset", check_uint),
@@ -200,7 +200,7 @@ SEARCH_FIELDS: tuple[Field, ...] = (
     field("matchingStrategy", "matching_strategy", "invalid_search_matching_strategy", _matching_strategy),
     field("attributesToSearchOn", "attributes_to_search_on", "invalid_search_attributes_to_search_on", optional(str_list)),
     field("rankingScoreThreshold", "ranking_score_threshold", "invalid_search_ranking_score_threshold",
-       optional(unit_interval("rankingScoreThreshold"))),
+          optional(unit_interval("rankingScoreThreshold"))),
     field("locales", "locales", "invalid_search_locales", optional(locale_list)),
     field("hybrid", "hybrid", "invalid_search_hybrid_query", optional(_hybrid)),
     field("vector", "vector", "invalid_search_vector", optional(vector_values)),

@@ -46,13 +46,13 @@ SIMILAR_FIELDS: tuple[Field, ...] = (
     field("filter", "filter", "invalid_similar_filter", any_value),
     Field("embedder", "embedder", "invalid_similar_embedder", check_str, required=True),
     field("attributesToRetrieve", "attributes_to_retrieve", "invalid_similar_attributes_to_retrieve",
-       optional(str_sorted_set)),
+          optional(str_sorted_set)),
     field("retrieveVectors", "retrieve_vectors", "invalid_similar_retrieve_vectors", check_bool),
     field("showRankingScore", "show_ranking_score", "invalid_similar_show_ranking_score", check_bool),
     field("showRankingScoreDetails", "show_ranking_score_details", "invalid_similar_show_ranking_score_details", check_bool),
     field("showPerformanceDetails", "show_performance_details", "invalid_similar_show_performance_details", check_bool),
     field("rankingScoreThreshold", "ranking_score_threshold", "invalid_similar_ranking_score_threshold",
-       optional(unit_interval("rankingScoreThreshold"))),
+          optional(unit_interval("rankingScoreThreshold"))),
 )
 
 
