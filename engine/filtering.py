@@ -6,9 +6,9 @@ from typing import Any
 import lmdb
 from pyroaring import BitMap
 
-from .filterable import FilterableRules
+from .facets.filterable import FilterableRules
 from .filters import evaluate, parse_filter
-from .search.facet_source import LmdbFacetSource
+from .facets.source import LmdbFacetSource
 from .store import Store
 
 

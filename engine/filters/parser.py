@@ -28,7 +28,7 @@ import unicodedata
 from typing import Any
 
 from ..errors import LoupeError
-from ..facet_values import RUST_WHITESPACE
+from ..facets.values import RUST_WHITESPACE
 from ..validate import compact_json
 from .ast import And, Condition, Expr, GeoBoundingBox, GeoPolygon, GeoRadius, Not, Or, Token, iter_leaves, negate
 

@@ -27,7 +27,7 @@ import orjson
 
 from ..documents.primary_key import external_id
 from ..errors import LoupeError
-from ..filterable import FilterableRules, match_legacy, match_pattern
+from ..facets.filterable import FilterableRules, match_legacy, match_pattern
 from ..limits import DEFAULT_MAX_TOTAL_HITS
 from ..settings.checks import (
     check_bool,

@@ -13,8 +13,8 @@ import orjson
 from pyroaring import BitMap
 
 from ..errors import LoupeError
-from ..facet_values import normalize_facet_string
-from ..filterable import FilterableRules
+from ..facets.values import normalize_facet_string
+from ..facets.filterable import FilterableRules
 from ..filters import evaluate, parse_filter
 from ..filters.evaluate import haversine_m
 from ..index import read_documents, read_raw_documents, select_fields
@@ -254,7 +254,7 @@ def search(store: Store, registry: Registry, uid: str, query: SearchQuery, *,
         else:
             result.update(limit=query.limit, offset=query.offset, estimatedTotalHits=total)
         if facet_fields is not None:
-            from ..facets import facet_distribution, sort_by_for  # noqa: F401
+            from ..facets.distribution import facet_distribution, sort_by_for  # noqa: F401
             faceting = settings.get("faceting") or {}
             distribution, stats = facet_distribution(ctx.facets, candidates, facet_fields,
                                                      faceting.get("maxValuesPerFacet", 100),
@@ -298,7 +298,7 @@ def prepare_universe(ctx: SearchContext, query: Any, uid: str, rules_filter: Fil
 def facet_search(store: Store, registry: Registry, uid: str, fquery: Any, *,
                  contains_enabled: bool = False, extra_filter: Any = None) -> dict[str, Any]:
     """POST /indexes/{uid}/facet-search: facet values among the candidates of the embedded search."""
-    from ..facets import facet_search as search_values
+    from ..facets.search import facet_search as search_values
     started = time.perf_counter()
     with store.index_env.begin() as txn:
         ctx = SearchContext(store, txn, registry, registry.require(txn, uid))

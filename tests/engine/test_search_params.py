@@ -29,7 +29,7 @@ from __future__ import annotations
 import pytest
 
 from engine.errors import LoupeError
-from engine.filterable import FilterableRules
+from engine.facets.filterable import FilterableRules
 from engine.search.params import (
     SEARCH_KEYS,
     FederationOptions,
