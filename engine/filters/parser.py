@@ -29,7 +29,7 @@ from typing import Any
 
 from ..errors import LoupeError
 from ..facets.values import RUST_WHITESPACE
-from ..validate import compact_json
+from ..settings.validate import compact_json
 from .ast import And, Condition, Expr, GeoBoundingBox, GeoPolygon, GeoRadius, Not, Or, Token, iter_leaves, negate
 
 # Upstream's nom parser stops recursing past this depth (filter-parser `MAX_FILTER_DEPTH`).

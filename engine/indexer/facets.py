@@ -449,7 +449,7 @@ class FacetIndexer:
         """Remember every faceted path ever seen (facet patterns like `doggos.*` resolve against it)."""
         if not self.paths:
             return
-        from ..registry import meta_key
+        from ..store.registry import meta_key
         from ..store.codecs import dumps, loads
         meta = self.store.i["index_meta"]
         key = meta_key(self.iid, FACETED_PATHS)

@@ -19,7 +19,7 @@ from ..indexer.keys import count_key, posting_key, slot_key
 from ..indexer.words import tokenizer_for
 from ..limits import (MAX_PREFIX_DERIVATIONS, POSTINGS_CACHE_BYTES, POSTINGS_CACHE_ENTRIES,
                       PREFIX_CACHE_MAX_PREFIX_CHARS)
-from ..registry import Registry, meta_key
+from ..store.registry import Registry, meta_key
 from ..store import Store
 from ..store.codecs import bitmap_loads, u32
 from ..tokenizer import Tokenizer

@@ -40,7 +40,7 @@ from ..settings.checks import (
     missing_field,
 )
 from ..settings.values import locale
-from ..validate import (
+from ..settings.validate import (
     compact_json,
     invalid_value,
     param_error,

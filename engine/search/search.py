@@ -19,7 +19,7 @@ from ..filters import evaluate, parse_filter
 from ..filters.evaluate import haversine_m
 from ..index import read_documents, read_raw_documents, select_fields
 from ..indexer.keys import f64_key, facet_key
-from ..registry import Registry
+from ..store.registry import Registry
 from ..store import Store
 from .buckets import bucket_sort
 from .context import SearchContext
