@@ -31,10 +31,10 @@ DATASET = REPO.parent / "shared" / "datasets" / "debian-packages" / "packages.nd
 
 def phase(name: str, work: Path) -> dict:
     """One measured step, run in this (child) process."""
-    from engine.dumps import create_dump, import_dump
-    from engine.snapshots import create_snapshot, import_snapshot
+    from engine.backup.dumps import create_dump, import_dump
+    from engine.backup.snapshots import create_snapshot, import_snapshot
     from engine.store import Store
-    from engine.timefmt import now_ns
+    from engine.tasks.timefmt import now_ns
 
     start = time.perf_counter()
     if name == "dump":

@@ -27,10 +27,10 @@ from pyroaring import BitMap
 
 from .documents.payloads import encode_update_file
 from .errors import LoupeError, index_not_found
-from .filtering import filter_docids
+from .filters.stored import filter_docids
 from .filters import parse_filter
 from .index import Index
-from .registry import Registry
+from .store.registry import Registry
 from .store import Store
 from .tasks.queue import TaskFilter, TaskQueue
 from .tasks.task import FINISHED, PROCESSING
@@ -116,7 +116,7 @@ class Engine:
                              code=code, index_uid=record["uid"], contains_enabled=self.contains_enabled())
 
     def contains_enabled(self) -> bool:
-        from .features import Features
+        from .settings.features import Features
         return "containsFilter" in Features(self.store).enabled()
 
     def check_filter_syntax(self, filter: Any, code: str) -> None:

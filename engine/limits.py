@@ -1,4 +1,4 @@
-"""Every hard limit of the engine, named once, with the reason it exists.
+"""The engine's hard limits, each named once with the reason it exists.
 
 Meilisearch keeps its limits as bare constants scattered over `milli` (`limits.rs`, `lib.rs`,
 `update/new/extract/...`); Loupe reproduces the *values* because clients can observe them (a
@@ -9,6 +9,9 @@ query's 11th word is ignored, a 300-byte word is not searchable), and adds the *
     10
 
 Units: "bytes" means UTF-8 bytes; "chars" means Unicode scalar values (Python ``len``).
+
+A few limits live beside the only code they bound: the typo derivation caps (150 one-typo, 50
+two-typo words per term) in ``search/typos.py``, the 468-byte facet value cut in ``facets/values.py``.
 """
 from __future__ import annotations
 
@@ -30,9 +33,6 @@ MAX_POSITION_PER_ATTRIBUTE = 65_536
 #: up to 7, so 8 means "words in different sentences/values are never near each other".
 HARD_SEPARATOR_POSITION_GAP = 8
 
-#: Position step between two words separated only by soft separators (space, `-`, `'`, `.` …).
-SOFT_SEPARATOR_POSITION_GAP = 1
-
 #: Query side: each hard separator token adds 7 on top of the +1 of the next word, so a query
 #: reproduces the document-side gap of 8 (ranking.md §2.2); several hard separators add 7 each.
 QUERY_HARD_SEPARATOR_PENALTY = 7
@@ -41,10 +41,6 @@ QUERY_HARD_SEPARATOR_PENALTY = 7
 #: holds at most this many indexed words; longer fields can never be an "exact attribute" match in
 #: practice and would only bloat the database.
 MAX_FIELD_WORD_COUNT = 30
-
-#: Facet string values are truncated to this many bytes in facet keys (LMDB key size minus the
-#: field id and level prefix), so two long values sharing a 468-byte prefix share a facet entry.
-MAX_FACET_VALUE_BYTES = 468
 
 # --- From q to query terms (ranking.md §2) -------------------------------------------------------
 
@@ -57,13 +53,6 @@ MAX_QUERY_TOKENS = 1_000
 MAX_QUERY_TERMS = 10
 
 # --- Derivations (ranking.md §3) -----------------------------------------------------------------
-
-#: One-typo derivations kept per term (lexicographic order); bounds the union of postings a single
-#: term can pull in.
-MAX_ONE_TYPO_DERIVATIONS = 150
-
-#: Two-typo derivations kept per term; two typos match a lot of noise, so fewer are kept.
-MAX_TWO_TYPO_DERIVATIONS = 50
 
 #: Prefix derivations kept for a last term that is not in the prefix cache.
 MAX_PREFIX_DERIVATIONS = 1_000
@@ -81,14 +70,12 @@ DERIVATION_CACHE_BYTES = 64 * 2**20
 POSTINGS_CACHE_ENTRIES = 200_000
 POSTINGS_CACHE_BYTES = 128 * 2**20
 
-#: Synonym phrases per term, and words over all of them.
+#: Synonym phrases kept per synonym key (a word or a sequence of words of the query).
 MAX_SYNONYM_PHRASES = 50
-MAX_SYNONYM_WORDS = 100
 
-#: Prefix cache: prefixes of 1..4 chars shared by at least 100 distinct words get a precomputed
-#: docids union, so one-letter queries do not union thousands of postings at search time.
+#: Prefix cache: every prefix of 1..4 chars of an indexed word gets a precomputed docids union, so
+#: one-letter queries do not union thousands of postings at search time.
 PREFIX_CACHE_MAX_PREFIX_CHARS = 4
-PREFIX_CACHE_MIN_WORDS = 100
 
 # --- Result sizes --------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from engine.engine import Engine
 
 from .access import Authenticator
 from .http import Router, make_dispatcher
-from engine.features import Features
+from engine.settings.features import Features
 
 from .metrics import MetricsRegistry
 from .routes import admin, documents, indexes, keys, metrics, multi_search, search, settings, tasks, webhooks

@@ -12,7 +12,7 @@ from aiohttp import web
 
 from engine.engine import Engine
 
-from engine.webhooks import cli_webhook
+from engine.tasks.webhooks import cli_webhook
 
 from .app import create_app
 from .notify import BatchNotifier
@@ -69,9 +69,9 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
 
 def import_at_startup(config: Any) -> None:
     """--import-dump / --import-snapshot: build the database before anything opens it."""
-    from engine.dumps import import_dump, should_import
+    from engine.backup.dumps import import_dump, should_import
     from engine.errors import LoupeError
-    from engine.snapshots import import_snapshot
+    from engine.backup.snapshots import import_snapshot
     try:
         if config.import_dump is not None and should_import(config.db_path, config.import_dump,
                                                             config.ignore_missing_dump,

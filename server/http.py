@@ -24,7 +24,7 @@ import orjson
 from aiohttp import web
 
 from engine.errors import LoupeError
-from engine.validate import check_params
+from engine.settings.validate import check_params
 
 log = logging.getLogger("loupe.http")
 

@@ -27,7 +27,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
 
 from engine.errors import LoupeError
-from engine.validate import (
+from engine.settings.validate import (
     expect_object,
     immutable_field,
     invalid_value,

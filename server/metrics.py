@@ -28,7 +28,7 @@ from typing import Any, Iterable
 
 from engine.store.env import QUEUE_MAP_SIZE
 from engine.tasks.task import ENQUEUED, PROCESSING, STATUSES, TYPES
-from engine.validate import float_text
+from engine.settings.validate import float_text
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 #: Upper bounds (seconds) of the response-time histogram, upstream's values.

@@ -30,7 +30,7 @@ import orjson
 
 from engine.store import Store
 from engine.tasks.task import FINISHED, task_view
-from engine.webhooks import Webhook, WebhookStore
+from engine.tasks.webhooks import Webhook, WebhookStore
 
 log = logging.getLogger("loupe.webhooks")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.tasks.task import task_view
-from engine.timefmt import format_date, format_duration
+from engine.tasks.timefmt import format_date, format_duration
 
 
 def index_view(record: dict[str, Any]) -> dict[str, Any]:

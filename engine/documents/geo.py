@@ -9,7 +9,7 @@ import math
 from typing import Any
 
 from ..errors import LoupeError
-from ..validate import compact_json
+from ..settings.validate import compact_json
 
 
 def _coordinate(value: Any) -> float | None:

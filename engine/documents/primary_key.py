@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from ..errors import LoupeError
-from ..validate import compact_json
+from ..settings.validate import compact_json
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,511}$")
 MISSING = object()

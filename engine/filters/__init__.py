@@ -1,17 +1,16 @@
 """Meilisearch's filter language: parse (``parser``), represent (``ast``), evaluate to bitmaps.
 
-    >>> from engine.filters import parse_filter, evaluate, MemoryFacetSource
-    >>> from engine.filterable import FilterableRules
+    >>> from engine.filters import parse_filter, evaluate
+    >>> from engine.facets import FilterableRules, MemoryFacetSource
     >>> docs = [{"genre": "Horror"}, {"genre": "comedy"}]
     >>> list(evaluate(parse_filter("genre = horror"), MemoryFacetSource(docs), FilterableRules(["genre"])))
     [0]
 """
 from .ast import And, Condition, Expr, GeoBoundingBox, GeoPolygon, GeoRadius, Not, Or, Token
 from .evaluate import FacetSource, evaluate
-from .memory import MemoryFacetSource
 from .parser import parse_filter, parse_string
 
 __all__ = [
     "And", "Condition", "Expr", "GeoBoundingBox", "GeoPolygon", "GeoRadius", "Not", "Or", "Token",
-    "FacetSource", "evaluate", "MemoryFacetSource", "parse_filter", "parse_string",
+    "FacetSource", "evaluate", "parse_filter", "parse_string",
 ]

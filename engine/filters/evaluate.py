@@ -4,8 +4,8 @@ The evaluator never looks at documents: it asks a ``FacetSource`` for bitmaps (a
 numeric range, a normalized string, existence…) and combines them.  ``NOT``, ``!=``, ``NOT IN``
 and friends complement against *all* documents, so documents lacking the field match them:
 
-    >>> from engine.filters import parse_filter, MemoryFacetSource
-    >>> from engine.filterable import FilterableRules
+    >>> from engine.filters import parse_filter
+    >>> from engine.facets import FilterableRules, MemoryFacetSource
     >>> source = MemoryFacetSource([{"tags": ["a", "b"]}, {"tags": "c"}, {}])
     >>> list(evaluate(parse_filter("tags != a"), source, FilterableRules(["tags"])))
     [1, 2]
@@ -26,8 +26,8 @@ import numpy as np
 from pyroaring import BitMap
 
 from ..errors import LoupeError
-from ..facet_values import facet_number, format_facet_number, normalize_facet_string
-from ..filterable import GEO_FIELD, GEOJSON_FIELD, FilterableRules
+from ..facets.values import facet_number, format_facet_number, normalize_facet_string
+from ..facets.filterable import GEO_FIELD, GEOJSON_FIELD, FilterableRules
 from .ast import (
     COMPARISON_OPS, EQUALITY_OPS, And, Condition, Expr, GeoBoundingBox, GeoPolygon, GeoRadius, Not, Or, Token,
     iter_leaves,

@@ -28,8 +28,8 @@ import unicodedata
 from typing import Any
 
 from ..errors import LoupeError
-from ..facet_values import RUST_WHITESPACE
-from ..validate import compact_json
+from ..facets.values import RUST_WHITESPACE
+from ..settings.validate import compact_json
 from .ast import And, Condition, Expr, GeoBoundingBox, GeoPolygon, GeoRadius, Not, Or, Token, iter_leaves, negate
 
 # Upstream's nom parser stops recursing past this depth (filter-parser `MAX_FILTER_DEPTH`).

@@ -15,7 +15,7 @@ from pyroaring import BitMap
 
 from ..documents.primary_key import document_id, infer_primary_key
 from ..errors import LoupeError
-from ..registry import Registry, _delete_prefix, meta_key
+from ..store.registry import Registry, _delete_prefix, meta_key
 from ..store import Store
 from ..store.codecs import bitmap_loads, index_key, read_u32, u32
 from .facets import FacetIndexer

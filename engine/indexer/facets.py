@@ -17,9 +17,9 @@ import numpy as np
 import orjson
 from pyroaring import BitMap
 
-from ..facet_values import facet_number, flatten_facet_values, normalize_facet_string
-from ..filterable import FilterableRules
-from ..filters.memory import _geo_point
+from ..facets.values import facet_number, flatten_facet_values, normalize_facet_string
+from ..facets.filterable import FilterableRules
+from ..facets.memory import _geo_point
 from ..store import Store
 from ..store.codecs import bitmap_loads, index_key, u32
 from .fields import select_keys
@@ -449,7 +449,7 @@ class FacetIndexer:
         """Remember every faceted path ever seen (facet patterns like `doggos.*` resolve against it)."""
         if not self.paths:
             return
-        from ..registry import meta_key
+        from ..store.registry import meta_key
         from ..store.codecs import dumps, loads
         meta = self.store.i["index_meta"]
         key = meta_key(self.iid, FACETED_PATHS)

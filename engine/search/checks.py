@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Sequence
 
 from ..errors import LoupeError
-from ..filterable import FilterableRules, match_legacy, match_pattern
+from ..facets.filterable import FilterableRules, match_legacy, match_pattern
 from .sort_spec import available_list, index_prefix
 
 if TYPE_CHECKING:

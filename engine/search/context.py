@@ -19,11 +19,11 @@ from ..indexer.keys import count_key, posting_key, slot_key
 from ..indexer.words import tokenizer_for
 from ..limits import (MAX_PREFIX_DERIVATIONS, POSTINGS_CACHE_BYTES, POSTINGS_CACHE_ENTRIES,
                       PREFIX_CACHE_MAX_PREFIX_CHARS)
-from ..registry import Registry, meta_key
+from ..store.registry import Registry, meta_key
 from ..store import Store
 from ..store.codecs import bitmap_loads, u32
 from ..tokenizer import Tokenizer
-from .facet_cache import CachedFacetSource, FacetCache
+from ..facets.cache import CachedFacetSource, FacetCache
 from .lexicon import Lexicon
 from .read_cache import BoundedCache
 
@@ -51,7 +51,7 @@ class IndexCache:
         self.max_weight = 0 if "*" in self.searchable else max(len(self.searchable) - 1, 0)
         self.sort_arrays: dict[str, Any] = {}
         self.facets = FacetCache()
-        from ..filterable import FilterableRules
+        from ..facets.filterable import FilterableRules
         self.filterable_rules = FilterableRules(settings.get("filterableAttributes") or [])
         self.facet_fields: dict[tuple[str, ...], list[str]] = {}
         stats = registry_meta(store, txn, iid, "stats") or {}
@@ -141,7 +141,7 @@ class SearchContext:
         """attributesToSearchOn: every lookup below only counts matches in these fields."""
         if not patterns or "*" in patterns:
             return
-        from ..filterable import match_pattern
+        from ..facets.filterable import match_pattern
         self.search_fids = frozenset(fid for name, fid in self.cache.field_ids.items()
                                      if fid in self.cache.weights
                                      and any(match_pattern(p, name) == "match" or name == p for p in patterns))
@@ -253,7 +253,7 @@ def warm_index(store: Store, registry: Registry, uid: str) -> None:
             return
         ctx = SearchContext(store, txn, registry, record)
         settings = ctx.settings
-        from ..filterable import FilterableRules
+        from ..facets.filterable import FilterableRules
         rules = FilterableRules(settings.get("filterableAttributes") or [])
         for field in ctx.cache.all_fields:
             if rules.is_filterable(field):

@@ -14,16 +14,16 @@ from typing import Any
 
 from pyroaring import BitMap
 
-from ..facet_values import normalize_facet_string
 from ..facets import facet_distribution
 from ..facets import facet_search as search_facet_values
-from ..filterable import FilterableRules
+from ..facets.filterable import FilterableRules
+from ..facets.values import normalize_facet_string
 from ..filters import evaluate, parse_filter
 from ..filters.ast import is_filter_expr
 from ..index import read_documents, read_raw_documents
 from ..indexer.keys import f64_key, facet_key
 from ..limits import DEFAULT_MAX_TOTAL_HITS, DEFAULT_MAX_VALUES_PER_FACET
-from ..registry import Registry
+from ..store.registry import Registry
 from ..store import Store
 from .buckets import bucket_sort
 from .checks import check_attributes_to_search_on, check_distinct, check_facets, check_semantic

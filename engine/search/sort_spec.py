@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence, Union
 
 from ..errors import LoupeError
-from ..facet_values import format_facet_number
+from ..facets.values import format_facet_number
 
 SORT_CODE = "invalid_search_sort"
 GEO_FIELD = "_geo"

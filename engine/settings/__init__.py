@@ -10,7 +10,8 @@ A settings change travels request -> patch -> task -> stored settings:
     settings_view(stored, features)                # GET /settings
 
 ``registry`` lists every setting as data; ``values`` and ``embedders`` hold the per-setting
-validators; ``patch`` validates and merges; ``views`` renders.
+validators; ``patch`` validates and merges; ``views`` renders.  ``validate`` holds the deserr-style
+error messages (shared with request parsing), ``features`` the runtime experimental features.
 """
 from .embedders import hide_secret
 from .patch import apply_patch, reset_all, sub_route_patch, validate_setting_value, validate_settings_patch

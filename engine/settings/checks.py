@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterator, Sequence
 
 from ..errors import LoupeError
-from ..validate import invalid_value, type_error, unknown_field, unknown_value
+from .validate import invalid_value, type_error, unknown_field, unknown_value
 
 U8_MAX = 255
 U64_MAX = 18_446_744_073_709_551_615  # usize and u64 on the 64-bit targets Meilisearch ships

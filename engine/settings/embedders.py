@@ -22,7 +22,7 @@ import re
 from typing import Any
 
 from ..errors import LoupeError
-from ..validate import invalid_value
+from .validate import invalid_value
 from .checks import (
     check_bool,
     check_enum,

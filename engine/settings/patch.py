@@ -23,7 +23,7 @@ import copy
 from typing import Any, Iterable
 
 from ..errors import LoupeError
-from ..validate import expect_object, unknown_field
+from .validate import expect_object, unknown_field
 from .embedders import check_embedders_patch, merge_embedders
 from .registry import FEATURE_LINKS, FEATURE_NAMES, SETTING_NAMES, SETTINGS, SETTINGS_BY_NAME, default_settings, lookup
 from .values import check_mixed_attribute_rules, min_word_size_message

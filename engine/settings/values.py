@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import LoupeError
-from ..validate import invalid_value
+from .validate import invalid_value
 from .checks import (
     U8_MAX,
     check_bool,

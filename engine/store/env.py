@@ -10,7 +10,7 @@ The db path holds two environments (design.md "One process writes, many read"):
 
 A batch therefore commits in two steps.  The index transaction also stores a *journal* entry with
 the batch's final task records; the queue transaction then records them.  If the process dies in
-between, `reconcile()` (run by the worker at start-up) finds the journal entry and finishes the
+between, `Worker.recover()` (run at start-up, tasks/worker.py) finds the journal entry and finishes the
 second step, so a task is never half applied: either its effects and its final status are both
 durable, or neither is and it is still enqueued.
 """

@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterator
 
 from ..store import Store
 from ..store.codecs import dumps, loads, read_u64, u64
-from ..timefmt import now_ns
+from .timefmt import now_ns
 from .task import ENQUEUED, FINISHED, GLOBAL_TYPES, PROCESSING
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..timefmt import format_date, format_duration
+from .timefmt import format_date, format_duration
 
 ENQUEUED, PROCESSING, SUCCEEDED, FAILED, CANCELED = "enqueued", "processing", "succeeded", "failed", "canceled"
 STATUSES = (ENQUEUED, PROCESSING, SUCCEEDED, FAILED, CANCELED)

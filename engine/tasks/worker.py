@@ -26,15 +26,15 @@ import orjson
 
 from ..documents.payloads import decode_update_file
 from ..errors import LoupeError, error_object
-from ..registry import Registry
+from ..store.registry import Registry
 from ..settings import apply_patch, reindex_needed
 from ..store import Store
 from ..store.codecs import dumps, loads, read_u64, u64
-from ..timefmt import now_ns
+from .timefmt import now_ns
 from .batcher import select_batch
 from .queue import TaskQueue
 from .task import CANCELED, ENQUEUED, FAILED, FINISHED, PROCESSING, SUCCEEDED, zeroed_details
-from ..filtering import filter_docids
+from ..filters.stored import filter_docids
 from ..indexer.apply import IndexWriter
 
 log = logging.getLogger("loupe.worker")
@@ -66,12 +66,12 @@ class Worker:
     def _default_services(self) -> dict[str, Callable[[Task], Any]]:
         """Instance-wide task types, each a function of the task returning its final details."""
         def dump(task: Task) -> dict[str, Any]:
-            from ..dumps import create_dump
+            from ..backup.dumps import create_dump
             directory = self.dump_dir or (self.store.path.parent / "dumps")
             return {"dumpUid": create_dump(self.store, Path(directory), now_ns(), task)}
 
         def snapshot(task: Task) -> None:
-            from ..snapshots import create_snapshot
+            from ..backup.snapshots import create_snapshot
             directory = self.snapshot_dir or (self.store.path.parent / "snapshots")
             create_snapshot(self.store, Path(directory), self.store.path.name)
 
@@ -79,7 +79,7 @@ class Worker:
 
     def _compact(self, task: Task) -> dict[str, Any]:
         """A no-op compaction (LMDB reuses freed pages); reports the store size before and after."""
-        from ..sizes import human_size
+        from ..store.sizes import human_size
         with self.store.index_env.begin() as txn:
             self.registry.require(txn, task["indexUid"])
         size = human_size(self.store.used_size())

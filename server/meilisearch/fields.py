@@ -21,7 +21,7 @@ import numpy as np
 from engine.errors import LoupeError
 from engine.settings.checks import check_list, check_number, check_str, missing_field
 from engine.settings.values import locale
-from engine.validate import compact_json, invalid_value, type_error, unknown_field
+from engine.settings.validate import compact_json, invalid_value, type_error, unknown_field
 
 # -- value checkers: (value, path, code) -> typed value --------------------------------------------
 

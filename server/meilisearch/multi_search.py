@@ -12,7 +12,7 @@ import orjson
 
 from engine.errors import LoupeError
 from engine.settings.checks import check_bool, check_list, check_number, check_object, check_str, check_uint
-from engine.validate import invalid_value
+from engine.settings.validate import invalid_value
 
 from .fields import Field, field, object_body, optional, str_list, walk
 from .search_params import (DEFAULT_FEDERATED_WEIGHT, DEFAULT_LIMIT, DEFAULT_OFFSET, SEARCH_FIELDS, Personalize,

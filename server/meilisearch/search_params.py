@@ -27,7 +27,7 @@ from engine.search.query import MATCHING_STRATEGIES, Query, Semantic
 from engine.search.sort_spec import Sort, parse_sort, split_sort_query_string
 from engine.settings.checks import check_bool, check_enum, check_object, check_str, check_uint, missing_field
 from engine.settings.values import locale
-from engine.validate import param_error, parse_bool_param, parse_uint_param, unknown_field, unknown_parameter
+from engine.settings.validate import param_error, parse_bool_param, parse_uint_param, unknown_field, unknown_parameter
 
 from .fields import (Field, any_value, check_filter_type, f32, field, locale_list, object_body, optional,
                      str_list, str_sorted_set, str_unique, unit_interval, unit_interval_message, vector_values,

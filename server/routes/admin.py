@@ -5,11 +5,11 @@ from aiohttp import web
 
 from engine.errors import LoupeError
 from engine.tasks.task import summary_view
-from engine.timefmt import format_date
-from engine.validate import type_error, unknown_field
+from engine.tasks.timefmt import format_date
+from engine.settings.validate import type_error, unknown_field
 
 from ..http import Router, json_body, json_response, validate_index_uid
-from engine.sizes import human_size
+from engine.store.sizes import human_size
 from .indexes import index_stats_view, stats_params
 
 VERSION = {"commitSha": "unknown", "commitDate": "unknown", "pkgVersion": "1.50.0"}

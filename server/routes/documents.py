@@ -9,7 +9,7 @@ from aiohttp import web
 from engine.documents.payloads import FORMATS, prepare_update_file
 from engine.errors import LoupeError
 from engine.tasks.task import summary_view
-from engine.validate import (check_fields, compact_json, expect_object, param_error, parse_bool_param,
+from engine.settings.validate import (check_fields, compact_json, expect_object, param_error, parse_bool_param,
                              parse_uint_param, type_error)
 
 from ..http import Router, json_response, query, read_body, validate_index_uid

@@ -5,12 +5,12 @@ from aiohttp import web
 
 from engine.errors import LoupeError
 from engine.tasks.task import summary_view
-from engine.validate import (expect_object, immutable_field, missing_field, parse_uint_param,
+from engine.settings.validate import (expect_object, immutable_field, missing_field, parse_uint_param,
                              type_error, unknown_field)
 
 from ..http import Router, json_body, json_response, query, validate_index_uid
 from ..responses import index_view, paginated
-from engine.sizes import human_size
+from engine.store.sizes import human_size
 
 
 def _grant(request: web.Request):
@@ -82,13 +82,13 @@ async def delete_index(request: web.Request, index_uid: str) -> web.Response:
 
 
 def stats_params(request: web.Request) -> tuple[bool, bool]:
-    from engine.validate import parse_bool_param
+    from engine.settings.validate import parse_bool_param
     q = query(request, ("showInternalDatabaseSizes", "sizeFormat"))
     internal = parse_bool_param("showInternalDatabaseSizes", q["showInternalDatabaseSizes"],
                                 "invalid_stats_show_internal_database_sizes") if "showInternalDatabaseSizes" in q else False
     fmt = q.get("sizeFormat", "raw")
     if fmt not in ("raw", "human"):
-        from engine.validate import param_error
+        from engine.settings.validate import param_error
         raise param_error("sizeFormat", f"Unknown value `{fmt}`: expected one of `raw`, `human`",
                           "invalid_stats_size_format")
     return internal, fmt == "human"

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 from aiohttp import web
 
-from engine.validate import parse_uint_param
+from engine.settings.validate import parse_uint_param
 
 from ..http import Router, json_body, json_response, query
 from ..keys import apply_key_update, check_uid_free, find_key, key_view, validate_key_create, validate_key_update

@@ -14,7 +14,7 @@ import asyncio
 from aiohttp import web
 
 from engine.errors import LoupeError
-from engine.features import feature_not_enabled
+from engine.settings.features import feature_not_enabled
 
 from ..http import Router
 from ..metrics import CONTENT_TYPE, MetricsRegistry, render

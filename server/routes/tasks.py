@@ -6,8 +6,8 @@ from aiohttp import web
 from engine.errors import LoupeError
 from engine.tasks.queue import TaskFilter
 from engine.tasks.task import STATUSES, TYPES, summary_view, task_view
-from engine.timefmt import NS, parse_date_only_ns, parse_datetime_ns
-from engine.validate import param_error, parse_bool_param, parse_uint_param
+from engine.tasks.timefmt import NS, parse_date_only_ns, parse_datetime_ns
+from engine.settings.validate import param_error, parse_bool_param, parse_uint_param
 
 from ..http import Router, json_response, query, validate_index_uid
 from ..responses import batch_view

@@ -1,11 +1,11 @@
 """/webhooks: list, get, create, update, delete the URLs told about finished tasks (api.md §17).
 
-The records and their checks live in `engine.webhooks`; this module parses the path uuid (as
+The records and their checks live in `engine.tasks.webhooks`; this module parses the path uuid (as
 Rust's `Uuid::from_str`: simple, hyphenated, braced and urn forms, any case) and picks statuses.
 Upstream extracts the JSON body before the handler runs, so PATCH reports a body error before a
 malformed uuid; the order here is the same.
 
-The CLI webhook is read from ``app["cli_webhook"]`` (an `engine.webhooks.cli_webhook` record or
+The CLI webhook is read from ``app["cli_webhook"]`` (an `engine.tasks.webhooks.cli_webhook` record or
 None).
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from engine.errors import LoupeError
-from engine.webhooks import WebhookStore, parse_body, webhook_view
+from engine.tasks.webhooks import WebhookStore, parse_body, webhook_view
 
 from ..http import Router, json_body, json_response
 from ..keys import parse_uuid

@@ -30,11 +30,11 @@ from typing import Any, Callable
 import orjson
 import pytest
 
-from engine.dumps import create_dump, dump_uid_for, import_dump, should_import
+from engine.backup.dumps import create_dump, dump_uid_for, import_dump, should_import
 from engine.engine import Engine
 from engine.errors import LoupeError
-from engine.features import Features
-from engine.registry import Registry
+from engine.settings.features import Features
+from engine.store.registry import Registry
 from engine.settings import task_details, validate_settings_patch
 from engine.store.codecs import dumps, index_key, loads
 from engine.tasks.batcher import select_batch
@@ -272,7 +272,7 @@ def test_filters_answer_on_imported_index(dumped: dict[str, Any], tmp_path: Path
 
 def test_flush_size_does_not_change_the_result(dumped: dict[str, Any], tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    import engine.dumps as dumps_module
+    import engine.backup.dumps as dumps_module
 
     monkeypatch.setattr(dumps_module, "IMPORT_CHUNK_DOCUMENTS", 3)
     monkeypatch.setattr(dumps_module, "IMPORT_FLUSH_DOCUMENTS", 2)
@@ -408,7 +408,7 @@ def test_should_import(tmp_path: Path) -> None:
 
 
 def test_failed_dump_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import engine.dumps as dumps_module
+    import engine.backup.dumps as dumps_module
 
     engine = Engine(tmp_path / "db.ms", worker="thread")
     try:

@@ -1,4 +1,4 @@
-"""Facet distribution, facet stats and facet search (engine/facets.py, filters-facets.md §5, §6).
+"""Facet distribution, facet stats and facet search (engine/facets/, filters-facets.md §5, §6).
 
 Properties proved:
  1. facetDistribution / facetStats equal a brute-force count over the documents, for generated
@@ -37,19 +37,13 @@ from hypothesis import example, given, settings as hsettings, strategies as st
 from pyroaring import BitMap
 
 from engine.errors import LoupeError
-from engine.facet_values import flatten_facet_values, format_facet_number, normalize_facet_string
-from engine.facets import (
-    facet_distribution,
-    facet_search,
-    prefix_distances,
-    search_normalize,
-    sort_by_for,
-    typo_budget,
-)
-from engine.filterable import FilterableRules
-from engine.filters.memory import MemoryFacetSource
+from engine.facets.distribution import facet_distribution, sort_by_for
+from engine.facets.filterable import FilterableRules
+from engine.facets.memory import MemoryFacetSource
+from engine.facets.search import facet_search, prefix_distances, search_normalize, typo_budget
+from engine.facets.source import LmdbFacetSource
+from engine.facets.values import flatten_facet_values, format_facet_number, normalize_facet_string
 from engine.indexer.facets import FacetIndexer
-from engine.search.facet_source import LmdbFacetSource
 from engine.store import Store
 
 

@@ -26,9 +26,10 @@ from hypothesis import given, settings, strategies as st
 from pyroaring import BitMap
 
 from engine.errors import LoupeError
-from engine.facet_values import facet_number, flatten_facet_values, format_facet_number, normalize_facet_string
-from engine.filterable import FilterableRules
-from engine.filters import MemoryFacetSource, evaluate, parse_filter
+from engine.facets.filterable import FilterableRules
+from engine.facets.memory import MemoryFacetSource
+from engine.facets.values import facet_number, flatten_facet_values, format_facet_number, normalize_facet_string
+from engine.filters import evaluate, parse_filter
 from engine.filters.evaluate import haversine_m
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.filterable import Features, FilterableRules, match_pattern
+from engine.facets.filterable import Features, FilterableRules, match_pattern
 
 
 # 1 ------------------------------------------------------------------------------------------------

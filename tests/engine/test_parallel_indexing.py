@@ -26,7 +26,7 @@ import pytest
 from engine.indexer import parallel
 from engine.indexer.apply import IndexWriter
 from engine.indexer.words import stable_order
-from engine.registry import Registry
+from engine.store.registry import Registry
 from engine.settings import apply_patch, validate_settings_patch
 from engine.store import Store
 

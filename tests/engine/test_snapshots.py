@@ -26,7 +26,7 @@ import pytest
 
 from engine.engine import Engine
 from engine.errors import LoupeError
-from engine.snapshots import create_snapshot, import_snapshot
+from engine.backup.snapshots import create_snapshot, import_snapshot
 
 # The sample database and state reader live in test_dumps.py (pytest runs with
 # --import-mode=importlib, so test modules are not importable by name).

@@ -5,7 +5,7 @@ Properties:
 2. durations use 3/6/9 fraction digits for whole ms/µs/ns, none at 0, and a day part;
 3. RFC 3339 inputs with offsets and date-only inputs parse to the same instant.
 """
-from engine.timefmt import format_date, format_duration, parse_date_only_ns, parse_datetime_ns
+from engine.tasks.timefmt import format_date, format_duration, parse_date_only_ns, parse_datetime_ns
 
 
 def test_dates():

@@ -45,7 +45,7 @@ import server.app as app_module
 from engine.engine import Engine
 from engine.errors import LoupeError
 from engine.tasks.task import task_view
-from engine.webhooks import (
+from engine.tasks.webhooks import (
     NIL_UUID,
     WebhookPatch,
     WebhookStore,

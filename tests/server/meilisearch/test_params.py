@@ -30,7 +30,7 @@ from __future__ import annotations
 import pytest
 
 from engine.errors import LoupeError
-from engine.filterable import FilterableRules
+from engine.facets.filterable import FilterableRules
 from engine.search.checks import check_attributes_to_search_on, check_facets
 from server.meilisearch.facet_search import parse_facet_search_body
 from server.meilisearch.multi_search import FederationOptions, MergeFacets, parse_multi_search_body

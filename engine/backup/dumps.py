@@ -41,14 +41,14 @@ from typing import Any, Callable, Iterator
 
 import orjson
 
-from .errors import LoupeError
-from .indexer.apply import IndexWriter
-from .registry import Registry
-from .settings import default_settings
-from .store import Store
-from .store.codecs import dumps, index_key, loads, u64
-from .tasks.task import ENQUEUED, PROCESSING, SUCCEEDED
-from .timefmt import format_date, parse_datetime_ns
+from ..errors import LoupeError
+from ..indexer.apply import IndexWriter
+from ..settings import default_settings
+from ..store import Store
+from ..store.codecs import dumps, index_key, loads, u64
+from ..store.registry import Registry
+from ..tasks.task import ENQUEUED, PROCESSING, SUCCEEDED
+from ..tasks.timefmt import format_date, parse_datetime_ns
 
 DUMP_VERSION = "V6"
 DB_VERSION = "1.50.0"

@@ -44,13 +44,13 @@ from typing import Any
 import lmdb
 import orjson
 
+from ..errors import LoupeError
+from ..store import Store
+from ..store.codecs import loads, u64
+from ..store.env import QUEUE_DBS, QUEUE_MAP_SIZE
+from ..tasks.task import ENQUEUED, PROCESSING
+from ..tasks.timefmt import format_date, now_ns
 from .dumps import DB_VERSION, _fsync_dir, _has_entries, _unlink, write_archive
-from .errors import LoupeError
-from .store import Store
-from .store.codecs import loads, u64
-from .store.env import QUEUE_DBS, QUEUE_MAP_SIZE
-from .tasks.task import ENQUEUED, PROCESSING
-from .timefmt import format_date, now_ns
 
 SNAPSHOT_FORMAT = "loupe-snapshot"
 SNAPSHOT_EXTENSION = ".snapshot"

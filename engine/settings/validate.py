@@ -14,7 +14,7 @@ from typing import Any, Iterable, Sequence
 
 import orjson
 
-from .errors import LoupeError
+from ..errors import LoupeError
 
 
 def compact_json(value: Any) -> str:

@@ -25,11 +25,11 @@ import uuid as uuidlib
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-from .errors import LoupeError
-from .settings.embedders import hide_secret
-from .store import Store
-from .store.codecs import dumps, loads
-from .validate import immutable_field, type_error, unknown_field
+from ..errors import LoupeError
+from ..settings.embedders import hide_secret
+from ..settings.validate import immutable_field, type_error, unknown_field
+from ..store import Store
+from ..store.codecs import dumps, loads
 
 #: Runtime webhooks per instance.  Each one is an outgoing POST per batch; past a handful a proxy
 #: that fans events out is the right tool (upstream's message says so).

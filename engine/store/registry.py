@@ -9,12 +9,12 @@ from typing import Any, Iterator
 
 import lmdb
 
-from .errors import LoupeError, index_not_found
-from .settings import default_settings
-from .store import Store
+from ..errors import LoupeError, index_not_found
+from ..settings import default_settings
+from .env import Store
 from pyroaring import BitMap
 
-from .store.codecs import bitmap_loads, dumps, index_key, loads, read_u32, u32
+from .codecs import bitmap_loads, dumps, index_key, loads, read_u32, u32
 
 _GLOBAL = 0xFFFFFFFF  # iid slot for instance-wide counters in index_meta
 

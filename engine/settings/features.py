@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import LoupeError
-from .store import Store
-from .store.codecs import dumps, loads
+from ..errors import LoupeError
+from ..store import Store
+from ..store.codecs import dumps, loads
 from .validate import unknown_field
 
 FEATURES = (

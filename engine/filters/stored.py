@@ -6,10 +6,11 @@ from typing import Any
 import lmdb
 from pyroaring import BitMap
 
-from .filterable import FilterableRules
-from .filters import evaluate, parse_filter
-from .search.facet_source import LmdbFacetSource
-from .store import Store
+from ..facets.filterable import FilterableRules
+from ..facets.source import LmdbFacetSource
+from ..store import Store
+from .evaluate import evaluate
+from .parser import parse_filter
 
 
 def filter_docids(store: Store, txn: lmdb.Transaction, iid: int, settings: dict[str, Any], all_docids: BitMap,

@@ -17,7 +17,7 @@ import numpy as np
 from pyroaring import BitMap
 
 from ..store.codecs import bitmap_from_array, bitmap_to_array
-from .facet_source import LmdbFacetSource
+from .source import LmdbFacetSource
 
 _EMPTY = BitMap()
 

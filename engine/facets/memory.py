@@ -19,7 +19,7 @@ from typing import Any, Iterable
 import numpy as np
 from pyroaring import BitMap
 
-from ..facet_values import facet_number, flatten_facet_values
+from .values import facet_number, flatten_facet_values
 
 
 @dataclass
