@@ -10,8 +10,6 @@ query's 11th word is ignored, a 300-byte word is not searchable), and adds the *
 
 Units: "bytes" means UTF-8 bytes; "chars" means Unicode scalar values (Python ``len``).
 
-A few limits live beside the only code they bound: the typo derivation caps (150 one-typo, 50
-two-typo words per term) in ``search/typos.py``, the 468-byte facet value cut in ``facets/values.py``.
 """
 from __future__ import annotations
 
@@ -57,6 +55,12 @@ MAX_QUERY_TERMS = 10
 #: Prefix derivations kept for a last term that is not in the prefix cache.
 MAX_PREFIX_DERIVATIONS = 1_000
 
+#: At most this many one-typo and two-typo words per query term (ranking.md §3.2, milli
+#: `search/new/limits.rs`): a short word in a large vocabulary has thousands of neighbours, and
+#: beyond these the typo rule's buckets only dilute.
+MAX_ONE_TYPO_COUNT = 150
+MAX_TWO_TYPOS_COUNT = 50
+
 #: Query-term derivations (typo words, prefix words, split, synonyms, class bitmaps) remembered per
 #: index version, so search-as-you-type derives each finished word once, not at every keystroke.
 DERIVATION_CACHE_ENTRIES = 2_048
@@ -85,3 +89,11 @@ DEFAULT_MAX_TOTAL_HITS = 1_000
 
 #: Default `faceting.maxValuesPerFacet`.
 DEFAULT_MAX_VALUES_PER_FACET = 100
+
+#: `searchCutoffMs` null means this budget for ranking one search (ranking.md §6.3): past it the
+#: remaining rules are skipped and the answer is flagged degraded instead of stalling a server.
+DEFAULT_SEARCH_CUTOFF_MS = 1_500
+
+#: Facet strings are cut to this many bytes (at a character boundary), as upstream keeps them short
+#: enough to fit an LMDB key with its prefix (milli `MAX_FACET_VALUE_LENGTH`).
+MAX_FACET_VALUE_BYTES = 468

@@ -16,11 +16,11 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from ..errors import LoupeError
-from ..limits import DEFAULT_MAX_VALUES_PER_FACET
+from ..limits import DEFAULT_MAX_VALUES_PER_FACET, MAX_FACET_VALUE_BYTES
 from ..tokenizer import normalize_word
 from .distribution import COUNT, FacetValues, _iter_nonzero_counts, sort_by_for
 from .filterable import FilterableRules
-from .values import MAX_FACET_VALUE_BYTES, truncate_utf8
+from .values import truncate_utf8
 
 # Same defaults as the typoTolerance setting (ranking.md §3.1).
 DEFAULT_ONE_TYPO = 5

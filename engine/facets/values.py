@@ -23,9 +23,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-# Upstream keeps facet strings short enough to fit an LMDB key with its prefix (milli
-# `MAX_FACET_VALUE_LENGTH`); longer values are truncated at a character boundary.
-MAX_FACET_VALUE_BYTES = 468
+from ..limits import MAX_FACET_VALUE_BYTES
 
 # Rust's `char::is_whitespace` (Unicode White_Space).  Python's str.strip() also strips
 # U+001C..U+001F, which Rust keeps, so the set is spelled out.

@@ -22,7 +22,7 @@ from ..filters import evaluate, parse_filter
 from ..filters.ast import is_filter_expr
 from ..index import read_documents, read_raw_documents
 from ..indexer.keys import f64_key, facet_key
-from ..limits import DEFAULT_MAX_TOTAL_HITS, DEFAULT_MAX_VALUES_PER_FACET
+from ..limits import DEFAULT_MAX_TOTAL_HITS, DEFAULT_MAX_VALUES_PER_FACET, DEFAULT_SEARCH_CUTOFF_MS
 from ..store.registry import Registry
 from ..store import Store
 from .buckets import bucket_sort
@@ -95,7 +95,6 @@ def _facet_fields(ctx: SearchContext, facets: tuple[str, ...], rules: Filterable
     return found
 
 
-DEFAULT_SEARCH_CUTOFF_MS = 1500  # ranking.md §6.3: searchCutoffMs null means 1.5 s
 
 
 def _deadline(settings: dict[str, Any], started: float) -> float:

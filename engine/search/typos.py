@@ -48,13 +48,9 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, LCSseq
 
+from ..limits import MAX_ONE_TYPO_COUNT, MAX_TWO_TYPOS_COUNT, MAX_WORD_BYTES
 from .lexicon import Lexicon
 
-# ranking.md §3.2 / milli `search/new/limits.rs`: at most this many derivations per query word.
-MAX_ONE_TYPO_COUNT = 150
-MAX_TWO_TYPOS_COUNT = 50
-# ranking.md §3.1: longer words get no typo (nor any derivation at all); milli MAX_WORD_LENGTH.
-MAX_WORD_BYTES = 250
 # Prefix-term candidates that passed the LCS filter are verified this many at a time, in
 # lexicographic order, so verification stops soon after the caps are met.
 VERIFY_BATCH = 128

@@ -36,8 +36,8 @@ from hypothesis import strategies as st
 
 from engine.search import typos
 from engine.search.lexicon import Lexicon
-from engine.search.typos import (MAX_ONE_TYPO_COUNT, MAX_TWO_TYPOS_COUNT, Derivations,
-                                 one_typo_after_keystroke, typo_budget, typo_derivations,
+from engine.limits import MAX_ONE_TYPO_COUNT, MAX_TWO_TYPOS_COUNT
+from engine.search.typos import (Derivations, one_typo_after_keystroke, typo_budget, typo_derivations,
                                  warm_prefix_candidates)
 
 
