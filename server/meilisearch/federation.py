@@ -14,7 +14,8 @@ Meilisearch's pipeline, in its order (every refusal is raised where Meilisearch 
 4. the indexes' lists merged, `federation.distinct` across indexes (each drop is one hit less in
    the total and is taken out of the facet counts), then the page.
 
-Hits are compared by `compare` (weighted ranking score), ties to the lower query position.
+Hits are compared by `compare`, rule group by rule group (`score_values`), ties to the lower query
+position; the queries' ranking rules must allow it (`ranking_rules.Compatibility`).
 Totals: per index the size of the union of its queries' candidates (not capped by maxTotalHits),
 summed over indexes, minus the cross-index distinct drops.  Nothing here reads the index but
 through `engine.index.Index` (search, facet counts, settings).
@@ -37,8 +38,12 @@ from engine.index import Index
 from engine.search.checks import check_semantic
 from engine.search.hit_values import FieldValue, field_values
 from engine.search.query import FacetCounts, Hit, Query, SearchResult
+from engine.search.rules.base import Score
+from engine.search.scores import fold
+from engine.settings.registry import DEFAULT_RANKING_RULES
 
 from .multi_search import Federation, FederatedQuery, MultiSearchQuery, partition
+from .ranking_rules import KEYWORD, PLACEHOLDER, VECTOR, Compatibility, RankingRules
 from .render import HitRenderer
 from .search_params import DEFAULT_LIMIT
 
@@ -72,6 +77,10 @@ class Ranked:
         return self.hit.score * self.weight
 
     @cached_property
+    def score_values(self) -> list[tuple]:
+        return score_values(self.hit.scores, self.weight)
+
+    @cached_property
     def document(self) -> dict[str, Any]:
         return orjson.loads(self.hit.stored) if self.hit.stored is not None else {}
 
@@ -84,13 +93,92 @@ class Ranked:
         return order > 0 or (order == 0 and self.position < other.position)
 
 
+NUMBER, SORT, GEO = 0, 1, 2
+
+
+def score_values(scores: Sequence[Score], weight: float) -> list[tuple]:
+    """A hit's scores as the groups federated search compares (notes/federation.md §2.1): each run
+    of consecutive ranking rules folded into one weighted score (rank / max rank × weight), a vector
+    similarity × weight, a sort rule as (direction, value), a geo sort as (direction, distance)."""
+    out: list[tuple] = []
+    run: list[tuple[int | float, int | float]] = []
+
+    def close_run() -> None:
+        if run:
+            rank, max_rank = fold(run)
+            out.append((NUMBER, (rank / max_rank if max_rank else 0.0) * weight))
+            run.clear()
+
+    for score in scores:
+        if score.is_vector:
+            close_run()
+            out.append((NUMBER, (score.similarity or 0.0) * weight))
+        elif score.in_score:
+            run.append((score.rank, score.max_rank))
+        else:
+            close_run()
+            details = dict(score.details)
+            ascending = score.key.endswith(":asc")
+            if score.key.startswith("_geoPoint("):
+                out.append((GEO, ascending, details.get("distance")))
+            else:
+                out.append((SORT, ascending, details.get("value")))
+    close_run()
+    return out
+
+
+def _order(difference: float) -> int:
+    return 1 if difference > 0 else -1 if difference < 0 else 0
+
+
+def compare_sort_values(ascending: bool, left: Any, right: Any) -> int:
+    """> 0 when ``left`` sorts first: a missing value last, numbers before strings whatever the
+    direction, then the smaller first when ascending, the larger when descending."""
+    if left is None or right is None:
+        return (left is not None) - (right is not None)
+    left_number, right_number = isinstance(left, (int, float)), isinstance(right, (int, float))
+    if left_number != right_number:
+        return 1 if left_number else -1
+    order = (left > right) - (left < right)
+    return -order if ascending else order
+
+
 def compare(left: Ranked, right: Ranked) -> int:
-    """> 0 when ``left`` ranks before ``right``: the larger weighted ranking score (equal within
-    f64 epsilon)."""
-    difference = left.weighted_score - right.weighted_score
-    if abs(difference) <= EPSILON:
-        return 0
-    return 1 if difference > 0 else -1
+    """> 0 when ``left`` ranks before ``right`` (notes/federation.md §2.2).  Score groups are
+    compared in order: numbers (ranking rules, vector) by value within f64 epsilon, sorts of one
+    direction by value, geo sorts by distance (the nearer first when ascending); when a pair cannot
+    be compared (a number against a sort, a sort against a geo sort, opposite sort directions) the
+    hit with more groups left wins, then the larger weighted ranking score.  A hit with groups left
+    beats one without."""
+    lv, rv = left.score_values, right.score_values
+    for i in range(max(len(lv), len(rv))):
+        if i >= len(lv):
+            return -1
+        if i >= len(rv):
+            return 1
+        a, b = lv[i], rv[i]
+        if a[0] == NUMBER and b[0] == NUMBER:
+            if abs(a[1] - b[1]) <= EPSILON:
+                continue
+            return _order(a[1] - b[1])
+        if a[0] == SORT and b[0] == SORT and a[1] == b[1]:
+            order = compare_sort_values(a[1], a[2], b[2])
+            if order:
+                return order
+            continue
+        if a[0] == GEO and b[0] == GEO:
+            if a[1] != b[1] or (a[2] is None and b[2] is None):
+                continue
+            if a[2] is None or b[2] is None:
+                return 1 if b[2] is None else -1
+            if abs(a[2] - b[2]) <= EPSILON:
+                continue
+            return _order(b[2] - a[2]) if a[1] else _order(a[2] - b[2])
+        remaining = (len(lv) - i) - (len(rv) - i)
+        if remaining:
+            return _order(remaining)
+        return _order(left.weighted_score - right.weighted_score)
+    return 0
 
 
 def distinct_keys(values: Iterable[FieldValue]) -> list[tuple[str, FieldValue]]:
@@ -208,6 +296,17 @@ def is_semantic(query: Query) -> bool:
     return bool(query.text and query.text.strip()) or semantic.vector is not None
 
 
+def canonicalization_kind(query: Query) -> str:
+    """How the query's ranking rules are canonicalized: a semantic-only search (ratio 1.0, or a
+    vector with a blank `q`) as a vector search, a non-empty `q` (not trimmed) as a keyword search,
+    else as a placeholder search."""
+    semantic = query.semantic
+    blank = not (query.text and query.text.strip())
+    if is_semantic(query) and (semantic.ratio == 1.0 or (blank and semantic.vector is not None)):
+        return VECTOR
+    return KEYWORD if query.text else PLACEHOLDER
+
+
 @dataclass
 class IndexResult:
     uid: str
@@ -231,11 +330,12 @@ def federated_search(open_index: OpenIndex, federation: Federation, queries: tup
     for fq in partitioned:
         by_index.setdefault(fq.query.index_uid, []).append(fq)
     facet_order = FacetOrder(federation.merge_facets is not None)
+    compatibility = Compatibility()
     semantic = False
     results: list[IndexResult] = []
     for uid in sorted(by_index):
         result, used_semantic = _search_index(open_index, uid, by_index[uid], federation, filters, skip + take,
-                                               facet_order)
+                                               facet_order, compatibility)
         semantic = semantic or used_semantic
         results.append(result)
     used = set(by_index)
@@ -300,8 +400,8 @@ def _open(open_index: OpenIndex, uid: str, prefix: str, note: str = "") -> tuple
 
 
 def _search_index(open_index: OpenIndex, uid: str, fqs: list[FederatedQuery], federation: Federation,
-                  filters: Sequence[Any] | None, required: int,
-                  facet_order: FacetOrder) -> tuple[IndexResult, bool]:
+                  filters: Sequence[Any] | None, required: int, facet_order: FacetOrder,
+                  compatibility: Compatibility) -> tuple[IndexResult, bool]:
     """One index's part: its queries searched, their lists merged, distinct, facets."""
     first = fqs[0].position
     index, settings = _open(open_index, uid, f"Inside `.queries[{first}]`: ")
@@ -309,6 +409,7 @@ def _search_index(open_index: OpenIndex, uid: str, fqs: list[FederatedQuery], fe
     note = f"\n - Note: index `{uid}` used in `.queries[{first}]`"
     facet_order.check(uid, index, listed, note)
     embedders = settings.get("embedders") or {}
+    ranking_rules = settings.get("rankingRules") or DEFAULT_RANKING_RULES
     streams: list[list[Ranked]] = []
     candidates = BitMap()
     window = 0
@@ -322,6 +423,8 @@ def _search_index(open_index: OpenIndex, uid: str, fqs: list[FederatedQuery], fe
             entry.raise_deferred("kind")
             check_semantic(query, embedders)
             entry.raise_deferred("sort")
+            compatibility.check(RankingRules(ranking_rules, entry.params.sort, query.matching_strategy,
+                                             canonicalization_kind(query)), fq.position, uid)
             entry.raise_deferred("filter")
             result: SearchResult = index.execute(query)
         except LoupeError as err:
