@@ -8,7 +8,7 @@ are consistent snapshots and never block the writer.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import orjson
 from pyroaring import BitMap
@@ -18,7 +18,7 @@ from .store.codecs import index_key, read_u32, u32
 
 if TYPE_CHECKING:
     from .engine import Engine
-    from .search.query import FacetSearchResult, Query, SearchResult
+    from .search.query import FacetCounts, FacetSearchResult, Query, SearchResult
 
 
 def select_fields(document: dict[str, Any], fields: Iterable[str] | None) -> dict[str, Any]:
@@ -102,6 +102,18 @@ class Index:
         from .search.search import facet_search
         return facet_search(self.store, self.engine.registry, self.uid, query, facet_name, facet_query,
                             exhaustive=exhaustive, contains_enabled=self._contains_enabled(query.filter))
+
+    def facet_counts(self, candidates: BitMap, facets: Sequence[str]) -> "FacetCounts":
+        """facetDistribution and facetStats of a candidate set the caller assembled (e.g. several
+        searches' candidates united), with the index's faceting settings; ``facets`` are checked like
+        a search's (`invalid_search_facets`, no ``Index `uid`: `` prefix)."""
+        from .search.facet_counts import facet_counts
+        return facet_counts(self.store, self.engine.registry, self.uid, candidates, facets)
+
+    def facet_orders(self, facets: Sequence[str]) -> dict[str, str]:
+        """``"alpha"`` or ``"count"`` for each named facet, from ``faceting.sortFacetValuesBy``."""
+        from .search.facet_counts import facet_orders
+        return facet_orders(self.settings(), facets)
 
     def search(self, q: str | None = None, **params: Any) -> dict[str, Any]:
         """`index.search(q="...", limit=5, show_ranking_score=True)`: Meilisearch's search route,

@@ -7,7 +7,8 @@
     similar.py        /similar body and query string
     multi_search.py   /multi-search body, federation options and what federation forbids
     render.py         SearchResult -> hits JSON (`_rankingScore`, `_geoDistance`...), envelopes
-    federation.py     federated search: typed results merged by weighted score
+    federation.py     federated search: typed results merged rule group by rule group, facets, distinct
+    ranking_rules.py  whether federated queries' ranking rules can be compared (canonicalization)
     search.py         one search end to end: parameters -> engine -> JSON
 
 Importable without aiohttp: the in-process `Index.search(q=...)` goes through it too.

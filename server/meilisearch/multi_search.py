@@ -1,7 +1,11 @@
 """``POST /multi-search`` parameters (api.md §6): several searches, optionally federated.
 
 Every error tied to one query carries the ``Inside `.queries[i]`: `` prefix (deserr errors carry
-the path instead); what a federated query may not carry is refused in Meilisearch's order."""
+the path instead).  A federated request is checked in Meilisearch's order: the body is
+deserialized here; what a federated query may not carry is refused by `partition`, which the
+route calls once the API key has been checked for every query; the checks a plain search runs
+while parsing (`vector` without `hybrid`, sort syntax, filter type) are kept on the query
+(``deferred``) and raised when its index is searched, as Meilisearch raises them then."""
 from __future__ import annotations
 
 import re
@@ -11,12 +15,14 @@ from typing import Any, Mapping
 import orjson
 
 from engine.errors import LoupeError
+from engine.features import feature_not_enabled
+from engine.search.sort_spec import parse_sort
 from engine.settings.checks import check_bool, check_list, check_number, check_object, check_str, check_uint
 from engine.settings.validate import invalid_value
 
-from .fields import Field, field, object_body, optional, str_list, walk
+from .fields import Field, check_filter_type, field, object_body, optional, str_list, walk
 from .search_params import (DEFAULT_FEDERATED_WEIGHT, DEFAULT_LIMIT, DEFAULT_OFFSET, SEARCH_FIELDS, Personalize,
-                            SearchParams, finish, personalize)
+                            SearchParams, _build, check_search_kind, finish, personalize)
 
 INDEX_UID_RE = re.compile(r"[A-Za-z0-9_-]{1,400}\Z")
 
@@ -51,12 +57,37 @@ class Federation:
 
 @dataclass(frozen=True)
 class MultiSearchQuery:
-    """One entry of ``queries``; ``explicit`` names the parameters that were sent non-null."""
+    """One entry of ``queries``; ``explicit`` names the parameters that were sent non-null.
+    ``deferred`` holds a federated query's parse-time errors by stage (``"kind"``: `vector`/`media`
+    without `hybrid`; ``"sort"``: sort syntax; ``"filter"``: filter type), raised when its index
+    is searched."""
 
     index_uid: str
     params: SearchParams
     federation_options: FederationOptions | None = None
     explicit: frozenset[str] = frozenset()
+    deferred: tuple[tuple[str, LoupeError], ...] = ()
+
+    def raise_deferred(self, stage: str) -> None:
+        for name, err in self.deferred:
+            if name == stage:
+                raise err
+
+
+@dataclass(frozen=True)
+class FederatedQuery:
+    """A federated query once partitioned: ``request_index`` is its place in ``queries``,
+    ``position`` the query index errors and hits report (``federationOptions.queryPosition``
+    when the `network` feature allows it, else ``request_index``)."""
+
+    request_index: int
+    position: int
+    query: MultiSearchQuery
+
+    @property
+    def weight(self) -> float:
+        options = self.query.federation_options
+        return options.weight if options is not None else DEFAULT_FEDERATED_WEIGHT
 
 
 @dataclass(frozen=True)
@@ -171,9 +202,17 @@ def _inside(i: int, err: LoupeError) -> LoupeError:
     return err.with_prefix(f"Inside `.queries[{i}]`: ")
 
 
-def _federated_restrictions(i: int, uid: str, explicit: frozenset[str], values: Mapping[str, Any],
-                            federation: Federation) -> None:
+NETWORK_DISCUSSION = "https://github.com/orgs/meilisearch/discussions/805"
+
+
+def _not_allowed(i: int, key: str, code: str) -> LoupeError:
+    return LoupeError(code, f"Inside `.queries[{i}]`: Using `.{key}` is not allowed in federated queries.\n"
+                            f" - Hint: remove `{key}` from query #{i} or remove `federation` from the request")
+
+
+def _federated_restrictions(i: int, entry: MultiSearchQuery, federation: Federation) -> None:
     """What a query may not carry once results are merged (api.md §6), in Meilisearch's order."""
+    explicit, params = entry.explicit, entry.params
     for key in ("offset", "limit", "page", "hitsPerPage"):
         if key in explicit:
             raise LoupeError(
@@ -182,47 +221,87 @@ def _federated_restrictions(i: int, uid: str, explicit: frozenset[str], values: 
                 f" - Hint: remove `{key}` from query #{i} or remove `federation` from the request\n"
                 " - Hint: pass `federation.limit` and `federation.offset` for pagination in federated search",
             )
-    facets = values.get("facets")
-    if facets:
-        listed = "[" + ", ".join(orjson.dumps(f).decode() for f in facets) + "]"
+    if params.facets:
+        listed = "[" + ", ".join(orjson.dumps(f).decode() for f in params.facets) + "]"
         raise LoupeError(
             "invalid_multi_search_query_facets",
             f"Inside `.queries[{i}]`: Using facet options is not allowed in federated queries.\n"
             f" - Hint: remove `facets` from query #{i} or remove `federation` from the request\n"
-            f" - Hint: pass `federation.facetsByIndex.{uid}: {listed}` for facets in federated search",
+            f" - Hint: pass `federation.facetsByIndex.{entry.index_uid}: {listed}` for facets in federated search",
         )
-    for key, code in (("showPerformanceDetails", "invalid_multi_search_query_show_performance_details"),
-                      ("personalize", "invalid_multi_search_query_personalization")):
-        if key in explicit:
-            raise LoupeError(
-                code,
-                f"Inside `.queries[{i}]`: Using `.{key}` is not allowed in federated queries.\n"
-                f" - Hint: remove `{key}` from query #{i} or remove `federation` from the request",
-            )
-    if values.get("distinct") is not None and federation.distinct is not None:
-        raise LoupeError(
-            "invalid_multi_search_distinct",
-            f"Inside `.queries[{i}]`: Using `.distinct` is not allowed when `federation.distinct` is set.\n"
-            f" - Hint: remove `distinct` from query #{i} or remove `distinct` from the federation",
-        )
-    options = values.get("federation_options")
-    if values.get("use_network") is True and options is not None and options.remote is not None:
+    if "personalize" in explicit:
+        raise _not_allowed(i, "personalize", "invalid_multi_search_query_personalization")
+    options = entry.federation_options
+    if params.use_network is True and options is not None and options.remote is not None:
         raise LoupeError(
             "invalid_multi_search_federation_options",
             f"Inside `.queries[{i}]`: Using `useNetwork` is not allowed together with `federationOptions.remote`.\n"
             f" - Hint: remove `useNetwork` or `federationOptions.remote` from query #{i}",
         )
+    if "showPerformanceDetails" in explicit:
+        raise _not_allowed(i, "showPerformanceDetails", "invalid_multi_search_query_show_performance_details")
+    if params.distinct is not None and federation.distinct is not None:
+        raise LoupeError(
+            "invalid_multi_search_distinct",
+            f"Inside `.queries[{i}]`: Using `.distinct` is not allowed when `federation.distinct` is set.\n"
+            f" - Hint: remove `distinct` from query #{i} or remove `distinct` from the federation",
+        )
+
+
+def partition(queries: tuple[MultiSearchQuery, ...], federation: Federation, *,
+              network: bool = False) -> list[FederatedQuery]:
+    """Meilisearch's per-query refusals of a federated request, query by query (the first one
+    wins): what federation forbids, then `federationOptions.remote` (Loupe has no remotes: without
+    the `network` feature it is `feature_not_enabled`, with it every remote is not registered),
+    then `federationOptions.queryPosition` (needs the `network` feature; then it is the query's
+    position)."""
+    out = []
+    for i, entry in enumerate(queries):
+        _federated_restrictions(i, entry, federation)
+        options = entry.federation_options or FederationOptions()
+        if options.remote is not None:
+            if not network:
+                raise feature_not_enabled("Performing a remote federated search", "network", NETWORK_DISCUSSION)
+            raise LoupeError("invalid_multi_search_remote",
+                             f"Invalid `queries[{i}].federation_options.remote`: remote `{options.remote}` "
+                             "is not registered")
+        position = i
+        if options.query_position is not None:
+            if not network:
+                raise feature_not_enabled("Using `federationOptions.queryPosition`", "network", NETWORK_DISCUSSION)
+            position = options.query_position
+        out.append(FederatedQuery(i, position, entry))
+    return out
+
+
+def _finish_deferred(values: dict[str, Any]) -> tuple[SearchParams, tuple[tuple[str, LoupeError], ...]]:
+    """A federated query's parameters, its parse-time errors kept by stage instead of raised."""
+    deferred = []
+    try:
+        check_search_kind(values)
+    except LoupeError as err:
+        deferred.append(("kind", err))
+    if values.get("sort") is not None:
+        try:
+            values["sort"] = parse_sort(values["sort"])
+        except LoupeError as err:
+            deferred.append(("sort", err))
+            values["sort"] = None
+    try:
+        check_filter_type(values.get("filter"))
+    except LoupeError as err:
+        deferred.append(("filter", err))
+        values["filter"] = None
+    return _build(values), tuple(deferred)
 
 
 def parse_multi_search_body(body: Any) -> MultiSearch:
     """``POST /multi-search`` -> :class:`MultiSearch`; every error tied to one query carries the
-    ``Inside `.queries[i]`: `` prefix (deserr errors carry the path instead)."""
+    ``Inside `.queries[i]`: `` prefix (deserr errors carry the path instead).  A federated request
+    still has to go through `partition`."""
     values = walk(object_body(body), "", MULTI_SEARCH_FIELDS)
     federation: Federation | None = values.get("federation")
     entries = values["queries"]
-    if federation is not None:
-        for i, (query_values, explicit) in enumerate(entries):
-            _federated_restrictions(i, query_values["index_uid"], explicit, query_values, federation)
     queries = []
     for i, (query_values, explicit) in enumerate(entries):
         query_values = dict(query_values)
@@ -234,6 +313,10 @@ def parse_multi_search_body(body: Any) -> MultiSearch:
                 "Using `federationOptions` is not allowed in a non-federated search.\n"
                 f" - Hint: remove `federationOptions` from query #{i} or add `federation` to the request.",
             ))
+        if federation is not None:
+            params, deferred = _finish_deferred(query_values)
+            queries.append(MultiSearchQuery(uid, params, options, explicit, deferred))
+            continue
         try:
             params = finish(query_values)
         except LoupeError as err:

@@ -44,9 +44,12 @@ class HitRenderer:
             self.show_score or params.show_ranking_score_details or params.show_matches_position
             or params.attributes_to_highlight or params.attributes_to_crop)
 
-    def render(self, hit: Hit) -> Any:
+    def render(self, hit: Hit, federation: dict[str, Any] | None = None) -> Any:
+        """The hit's JSON; ``federation`` (a federated search's `_federation` object) follows the
+        document's fields and `_geoDistance`, before the scores."""
         raw = hit.stored
-        if self.as_stored and raw is not None and (self.params.retrieve_vectors or b'"_vectors"' not in raw):
+        if self.as_stored and federation is None and raw is not None and (
+                self.params.retrieve_vectors or b'"_vectors"' not in raw):
             return orjson.Fragment(raw)
         document = orjson.loads(raw) if raw is not None else {}
         out = select_fields(document, self.retrieved)
@@ -54,6 +57,8 @@ class HitRenderer:
             out.pop("_vectors", None)
         if self.geo is not None:
             self._add_geo_distance(out, document)
+        if federation is not None:
+            out["_federation"] = federation
         if self.show_score:
             out["_rankingScore"] = hit.score
         if self.params.show_ranking_score_details:

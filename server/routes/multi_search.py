@@ -7,16 +7,14 @@ is refused like an invalid key.
 """
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any, Callable, TypeVar
 
 from aiohttp import web
 
 from engine.errors import LoupeError
 from engine.index import Index
-from engine.search.query import Query, SearchResult
 from server.meilisearch.federation import federated_search
-from server.meilisearch.multi_search import MultiSearchQuery, parse_multi_search_body
+from server.meilisearch.multi_search import parse_multi_search_body
 from server.meilisearch.search import run_search
 
 from ..http import Router, json_body, json_response
@@ -46,12 +44,16 @@ async def multi_search(request: web.Request) -> web.Response:
             results.append({"indexUid": uid, **result})
         return json_response({"results": results})
 
-    def execute(i: int, entry: MultiSearchQuery, query: Query) -> SearchResult:
+    # Meilisearch checks the key for every query before anything else of a federated request
+    filters = []
+    for i, entry in enumerate(body.queries):
         uid = entry.index_uid
-        query = replace(query, filter=tenant_filter(request, uid, query.filter))
-        return _for_query(request, i, uid, lambda index: index.execute(query))
-
-    return json_response(federated_search(body.federation, body.queries, execute))
+        _for_query(request, i, uid, lambda index: None)
+        filters.append(tenant_filter(request, uid, entry.params.filter))
+    engine = request.app["engine"]
+    network = "network" in request.app["features"].enabled()
+    return json_response(federated_search(lambda uid: Index(engine, uid), body.federation, body.queries, filters,
+                                          network=network))
 
 
 def register(router: Router) -> None:

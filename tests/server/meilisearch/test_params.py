@@ -33,7 +33,7 @@ from engine.errors import LoupeError
 from engine.facets.filterable import FilterableRules
 from engine.search.checks import check_attributes_to_search_on, check_facets
 from server.meilisearch.facet_search import parse_facet_search_body
-from server.meilisearch.multi_search import FederationOptions, MergeFacets, parse_multi_search_body
+from server.meilisearch.multi_search import FederationOptions, MergeFacets, parse_multi_search_body, partition
 from server.meilisearch.search_params import (
     SEARCH_KEYS,
     HybridQuery,
@@ -56,6 +56,12 @@ def error_of(fn, *args, **kwargs) -> tuple[str, str]:
     with pytest.raises(LoupeError) as info:
         fn(*args, **kwargs)
     return info.value.code, info.value.message
+
+
+def parse_federated(body, network: bool = False):
+    """Parse a federated body and run the per-query refusals (`partition`), as the route does."""
+    ms = parse_multi_search_body(body)
+    return partition(ms.queries, ms.federation, network=network)
 
 
 # 1 ------------------------------------------------------------------------------------------------
@@ -471,7 +477,7 @@ def test_multi_search_per_query_checks_carry_the_prefix():
 @pytest.mark.parametrize("key,value", [("offset", 0), ("limit", 5), ("page", 1), ("hitsPerPage", 3)])
 def test_federated_pagination_rejected(key, value):
     body = {"federation": {}, "queries": [{"indexUid": "a"}, {"indexUid": "b", key: value}]}
-    assert error_of(parse_multi_search_body, body) == (
+    assert error_of(parse_federated, body) == (
         "invalid_multi_search_query_pagination",
         "Inside `.queries[1]`: Using pagination options is not allowed in federated queries.\n"
         f" - Hint: remove `{key}` from query #1 or remove `federation` from the request\n"
@@ -480,8 +486,8 @@ def test_federated_pagination_rejected(key, value):
 
 def test_federated_restrictions():
     def fed(query, federation=None):
-        return error_of(parse_multi_search_body, {"federation": federation or {}, "queries": [{"indexUid": "movies",
-                                                                                               **query}]})
+        return error_of(parse_federated, {"federation": federation or {}, "queries": [{"indexUid": "movies",
+                                                                                       **query}]})
 
     assert fed({"facets": ["genres", "year"]}) == (
         "invalid_multi_search_query_facets",
