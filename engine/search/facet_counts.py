@@ -16,9 +16,10 @@ from typing import Sequence
 
 from pyroaring import BitMap
 
-from ..facets import facet_distribution, sort_by_for
+from ..facets import facet_distribution
+from ..facets.distribution import sort_by_for
 from ..limits import DEFAULT_MAX_VALUES_PER_FACET
-from ..registry import Registry
+from ..store.registry import Registry
 from ..store import Store
 from .checks import check_facets
 from .context import SearchContext

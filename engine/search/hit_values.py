@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from typing import Any, Union
 
-from ..facet_values import normalize_facet_string
+from ..facets.values import normalize_facet_string
 
 FieldValue = Union[str, int, float]
 

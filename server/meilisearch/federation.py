@@ -33,7 +33,7 @@ import orjson
 from pyroaring import BitMap
 
 from engine.errors import LoupeError
-from engine.facet_values import normalize_facet_string
+from engine.facets.values import normalize_facet_string
 from engine.index import Index
 from engine.search.checks import check_semantic
 from engine.search.hit_values import FieldValue, field_values

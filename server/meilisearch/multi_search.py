@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field as dataclass_field
-from typing import Any, Mapping
+from typing import Any
 
 import orjson
 
 from engine.errors import LoupeError
-from engine.features import feature_not_enabled
+from engine.settings.features import feature_not_enabled
 from engine.search.sort_spec import parse_sort
 from engine.settings.checks import check_bool, check_list, check_number, check_object, check_str, check_uint
 from engine.settings.validate import invalid_value
