@@ -26,7 +26,7 @@ from ..filters.ast import Expr
 from ..limits import DEFAULT_MAX_TOTAL_HITS
 from .rules.base import Score
 from .scores import global_score
-from .sort_spec import GeoSortSpec, Sort
+from .sort_spec import Sort
 
 FilterInput = Union[Expr, str, list, None]
 """A filter as an AST (already parsed) or as Meilisearch filter text / nested arrays of text."""
@@ -78,11 +78,6 @@ class Query:
     @property
     def needs_scores(self) -> bool:
         return self.scores or self.ranking_score_threshold is not None
-
-    @property
-    def geo_sort(self) -> GeoSortSpec | None:
-        """The `_geoPoint` sort, whose point also gives hits their `_geoDistance`."""
-        return next((s for s in self.sort or () if isinstance(s, GeoSortSpec)), None)
 
     def page_window(self, max_total_hits: int = DEFAULT_MAX_TOTAL_HITS) -> tuple[int, int]:
         """(offset, limit) the bucket sort uses: no hit past ``maxTotalHits`` (ranking.md §6.3)."""
