@@ -16,10 +16,11 @@ Properties (on seeded random tiny corpora, where typos, prefixes, splits and n-g
    8 and query positions by 7 per separator, breaking n-grams and proximity between query words;
    the values of an array start 8 after the previous value's last word; normalization (§1.2)
    folds capitals and accents;
-6. the generator avoids two zones, counted in the printed summary, each pinned by a test below:
+6. the generator avoids one zone, counted in the printed summary and pinned by a test below:
    where §9's reduced-graph shortcut (which Loupe takes) answers otherwise than §7.1's letter
-   (test_reduced_graph_shortcut), and a suspected Loupe bug with matchingStrategy frequency
-   (test_frequency_ngram_over_removed_terms, xfail strict).
+   (test_reduced_graph_shortcut).  Documents matched, with matchingStrategy frequency, through
+   an n-gram joining a removed term are compared like any other (test_frequency_ngram_over_removed_terms
+   pins the smallest such case).
 
 The run is seeded and deterministic: LOUPE_REFERENCE_CASES=N runs N cases instead of the default
 (LOUPE_REFERENCE_SEED picks another seed); the first disagreement is reported with its corpus,
@@ -33,7 +34,6 @@ import random
 import time
 from collections import Counter
 
-import pytest
 from reference_ranker import Corpus, Search
 
 from engine.engine import Engine
@@ -162,25 +162,21 @@ def make_settings(rng: random.Random) -> dict:
     return {}
 
 
-def reference(docs, settings, q, strategy) -> tuple[list | None, str | None]:
-    """The reference's answer, or (None, reason) when the case is one the generator avoids:
-
-    * "reduced-graph shortcut": the answer under the letter of §7.1 differs from the answer under
-      the shortcut §9 allows (see `Search`), which Loupe takes (test_reduced_graph_shortcut below);
-    * "ngram-over-removed": with matchingStrategy frequency, a document matched through an n-gram
-      that joins a removed term, where Loupe's rules after typo lose the n-gram
-      (test_frequency_ngram_over_removed_terms below)."""
+def reference(docs, settings, q, strategy) -> tuple[list | None, str | None, set[str]]:
+    """The reference's answer and the situations it noted (see `Search.notes`), or
+    (None, reason, notes) when the case is one the generator avoids:
+    "reduced-graph shortcut", where the answer under the letter of §7.1 differs from the answer
+    under the shortcut §9 allows (see `Search`), which Loupe takes (test_reduced_graph_shortcut
+    below)."""
     corpus = Corpus(docs, settings.get("searchableAttributes"))
     search = Search(corpus, q, strategy)
     answer = search.run()
-    if "ngram-over-removed" in search.notes:
-        return None, "ngram-over-removed"
     if search.notes & {"words-node-level", "late-reduction"}:
         def key(rows):
             return [(d, s, [rank for _, rank, _ in trail]) for d, s, trail in rows]
         if key(Search(corpus, q, strategy, approximate=True).run()) != key(answer):
-            return None, "reduced-graph shortcut"
-    return answer, None
+            return None, "reduced-graph shortcut", search.notes
+    return answer, None, search.notes
 
 
 def _check_details(hit: dict, trail: list) -> str | None:
@@ -250,32 +246,36 @@ def compare(index, docs, settings, q, strategy, expected) -> str | None:
     return "\n".join(lines)
 
 
-def draw_queries(rng: random.Random, vocab, letters, docs, settings, count: int, skipped: Counter):
+def draw_queries(rng: random.Random, vocab, letters, docs, settings, count: int, skipped: Counter,
+                 noted: Counter):
     """`count` (q, strategy, reference answer) for one corpus.
 
     A query in a zone the comparison avoids (see `reference`) is replaced by a fresh one and
-    counted in `skipped`; so are four in five queries without any hit, which test little."""
+    counted in `skipped`; so are four in five queries without any hit, which test little.  The
+    compared queries count the reference's notes in `noted`."""
     queries = []
     while len(queries) < count:
         strategy = rng.choice(["last"] * 6 + ["all"] * 2 + ["frequency"])
         q = make_query(rng, vocab, letters)
-        answer, reason = reference(docs, settings, q, strategy)
+        answer, reason, notes = reference(docs, settings, q, strategy)
         if reason is None and not answer and rng.random() < 0.8:
             reason = "no hit"
         if reason is None:
             queries.append((q, strategy, answer))
+            noted.update(notes)
         else:
             skipped[reason] += 1
     return queries
 
 
-def run_cases(tmp_path, seed: int, cases: int) -> tuple[int, int, list[str], Counter]:
+def run_cases(tmp_path, seed: int, cases: int) -> tuple[int, int, list[str], Counter, Counter]:
     """Index corpus after corpus in one engine and compare `cases` queries in total."""
     rng = random.Random(seed)
     engine = Engine(tmp_path / "data.ms")
     agree = total = 0
     failures: list[str] = []
     skipped: Counter = Counter()
+    noted: Counter = Counter()
     try:
         n = 0
         while total < cases:
@@ -290,7 +290,7 @@ def run_cases(tmp_path, seed: int, cases: int) -> tuple[int, int, list[str], Cou
             task = engine.add_documents(uid, docs, primary_key="id")
             # the reference works while the engine's worker indexes
             queries = draw_queries(rng, vocab, letters, docs, settings, min(QUERIES_PER_CORPUS, cases - total),
-                                   skipped)
+                                   skipped, noted)
             done = engine.wait_for_task(task["uid"])
             assert done["status"] == "succeeded", done["error"]
             index = engine.index(uid)
@@ -303,17 +303,17 @@ def run_cases(tmp_path, seed: int, cases: int) -> tuple[int, int, list[str], Cou
                     failures.append(report)
     finally:
         engine.close()
-    return agree, total, failures, skipped
+    return agree, total, failures, skipped, noted
 
 
 def test_loupe_agrees_with_the_reference_ranker(tmp_path):
     cases = int(os.environ.get("LOUPE_REFERENCE_CASES", DEFAULT_CASES))
     seed = int(os.environ.get("LOUPE_REFERENCE_SEED", SEED))
     started = time.perf_counter()
-    agree, total, failures, skipped = run_cases(tmp_path, seed, cases)
+    agree, total, failures, skipped, noted = run_cases(tmp_path, seed, cases)
     elapsed = time.perf_counter() - started
     print(f"reference ranker: {agree}/{total} agree in {elapsed:.1f} s (seed {seed}); "
-          f"queries avoided: {dict(skipped) or 0}")
+          f"queries avoided: {dict(skipped) or 0}; compared with notes: {dict(noted) or 0}")
     assert not failures, f"{len(failures)}/{total} disagree; first:\n{failures[0]}"
 
 
@@ -371,15 +371,13 @@ def test_reduced_graph_shortcut(tmp_path):
     assert _answer(tmp_path / "2", docs, "x y z ") == [(d, s) for d, s, _ in shortcut]
 
 
-@pytest.mark.xfail(strict=True, reason="Loupe bug: with matchingStrategy frequency, a document matched through an "
-                   "n-gram joining a removed term is ranked by proximity, attributeRank, wordPosition and exactness "
-                   "as if the n-gram were absent (wordPosition 1/11 = not found, proximity 1.0)")
 def test_frequency_ngram_over_removed_terms(tmp_path):
-    """The zone "ngram-over-removed" avoided above, as a minimal repro.  `x y z` with frequency:
-    `y` (4 documents) is removed first, then `x` (2); document 3 holds only the 2-gram `yz`, whose
-    path survives (§4: an n-gram goes with its last-removed word, here `z`).  Per §7: words 1/3,
-    typo 2/4 (the 2-gram costs 2), proximity 1/2 (entering a 2-gram costs 1), wordPosition 18/21
-    (`yz` at 0 for query position 1: f(1) + f(2) = 3), exact-words 1/3."""
+    """A document matched through an n-gram joining a removed term (once a Loupe bug: the rules
+    after typo lost the n-gram and scored wordPosition 1/11, proximity 1/1).  `x y z` with
+    frequency: `y` (4 documents) is removed first, then `x` (2); document 3 holds only the 2-gram
+    `yz`, whose path survives (§4: an n-gram goes with its last-removed word, here `z`).  Per §7:
+    words 1/3, typo 2/4 (the 2-gram costs 2), proximity 1/2 (entering a 2-gram costs 1),
+    wordPosition 18/21 (`yz` at 0 for query position 1: f(1) + f(2) = 3), exact-words 1/3."""
     docs = [{"id": 0, "t": "x y"}, {"id": 1, "t": "x y"}, {"id": 2, "t": "y"}, {"id": 3, "t": "yz"}]
     expected = Search(Corpus(docs, None), "x y z ", "frequency").run()
     assert [(d, [k for _, k, _ in trail]) for d, _, trail in expected] == [

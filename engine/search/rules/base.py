@@ -12,6 +12,7 @@ total partition into buckets of increasing cost.
 """
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, replace
 from typing import Any, Callable, ClassVar, Iterator
 
@@ -49,11 +50,20 @@ class Score:
 @dataclass(frozen=True)
 class State:
     """What the query still is for this bucket: kept term indexes and, per node, the typo classes
-    still allowed (ranking.md §7.1: a child rule sees only what the parent bucket's paths used)."""
+    still allowed (ranking.md §7.1: a child rule sees only what the parent bucket's paths used).
+
+    A node stays in the graph while the term index it is removed with (`Node.rep`) is kept, so
+    an n-gram may also join terms the words rule removed (ranking.md §4: it goes with the one of
+    its words removed last).  Such a *bridge* is a path of its own only where a document of the
+    words bucket matched through it (`bridges`, indexes in `nodes`): with `frequency`, `x y z`
+    keeps `yz` for a document holding only `yz` once `x` and `y` are removed.  With `last` a
+    document matching through a bridge matched an earlier words step already, so there is none.
+    """
 
     nodes: tuple[Node, ...]
     kept: frozenset[int]
     allowed: tuple[tuple[int, ...], ...]   # per node index in `nodes`; empty: the node is out
+    bridges: frozenset[int] = frozenset()  # n-grams joining a removed term that a words path used
 
     @classmethod
     def initial(cls, nodes: tuple[Node, ...], n_terms: int) -> "State":
@@ -73,8 +83,16 @@ class State:
     def with_allowed(self, allowed: tuple[tuple[int, ...], ...]) -> "State":
         return replace(self, allowed=allowed)
 
-    def with_kept(self, kept: frozenset[int]) -> "State":
-        return replace(self, kept=kept)
+    def with_kept(self, kept: frozenset[int], bridges: frozenset[int] = frozenset()) -> "State":
+        return replace(self, kept=kept, bridges=bridges)
+
+    def bridged(self, node: Node) -> int:
+        """Number of removed term indexes the node joins (0 for a node of kept terms only)."""
+        return sum(1 for t in range(node.first, node.last + 1) if t not in self.kept)
+
+    def path_nodes(self) -> list[tuple[int, Node]]:
+        """The active nodes a path may take: those joining kept terms only, and the bridges."""
+        return [(i, n) for i, n in self.active_nodes() if i in self.bridges or not self.bridged(n)]
 
     def pruned(self, ctx: SearchContext, universe: BitMap) -> "State":
         """Drop nodes no document of the universe matches: they must not inflate max ranks."""
@@ -169,11 +187,22 @@ def cheapest(partitions: list[Partition]) -> Partition:
 
 
 def kept_width(state: State) -> int:
-    """Number of kept term indexes the remaining graph covers: every path covers each of them
-    once, so a rule whose node costs scale with their width (attributeRank, wordPosition,
-    exact-words) has this many times its unit cost as its dearest path."""
+    """Number of term indexes the widest path of the remaining graph covers, so a rule whose node
+    costs scale with their width (attributeRank, wordPosition, exact-words) has this many times
+    its unit cost as its dearest path: every path covers each kept term index once, and a path
+    through bridges (see `State`) also the removed ones they join."""
     covered = {t for _i, n in state.active_nodes() for t in range(n.first, n.last + 1)}
-    return len(covered & state.kept)
+    width = len(covered & state.kept)
+    if any(i in state.bridges for i, _n in state.active_nodes()):
+        links = _Links(state)
+        nodes = sorted(state.path_nodes(), key=lambda item: (item[1].first, item[1].last))
+        widest: dict[int, int] = {}  # node -> most removed term indexes a path up to it bridges
+        for i, node in nodes:
+            before = [widest[li] for li, left in nodes if li in widest and links.follows(left, node)]
+            if before or links.starts(node):
+                widest[i] = max(before, default=0) + state.bridged(node)
+        width += max((w for i, w in widest.items() if links.ends(state.nodes[i])), default=0)
+    return width
 
 
 def has_ngram_paths(state: State) -> bool:
@@ -188,26 +217,24 @@ def path_partition(ctx: SearchContext, universe: BitMap, state: State, node_cost
                    pair_cost: PairCost | None = None) -> tuple[Partition, int]:
     """Per document, the cheapest path through the query graph, and the dearest path's cost.
 
-    A path covers the kept terms in order with single-term nodes or n-grams.  ``node_cost`` costs
+    A path covers the kept terms in order with single-term nodes or n-grams, and may cross removed
+    terms through a bridge (see `State`).  ``node_cost`` costs
     entering one node over the documents matching it, ``pair_cost`` (if any) the step between two
     consecutive nodes; both also give their highest cost.  Documents no path reaches are left out.
     """
-    kept = sorted(state.kept)
-    nodes = sorted(((i, n) for i, n in state.active_nodes()
-                    if all(t in state.kept for t in range(n.first, n.last + 1))),
-                   key=lambda item: (item[1].first, item[1].last))
-    if not kept:
+    nodes = sorted(state.path_nodes(), key=lambda item: (item[1].first, item[1].last))
+    if not state.kept:
         return {}, 0
-    following = {kept[k]: kept[k + 1] for k in range(len(kept) - 1)}
+    links = _Links(state)
     reach: dict[int, tuple[Partition, int]] = {}
     for ri, right in nodes:
         matching = universe & right.any_docids(ctx, state.classes(ri))
         if not matching:
             continue
         own, own_max = node_cost(ri, right, matching)
-        options, worst = ([own], own_max) if right.first == kept[0] else ([], -1)
+        options, worst = ([own], own_max) if links.starts(right) else ([], -1)
         for li, left in nodes:
-            if li not in reach or following.get(left.last) != right.first:
+            if li not in reach or not links.follows(left, right):
                 continue
             partition, left_max = reach[li]
             step, step_max = pair_cost((li, left), (ri, right), matching) if pair_cost else ({0: matching}, 0)
@@ -215,8 +242,32 @@ def path_partition(ctx: SearchContext, universe: BitMap, state: State, node_cost
             worst = max(worst, left_max + own_max + step_max)
         if options:
             reach[ri] = (cheapest(options), worst)
-    ends = [reach[i] for i, n in nodes if i in reach and n.last == kept[-1]]
+    ends = [reach[i] for i, n in nodes if i in reach and links.ends(n)]
     return cheapest([p for p, _w in ends]), max((w for _p, w in ends), default=0)
+
+
+class _Links:
+    """How path nodes chain: a path covers every kept term index once, in order, and skips the
+    removed ones a node does not join (so a node of kept terms only follows the previous kept
+    term, and a bridge may start or end a path across removed terms)."""
+
+    def __init__(self, state: State):
+        self.kept = sorted(state.kept)
+
+    def starts(self, node: Node) -> bool:
+        """No kept term index before the node."""
+        return not self.kept or self.kept[0] >= node.first
+
+    def follows(self, left: Node, right: Node) -> bool:
+        """`right` comes after `left` with no kept term index between them."""
+        if left.last >= right.first:
+            return False
+        k = bisect_left(self.kept, left.last + 1)
+        return k == len(self.kept) or self.kept[k] >= right.first
+
+    def ends(self, node: Node) -> bool:
+        """No kept term index after the node."""
+        return not self.kept or self.kept[-1] <= node.last
 
 
 def with_worst(universe: BitMap, partition: Partition, worst: int) -> Partition:

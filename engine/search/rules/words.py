@@ -18,24 +18,45 @@ from ..terms import Node
 from .base import Rule, RulePlan, Score, State
 
 
+def reach(ctx: SearchContext, universe: BitMap, nodes: tuple[Node, ...], n_terms: int,
+          kept: frozenset[int], classes: tuple[int, ...] = (0, 1, 2), *, backward: bool = False) -> list[BitMap]:
+    """``reach[j]``: documents of the universe with a path from the start to term boundary j
+    (backward: from boundary j to the end).  A removed term is crossed for free; a node whose
+    `rep` is kept may be taken, even when it joins removed terms too."""
+    out: list[BitMap] = [BitMap() for _ in range(n_terms + 1)]
+    out[n_terms if backward else 0] = universe
+    by_end: dict[int, list[Node]] = {}
+    for node in nodes:
+        if node.rep in kept:
+            by_end.setdefault(node.first if backward else node.last, []).append(node)
+    for j in (range(n_terms - 1, -1, -1) if backward else range(n_terms)):
+        parts = [out[j + 1] if backward else out[j]] if j not in kept else []
+        for node in by_end.get(j, []):
+            start = out[node.last + 1] if backward else out[node.first]
+            if start:
+                parts.append(start & node.any_docids(ctx, classes))
+        out[j if backward else j + 1] = BitMap.union(*parts) if parts else BitMap()
+    return out
+
+
 def matching(ctx: SearchContext, universe: BitMap, nodes: tuple[Node, ...], n_terms: int,
              kept: frozenset[int], classes: tuple[int, ...] = (0, 1, 2)) -> BitMap:
     """Documents of the universe matching every kept term (through single nodes or n-grams)."""
-    reach: list[BitMap | None] = [None] * (n_terms + 1)
-    reach[0] = universe
-    by_last: dict[int, list[Node]] = {}
-    for node in nodes:
-        by_last.setdefault(node.last, []).append(node)
-    for j in range(n_terms):
-        parts = [reach[j]] if j not in kept else []
-        for node in by_last.get(j, []):
-            if node.rep not in kept:
-                continue
-            start = reach[node.first]
-            if start:
-                parts.append(start & node.any_docids(ctx, classes))
-        reach[j + 1] = BitMap.union(*parts) if parts else BitMap()
-    return reach[n_terms] or BitMap()
+    return reach(ctx, universe, nodes, n_terms, kept, classes)[n_terms]
+
+
+def bridges(ctx: SearchContext, docs: BitMap, nodes: tuple[Node, ...], n_terms: int,
+            kept: frozenset[int]) -> frozenset[int]:
+    """Indexes (in `nodes`) of the n-grams joining a removed term through which a document of
+    the bucket ``docs`` matches a whole path (ranking.md §7.1: they stay in the child graph)."""
+    joining = [i for i, n in enumerate(nodes) if n.ngram > 1 and n.rep in kept
+               and any(t not in kept for t in range(n.first, n.last + 1))]
+    if not joining:
+        return frozenset()
+    forward = reach(ctx, docs, nodes, n_terms, kept)
+    backward = reach(ctx, docs, nodes, n_terms, kept, backward=True)
+    return frozenset(i for i in joining
+                     if (forward[nodes[i].first] & nodes[i].any_docids(ctx)).intersect(backward[nodes[i].last + 1]))
 
 
 def removal_groups(ctx: SearchContext, nodes: tuple[Node, ...], n_terms: int, strategy: str) -> list[list[int]]:
@@ -97,4 +118,8 @@ class WordsRule(Rule):
                 remaining -= docs
                 rank = max_rank - removed
                 score = Score("words", rank, max_rank, (("matchingWords", rank), ("maxMatchingWords", max_rank)))
-                yield docs, score, state.with_kept(frozenset(kept)).pruned(ctx, docs)
+                now = frozenset(kept)
+                # with `last` a document matching through a bridge matched an earlier step
+                # already (see `State`): only `frequency` has bridges to look for
+                joined = bridges(ctx, docs, state.nodes, self.n_terms, now) if self.strategy == "frequency" else frozenset()
+                yield docs, score, state.with_kept(now, joined).pruned(ctx, docs)

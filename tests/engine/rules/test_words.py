@@ -8,7 +8,10 @@ Properties:
 5. matchingWords is the length of the matched query prefix; a phrase adds its extra words to the max;
 6. phrases match by the spec's pair rule (ranking.md §2.3): a stop word is a wildcard slot, adjacent
    real words must be 1 apart and words one slot apart 1 or 2 apart, per window of 3 slots, checked
-   per document; the same documents whichever word is rarest.
+   per document; the same documents whichever word is rarest;
+7. with `frequency`, an n-gram goes with the one of its words removed last (ranking.md §4), so a
+   document may match only through an n-gram that joins a removed word; every later rule then
+   ranks it on that path: the n-gram's width counts in the maxima and its occurrences in the costs.
 """
 
 
@@ -83,3 +86,55 @@ def test_phrase_anchor_does_not_change_matches(make_index):
     assert ids(index.search('"word3 common rare1"', limit=50)) == [3, 13, 23, 33]
     assert ids(index.search('"rare1 common"', limit=50)) == [i for i in range(40) if i % 2 == 1]
     assert ids(index.search('"common common"', limit=50)) == []
+
+
+def test_frequency_ngram_joining_a_removed_word(make_index):
+    # `y` (4 documents) goes first, then `x` (2); `z` (1, through `yz`) stays, and so does the
+    # 2-gram `yz` with it: document 3 matches the path START -> yz -> END.
+    index = make_index([{"id": 0, "t": "x y"}, {"id": 1, "t": "x y"}, {"id": 2, "t": "y"}, {"id": 3, "t": "yz"}])
+    result = index.search("x y z ", matching_strategy="frequency", show_ranking_score=True,
+                          show_ranking_score_details=True)
+    assert ids(result) == [3]
+    hit = result["hits"][0]
+    assert hit["_rankingScoreDetails"] == {
+        "words": {"order": 0, "matchingWords": 1, "maxMatchingWords": 3, "score": 1 / 3},
+        # the 2-gram costs 2 typos, its dearest path 2 + 1
+        "typo": {"order": 1, "typoCount": 2, "maxTypoCount": 3, "score": 0.5},
+        # entering a 2-gram costs 1
+        "proximity": {"order": 2, "score": 0.5},
+        "attributeRank": {"order": 3, "score": 1.0},
+        # `yz` at 0 for query position 1: f(1) + f(2) = 3 of 2 x 10
+        "wordPosition": {"order": 4, "score": 18 / 21},
+        # no exact term left (`x`, `y` removed, `z` in no document); the 2-gram is never exact
+        "exactness": {"order": 5, "matchType": "noExactMatch", "matchingWords": 0, "maxMatchingWords": 2,
+                      "score": 1 / 9},
+    }
+    # (1, 3) (2, 4) (1, 2) (1, 1) (18, 21), exact-attribute (1, 3), exact-words (1, 3) folded (ranking.md §8.1)
+    assert hit["_rankingScore"] == 532 / 4536
+
+
+def test_frequency_ngram_joining_a_removed_word_after_a_kept_one(make_index):
+    # `bb` and `cc` (3 documents each) go together; `aa` and `dd` (1 each) stay.  Document 3 matches
+    # `aa`, then, across the removed `bb`, the 2-gram `ccdd` (kept with `dd`), in the weaker field.
+    index = make_index([{"id": 0, "title": "bb cc"}, {"id": 1, "title": "bb cc"}, {"id": 2, "title": "bb"},
+                        {"id": 3, "title": "aa", "body": "zz ccdd"}],
+                       {"searchableAttributes": ["title", "body"]})
+    result = index.search("aa bb cc dd ", matching_strategy="frequency", show_ranking_score=True,
+                          show_ranking_score_details=True)
+    assert ids(result) == [3]
+    hit = result["hits"][0]
+    assert hit["_rankingScoreDetails"] == {
+        "words": {"order": 0, "matchingWords": 1, "maxMatchingWords": 3, "score": 1 / 3},
+        # aa (0 of 1) + ccdd (2 of 2 + 1)
+        "typo": {"order": 1, "typoCount": 2, "maxTypoCount": 4, "score": 0.6},
+        # aa and ccdd are not adjacent in the query (bb between): only the 2-gram's 1
+        "proximity": {"order": 2, "score": 0.5},
+        # aa in title (0), ccdd in body (1 x 2 words) of at most 1 x 3 term indexes
+        "attributeRank": {"order": 3, "score": 0.5},
+        # aa: 0; ccdd at 1 for query position 2: f(1) + f(2) = 3; of 3 x 10
+        "wordPosition": {"order": 4, "score": 28 / 31},
+        # `aa` alone is the exact term, and the title is exactly `aa`
+        "exactness": {"order": 5, "matchType": "exactMatch", "score": 1.0},
+    }
+    # (1, 3) (3, 5) (1, 2) (2, 4) (28, 31), exact-attribute (3, 3), exact-words (2, 4) folded
+    assert hit["_rankingScore"] == 6658 / 44640
