@@ -33,8 +33,9 @@ import enum
 import re
 import sys
 import unicodedata
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
-from typing import Iterable, NamedTuple
+from typing import Any, NamedTuple
 
 from . import limits
 
@@ -551,3 +552,9 @@ class Tokenizer:
                     positions.append(offset)
                     position = offset
         return position
+
+
+def tokenizer_for(settings: Mapping[str, Any]) -> Tokenizer:
+    """The tokenizer of an index's settings: documents and queries of an index are cut alike."""
+    return Tokenizer(settings.get("stopWords") or (), settings.get("separatorTokens") or (),
+                     settings.get("nonSeparatorTokens") or (), settings.get("dictionary") or ())

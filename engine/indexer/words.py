@@ -31,7 +31,7 @@ from pyroaring import BitMap
 from ..limits import MAX_FIELD_WORD_COUNT, PREFIX_CACHE_MAX_PREFIX_CHARS
 from ..store import Store
 from ..store.codecs import bitmap_from_array, bitmap_loads, sorted_member, u32, unique_sorted
-from ..tokenizer import IndexedField, Tokenizer
+from ..tokenizer import IndexedField, tokenizer_for
 from .fields import FieldsMap, flatten_leaves, searchable_weight, select_keys
 from .keys import count_key, posting_key, slot_key
 
@@ -51,30 +51,6 @@ def is_numberlike(word: str) -> bool:
 LETTER_SAMPLE_CHUNKS = 8  # chunks read to balance the fresh postings between parent and helper
 
 
-def _bucket_formula(p: np.ndarray) -> np.ndarray:
-    powers = np.left_shift(1, np.ceil(np.log2(np.maximum(p, 1))).astype(np.int64))
-    return np.where(p < 16, p, np.where(p < 24, 24, powers))
-
-
-_BUCKETS = _bucket_formula(np.arange(1 << 16, dtype=np.int64))
-
-
-def position_bucket(positions: np.ndarray) -> np.ndarray:
-    """ranking.md §1.3: p below 16 as is, 16-23 -> 24, then the next power of two (32, 64...).
-
-    Positions are < 65536, so this is one gather from a precomputed table.
-    """
-    return _BUCKETS[np.asarray(positions, dtype=np.int64) & 0xFFFF]
-
-
-def bucket_of(position: int) -> int:
-    if position < 16:
-        return position
-    if position < 24:
-        return 24
-    return 1 << (position - 1).bit_length()
-
-
 def stable_order(values: np.ndarray) -> np.ndarray:
     """``np.argsort(values, kind="stable")`` for non-negative int64 values, several times faster.
 
@@ -89,11 +65,6 @@ def stable_order(values: np.ndarray) -> np.ndarray:
         return np.argsort(values, kind="stable")
     packed = np.sort((values.astype(np.int64) << shift) | np.arange(n, dtype=np.int64))
     return packed & ((1 << shift) - 1)
-
-
-def tokenizer_for(settings: dict[str, Any]) -> Tokenizer:
-    return Tokenizer(settings.get("stopWords") or (), settings.get("separatorTokens") or (),
-                     settings.get("nonSeparatorTokens") or (), settings.get("dictionary") or ())
 
 
 class WordExtractor:
