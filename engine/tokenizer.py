@@ -12,6 +12,9 @@ and `glass` meet in the index::
 Order of normalization matters for one observable quirk: stop words are compared *before*
 lowercasing, so the stop word ``The`` does not match ``the``.
 
+Positions are not the tokenizer's business: it cuts each value into sentences and
+`positions.FieldPositions` numbers them, the same way on every path.
+
 Speed: one compiled regex per `Tokenizer` does the cutting in C.  ASCII words are normalized with a
 single ``str.lower``; only non-ASCII words take the general path (NFKD, marks, script groups), and
 its results are memoized.  `index_field` skips building `Token` objects altogether.
@@ -28,7 +31,6 @@ Deliberate choices where the spec paraphrases upstream (see the module constants
 """
 from __future__ import annotations
 
-import bisect
 import enum
 import re
 import sys
@@ -38,6 +40,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from . import limits
+from .positions import FieldPositions, IndexedField
 
 # --------------------------------------------------------------------------------------------------
 # Separator tables
@@ -127,18 +130,6 @@ class Token(NamedTuple):
     @property
     def is_separator(self) -> bool:
         return self.kind == SEPARATOR
-
-
-class IndexedField(NamedTuple):
-    """The indexed words of one field of one document, in order, with their positions."""
-
-    words: list[str]
-    positions: list[int]
-
-    @property
-    def word_count(self) -> int:
-        """Number of indexed words (stop words excluded), for `field -> word count -> docids`."""
-        return len(self.words)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -408,150 +399,95 @@ class Tokenizer:
         """The words one field of one document indexes, with their positions (§1.3).
 
         ``values`` are the field's values in document order (array elements, repeated nested
-        leaves); numbers and booleans are passed as their JSON text.  Rules:
-
-        * first word of the field at 0; +1 after soft separators only; +8 after >= 1 hard one
-          (leading separators of a value are ignored);
-        * stop words take a position but are not returned;
-        * each further value starts 8 after the last *indexed* position (values that index
-          nothing still move the start by 8);
-        * words at positions >= ``max_position`` and words > 250 bytes are dropped.
+        leaves); numbers and booleans are passed as their JSON text.  Positions follow
+        `FieldPositions`: first word at 0, +1 across soft separators, +8 across hard ones (leading
+        ones ignored) and from a value to the next; stop words take a position but are not
+        returned; words > 250 bytes and positions >= ``max_position`` are dropped.
 
             >>> Tokenizer().index_field(["a b. c", "d"])
             IndexedField(words=['a', 'b', 'c', 'd'], positions=[0, 1, 9, 17])
         """
-        if isinstance(values, str):  # one value passed bare: never iterate its characters
-            values = (values,)
-        words: list[str] = []
-        positions: list[int] = []
-        position = -1  # last indexed position; the first value starts at 0
-        first = True
-        for text in values:
-            position = 0 if first else position + limits.HARD_SEPARATOR_POSITION_GAP
-            first = False
-            if position >= max_position:
-                continue
-            if self._fast:
-                position = self._index_value_fast(text, position, max_position, words, positions)
-            else:
-                position = self._index_value(text, position, max_position, words, positions)
-        return IndexedField(words, positions)
+        field = FieldPositions(max_position)
+        if self._fast:
+            for text in _field_values(values):
+                if field.begin_value():
+                    self._index_value_fast(text, field)
+        else:
+            self._place_tokens(values, field)
+        return field.indexed()
 
-    def _index_value_fast(
-        self, text: str, start: int, max_position: int, words: list[str], positions: list[int]
-    ) -> int:
+    def _place_tokens(self, values: Iterable[str], field: FieldPositions) -> None:
+        """The general path: tokenize each value, cut it into sentences, let ``field`` place them."""
+        for text in _field_values(values):
+            if field.begin_value():
+                field.sentences([[t.lemma if t.kind == WORD else None for t in sentence]
+                                 for sentence in self._sentences(text)])
+
+    def _sentences(self, text: str) -> list[list[Token]]:
+        """The word and stop-word tokens of one value, cut at hard separators (no empty sentence).
+
+        Tokens whose lemma normalization emptied (control characters) take no position.
+        """
+        sentences: list[list[Token]] = []
+        current: list[Token] = []
+        for token in self.tokenize(text):
+            if token.kind == SEPARATOR:
+                if token.hard and current:
+                    sentences.append(current)
+                    current = []
+            elif token.lemma:
+                current.append(token)
+        if current:
+            sentences.append(current)
+        return sentences
+
+    def _index_value_fast(self, text: str, field: FieldPositions) -> None:
         """Fast path: one ``findall`` per sentence, no Python loop over words.
 
         Applies to ASCII text free of control characters (the lemma is then just the lowercased
         word) whose words are not stop words; anything else goes word by word.
         """
-        if not text.isascii() or _ASCII_UNUSUAL_RE.search(text):
-            return self._index_value_by_word(text, start, max_position, words, positions)
         findall = self._ascii_findall
-        if self.stop_words and not self.stop_words.isdisjoint(findall(text)):
-            return self._index_value_by_word(text, start, max_position, words, positions)
+        if not text.isascii() or _ASCII_UNUSUAL_RE.search(text) or (
+                self.stop_words and not self.stop_words.isdisjoint(findall(text))):
+            self._index_value_by_word(text, field)
+            return
         lowered = text.lower()
-        first = len(words)
-        segments = self._ascii_hard_split(lowered)
-        if len(segments) == 1:
-            found = findall(lowered)
-            if not found:
-                return start
-            words.extend(found)
-            positions.extend(range(start, start + len(found)))
+        sentences = map(findall, self._ascii_hard_split(lowered))
+        if len(text) > limits.MAX_WORD_BYTES and self._ascii_long_word(lowered):
+            field.sentences(sentences)  # one C scan found a long word: each word is checked
         else:
-            last = -1
-            gap = limits.HARD_SEPARATOR_POSITION_GAP
-            for found in map(findall, segments):
-                if found:
-                    p0 = start if last < 0 else last + gap
-                    last = p0 + len(found)
-                    words += found
-                    positions += range(p0, last)
-                    last -= 1
-            if last < 0:
-                return start
-        if positions[-1] >= max_position:
-            cut = bisect.bisect_left(positions, max_position, lo=first)
-            del words[cut:], positions[cut:]
-        if len(text) > limits.MAX_WORD_BYTES and self._ascii_long_word(lowered) \
-                and max(map(len, words[first:])) > limits.MAX_WORD_BYTES:
-            kept = [(w, p) for w, p in zip(words[first:], positions[first:])
-                    if len(w) <= limits.MAX_WORD_BYTES]
-            del words[first:], positions[first:]
-            words.extend(w for w, _ in kept)
-            positions.extend(p for _, p in kept)
-        return positions[-1] if len(positions) > first else start
+            field.plain_sentences(sentences)
 
-    def _index_value_by_word(
-        self, text: str, position: int, max_position: int, words: list[str], positions: list[int]
-    ) -> int:
+    def _index_value_by_word(self, text: str, field: FieldPositions) -> None:
         """Word-by-word walk over the fast regex (non-ASCII text, stop words present)."""
         hard_set = self._walk_hard
-        offset = position
-        started = False
-        hard = False
-        max_bytes = limits.MAX_WORD_BYTES
         if not text.isascii():
             for c in set(_NON_ASCII_RE.findall(text)):
                 replacement = self._non_ascii_seps.get(c)
                 if replacement is not None:
                     text = text.replace(c, replacement)
+        sentence: list[str | None] = []  # lemmas, None for stop words
+        sentences = [sentence]
         for raw in self._walk_findall(text):
             if raw in hard_set:
-                if started:
-                    hard = True
+                if sentence:
+                    sentence = []
+                    sentences.append(sentence)
                 continue
             for kind, lemma in self._classify_piece(raw):
                 if kind == SEPARATOR:
-                    if started and lemma in HARD_SEPARATORS:
-                        hard = True
-                    continue
-                if not lemma:
-                    continue
-                if started:
-                    offset += limits.HARD_SEPARATOR_POSITION_GAP if hard else 1
-                else:
-                    started = True
-                hard = False
-                if offset >= max_position:
-                    return position
-                if kind == WORD:
-                    lemma = lemma.strip()
-                    if lemma and (len(lemma) <= 62 or len(lemma.encode()) <= max_bytes):
-                        words.append(lemma)
-                        positions.append(offset)
-                        position = offset
-        return position
+                    if sentence and lemma in HARD_SEPARATORS:
+                        sentence = []
+                        sentences.append(sentence)
+                elif lemma:
+                    sentence.append(lemma if kind == WORD else None)
+        field.sentences(sentences)
 
-    def _index_value(
-        self, text: str, position: int, max_position: int, words: list[str], positions: list[int]
-    ) -> int:
-        """General path (dictionary or unusual custom separators): walk the full token list."""
-        offset = position
-        started = False
-        hard = False
-        for token in self.tokenize(text):
-            if token.kind == SEPARATOR:
-                if started and token.hard:
-                    hard = True
-                continue
-            if not token.lemma:
-                continue
-            if started:
-                offset += limits.HARD_SEPARATOR_POSITION_GAP if hard else 1
-            else:
-                started = True
-            hard = False
-            if offset >= max_position:
-                return position
-            if token.kind == WORD:
-                lemma = token.lemma.strip()
-                if lemma and len(lemma.encode()) <= limits.MAX_WORD_BYTES:
-                    words.append(lemma)
-                    positions.append(offset)
-                    position = offset
-        return position
+
+def _field_values(values: Iterable[str]) -> Iterable[str]:
+    """A field's values; one value passed bare is never iterated char by char."""
+    return (values,) if isinstance(values, str) else values
 
 
 def tokenizer_for(settings: Mapping[str, Any]) -> Tokenizer:
