@@ -12,12 +12,13 @@ and `glass` meet in the index::
 Order of normalization matters for one observable quirk: stop words are compared *before*
 lowercasing, so the stop word ``The`` does not match ``the``.
 
-Positions are not the tokenizer's business: it cuts each value into sentences and
-`positions.FieldPositions` numbers them, the same way on every path.
+Every token knows where it came from: char and UTF-8 byte offsets into the original text (what a
+highlighter marks).  Positions are not the tokenizer's business: it cuts each value into sentences
+and `positions.FieldPositions` numbers them, the same way on every path.
 
 Speed: one compiled regex per `Tokenizer` does the cutting in C.  ASCII words are normalized with a
 single ``str.lower``; only non-ASCII words take the general path (NFKD, marks, script groups), and
-its results are memoized.  `index_field` skips building `Token` objects altogether.
+its results are memoized.  `index_field` skips building `Token` objects (and offsets) altogether.
 
 Deliberate choices where the spec paraphrases upstream (see the module constants):
 
@@ -32,11 +33,13 @@ Deliberate choices where the spec paraphrases upstream (see the module constants
 from __future__ import annotations
 
 import enum
+import operator
 import re
 import sys
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
+from itertools import repeat
 from typing import Any, NamedTuple
 
 from . import limits
@@ -107,16 +110,18 @@ WORD, STOP_WORD, SEPARATOR = TokenKind.WORD, TokenKind.STOP_WORD, TokenKind.SEPA
 class Token(NamedTuple):
     """One token of a text.
 
-    ``char_start``/``char_end`` index the ORIGINAL text (``text[t.char_start:t.char_end]`` is what
-    was typed), so highlighting maps back without re-tokenizing; byte offsets are
-    ``len(text[:char_start].encode())``.  ``lemma`` is the normalized word, or the (NFKD) separator
-    text.  ``hard`` is only meaningful for separators.
+    Offsets index the ORIGINAL text, before normalization, so a highlighter marks what was typed
+    without re-tokenizing: ``text[t.char_start:t.char_end]`` in chars, and
+    ``text.encode()[t.byte_start:t.byte_end]`` in UTF-8 bytes.  ``lemma`` is the normalized word,
+    or the (NFKD) separator text.  ``hard`` is only meaningful for separators.
     """
 
     kind: TokenKind
     lemma: str
     char_start: int
     char_end: int
+    byte_start: int
+    byte_end: int
     hard: bool = False
 
     @property
@@ -130,6 +135,36 @@ class Token(NamedTuple):
     @property
     def is_separator(self) -> bool:
         return self.kind == SEPARATOR
+
+
+class FieldToken(NamedTuple):
+    """A word or stop word of a field with the position indexing gives it (`Tokenizer.field_tokens`)."""
+
+    value: int  # which value of the field (array element, repeated leaf) holds the token
+    position: int
+    token: Token
+
+
+class _Utf8Offsets:
+    """UTF-8 byte offsets of one text's char offsets, asked in increasing order (as tokens come).
+
+    Encodes each stretch of text once; surrogates (never valid UTF-8) count as the 3 bytes that
+    ``surrogatepass`` gives them rather than failing.
+    """
+
+    __slots__ = ("byte", "char", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text, self.char, self.byte = text, 0, 0
+
+    def __call__(self, char: int) -> int:
+        self.byte += len(self.text[self.char:char].encode("utf-8", "surrogatepass"))
+        self.char = char
+        return self.byte
+
+
+_ByteAt = Callable[[int], int]
+_ASCII_BYTE_AT: _ByteAt = operator.index  # ASCII text: the byte offset is the char offset
 
 
 # --------------------------------------------------------------------------------------------------
@@ -326,17 +361,20 @@ class Tokenizer:
         self._word_cache[raw] = out
         return out
 
-    def _match_token(self, matched: str, start: int, end: int) -> Token:
+    def _match_token(self, matched: str, start: int, end: int, byte_at: _ByteAt) -> Token:
         """Token for a regex match: a separator, or a dictionary entry (classified like a word)."""
         lemma = matched if matched.isascii() else unicodedata.normalize("NFKD", matched)
+        byte_start, byte_end = byte_at(start), byte_at(end)
         if lemma in self.stop_words:
-            return Token(STOP_WORD, _finish(_decompose(matched), _word_script(matched)), start, end)
+            lemma = _finish(_decompose(matched), _word_script(matched))
+            return Token(STOP_WORD, lemma, start, end, byte_start, byte_end)
         if matched in self.separators or lemma in self.separators:
             hard = matched in HARD_SEPARATORS or lemma in HARD_SEPARATORS
             if not lemma.isascii():
                 lemma = lemma.translate(_QUOTES_AE_OE)  # charabia's quote normalizer: ’ -> '
-            return Token(SEPARATOR, lemma, start, end, hard)
-        return Token(WORD, _finish(_decompose(matched), _word_script(matched)), start, end)
+            return Token(SEPARATOR, lemma, start, end, byte_start, byte_end, hard)
+        lemma = _finish(_decompose(matched), _word_script(matched))
+        return Token(WORD, lemma, start, end, byte_start, byte_end)
 
     # -- public API ----------------------------------------------------------------------------
 
@@ -345,11 +383,14 @@ class Tokenizer:
 
             >>> [(t.lemma, t.hard) for t in Tokenizer().tokenize("a. b")]
             [('a', False), ('. ', True), ('b', False)]
+            >>> [(t.lemma, t.char_start, t.byte_start) for t in Tokenizer().tokenize("é b")]
+            [('e', 0, 0), (' ', 1, 2), ('b', 2, 3)]
         """
         tokens: list[Token] = []
         pos = 0
         finditer = self._split_re.finditer
         scanned = text
+        byte_at = _ASCII_BYTE_AT if text.isascii() else _Utf8Offsets(text)
         if self._fast:
             # Same offsets, ASCII-only regex: non-ASCII separators become "/" (soft, never part
             # of ". "/", "); tokens are then built from the original text.
@@ -361,31 +402,32 @@ class Tokenizer:
         for m in finditer(scanned):
             start, end = m.span()
             if start > pos:
-                self._append_words(tokens, text, pos, start)
-            tokens.append(self._match_token(text[start:end], start, end))
+                self._append_words(tokens, text, pos, start, byte_at)
+            tokens.append(self._match_token(text[start:end], start, end, byte_at))
             pos = end
         if pos < len(text):
-            self._append_words(tokens, text, pos, len(text))
+            self._append_words(tokens, text, pos, len(text), byte_at)
         return tokens
 
-    def _append_words(self, tokens: list[Token], text: str, start: int, end: int) -> None:
+    def _append_words(self, tokens: list[Token], text: str, start: int, end: int, byte_at: _ByteAt) -> None:
         raw = text[start:end]
         if raw.isascii() and not self.stop_words and not _CONTROL_RE.search(raw):
-            tokens.append(Token(WORD, raw.lower(), start, end))
+            tokens.append(Token(WORD, raw.lower(), start, end, byte_at(start), byte_at(end)))
             return
         pieces = self._classify_piece(raw)
         if len(pieces) == 1:
             kind, lemma = pieces[0]
             hard = kind == SEPARATOR and lemma in HARD_SEPARATORS
-            tokens.append(Token(kind, lemma, start, end, hard))
+            tokens.append(Token(kind, lemma, start, end, byte_at(start), byte_at(end), hard))
             return
         # Script groups: recover each piece's span in the original.
         offset = start
         for piece, _script_name in _script_groups(raw):
+            piece_end = offset + len(piece)
             for kind, lemma in self._classify_piece(piece):
                 hard = kind == SEPARATOR and lemma in HARD_SEPARATORS
-                tokens.append(Token(kind, lemma, offset, offset + len(piece), hard))
-            offset += len(piece)
+                tokens.append(Token(kind, lemma, offset, piece_end, byte_at(offset), byte_at(piece_end), hard))
+            offset = piece_end
 
     def words(self, text: str) -> list[str]:
         """Lemmas of the word tokens (stop words excluded) — a convenience for settings and tests."""
@@ -416,12 +458,30 @@ class Tokenizer:
             self._place_tokens(values, field)
         return field.indexed()
 
-    def _place_tokens(self, values: Iterable[str], field: FieldPositions) -> None:
+    def field_tokens(
+        self,
+        values: Iterable[str],
+        max_position: int = limits.MAX_POSITION_PER_ATTRIBUTE,
+    ) -> list[FieldToken]:
+        """Every word and stop word of a field with its offsets and the position `index_field`
+        gives it (tokens at positions >= ``max_position`` have none and are left out).
+
+            >>> [(t.value, t.position, t.token.lemma) for t in Tokenizer().field_tokens(["a! B", "c"])]
+            [(0, 0, 'a'), (0, 8, 'b'), (1, 16, 'c')]
+        """
+        return self._place_tokens(values, FieldPositions(max_position))
+
+    def _place_tokens(self, values: Iterable[str], field: FieldPositions) -> list[FieldToken]:
         """The general path: tokenize each value, cut it into sentences, let ``field`` place them."""
-        for text in _field_values(values):
-            if field.begin_value():
-                field.sentences([[t.lemma if t.kind == WORD else None for t in sentence]
-                                 for sentence in self._sentences(text)])
+        placed: list[FieldToken] = []
+        for value, text in enumerate(_field_values(values)):
+            if not field.begin_value():
+                continue
+            sentences = self._sentences(text)
+            lemmas = [[t.lemma if t.kind == WORD else None for t in sentence] for sentence in sentences]
+            for sentence, positions in zip(sentences, field.sentences(lemmas)):
+                placed += map(FieldToken, repeat(value), positions, sentence)
+        return placed
 
     def _sentences(self, text: str) -> list[list[Token]]:
         """The word and stop-word tokens of one value, cut at hard separators (no empty sentence).
