@@ -82,7 +82,7 @@ class FieldPositions:
         first = self._next
         end = first + count
         self._next = end + (HARD_SEPARATOR_POSITION_GAP - 1)
-        return range(first, min(end, self.max_position))
+        return range(first, end if end <= self.max_position else self.max_position)  # min() costs a call
 
     def sentences(self, sentences: Iterable[Sequence[str | None]]) -> list[range]:
         """Place one value's sentences of lemmas (``None`` = stop word), index what is indexable.
