@@ -12,7 +12,7 @@ Properties:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -59,7 +59,7 @@ class Recording:
     """A registered indexer that writes one vectors entry per live document it heard of."""
 
     tables = ("vectors",)
-    events: list[tuple[Any, ...]] = []
+    events: ClassVar[list[tuple[Any, ...]]] = []  # replaced per test
 
     def __init__(self, context: IndexContext):
         self.context = context

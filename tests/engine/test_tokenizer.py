@@ -25,6 +25,7 @@
 from __future__ import annotations
 
 import os
+from itertools import pairwise
 from pathlib import Path
 
 import orjson
@@ -345,7 +346,7 @@ def test_field_tokens_carry_the_index_positions(values):
         indexed = [(t.token.lemma.strip(), t.position) for t in placed
                    if t.token.kind == WORD and _indexable(t.token.lemma)]
         assert list(zip(*tokenizer.index_field(values))) == indexed
-        for before, after in zip(placed, placed[1:]):  # a stop-word-only value may start lower
+        for before, after in pairwise(placed):  # a stop-word-only value may start lower
             assert before.value < after.value or before.position < after.position
         for t in placed:
             assert values[t.value][t.token.char_start:t.token.char_end]
