@@ -12,9 +12,13 @@ and `glass` meet in the index::
 Order of normalization matters for one observable quirk: stop words are compared *before*
 lowercasing, so the stop word ``The`` does not match ``the``.
 
+Every token knows where it came from: char and UTF-8 byte offsets into the original text (what a
+highlighter marks).  Positions are not the tokenizer's business: it cuts each value into sentences
+and `positions.FieldPositions` numbers them, the same way on every path.
+
 Speed: one compiled regex per `Tokenizer` does the cutting in C.  ASCII words are normalized with a
 single ``str.lower``; only non-ASCII words take the general path (NFKD, marks, script groups), and
-its results are memoized.  `index_field` skips building `Token` objects altogether.
+its results are memoized.  `index_field` skips building `Token` objects (and offsets) altogether.
 
 Deliberate choices where the spec paraphrases upstream (see the module constants):
 
@@ -28,15 +32,18 @@ Deliberate choices where the spec paraphrases upstream (see the module constants
 """
 from __future__ import annotations
 
-import bisect
 import enum
+import operator
 import re
 import sys
 import unicodedata
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
-from typing import Iterable, NamedTuple
+from itertools import repeat
+from typing import Any, NamedTuple
 
 from . import limits
+from .positions import FieldPositions, IndexedField
 
 # --------------------------------------------------------------------------------------------------
 # Separator tables
@@ -103,16 +110,18 @@ WORD, STOP_WORD, SEPARATOR = TokenKind.WORD, TokenKind.STOP_WORD, TokenKind.SEPA
 class Token(NamedTuple):
     """One token of a text.
 
-    ``char_start``/``char_end`` index the ORIGINAL text (``text[t.char_start:t.char_end]`` is what
-    was typed), so highlighting maps back without re-tokenizing; byte offsets are
-    ``len(text[:char_start].encode())``.  ``lemma`` is the normalized word, or the (NFKD) separator
-    text.  ``hard`` is only meaningful for separators.
+    Offsets index the ORIGINAL text, before normalization, so a highlighter marks what was typed
+    without re-tokenizing: ``text[t.char_start:t.char_end]`` in chars, and
+    ``text.encode()[t.byte_start:t.byte_end]`` in UTF-8 bytes.  ``lemma`` is the normalized word,
+    or the (NFKD) separator text.  ``hard`` is only meaningful for separators.
     """
 
     kind: TokenKind
     lemma: str
     char_start: int
     char_end: int
+    byte_start: int
+    byte_end: int
     hard: bool = False
 
     @property
@@ -128,16 +137,34 @@ class Token(NamedTuple):
         return self.kind == SEPARATOR
 
 
-class IndexedField(NamedTuple):
-    """The indexed words of one field of one document, in order, with their positions."""
+class FieldToken(NamedTuple):
+    """A word or stop word of a field with the position indexing gives it (`Tokenizer.field_tokens`)."""
 
-    words: list[str]
-    positions: list[int]
+    value: int  # which value of the field (array element, repeated leaf) holds the token
+    position: int
+    token: Token
 
-    @property
-    def word_count(self) -> int:
-        """Number of indexed words (stop words excluded), for `field -> word count -> docids`."""
-        return len(self.words)
+
+class _Utf8Offsets:
+    """UTF-8 byte offsets of one text's char offsets, asked in increasing order (as tokens come).
+
+    Encodes each stretch of text once; surrogates (never valid UTF-8) count as the 3 bytes that
+    ``surrogatepass`` gives them rather than failing.
+    """
+
+    __slots__ = ("byte", "char", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text, self.char, self.byte = text, 0, 0
+
+    def __call__(self, char: int) -> int:
+        self.byte += len(self.text[self.char:char].encode("utf-8", "surrogatepass"))
+        self.char = char
+        return self.byte
+
+
+_ByteAt = Callable[[int], int]
+_ASCII_BYTE_AT: _ByteAt = operator.index  # ASCII text: the byte offset is the char offset
 
 
 # --------------------------------------------------------------------------------------------------
@@ -334,17 +361,20 @@ class Tokenizer:
         self._word_cache[raw] = out
         return out
 
-    def _match_token(self, matched: str, start: int, end: int) -> Token:
+    def _match_token(self, matched: str, start: int, end: int, byte_at: _ByteAt) -> Token:
         """Token for a regex match: a separator, or a dictionary entry (classified like a word)."""
         lemma = matched if matched.isascii() else unicodedata.normalize("NFKD", matched)
+        byte_start, byte_end = byte_at(start), byte_at(end)
         if lemma in self.stop_words:
-            return Token(STOP_WORD, _finish(_decompose(matched), _word_script(matched)), start, end)
+            lemma = _finish(_decompose(matched), _word_script(matched))
+            return Token(STOP_WORD, lemma, start, end, byte_start, byte_end)
         if matched in self.separators or lemma in self.separators:
             hard = matched in HARD_SEPARATORS or lemma in HARD_SEPARATORS
             if not lemma.isascii():
                 lemma = lemma.translate(_QUOTES_AE_OE)  # charabia's quote normalizer: ’ -> '
-            return Token(SEPARATOR, lemma, start, end, hard)
-        return Token(WORD, _finish(_decompose(matched), _word_script(matched)), start, end)
+            return Token(SEPARATOR, lemma, start, end, byte_start, byte_end, hard)
+        lemma = _finish(_decompose(matched), _word_script(matched))
+        return Token(WORD, lemma, start, end, byte_start, byte_end)
 
     # -- public API ----------------------------------------------------------------------------
 
@@ -353,11 +383,14 @@ class Tokenizer:
 
             >>> [(t.lemma, t.hard) for t in Tokenizer().tokenize("a. b")]
             [('a', False), ('. ', True), ('b', False)]
+            >>> [(t.lemma, t.char_start, t.byte_start) for t in Tokenizer().tokenize("é b")]
+            [('e', 0, 0), (' ', 1, 2), ('b', 2, 3)]
         """
         tokens: list[Token] = []
         pos = 0
         finditer = self._split_re.finditer
         scanned = text
+        byte_at = _ASCII_BYTE_AT if text.isascii() else _Utf8Offsets(text)
         if self._fast:
             # Same offsets, ASCII-only regex: non-ASCII separators become "/" (soft, never part
             # of ". "/", "); tokens are then built from the original text.
@@ -369,31 +402,32 @@ class Tokenizer:
         for m in finditer(scanned):
             start, end = m.span()
             if start > pos:
-                self._append_words(tokens, text, pos, start)
-            tokens.append(self._match_token(text[start:end], start, end))
+                self._append_words(tokens, text, pos, start, byte_at)
+            tokens.append(self._match_token(text[start:end], start, end, byte_at))
             pos = end
         if pos < len(text):
-            self._append_words(tokens, text, pos, len(text))
+            self._append_words(tokens, text, pos, len(text), byte_at)
         return tokens
 
-    def _append_words(self, tokens: list[Token], text: str, start: int, end: int) -> None:
+    def _append_words(self, tokens: list[Token], text: str, start: int, end: int, byte_at: _ByteAt) -> None:
         raw = text[start:end]
         if raw.isascii() and not self.stop_words and not _CONTROL_RE.search(raw):
-            tokens.append(Token(WORD, raw.lower(), start, end))
+            tokens.append(Token(WORD, raw.lower(), start, end, byte_at(start), byte_at(end)))
             return
         pieces = self._classify_piece(raw)
         if len(pieces) == 1:
             kind, lemma = pieces[0]
             hard = kind == SEPARATOR and lemma in HARD_SEPARATORS
-            tokens.append(Token(kind, lemma, start, end, hard))
+            tokens.append(Token(kind, lemma, start, end, byte_at(start), byte_at(end), hard))
             return
         # Script groups: recover each piece's span in the original.
         offset = start
         for piece, _script_name in _script_groups(raw):
+            piece_end = offset + len(piece)
             for kind, lemma in self._classify_piece(piece):
                 hard = kind == SEPARATOR and lemma in HARD_SEPARATORS
-                tokens.append(Token(kind, lemma, offset, offset + len(piece), hard))
-            offset += len(piece)
+                tokens.append(Token(kind, lemma, offset, piece_end, byte_at(offset), byte_at(piece_end), hard))
+            offset = piece_end
 
     def words(self, text: str) -> list[str]:
         """Lemmas of the word tokens (stop words excluded) — a convenience for settings and tests."""
@@ -407,147 +441,116 @@ class Tokenizer:
         """The words one field of one document indexes, with their positions (§1.3).
 
         ``values`` are the field's values in document order (array elements, repeated nested
-        leaves); numbers and booleans are passed as their JSON text.  Rules:
-
-        * first word of the field at 0; +1 after soft separators only; +8 after >= 1 hard one
-          (leading separators of a value are ignored);
-        * stop words take a position but are not returned;
-        * each further value starts 8 after the last *indexed* position (values that index
-          nothing still move the start by 8);
-        * words at positions >= ``max_position`` and words > 250 bytes are dropped.
+        leaves); numbers and booleans are passed as their JSON text.  Positions follow
+        `FieldPositions`: first word at 0, +1 across soft separators, +8 across hard ones (leading
+        ones ignored) and from a value to the next; stop words take a position but are not
+        returned; words > 250 bytes and positions >= ``max_position`` are dropped.
 
             >>> Tokenizer().index_field(["a b. c", "d"])
             IndexedField(words=['a', 'b', 'c', 'd'], positions=[0, 1, 9, 17])
         """
-        if isinstance(values, str):  # one value passed bare: never iterate its characters
-            values = (values,)
-        words: list[str] = []
-        positions: list[int] = []
-        position = -1  # last indexed position; the first value starts at 0
-        first = True
-        for text in values:
-            position = 0 if first else position + limits.HARD_SEPARATOR_POSITION_GAP
-            first = False
-            if position >= max_position:
-                continue
-            if self._fast:
-                position = self._index_value_fast(text, position, max_position, words, positions)
-            else:
-                position = self._index_value(text, position, max_position, words, positions)
-        return IndexedField(words, positions)
+        field = FieldPositions(max_position)
+        if self._fast:
+            for text in _field_values(values):
+                if field.begin_value():
+                    self._index_value_fast(text, field)
+        else:
+            self._place_tokens(values, field)
+        return field.indexed()
 
-    def _index_value_fast(
-        self, text: str, start: int, max_position: int, words: list[str], positions: list[int]
-    ) -> int:
+    def field_tokens(
+        self,
+        values: Iterable[str],
+        max_position: int = limits.MAX_POSITION_PER_ATTRIBUTE,
+    ) -> list[FieldToken]:
+        """Every word and stop word of a field with its offsets and the position `index_field`
+        gives it (tokens at positions >= ``max_position`` have none and are left out).
+
+            >>> [(t.value, t.position, t.token.lemma) for t in Tokenizer().field_tokens(["a! B", "c"])]
+            [(0, 0, 'a'), (0, 8, 'b'), (1, 16, 'c')]
+        """
+        return self._place_tokens(values, FieldPositions(max_position))
+
+    def _place_tokens(self, values: Iterable[str], field: FieldPositions) -> list[FieldToken]:
+        """The general path: tokenize each value, cut it into sentences, let ``field`` place them."""
+        placed: list[FieldToken] = []
+        for value, text in enumerate(_field_values(values)):
+            if not field.begin_value():
+                continue
+            sentences = self._sentences(text)
+            lemmas = [[t.lemma if t.kind == WORD else None for t in sentence] for sentence in sentences]
+            for sentence, positions in zip(sentences, field.sentences(lemmas)):
+                placed += map(FieldToken, repeat(value), positions, sentence)
+        return placed
+
+    def _sentences(self, text: str) -> list[list[Token]]:
+        """The word and stop-word tokens of one value, cut at hard separators (no empty sentence).
+
+        Tokens whose lemma normalization emptied (control characters) take no position.
+        """
+        sentences: list[list[Token]] = []
+        current: list[Token] = []
+        for token in self.tokenize(text):
+            if token.kind == SEPARATOR:
+                if token.hard and current:
+                    sentences.append(current)
+                    current = []
+            elif token.lemma:
+                current.append(token)
+        if current:
+            sentences.append(current)
+        return sentences
+
+    def _index_value_fast(self, text: str, field: FieldPositions) -> None:
         """Fast path: one ``findall`` per sentence, no Python loop over words.
 
         Applies to ASCII text free of control characters (the lemma is then just the lowercased
         word) whose words are not stop words; anything else goes word by word.
         """
-        if not text.isascii() or _ASCII_UNUSUAL_RE.search(text):
-            return self._index_value_by_word(text, start, max_position, words, positions)
         findall = self._ascii_findall
-        if self.stop_words and not self.stop_words.isdisjoint(findall(text)):
-            return self._index_value_by_word(text, start, max_position, words, positions)
+        if not text.isascii() or _ASCII_UNUSUAL_RE.search(text) or (
+                self.stop_words and not self.stop_words.isdisjoint(findall(text))):
+            self._index_value_by_word(text, field)
+            return
         lowered = text.lower()
-        first = len(words)
-        segments = self._ascii_hard_split(lowered)
-        if len(segments) == 1:
-            found = findall(lowered)
-            if not found:
-                return start
-            words.extend(found)
-            positions.extend(range(start, start + len(found)))
+        sentences = map(findall, self._ascii_hard_split(lowered))
+        if len(text) > limits.MAX_WORD_BYTES and self._ascii_long_word(lowered):
+            field.sentences(sentences)  # one C scan found a long word: each word is checked
         else:
-            last = -1
-            gap = limits.HARD_SEPARATOR_POSITION_GAP
-            for found in map(findall, segments):
-                if found:
-                    p0 = start if last < 0 else last + gap
-                    last = p0 + len(found)
-                    words += found
-                    positions += range(p0, last)
-                    last -= 1
-            if last < 0:
-                return start
-        if positions[-1] >= max_position:
-            cut = bisect.bisect_left(positions, max_position, lo=first)
-            del words[cut:], positions[cut:]
-        if len(text) > limits.MAX_WORD_BYTES and self._ascii_long_word(lowered) \
-                and max(map(len, words[first:])) > limits.MAX_WORD_BYTES:
-            kept = [(w, p) for w, p in zip(words[first:], positions[first:])
-                    if len(w) <= limits.MAX_WORD_BYTES]
-            del words[first:], positions[first:]
-            words.extend(w for w, _ in kept)
-            positions.extend(p for _, p in kept)
-        return positions[-1] if len(positions) > first else start
+            field.plain_sentences(sentences)
 
-    def _index_value_by_word(
-        self, text: str, position: int, max_position: int, words: list[str], positions: list[int]
-    ) -> int:
+    def _index_value_by_word(self, text: str, field: FieldPositions) -> None:
         """Word-by-word walk over the fast regex (non-ASCII text, stop words present)."""
         hard_set = self._walk_hard
-        offset = position
-        started = False
-        hard = False
-        max_bytes = limits.MAX_WORD_BYTES
         if not text.isascii():
             for c in set(_NON_ASCII_RE.findall(text)):
                 replacement = self._non_ascii_seps.get(c)
                 if replacement is not None:
                     text = text.replace(c, replacement)
+        sentence: list[str | None] = []  # lemmas, None for stop words
+        sentences = [sentence]
         for raw in self._walk_findall(text):
             if raw in hard_set:
-                if started:
-                    hard = True
+                if sentence:
+                    sentence = []
+                    sentences.append(sentence)
                 continue
             for kind, lemma in self._classify_piece(raw):
                 if kind == SEPARATOR:
-                    if started and lemma in HARD_SEPARATORS:
-                        hard = True
-                    continue
-                if not lemma:
-                    continue
-                if started:
-                    offset += limits.HARD_SEPARATOR_POSITION_GAP if hard else 1
-                else:
-                    started = True
-                hard = False
-                if offset >= max_position:
-                    return position
-                if kind == WORD:
-                    lemma = lemma.strip()
-                    if lemma and (len(lemma) <= 62 or len(lemma.encode()) <= max_bytes):
-                        words.append(lemma)
-                        positions.append(offset)
-                        position = offset
-        return position
+                    if sentence and lemma in HARD_SEPARATORS:
+                        sentence = []
+                        sentences.append(sentence)
+                elif lemma:
+                    sentence.append(lemma if kind == WORD else None)
+        field.sentences(sentences)
 
-    def _index_value(
-        self, text: str, position: int, max_position: int, words: list[str], positions: list[int]
-    ) -> int:
-        """General path (dictionary or unusual custom separators): walk the full token list."""
-        offset = position
-        started = False
-        hard = False
-        for token in self.tokenize(text):
-            if token.kind == SEPARATOR:
-                if started and token.hard:
-                    hard = True
-                continue
-            if not token.lemma:
-                continue
-            if started:
-                offset += limits.HARD_SEPARATOR_POSITION_GAP if hard else 1
-            else:
-                started = True
-            hard = False
-            if offset >= max_position:
-                return position
-            if token.kind == WORD:
-                lemma = token.lemma.strip()
-                if lemma and len(lemma.encode()) <= limits.MAX_WORD_BYTES:
-                    words.append(lemma)
-                    positions.append(offset)
-                    position = offset
-        return position
+
+def _field_values(values: Iterable[str]) -> Iterable[str]:
+    """A field's values; one value passed bare is never iterated char by char."""
+    return (values,) if isinstance(values, str) else values
+
+
+def tokenizer_for(settings: Mapping[str, Any]) -> Tokenizer:
+    """The tokenizer of an index's settings: documents and queries of an index are cut alike."""
+    return Tokenizer(settings.get("stopWords") or (), settings.get("separatorTokens") or (),
+                     settings.get("nonSeparatorTokens") or (), settings.get("dictionary") or ())

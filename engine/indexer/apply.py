@@ -2,12 +2,16 @@
 
 `IndexWriter` is the only code that changes an index's documents.  Every change goes through
 `_store_document` / `_remove_document`, which keep the external-id map, the field distribution
-and the document count in step, and report (docid, old, new) to the search indexers so that
-posting lists are updated as deltas — never rebuilt for a batch of additions.
+and the document count in step, and report (docid, old, new) to the indexers so that posting
+lists are updated as deltas — never rebuilt for a batch of additions.
+
+The indexers every index has are registered in `INDEXERS`; the writer knows them only through
+the protocols of `base.py` (built from an `IndexContext`, told of changes, finishing
+themselves), so adding one touches no other.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Protocol
+from typing import Any, Callable, Iterable
 
 import lmdb
 import orjson
@@ -18,23 +22,30 @@ from ..errors import LoupeError
 from ..store.registry import Registry, _delete_prefix, meta_key
 from ..store import Store
 from ..store.codecs import bitmap_loads, index_key, read_u32, u32
+from .base import BulkIndexer, Completion, DocumentIndexer, IndexContext, RegisteredIndexer
 from .facets import FacetIndexer
 from .fields import FieldsMap
 from .parallel import CHUNK_DOCS, BulkExtraction, paused_gc
 from .words import WordIndexer
 
+#: The indexers of every index, in the order they hear of changes and finish.  An indexer whose
+#: finish leaves work to a helper process (the word indexer) comes first: the others' finish then
+#: runs while the helper works.
+INDEXERS: tuple[type[RegisteredIndexer], ...] = (WordIndexer, FacetIndexer)
 
-class DocumentIndexer(Protocol):
-    """Derived structures (postings, facets, vectors) kept in step with the documents."""
+#: What `clear` empties besides the derived tables: the documents, their ids and embeddings.
+_DOCUMENT_TABLES = ("documents", "external_ids", "vectors")
 
-    def on_change(self, docid: int, old: dict[str, Any] | None, new: dict[str, Any] | None) -> None: ...
 
-    def finish(self) -> None: ...
+def derived_tables() -> tuple[str, ...]:
+    """Tables the registered indexers derive from the documents: emptied before a rebuild."""
+    return tuple(dict.fromkeys(table for indexer in INDEXERS for table in indexer.tables))
 
 
 class IndexWriter:
     def __init__(self, store: Store, txn: lmdb.Transaction, registry: Registry, record: dict[str, Any],
                  indexers: Iterable[DocumentIndexer] = (), should_stop: Callable[[], None] | None = None):
+        """``indexers``: the caller's own indexers (hooks), kept in step like the registered ones."""
         self.store, self.txn, self.registry, self.record = store, txn, registry, record
         self.iid = record["iid"]
         self.prefix = u32(self.iid)
@@ -45,16 +56,16 @@ class IndexWriter:
         self.fields = FieldsMap(registry.get_meta(txn, self.iid, "fields", []))
         raw = txn.get(meta_key(self.iid, "docids"), db=registry.meta)
         self.docids = bitmap_loads(raw) if raw is not None else BitMap()
-        self.extra_indexers = list(indexers)
+        self.hooks = list(indexers)
         self.indexers = self._make_indexers()
         self.should_stop = should_stop or (lambda: None)
         self.changed = False
 
     def _make_indexers(self, fresh: bool | None = None) -> list[DocumentIndexer]:
-        if fresh is None:
-            fresh = not self.docids
-        return [WordIndexer(self.store, self.txn, self.iid, self.settings, self.fields, fresh=fresh),
-                FacetIndexer(self.store, self.txn, self.iid, self.settings, fresh=fresh), *self.extra_indexers]
+        """The registered indexers, new, for the current settings; then the hooks."""
+        context = IndexContext(self.store, self.txn, self.iid, self.settings, self.fields,
+                               fresh=not self.docids if fresh is None else fresh)
+        return [indexer.from_context(context) for indexer in INDEXERS] + self.hooks
 
     # -- primary key ---------------------------------------------------------------------------
     def resolve_primary_key(self, param: str | None, documents: list[dict[str, Any]]) -> str | None:
@@ -91,32 +102,36 @@ class IndexWriter:
             return self._add(ids, documents, method, skip_creation)
 
     def _add(self, ids: list[str], documents: list[dict[str, Any]], method: str, skip_creation: bool) -> int:
-        """Store the documents while their words and facet keys are extracted, then index them."""
-        words, facets = self.indexers[0], self.indexers[1]
-        assert isinstance(words, WordIndexer) and isinstance(facets, FacetIndexer)
-        bulk = BulkExtraction(documents, words.extractor, facets.extractor)
-        bulk.start()
+        """Store the documents while the bulk indexers extract them, then index them.
+
+        Indexers without an extractor hear of each document as it is stored.
+        """
+        bulk = [indexer for indexer in self.indexers if isinstance(indexer, BulkIndexer)]
+        others = [indexer for indexer in self.indexers if not isinstance(indexer, BulkIndexer)]
+        extraction = BulkExtraction(documents, [indexer.extractor for indexer in bulk])
+        extraction.start()
         try:
-            changes, indexed = self._store_documents(ids, documents, method, skip_creation)
-            chunks = bulk.result(self.should_stop)
+            changes, indexed = self._store_documents(ids, documents, method, skip_creation, others)
+            chunks = extraction.result(self.should_stop)
         finally:
-            bulk.close()
-        applied = [(words.add_chunk(w), facets.add_chunk(f)) for w, f in chunks]
+            extraction.close()
+        applied = [[indexer.add_chunk(part) for indexer, part in zip(bulk, chunk)] for chunk in chunks]
         for n, (docid, old, new, j) in enumerate(changes):
             if n % 1024 == 0:
                 self.should_stop()
             if j < 0:  # a partial update merged with the stored version: not pre-extracted
-                words.on_change(docid, old, new)
-                facets.on_change(docid, old, new)
+                for indexer in bulk:
+                    indexer.on_change(docid, old, new)
             else:
-                w, f = applied[j // CHUNK_DOCS]
-                words.on_change_extracted(docid, old, w, j % CHUNK_DOCS)
-                facets.on_change_extracted(docid, old, new, f, j % CHUNK_DOCS)
+                for indexer, part in zip(bulk, applied[j // CHUNK_DOCS]):
+                    indexer.on_change_extracted(docid, old, new, part, j % CHUNK_DOCS)
         return indexed
 
     def _store_documents(self, ids: list[str], documents: list[dict[str, Any]], method: str,
-                         skip_creation: bool) -> tuple[list[tuple[int, Any, Any, int]], int]:
-        """Store a payload's documents; returns the (docid, old, new, index in payload or -1) to index."""
+                         skip_creation: bool, indexers: list[DocumentIndexer]
+                         ) -> tuple[list[tuple[int, Any, Any, int]], int]:
+        """Store a payload's documents, telling ``indexers`` at once; returns the (docid, old, new,
+        index in payload or -1) the others are still to hear of."""
         changes = []
         indexed = 0
         for n, (ext, doc) in enumerate(zip(ids, documents)):
@@ -129,7 +144,7 @@ class IndexWriter:
                     continue
                 docid = self._allocate(ext)
             new = {**old, **doc} if method == "update" and old is not None else doc
-            self._store_document(docid, old, new, self.extra_indexers)
+            self._store_document(docid, old, new, indexers)
             changes.append((docid, old, new, n if new is doc else -1))
             indexed += 1
         return changes, indexed
@@ -158,7 +173,7 @@ class IndexWriter:
         count = self.stats["numberOfDocuments"]
         if count == 0:
             return 0
-        for name in ("documents", "external_ids", "postings", "facets", "vectors"):
+        for name in dict.fromkeys(_DOCUMENT_TABLES + derived_tables()):
             _delete_prefix(self.txn, self.store.i[name], self.prefix)
         self.docids = BitMap()
         self.stats.update(numberOfDocuments=0, documentBytes=0, fieldDistribution={})
@@ -167,8 +182,8 @@ class IndexWriter:
         return count
 
     def reindex(self) -> None:
-        """Rebuild postings and facets from the documents, for settings that change them."""
-        for name in ("postings", "facets"):
+        """Rebuild what the indexers derive from the documents, for settings that change it."""
+        for name in derived_tables():
             _delete_prefix(self.txn, self.store.i[name], self.prefix)
         self.indexers = self._make_indexers(fresh=True)
         db = self.docs_db
@@ -201,10 +216,8 @@ class IndexWriter:
 
     # -- bookkeeping ---------------------------------------------------------------------------
     def finish(self, now: int) -> None:
-        words, others = self.indexers[0], self.indexers[1:]
-        assert isinstance(words, WordIndexer)
         with paused_gc():
-            words.finish(meanwhile=lambda: [indexer.finish() for indexer in others])
+            self._finish_indexers()
         self.registry.put_meta(self.txn, self.iid, "stats", self.stats)
         if self.fields.dirty:
             self.registry.put_meta(self.txn, self.iid, "fields", self.fields.names)
@@ -213,6 +226,22 @@ class IndexWriter:
         self.record["updatedAt"] = now
         self.registry.put(self.txn, self.record)
         self.registry.bump_version(self.txn, self.iid)
+
+    def _finish_indexers(self) -> None:
+        """Every indexer finishes itself; the completions of those that left work to a helper
+        process run after all of them, so that work overlaps the others' finish.  On failure the
+        helpers are released without writing."""
+        completions: list[Completion] = []
+        try:
+            for indexer in self.indexers:
+                completion = indexer.finish()
+                if completion is not None:
+                    completions.append(completion)
+            for completion in completions:
+                completion()
+        finally:
+            for completion in completions:
+                completion.close()
 
     def _docid(self, ext: str) -> int | None:
         raw = self.txn.get(self.prefix + ext.encode(), db=self.ids_db)

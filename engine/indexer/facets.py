@@ -10,7 +10,7 @@ import itertools
 import struct
 from collections import defaultdict, deque
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, ClassVar, Iterable, Iterator, Sequence
 
 import lmdb
 import numpy as np
@@ -22,6 +22,7 @@ from ..facets.filterable import FilterableRules
 from ..facets.memory import _geo_point
 from ..store import Store
 from ..store.codecs import bitmap_loads, index_key, u32
+from .base import IndexContext
 from .fields import select_keys
 from .keys import f64_key, facet_key
 from .words import stable_order
@@ -80,7 +81,7 @@ class FacetExtractor:
 
     ``keys(document)`` returns the keys and the (key, original spelling) pairs of its string
     values, in document order; kept apart from `FacetIndexer` so that a helper process can run
-    it on part of a batch (see `parallel.py`).
+    `extract` on part of a batch (see `parallel.py`).
     """
 
     def __init__(self, iid: int, settings: dict[str, Any]):
@@ -189,6 +190,15 @@ class FacetExtractor:
             key = self._keys_cache[cache_key] = facet_key(self.iid, tag, path, raw)
         return key
 
+    def extract(self, documents: Sequence[dict[str, Any]], lo: int, hi: int) -> FacetChunk:
+        """The keys and display spellings of ``documents[lo:hi]``, per document."""
+        doc_keys, doc_display = [], []
+        for document in documents[lo:hi]:
+            keys, display = self.keys(document)
+            doc_keys.append(tuple(keys))
+            doc_display.append(tuple(display))
+        return FacetChunk(lo, doc_keys, doc_display, set(self.paths))
+
 
 @dataclass
 class FacetChunk:
@@ -202,15 +212,6 @@ class FacetChunk:
     doc_keys: list[tuple[bytes, ...]]
     doc_display: list[tuple[tuple[bytes, str], ...]]
     paths: set[str]
-
-
-def extract_facets(extractor: FacetExtractor, documents: list[dict[str, Any]], lo: int, hi: int) -> FacetChunk:
-    doc_keys, doc_display = [], []
-    for document in documents[lo:hi]:
-        keys, display = extractor.keys(document)
-        doc_keys.append(tuple(keys))
-        doc_display.append(tuple(display))
-    return FacetChunk(lo, doc_keys, doc_display, set(extractor.paths))
 
 
 def _grouped(ids: np.ndarray, values: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
@@ -277,6 +278,10 @@ class _AppliedFacets:
 
 
 class FacetIndexer:
+    """Facet postings of one index, updated by the deltas of a batch (see the module docstring)."""
+
+    tables: ClassVar[tuple[str, ...]] = ("facets",)
+
     def __init__(self, store: Store, txn: lmdb.Transaction, iid: int, settings: dict[str, Any],
                  fresh: bool = False):
         self.store, self.txn, self.iid = store, txn, iid
@@ -293,6 +298,10 @@ class FacetIndexer:
         self.geo: dict[int, tuple[float, float] | None] = {}
         self.paths = self.extractor.paths
         self.pending: dict[int, Any] = {}  # docid -> its keys, or (chunk, j) when extracted
+
+    @classmethod
+    def from_context(cls, context: IndexContext) -> FacetIndexer:
+        return cls(context.store, context.txn, context.iid, context.settings, fresh=context.fresh)
 
     def _keys(self, docid: int, document: dict[str, Any], record_display: bool) -> set[bytes]:
         keys, display = self.extractor.keys(document)

@@ -1,20 +1,21 @@
-"""Bulk extraction of a batch's words and facet keys, on both cores when the process allows it.
+"""Bulk extraction of what a batch indexes, on both cores when the process allows it.
 
 What a document indexes is a pure function of (document, settings), so a big batch is cut into
-chunks of `CHUNK_DOCS` documents and each chunk becomes a compact `WordChunk` + `FacetChunk`.
+chunks of `CHUNK_DOCS` documents and each chunk becomes one compact chunk per bulk indexer's
+`Extractor` (a `WordChunk`, a `FacetChunk`).
 In the worker process (`enable()` is called there, Linux only) a batch of at least
 `PARALLEL_MIN_DOCS` documents forks one helper: it inherits the documents by copy-on-write and
 takes chunks from a shared counter while the parent stores the documents in LMDB, then takes
 chunks too; the helper sends its chunks back pickled through a pipe.  Only the parent touches
 LMDB; the helper leaves with ``os._exit``.
 
-    >>> bulk = BulkExtraction(docs, word_extractor, facet_extractor)      # doctest: +SKIP
+    >>> bulk = BulkExtraction(docs, [word_extractor, facet_extractor])    # doctest: +SKIP
     >>> bulk.start()              # forks when enabled and the batch is big
     >>> ...                       # parent: store documents
     >>> chunks = bulk.result(should_stop)   # [(WordChunk, FacetChunk)] in document order
     >>> bulk.close()              # always: reaps (or kills) the helper
 
-`fork_call(fn)` runs any pure function in a helper the same way (used by `WordIndexer.finish`).
+`ForkedCall(fn)` runs any pure function in a helper the same way (used by `WordIndexer.finish`).
 Either way the tables are byte-identical to a sequential run: the same chunks, applied in order.
 """
 from __future__ import annotations
@@ -27,14 +28,13 @@ import pickle
 import select
 import signal
 import struct
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
-from .facets import FacetChunk, FacetExtractor, extract_facets
-from .words import WordChunk, WordExtractor, extract_words
+from .base import Extractor
 
 PARALLEL_MIN_DOCS = 4000  # below this a fork costs more than it saves
 PARALLEL_MIN_WORDS = 20000  # distinct words of a fresh batch worth a helper at finish
-HELPER_SHARE = 0.6          # of a fresh batch's postings: the parent also writes facets and merges
+HELPER_SHARE = 0.6          # of a fresh batch's postings: the parent also finishes the others, merges
 CHUNK_DOCS = 1024         # documents per extracted chunk (and per cancellation check)
 _POLL_SECONDS = 0.05
 
@@ -142,15 +142,15 @@ class ForkedCall:
             self.pid = None
 
 
-Chunk = tuple[WordChunk, FacetChunk]
+Chunk = tuple[Any, ...]  # one part per extractor, in their order
 
 
 class BulkExtraction:
-    """Words and facet keys of a whole batch, chunk by chunk, shared with a helper when enabled."""
+    """What a whole batch indexes, chunk by chunk, shared with a helper when enabled."""
 
-    def __init__(self, documents: list[dict[str, Any]], words: WordExtractor, facets: FacetExtractor,
+    def __init__(self, documents: list[dict[str, Any]], extractors: Sequence[Extractor],
                  parallel: bool | None = None):
-        self.documents, self.words, self.facets = documents, words, facets
+        self.documents, self.extractors = documents, extractors
         self.count = (len(documents) + CHUNK_DOCS - 1) // CHUNK_DOCS
         if parallel is None:
             parallel = _enabled and len(documents) >= PARALLEL_MIN_DOCS
@@ -161,7 +161,7 @@ class BulkExtraction:
 
     def _extract(self, index: int) -> Chunk:
         lo, hi = index * CHUNK_DOCS, min(len(self.documents), (index + 1) * CHUNK_DOCS)
-        return extract_words(self.words, self.documents, lo, hi), extract_facets(self.facets, self.documents, lo, hi)
+        return tuple(extractor.extract(self.documents, lo, hi) for extractor in self.extractors)
 
     def _take(self) -> int | None:
         """The next chunk nobody has taken yet (shared with the helper)."""

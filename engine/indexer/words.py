@@ -22,7 +22,7 @@ import unicodedata
 from collections import defaultdict, deque
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, ClassVar, Iterator, Sequence
 
 import lmdb
 import numpy as np
@@ -31,9 +31,13 @@ from pyroaring import BitMap
 from ..limits import MAX_FIELD_WORD_COUNT, PREFIX_CACHE_MAX_PREFIX_CHARS
 from ..store import Store
 from ..store.codecs import bitmap_from_array, bitmap_loads, sorted_member, u32, unique_sorted
-from ..tokenizer import IndexedField, Tokenizer
+from ..tokenizer import IndexedField, tokenizer_for
+from . import parallel
+from .base import Completion, IndexContext
 from .fields import FieldsMap, flatten_leaves, searchable_weight, select_keys
 from .keys import count_key, posting_key, slot_key
+
+Pair = tuple[bytes, bytes]  # one (key, value) of the postings table
 
 _ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 _NUMERIC_CATEGORIES = frozenset({"Nd", "Nl", "No"})
@@ -49,30 +53,6 @@ def is_numberlike(word: str) -> bool:
 
 
 LETTER_SAMPLE_CHUNKS = 8  # chunks read to balance the fresh postings between parent and helper
-
-
-def _bucket_formula(p: np.ndarray) -> np.ndarray:
-    powers = np.left_shift(1, np.ceil(np.log2(np.maximum(p, 1))).astype(np.int64))
-    return np.where(p < 16, p, np.where(p < 24, 24, powers))
-
-
-_BUCKETS = _bucket_formula(np.arange(1 << 16, dtype=np.int64))
-
-
-def position_bucket(positions: np.ndarray) -> np.ndarray:
-    """ranking.md §1.3: p below 16 as is, 16-23 -> 24, then the next power of two (32, 64...).
-
-    Positions are < 65536, so this is one gather from a precomputed table.
-    """
-    return _BUCKETS[np.asarray(positions, dtype=np.int64) & 0xFFFF]
-
-
-def bucket_of(position: int) -> int:
-    if position < 16:
-        return position
-    if position < 24:
-        return 24
-    return 1 << (position - 1).bit_length()
 
 
 def stable_order(values: np.ndarray) -> np.ndarray:
@@ -91,16 +71,11 @@ def stable_order(values: np.ndarray) -> np.ndarray:
     return packed & ((1 << shift) - 1)
 
 
-def tokenizer_for(settings: dict[str, Any]) -> Tokenizer:
-    return Tokenizer(settings.get("stopWords") or (), settings.get("separatorTokens") or (),
-                     settings.get("nonSeparatorTokens") or (), settings.get("dictionary") or ())
-
-
 class WordExtractor:
     """What one document indexes per searchable path: a pure function of (document, settings).
 
     Kept apart from `WordIndexer` (which also owns field ids and LMDB) so that a helper process
-    can run it on part of a batch (see `parallel.py`).
+    can run `extract` on part of a batch (see `parallel.py`).
     """
 
     def __init__(self, settings: dict[str, Any]):
@@ -131,6 +106,40 @@ class WordExtractor:
             if is_searchable(path):
                 yield path, index_field(values)
 
+    def extract(self, documents: Sequence[dict[str, Any]], lo: int, hi: int) -> WordChunk:
+        """Tokenize the searchable fields of ``documents[lo:hi]`` (no field ids, no docids yet)."""
+        words: list[str] = []
+        positions: list[int] = []
+        run_paths: list[int] = []
+        run_docs: list[int] = []
+        run_lengths: list[int] = []
+        path_ids: dict[str, int] = {}
+        field_offsets = [0]
+        field_paths: list[int] = []
+        field_counts: list[int] = []
+        for j, document in enumerate(documents[lo:hi]):
+            for path, indexed in self.fields(document):
+                p = path_ids.get(path)
+                if p is None:
+                    p = path_ids[path] = len(path_ids)
+                n = len(indexed.words)
+                if n:
+                    words += indexed.words
+                    positions += indexed.positions
+                    run_paths.append(p)
+                    run_docs.append(j)
+                    run_lengths.append(n)
+                field_paths.append(p)
+                field_counts.append(n)
+            field_offsets.append(len(field_paths))
+        vocab = _Vocabulary()
+        wids = np.fromiter(map(vocab.__getitem__, words), dtype=np.int32, count=len(words))
+        lengths = np.asarray(run_lengths, dtype=np.int64)
+        return WordChunk(lo, list(vocab), wids, np.repeat(np.asarray(run_docs, dtype=np.int32), lengths),
+                         np.repeat(np.asarray(run_paths, dtype=np.int32), lengths),
+                         np.asarray(positions, dtype=np.int32), list(path_ids), field_offsets, field_paths,
+                         field_counts)
+
 
 class _Vocabulary(dict):
     """word -> dense id, assigned on first lookup (``map(vocab.__getitem__, words)`` stays in C)."""
@@ -159,40 +168,6 @@ class WordChunk:
     field_offsets: list[int]
     field_paths: list[int]
     field_counts: list[int]
-
-
-def extract_words(extractor: WordExtractor, documents: list[dict[str, Any]], lo: int, hi: int) -> WordChunk:
-    """Tokenize the searchable fields of ``documents[lo:hi]`` (no field ids, no docids yet)."""
-    words: list[str] = []
-    positions: list[int] = []
-    run_paths: list[int] = []
-    run_docs: list[int] = []
-    run_lengths: list[int] = []
-    path_ids: dict[str, int] = {}
-    field_offsets = [0]
-    field_paths: list[int] = []
-    field_counts: list[int] = []
-    for j, document in enumerate(documents[lo:hi]):
-        for path, indexed in extractor.fields(document):
-            p = path_ids.get(path)
-            if p is None:
-                p = path_ids[path] = len(path_ids)
-            n = len(indexed.words)
-            if n:
-                words += indexed.words
-                positions += indexed.positions
-                run_paths.append(p)
-                run_docs.append(j)
-                run_lengths.append(n)
-            field_paths.append(p)
-            field_counts.append(n)
-        field_offsets.append(len(field_paths))
-    vocab = _Vocabulary()
-    wids = np.fromiter(map(vocab.__getitem__, words), dtype=np.int32, count=len(words))
-    lengths = np.asarray(run_lengths, dtype=np.int64)
-    return WordChunk(lo, list(vocab), wids, np.repeat(np.asarray(run_docs, dtype=np.int32), lengths),
-                     np.repeat(np.asarray(run_paths, dtype=np.int32), lengths),
-                     np.asarray(positions, dtype=np.int32), list(path_ids), field_offsets, field_paths, field_counts)
 
 
 class _AppliedChunk:
@@ -346,6 +321,10 @@ class FreshPostings:
 
 
 class WordIndexer:
+    """Word postings of one index, updated by the deltas of a batch (see the module docstring)."""
+
+    tables: ClassVar[tuple[str, ...]] = ("postings",)
+
     def __init__(self, store: Store, txn: lmdb.Transaction, iid: int, settings: dict[str, Any], fields: FieldsMap,
                  fresh: bool = False):
         self.store, self.txn, self.iid = store, txn, iid
@@ -378,6 +357,10 @@ class WordIndexer:
         self.dead_spans: list[tuple[int, int]] = []
         self.count_removed: dict[tuple[int, int], BitMap] = defaultdict(BitMap)
 
+    @classmethod
+    def from_context(cls, context: IndexContext) -> WordIndexer:
+        return cls(context.store, context.txn, context.iid, context.settings, context.fields, fresh=context.fresh)
+
     # -- extraction ----------------------------------------------------------------------------
     def _fields_of(self, document: dict[str, Any]):
         for path, indexed in self.extractor.fields(document):
@@ -401,8 +384,10 @@ class WordIndexer:
                     counts.append((fid, n))
             self.pending[docid] = (start, len(self.words), counts)
 
-    def on_change_extracted(self, docid: int, old: dict[str, Any] | None, chunk: _AppliedChunk, j: int) -> None:
-        """`on_change` for a new version already extracted (document ``j`` of ``chunk``)."""
+    def on_change_extracted(self, docid: int, old: dict[str, Any] | None, new: dict[str, Any],
+                            chunk: _AppliedChunk, j: int) -> None:
+        """`on_change` for a new version already extracted (document ``j`` of ``chunk``, whose words
+        stand for ``new``)."""
         if old is not None:
             self._on_remove(docid, old)
         chunk.docids[j] = docid
@@ -498,9 +483,9 @@ class WordIndexer:
         else:
             self.txn.delete(key, db=self.db)
 
-    def finish(self, meanwhile: Callable[[], None] = lambda: None) -> None:
-        """Write the batch's postings; ``meanwhile`` (the other indexers' work) runs exactly once,
-        while a helper process serializes postings when there is one."""
+    def finish(self) -> Completion | None:
+        """Write the batch's postings.  When a helper process shares a fresh batch, it starts here
+        and the rest (this process's share, the merge, the writes) is the returned completion."""
         for chunk in self.chunks:
             chunk.field_counts(self.count_added)
         self._group_removals()
@@ -508,10 +493,8 @@ class WordIndexer:
         exact_fids = np.array(sorted(self.fields.ids[f] for f in self.exact_attributes if f in self.fields.ids)
                               or [65536], dtype=np.int64)
         if self.fresh:
-            self._finish_fresh(exact_fids, meanwhile)
-            return
+            return self._finish_fresh(exact_fids)
         added = self._group_additions()
-        meanwhile()
         prefix_parts: dict[str, list[BitMap]] = defaultdict(list)
         existed: set[str] = set()
         for word in set(added) | set(self.removed):
@@ -555,36 +538,32 @@ class WordIndexer:
                 bm |= self.count_added[slot]
             self._put_bitmap(key, bm)
         self._flush()
+        return None
 
-    def _finish_fresh(self, exact_fids: np.ndarray, meanwhile: Callable[[], None]) -> None:
+    def _finish_fresh(self, exact_fids: np.ndarray) -> Completion | None:
         """A fresh index has nothing to read or subtract: every posting follows from the additions.
 
-        With parallel mode on, words are split by first letter (a prefix's postings then come
-        from one side only) and a forked helper groups and serializes one side while this
-        process does the other.
+        With parallel mode on and enough words, words are split by first letter (a prefix's
+        postings then come from one side only) and a forked helper groups and serializes one side
+        while this process finishes the other indexers, then does the other side (`_HelpedFinish`).
         """
-        from . import parallel
         build = FreshPostings(self.iid, bool(self.exact_attributes), self.disable_on_numbers, exact_fids)
-
-        def side(letters: set[str] | None, inside: bool = True) -> list[tuple[bytes, bytes]]:
-            added = self._group_additions(letters, inside)
-            return build.pairs(added, list(added))
         if not (parallel.enabled() and self._word_estimate() >= parallel.PARALLEL_MIN_WORDS):
-            pairs = side(None)
-            meanwhile()
-        else:
-            # this process also runs `meanwhile` (facets) and merges: the helper takes a bigger half
-            _ours, theirs = _split_letters(self._letter_weights(), parallel.HELPER_SHARE)
-            helper = parallel.ForkedCall(lambda: side(theirs))
-            try:
-                pairs = side(theirs, inside=False)
-                meanwhile()
-                try:
-                    pairs += helper.result()
-                except parallel.HelperFailed:
-                    pairs += side(theirs)
-            finally:
-                helper.close()
+            self._write_fresh(self._fresh_pairs(build))
+            return None
+        # this process also finishes the other indexers and merges: the helper takes a bigger half
+        _ours, theirs = _split_letters(self._letter_weights(), parallel.HELPER_SHARE)
+        return _HelpedFinish(lambda inside: self._fresh_pairs(build, theirs, inside), self._write_fresh)
+
+    def _fresh_pairs(self, build: FreshPostings, letters: set[str] | None = None,
+                     inside: bool = True) -> list[Pair]:
+        """The postings of the batch's words, or with ``letters`` of those whose first letter is
+        (``inside``) or is not among them."""
+        added = self._group_additions(letters, inside)
+        return build.pairs(added, list(added))
+
+    def _write_fresh(self, pairs: list[Pair]) -> None:
+        """Add the field word counts to a fresh batch's postings; one bulk insert in key order."""
         for slot, docs in self.count_added.items():
             bm = BitMap()
             bm |= docs
@@ -765,3 +744,30 @@ class WordIndexer:
             self._put_bitmap(w_key, bitmap_from_array(unique_sorted(docs[~exact_mask])))
             self._put_bitmap(x_key, bitmap_from_array(unique_sorted(docs[exact_mask])))
         return gained, raw is not None
+
+
+class _HelpedFinish:
+    """The end of a fresh batch whose postings are shared with a helper process (a `Completion`).
+
+    ``pairs(inside)`` serializes the helper's words (True) or the others (False).  The helper
+    forks at once; calling this (after every indexer's finish) does this process's side, takes the
+    helper's pairs (redone here if it failed) and hands them all to ``write``.
+    """
+
+    def __init__(self, pairs: Callable[[bool], list[Pair]], write: Callable[[list[Pair]], None]):
+        self.pairs, self.write = pairs, write
+        self.helper = parallel.ForkedCall(lambda: pairs(True))
+
+    def __call__(self) -> None:
+        try:
+            ours = self.pairs(False)
+            try:
+                ours += self.helper.result()
+            except parallel.HelperFailed:
+                ours += self.pairs(True)
+        finally:
+            self.close()
+        self.write(ours)
+
+    def close(self) -> None:
+        self.helper.close()

@@ -16,14 +16,13 @@ from pyroaring import BitMap
 
 from ..indexer.fields import searchable_weight
 from ..indexer.keys import count_key, posting_key, slot_key
-from ..indexer.words import tokenizer_for
 from ..limits import (MAX_PREFIX_DERIVATIONS, POSTINGS_CACHE_BYTES, POSTINGS_CACHE_ENTRIES,
                       PREFIX_CACHE_MAX_PREFIX_CHARS)
 from ..store.registry import Registry, meta_key
 from ..store import Store
 from ..store.codecs import bitmap_loads, u32
-from ..tokenizer import Tokenizer
 from ..facets.cache import CachedFacetSource, FacetCache
+from ..tokenizer import Tokenizer, tokenizer_for
 from .lexicon import Lexicon
 from .read_cache import BoundedCache
 

@@ -14,7 +14,9 @@ Properties:
 6. parallel mode is off unless enabled (thread mode and in-process engines never fork);
 7. bulk extraction (chunks merged at finish) writes the same bytes as applying every document
    one by one through ``on_change`` (the path of partial updates and reindexing) — bitmaps
-   included, whose serialization depends on how they were built.
+   included, whose serialization depends on how they were built;
+8. the facet indexer finishes while the word indexer's finish helper works: after the fork,
+   before the parent takes the helper's postings.
 """
 import os
 import random
@@ -141,18 +143,18 @@ def test_failing_helper_falls_back(tmp_path, monkeypatch, low_thresholds):
     sequential = _build(tmp_path / "seq", False, monkeypatch)
     parent = os.getpid()
     from engine.indexer import words
-    real_extract, real_pairs = parallel.extract_words, words.FreshPostings.pairs
+    real_extract, real_pairs = words.WordExtractor.extract, words.FreshPostings.pairs
 
-    def extract(*args):
+    def extract(self, *args):
         if os.getpid() != parent:
             raise RuntimeError("helper broke")
-        return real_extract(*args)
+        return real_extract(self, *args)
 
     def pairs(self, added, chosen):
         if os.getpid() != parent:
             os._exit(3)  # dies without an answer
         return real_pairs(self, added, chosen)
-    monkeypatch.setattr(parallel, "extract_words", extract)
+    monkeypatch.setattr(words.WordExtractor, "extract", extract)
     monkeypatch.setattr(words.FreshPostings, "pairs", pairs)
     assert _build(tmp_path / "par", True, monkeypatch) == sequential
 
@@ -204,7 +206,7 @@ def test_stable_order():
 def test_parallel_is_opt_in():
     """6."""
     assert parallel.enabled() is False
-    bulk = parallel.BulkExtraction([{"id": i} for i in range(10_000)], None, None)
+    bulk = parallel.BulkExtraction([{"id": i} for i in range(10_000)], [])
     assert bulk.parallel is False
 
 
@@ -220,3 +222,27 @@ def test_bulk_path_equals_one_by_one(tmp_path, monkeypatch, low_thresholds):
     single = _build(tmp_path / "single", False, monkeypatch)
     for name in bulk:
         assert single[name] == bulk[name], name
+
+
+def test_facets_finish_while_the_word_helper_works(tmp_path, monkeypatch, low_thresholds):
+    """8."""
+    from engine.indexer.facets import FacetIndexer
+    monkeypatch.setattr(parallel, "_enabled", True)
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_DOCS", 10**9)  # extraction in process: one fork, at finish
+    log: list[str] = []
+
+    def logged(cls, name: str, entry: str) -> None:
+        real = getattr(cls, name)
+
+        def call(self, *args):
+            result = real(self, *args)
+            log.append(entry)
+            return result
+        monkeypatch.setattr(cls, name, call)
+    logged(parallel.ForkedCall, "__init__", "fork")
+    logged(FacetIndexer, "finish", "facets finish")
+    logged(parallel.ForkedCall, "result", "helper result")
+    store, registry = _open(tmp_path / "db")
+    rng = random.Random(5)
+    _batch(store, registry, lambda w: w.add_documents([_doc(rng, i) for i in range(60)], "replace", None))
+    assert log == ["fork", "facets finish", "helper result"]

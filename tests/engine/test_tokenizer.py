@@ -17,10 +17,15 @@
 12. The fast indexing path and the general token walk agree on any text (differential, hypothesis)
     and on the Debian sample (opt-in, LOUPE_LARGE_TESTS=1).
 13. normalized_char_counts maps lemma chars back to original chars.
+14. Every token's char and UTF-8 byte offsets slice the original text back to what was typed
+    (accents, capitals, ligatures, CJK, emoji, decomposed marks), and the tokens tile the text.
+15. field_tokens gives each word the position index_field gives it, on the fast and the general
+    path (differential, hypothesis), and keeps the offsets of the value it comes from.
 """
 from __future__ import annotations
 
 import os
+from itertools import pairwise
 from pathlib import Path
 
 import orjson
@@ -28,6 +33,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from engine.limits import MAX_WORD_BYTES
 from engine.tokenizer import (
     SEPARATOR,
     STOP_WORD,
@@ -36,6 +42,7 @@ from engine.tokenizer import (
     Tokenizer,
     normalize_word,
     normalized_char_counts,
+    tokenizer_for,
 )
 
 W, S, SW = "W", "S", "SW"
@@ -277,3 +284,89 @@ def test_normalized_char_counts():
     assert normalized_char_counts("ﬁn") == [2, 1]
     assert normalized_char_counts("Ŵôřlḑôle") == [1] * 8
     assert normalized_char_counts("Œa") == [2, 1]
+
+
+# 14 -----------------------------------------------------------------------------------------------
+MULTI_BYTE = "Éléphant café 東京 🎉 naïve"
+
+
+def _slices(text: str, tokenizer: Tokenizer | None = None) -> list[tuple[str, str]]:
+    """(text at the char offsets, text at the byte offsets) of every token."""
+    raw = text.encode()
+    return [(text[t.char_start:t.char_end], raw[t.byte_start:t.byte_end].decode())
+            for t in (tokenizer or Tokenizer()).tokenize(text)]
+
+
+def test_offsets_slice_multi_byte_text_back():
+    tokens = Tokenizer().tokenize(MULTI_BYTE)
+    words = [(t.lemma, MULTI_BYTE[t.char_start:t.char_end],
+              MULTI_BYTE.encode()[t.byte_start:t.byte_end].decode()) for t in tokens if t.is_word]
+    assert words == [("elephant", "Éléphant", "Éléphant"), ("cafe", "café", "café"), ("東京", "東京", "東京"),
+                     ("🎉", "🎉", "🎉"), ("naive", "naïve", "naïve")]
+    assert [(t.char_start, t.byte_start) for t in tokens if t.is_word] == [(0, 0), (9, 11), (14, 17),
+                                                                          (17, 24), (19, 29)]
+
+
+def test_offsets_of_decomposed_and_ligature_text():
+    text = "Cafe\u0301 ﬁn ÆON"  # e + combining acute: two chars, three bytes
+    assert _slices(text) == [(s, s) for s in ["Cafe\u0301", " ", "ﬁn", " ", "ÆON"]]
+    assert [t.byte_end for t in Tokenizer().tokenize(text)] == [6, 7, 11, 12, 16]
+
+
+_ANY_TEXT = st.text(st.one_of(_ALPHABET, st.sampled_from(list("東京🎉ïÉ\u0301\u200b#")),
+                              st.characters(exclude_categories=["Cs"])),
+                    max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_ANY_TEXT)
+def test_offsets_tile_the_original_text(text):
+    for tokenizer in (Tokenizer(), Tokenizer(stop_words=["a"], dictionary=["J. R."], separator_tokens=["é"])):
+        slices = _slices(text, tokenizer)
+        assert all(chars == from_bytes for chars, from_bytes in slices)
+        assert "".join(chars for chars, _ in slices) == text
+        raw = text.encode()
+        assert b"".join(raw[t.byte_start:t.byte_end] for t in tokenizer.tokenize(text)) == raw
+
+
+# 15 -----------------------------------------------------------------------------------------------
+def _indexable(lemma: str) -> bool:
+    return bool(lemma.strip()) and len(lemma.strip().encode()) <= MAX_WORD_BYTES
+
+
+_PIECES = st.one_of(_ALPHABET, st.sampled_from(["東京", "🎉", "x" * 251, "the", "\u0301"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_PIECES, max_size=30).map("".join), max_size=4))
+def test_field_tokens_carry_the_index_positions(values):
+    for tokenizer in (Tokenizer(), Tokenizer(stop_words=["a", "Z", "the"])):
+        assert tokenizer._fast  # index_field takes the fast path, field_tokens the token walk
+        placed = tokenizer.field_tokens(values)
+        indexed = [(t.token.lemma.strip(), t.position) for t in placed
+                   if t.token.kind == WORD and _indexable(t.token.lemma)]
+        assert list(zip(*tokenizer.index_field(values))) == indexed
+        for before, after in pairwise(placed):  # a stop-word-only value may start lower
+            assert before.value < after.value or before.position < after.position
+        for t in placed:
+            assert values[t.value][t.token.char_start:t.token.char_end]
+            assert t.token.kind in (WORD, STOP_WORD)
+
+
+def test_field_tokens_positions_and_offsets():
+    placed = Tokenizer(stop_words=["the"]).field_tokens(["the Éléphant. café", "東京 🎉"])
+    assert [(t.value, t.position, t.token.lemma, t.token.byte_start) for t in placed] == [
+        (0, 0, "the", 0), (0, 1, "elephant", 4), (0, 9, "cafe", 16), (1, 17, "東京", 0), (1, 18, "🎉", 7),
+    ]
+
+
+def test_field_tokens_stop_at_the_position_limit():
+    placed = Tokenizer().field_tokens(["a b c", "d"], max_position=2)
+    assert [(t.position, t.token.lemma) for t in placed] == [(0, "a"), (1, "b")]
+
+
+def test_tokenizer_for_reads_the_settings():
+    tokenizer = tokenizer_for({"stopWords": ["the"], "separatorTokens": ["&"], "nonSeparatorTokens": ["#"],
+                               "dictionary": ["J. R."]})
+    assert toks("the C#&J. R.", tokenizer) == [(SW, "the"), (S, " ", False), (W, "c#"), (S, "&", False),
+                                                (W, "j. r.")]

@@ -14,7 +14,7 @@ from typing import Iterator
 import numpy as np
 from pyroaring import BitMap
 
-from ...indexer.words import position_bucket
+from ...positions import position_bucket
 from ...store.codecs import bitmap_from_sorted, bitmap_to_array, occurrences_of, picks_occurrences
 
 from ...limits import PREFIX_CACHE_MAX_PREFIX_CHARS

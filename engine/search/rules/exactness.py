@@ -11,7 +11,7 @@ from typing import Iterator
 from pyroaring import BitMap
 
 
-from ...indexer.words import bucket_of, position_bucket
+from ...positions import bucket_of, position_bucket
 from ...store.codecs import bitmap_from_sorted, unique_sorted
 from ..context import SearchContext
 from ..terms import Node, remember
