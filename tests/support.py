@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -75,3 +76,26 @@ class LoupeProcess:
             self._log.close()
 
 
+
+
+def index_documents(engine: Any, uid: str, docs: list[dict], settings: dict | None = None) -> None:
+    """Index `uid` of an in-process `Engine` with `settings` applied, then `docs` (primary key `id`),
+    both tasks waited for and required to succeed."""
+    from engine.settings import task_details, validate_settings_patch
+    if settings:
+        patch = validate_settings_patch(settings)
+        done = engine.wait_for_task(engine.update_settings(uid, patch, task_details(patch))["uid"])
+        assert done["status"] == "succeeded", done["error"]
+    done = engine.wait_for_task(engine.add_documents(uid, docs, primary_key="id")["uid"])
+    assert done["status"] == "succeeded", done["error"]
+
+
+async def post_json(http: Any, path: str, body: Any, key: str, status: int = 200) -> Any:
+    """POST `body` as JSON with a bearer `key` through aiohttp's test client; the answer must have
+    `status`; returns the decoded body."""
+    import orjson
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    response = await http.post(path, data=orjson.dumps(body), headers=headers)
+    text = await response.read()
+    assert response.status == status, text
+    return orjson.loads(text)

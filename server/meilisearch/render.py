@@ -36,12 +36,13 @@ class HitRenderer:
 
     def __init__(self, params: SearchParams, displayed: Sequence[str] | None, *, as_fragments: bool = False,
                  show_score: bool | None = None):
-        self.params = params
         self.retrieved = retrieved_fields(displayed, params.attributes_to_retrieve)
         self.geo = next((s for s in params.sort or () if isinstance(s, GeoSortSpec)), None)
         self.show_score = params.show_ranking_score if show_score is None else show_score
+        self.show_details = params.show_ranking_score_details
+        self.with_vectors = params.retrieve_vectors
         self.as_stored = as_fragments and self.retrieved is None and self.geo is None and not (
-            self.show_score or params.show_ranking_score_details or params.show_matches_position
+            self.show_score or self.show_details or params.show_matches_position
             or params.attributes_to_highlight or params.attributes_to_crop)
 
     def render(self, hit: Hit, federation: dict[str, Any] | None = None) -> Any:
@@ -49,11 +50,11 @@ class HitRenderer:
         document's fields and `_geoDistance`, before the scores."""
         raw = hit.stored
         if self.as_stored and federation is None and raw is not None and (
-                self.params.retrieve_vectors or b'"_vectors"' not in raw):
+                self.with_vectors or b'"_vectors"' not in raw):
             return orjson.Fragment(raw)
         document = orjson.loads(raw) if raw is not None else {}
         out = select_fields(document, self.retrieved)
-        if not self.params.retrieve_vectors:
+        if not self.with_vectors:
             out.pop("_vectors", None)
         if self.geo is not None:
             self._add_geo_distance(out, document)
@@ -61,7 +62,7 @@ class HitRenderer:
             out["_federation"] = federation
         if self.show_score:
             out["_rankingScore"] = hit.score
-        if self.params.show_ranking_score_details:
+        if self.show_details:
             out["_rankingScoreDetails"] = score_details(hit.scores)
         return out
 

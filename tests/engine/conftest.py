@@ -2,7 +2,7 @@
 import pytest
 
 from engine.engine import Engine
-from engine.settings import task_details, validate_settings_patch
+from support import index_documents
 
 
 @pytest.fixture
@@ -12,16 +12,9 @@ def make_index(tmp_path):
     def make(docs, settings=None, uid="test"):
         engine = Engine(tmp_path / f"db{len(engines)}")
         engines.append(engine)
-        if settings:
-            patch = validate_settings_patch(settings)
-            task = engine.update_settings(uid, patch, task_details(patch))
-            assert engine.wait_for_task(task["uid"])["status"] == "succeeded"
-        task = engine.add_documents(uid, docs, primary_key="id")
-        done = engine.wait_for_task(task["uid"])
-        assert done["status"] == "succeeded", done["error"]
+        index_documents(engine, uid, docs, settings)
         return engine.index(uid)
 
     yield make
     for engine in engines:
         engine.close()
-

@@ -23,31 +23,24 @@ Properties:
 """
 from __future__ import annotations
 
-import orjson
 import pytest
 
 from engine.engine import Engine
-from engine.settings import task_details, validate_settings_patch
 from server.app import create_app
+from support import index_documents, post_json
 
 KEY = "federation-distinct-master-key"
-
-
-def _index(engine: Engine, uid: str, docs: list[dict], settings: dict) -> None:
-    patch = validate_settings_patch(settings)
-    assert engine.wait_for_task(engine.update_settings(uid, patch, task_details(patch))["uid"])["status"] == "succeeded"
-    assert engine.wait_for_task(engine.add_documents(uid, docs, primary_key="id")["uid"])["status"] == "succeeded"
 
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory):
     engine = Engine(tmp_path_factory.mktemp("federation-distinct") / "db", worker="thread")
-    _index(engine, "shop", [{"id": 1, "sku": "A"}, {"id": 2, "sku": "A"}, {"id": 3, "sku": "B"}, {"id": 5, "sku": 1.0}],
-           {"filterableAttributes": ["id", "sku"]})
-    _index(engine, "store", [{"id": 1, "sku": "a"}, {"id": 2, "sku": "D"}, {"id": 3, "sku": 1}],
-           {"filterableAttributes": ["id", "sku"]})
-    _index(engine, "capped", [{"id": i, "sku": "x"} for i in range(1, 4)],
-           {"filterableAttributes": ["sku"], "pagination": {"maxTotalHits": 2}})
+    index_documents(engine, "shop", [{"id": 1, "sku": "A"}, {"id": 2, "sku": "A"}, {"id": 3, "sku": "B"}, {"id": 5, "sku": 1.0}],
+                    {"filterableAttributes": ["id", "sku"]})
+    index_documents(engine, "store", [{"id": 1, "sku": "a"}, {"id": 2, "sku": "D"}, {"id": 3, "sku": 1}],
+                    {"filterableAttributes": ["id", "sku"]})
+    index_documents(engine, "capped", [{"id": i, "sku": "x"} for i in range(1, 4)],
+                    {"filterableAttributes": ["sku"], "pagination": {"maxTotalHits": 2}})
     yield engine
     engine.close()
 
@@ -58,11 +51,7 @@ async def http(engine, aiohttp_client):
 
 
 async def post(http, body, status=200):
-    headers = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"}
-    r = await http.post("/multi-search", data=orjson.dumps(body), headers=headers)
-    text = await r.read()
-    assert r.status == status, text
-    got = orjson.loads(text)
+    got = await post_json(http, "/multi-search", body, KEY, status)
     got.pop("processingTimeMs", None)
     return got
 

@@ -20,12 +20,11 @@ Properties:
 """
 from __future__ import annotations
 
-import orjson
 import pytest
 
 from engine.engine import Engine
-from engine.settings import task_details, validate_settings_patch
 from server.app import create_app
+from support import index_documents, post_json
 
 KEY = "federation-facets-master-key"
 FILTERABLE = ["father", "mother", "doggos.age"]
@@ -48,20 +47,14 @@ CATS_FACETS = {"distribution": {"doggos.age": {"2": 1, "10": 1}, "father": {"Jea
                "stats": {"doggos.age": {"min": 2.0, "max": 10.0}}}
 
 
-def _index(engine: Engine, uid: str, docs: list[dict], settings: dict) -> None:
-    patch = validate_settings_patch(settings)
-    assert engine.wait_for_task(engine.update_settings(uid, patch, task_details(patch))["uid"])["status"] == "succeeded"
-    assert engine.wait_for_task(engine.add_documents(uid, docs, primary_key="id")["uid"])["status"] == "succeeded"
-
-
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory):
     engine = Engine(tmp_path_factory.mktemp("federation-facets") / "db", worker="thread")
     count_mother = {"sortFacetValuesBy": {"mother": "count"}}
-    _index(engine, "dogs", DOGS, {"filterableAttributes": FILTERABLE,
-                                  "faceting": {**count_mother, "maxValuesPerFacet": 3}})
-    _index(engine, "cats", CATS, {"filterableAttributes": FILTERABLE, "faceting": count_mother})
-    _index(engine, "plain", [{"id": 1}], {"filterableAttributes": ["id"]})
+    index_documents(engine, "dogs", DOGS, {"filterableAttributes": FILTERABLE,
+                    "faceting": {**count_mother, "maxValuesPerFacet": 3}})
+    index_documents(engine, "cats", CATS, {"filterableAttributes": FILTERABLE, "faceting": count_mother})
+    index_documents(engine, "plain", [{"id": 1}], {"filterableAttributes": ["id"]})
     yield engine
     engine.close()
 
@@ -72,11 +65,7 @@ async def http(engine, aiohttp_client):
 
 
 async def post(http, body, status=200):
-    headers = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"}
-    r = await http.post("/multi-search", data=orjson.dumps(body), headers=headers)
-    text = await r.read()
-    assert r.status == status, text
-    got = orjson.loads(text)
+    got = await post_json(http, "/multi-search", body, KEY, status)
     assert isinstance(got.pop("processingTimeMs"), int)
     return got
 

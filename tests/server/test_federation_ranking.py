@@ -27,12 +27,11 @@ Properties:
 """
 from __future__ import annotations
 
-import orjson
 import pytest
 
 from engine.engine import Engine
-from engine.settings import task_details, validate_settings_patch
 from server.app import create_app
+from support import index_documents, post_json
 
 KEY = "federation-ranking-master-key"
 DOGS = [
@@ -53,21 +52,14 @@ PLACEHOLDER_NOTES = "".join(removed(n, rule, pos) for n, (rule, pos) in enumerat
     [("words", 0), ("typo", 1), ("proximity", 2), ("attributeRank", 3), ("wordPosition", 5), ("exactness", 6)], 1))
 
 
-def _index(engine: Engine, uid: str, docs: list[dict], settings: dict | None = None) -> None:
-    if settings:
-        patch = validate_settings_patch(settings)
-        assert engine.wait_for_task(engine.update_settings(uid, patch, task_details(patch))["uid"])["status"] == "succeeded"
-    assert engine.wait_for_task(engine.add_documents(uid, docs, primary_key="id")["uid"])["status"] == "succeeded"
-
-
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory):
     engine = Engine(tmp_path_factory.mktemp("federation-ranking") / "db", worker="thread")
-    _index(engine, "dogs", DOGS, {"sortableAttributes": ["father", "mother"], "filterableAttributes": ["id"]})
-    _index(engine, "places", PLACES, {"sortableAttributes": ["_geo"], "filterableAttributes": ["id"]})
-    _index(engine, "movies", [{"id": 1, "title": "Carol"}, {"id": 2, "title": "Moana"}])
-    _index(engine, "score", [{"title": "Batman the dark knight returns: Part 1", "id": "A"},
-                             {"title": "Batman the dark knight returns: Part 2", "id": "B"},
+    index_documents(engine, "dogs", DOGS, {"sortableAttributes": ["father", "mother"], "filterableAttributes": ["id"]})
+    index_documents(engine, "places", PLACES, {"sortableAttributes": ["_geo"], "filterableAttributes": ["id"]})
+    index_documents(engine, "movies", [{"id": 1, "title": "Carol"}, {"id": 2, "title": "Moana"}])
+    index_documents(engine, "score", [{"title": "Batman the dark knight returns: Part 1", "id": "A"},
+                    {"title": "Batman the dark knight returns: Part 2", "id": "B"},
                              {"title": "Batman Returns", "id": "C"}, {"title": "Batman", "id": "D"},
                              {"title": "Badman", "id": "E"}])
     yield engine
@@ -80,11 +72,7 @@ async def http(engine, aiohttp_client):
 
 
 async def post(http, body, status=200):
-    headers = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"}
-    r = await http.post("/multi-search", data=orjson.dumps(body), headers=headers)
-    text = await r.read()
-    assert r.status == status, text
-    return orjson.loads(text)
+    return await post_json(http, "/multi-search", body, KEY, status)
 
 
 def order(got):

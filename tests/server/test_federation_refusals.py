@@ -34,30 +34,23 @@ import orjson
 import pytest
 
 from engine.engine import Engine
-from engine.settings import task_details, validate_settings_patch
 from server.app import create_app
+from support import index_documents, post_json
 
 KEY = "federation-refusals-master-key"
 DISCUSSION = "See https://github.com/orgs/meilisearch/discussions/805"
 
 
-def _index(engine: Engine, uid: str, docs: list[dict], settings: dict | None = None) -> None:
-    if settings:
-        patch = validate_settings_patch(settings)
-        assert engine.wait_for_task(engine.update_settings(uid, patch, task_details(patch))["uid"])["status"] == "succeeded"
-    assert engine.wait_for_task(engine.add_documents(uid, docs, primary_key="id")["uid"])["status"] == "succeeded"
-
-
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory):
     engine = Engine(tmp_path_factory.mktemp("federation") / "db", worker="thread")
-    _index(engine, "movies", [{"id": 1, "title": "Carol", "color": "red"}, {"id": 2, "title": "Moana", "color": "blue"}])
-    _index(engine, "movies-x", [{"id": 1, "title": "Carol", "color": "red"}],
-           {"filterableAttributes": ["color"], "sortableAttributes": ["id"]})
-    _index(engine, "movies_2-x", [{"id": 1, "title": "Moana", "color": "red"}],
-           {"filterableAttributes": ["color"], "faceting": {"sortFacetValuesBy": {"color": "count"}}})
-    _index(engine, "fruits", [{"id": "apple", "name": "Apple", "BOOST": True}],
-           {"filterableAttributes": ["BOOST", "id"]})
+    index_documents(engine, "movies", [{"id": 1, "title": "Carol", "color": "red"}, {"id": 2, "title": "Moana", "color": "blue"}])
+    index_documents(engine, "movies-x", [{"id": 1, "title": "Carol", "color": "red"}],
+                    {"filterableAttributes": ["color"], "sortableAttributes": ["id"]})
+    index_documents(engine, "movies_2-x", [{"id": 1, "title": "Moana", "color": "red"}],
+                    {"filterableAttributes": ["color"], "faceting": {"sortFacetValuesBy": {"color": "count"}}})
+    index_documents(engine, "fruits", [{"id": "apple", "name": "Apple", "BOOST": True}],
+                    {"filterableAttributes": ["BOOST", "id"]})
     yield engine
     engine.close()
 
@@ -79,11 +72,7 @@ async def http_network(engine, aiohttp_client):
 
 
 async def post(http, body, status=200, key=None):
-    headers = {"Authorization": f"Bearer {key or KEY}", "Content-Type": "application/json"}
-    r = await http.post("/multi-search", data=orjson.dumps(body), headers=headers)
-    text = await r.read()
-    assert r.status == status, text
-    return orjson.loads(text)
+    return await post_json(http, "/multi-search", body, key or KEY, status)
 
 
 async def refused(http, body, status, code, message, key=None):

@@ -13,25 +13,18 @@ Properties:
 import pytest
 
 from engine.engine import Engine
-from engine.settings import task_details, validate_settings_patch
 from server.app import create_app
+from support import index_documents
 
 KEY = "a-master-key-of-16-bytes"
 DOCS = [{"id": 1, "title": "the quick brown fox"}, {"id": 2, "title": "lazy dog"}]
 
 
-def make_engine(path, settings=None) -> Engine:
-    engine = Engine(path, worker="thread")
-    for uid in ("plain", "vectors"):
-        patch = validate_settings_patch(settings if uid == "vectors" else {})
-        assert engine.wait_for_task(engine.update_settings(uid, patch, task_details(patch))["uid"])["status"] == "succeeded"
-        assert engine.wait_for_task(engine.add_documents(uid, DOCS, primary_key="id")["uid"])["status"] == "succeeded"
-    return engine
-
-
 @pytest.fixture
 async def http(tmp_path, aiohttp_client):
-    engine = make_engine(tmp_path / "db", {"embedders": {"manual": {"source": "userProvided", "dimensions": 2}}})
+    engine = Engine(tmp_path / "db", worker="thread")
+    index_documents(engine, "plain", DOCS)
+    index_documents(engine, "vectors", DOCS, {"embedders": {"manual": {"source": "userProvided", "dimensions": 2}}})
     client = await aiohttp_client(create_app(engine, master_key=KEY))
     client.headers = {"Authorization": f"Bearer {KEY}"}
     yield client
