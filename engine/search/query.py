@@ -5,7 +5,7 @@ program in process) builds a `Query` and reads a `SearchResult`; none of them ha
 request dict or gets JSON back.  What a dialect shows of the result (hit JSON, `_rankingScore`,
 envelopes) is its own business::
 
-    >>> from engine.engine import Engine                        # doctest: +SKIP
+    >>> from engine import Engine                               # doctest: +SKIP
     >>> result = Engine("./data.ms").index("movies").execute(Query(text="carol", limit=5, scores=True))
     >>> [(hit.docid, round(hit.score, 3)) for hit in result.hits]
     [(0, 1.0), (3, 0.929)]

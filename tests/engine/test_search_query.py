@@ -17,6 +17,7 @@ Properties proved here:
    `vectorSort: {order, similarity}` in the details (room for the vector rule).
 9. The ranking-rule registry names every rule of the settings; `build_rules` keeps the list's rules
    (words first, placeholder drops textual rules, one sort per field, `sort` expands the parameter).
+10. `engine` exports the typed API by name (`from engine import Engine, Query`), loaded on first use.
 """
 from __future__ import annotations
 
@@ -195,3 +196,13 @@ def test_build_rules_follows_the_list():
     assert [r.key for r in rules if r.sorted_field] == ["year:desc", "price:asc"]
     placeholder = build_rules(names, RulePlan("all", 0, placeholder=True, sort=plan.sort))
     assert [r.key for r in placeholder] == ["year:desc", "price:asc"]
+
+
+# 10 -----------------------------------------------------------------------------------------------
+
+def test_public_surface(index):
+    import engine
+    assert engine.Query is Query and engine.SearchResult is type(index.execute(engine.Query()))
+    assert sorted(engine.__all__) == ["Engine", "Index", "LoupeError", "Query", "SearchResult", "Semantic"]
+    with pytest.raises(AttributeError):
+        engine.Nope  # noqa: B018
