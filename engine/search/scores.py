@@ -15,7 +15,8 @@ from .rules.base import Score
 
 
 def fold(ranks: Sequence[tuple[int | float, int | float]]) -> tuple[int | float, int | float]:
-    rank, max_rank = 1, 1
+    rank: int | float = 1
+    max_rank: int | float = 1
     for inner_rank, inner_max in ranks:
         rank = max(rank - 1, 0) * inner_max + inner_rank
         max_rank = max_rank * inner_max

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from typing import Any
+from typing import Any, cast
 
 from pyroaring import BitMap
 
@@ -19,7 +19,7 @@ from ..facets import facet_search as search_facet_values
 from ..facets.filterable import FilterableRules
 from ..facets.values import normalize_facet_string
 from ..filters import evaluate, parse_filter
-from ..filters.ast import is_filter_expr
+from ..filters.ast import Expr, is_filter_expr
 from ..index import read_documents, read_raw_documents
 from ..indexer.keys import f64_key, facet_key
 from ..limits import DEFAULT_MAX_TOTAL_HITS, DEFAULT_MAX_VALUES_PER_FACET, DEFAULT_SEARCH_CUTOFF_MS
@@ -28,7 +28,7 @@ from ..store import Store
 from .buckets import bucket_sort
 from .checks import check_attributes_to_search_on, check_distinct, check_facets, check_semantic
 from .context import SearchContext
-from .query import FacetCounts, FacetSearchResult, FacetValueCount, Hit, Query, SearchResult
+from .query import FacetCounts, FacetSearchResult, FacetValueCount, FilterInput, Hit, Query, SearchResult
 from .query_terms import parse_query
 from .rules import RulePlan, build_rules
 from .rules.base import State
@@ -180,8 +180,7 @@ def prepare_universe(ctx: SearchContext, query: Query, uid: str, rules_filter: F
     settings = ctx.settings
     ctx.restrict_to_fields(query.attributes_to_search_on)
     universe = BitMap(ctx.all_docids)
-    expr = query.filter if is_filter_expr(query.filter) else \
-        parse_filter(query.filter, "invalid_search_filter", contains_enabled)
+    expr = _filter_expr(query.filter, contains_enabled)
     if expr is not None:
         universe &= evaluate(expr, ctx.facets, rules_filter, uid, "invalid_search_filter")
     prefix_search = settings.get("prefixSearch") != "disabled"
@@ -201,6 +200,13 @@ def prepare_universe(ctx: SearchContext, query: Query, uid: str, rules_filter: F
     # the first rule gets the whole query graph, nodes matching nothing included: with
     # matchingStrategy "all" (no words rule) typo's maximum counts them (ranking.md §7.1)
     return universe, state, nodes, n_terms
+
+
+def _filter_expr(filter: FilterInput, contains_enabled: bool) -> Expr | None:
+    """The query's filter as an AST: given as one, or parsed from Meilisearch's text and arrays."""
+    if is_filter_expr(filter):
+        return cast(Expr, filter)
+    return parse_filter(filter, "invalid_search_filter", contains_enabled)
 
 
 def facet_search(store: Store, registry: Registry, uid: str, query: Query, facet_name: str,
