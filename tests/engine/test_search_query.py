@@ -27,10 +27,10 @@ import pytest
 from engine.errors import LoupeError
 from engine.filters import parse_filter
 from engine.search.query import FacetCounts, Query, Semantic
-from engine.search.rules import RULES, RulePlan, build_rules
+from engine.search.rules import RULES, SORT_RULES, GeoSortRule, RulePlan, SortRule, build_rules
 from engine.search.rules.base import Score
 from engine.search.scores import global_score, score_details
-from engine.search.sort_spec import SortSpec
+from engine.search.sort_spec import GeoSortSpec, SortSpec
 
 DOCS = [
     {"id": 1, "title": "the quick brown fox", "genre": "tale", "year": 2001},
@@ -185,6 +185,9 @@ def test_float_ranks_fold_like_integers():
 def test_registry_names_every_rule():
     assert set(RULES) == {"words", "typo", "proximity", "attribute", "attributeRank", "wordPosition",
                           "exactness", "sort"}
+    assert SORT_RULES == {SortSpec: SortRule, GeoSortSpec: GeoSortRule}
+    geo = build_rules(["sort"], RulePlan("last", 0, placeholder=True, sort=(GeoSortSpec(48.8, 2.3, True),)))
+    assert [type(r).__name__ for r in geo] == ["GeoSortRule"] and geo[0].key == "_geoPoint(48.8, 2.3):asc"
 
 
 def test_build_rules_follows_the_list():

@@ -18,13 +18,16 @@ from .attribute import AttributeRankRule, AttributeRule, WordPositionRule
 from .base import Rule, RulePlan
 from .exactness import ExactnessRule
 from .proximity import ProximityRule
-from .sort import SortRule
+from .sort import SORT_RULES, GeoSortRule, SortRule
 from .typo import TypoRule
 from .words import WordsRule
 
 RULES: dict[str, type[Rule]] = {cls.name: cls for cls in (
     WordsRule, TypoRule, ProximityRule, AttributeRule, AttributeRankRule, WordPositionRule, ExactnessRule, SortRule,
 )}
+"""Rule classes by their name in the ``rankingRules`` setting.  The ``sort`` rule expands the
+query's `sort` parameter through `SORT_RULES` (a field -> `SortRule`, a `_geoPoint` -> `GeoSortRule`);
+a custom ``field:asc|desc`` setting is a `SortRule` too."""
 
 
 def build_rules(names: list[str] | tuple[str, ...], plan: RulePlan) -> list[Rule]:
@@ -65,4 +68,4 @@ def _add_sort(rules: list[Rule], rule: Rule, sorted_fields: set[str]) -> None:
     rules.append(rule)
 
 
-__all__ = ["RULES", "Rule", "RulePlan", "build_rules"]
+__all__ = ["RULES", "SORT_RULES", "GeoSortRule", "Rule", "RulePlan", "SortRule", "build_rules"]

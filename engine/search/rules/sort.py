@@ -15,7 +15,7 @@ from pyroaring import BitMap
 from ...filters.evaluate import haversine_exact_m, to_millimetre
 from ...store.codecs import bitmap_from_array, bitmap_to_array
 from ..context import SearchContext
-from ..sort_spec import GeoSortSpec
+from ..sort_spec import GeoSortSpec, SortSpec
 from .base import Rule, RulePlan, Score, State
 
 
@@ -79,8 +79,11 @@ class SortRule(Rule):
 
     @classmethod
     def build(cls, plan: RulePlan) -> list[Rule]:
-        return [GeoSortRule(spec.lat, spec.lng, spec.ascending) if isinstance(spec, GeoSortSpec)
-                else cls.on_field(spec.field, spec.ascending, plan) for spec in plan.sort]
+        return [SORT_RULES[type(spec)].from_spec(spec, plan) for spec in plan.sort]
+
+    @classmethod
+    def from_spec(cls, spec: SortSpec, plan: RulePlan) -> "SortRule":
+        return cls.on_field(spec.field, spec.ascending, plan)
 
     @classmethod
     def on_field(cls, field: str, ascending: bool, plan: RulePlan) -> "SortRule":
@@ -112,7 +115,8 @@ class SortRule(Rule):
 
 
 class GeoSortRule(Rule):
-    """`_geoPoint(lat, lng):asc|desc`; distances within 1 m of a bucket's first document tie."""
+    """`_geoPoint(lat, lng):asc|desc`; distances within 1 m of a bucket's first document tie.
+    Built only from the `sort` parameter (`SORT_RULES`): settings refuse `_geoPoint`."""
 
     name = "_geoPoint"
     textual = False
@@ -120,6 +124,10 @@ class GeoSortRule(Rule):
     def __init__(self, lat: float, lng: float, ascending: bool):
         self.lat, self.lng, self.ascending = lat, lng, ascending
         self.key = f"_geoPoint({_num(lat)}, {_num(lng)}):{'asc' if ascending else 'desc'}"
+
+    @classmethod
+    def from_spec(cls, spec: GeoSortSpec, plan: RulePlan) -> "GeoSortRule":
+        return cls(spec.lat, spec.lng, spec.ascending)
 
     def buckets(self, ctx: SearchContext, universe: BitMap, state: State) -> Iterator[tuple[BitMap, Score, State]]:
         docids, lats, lngs = ctx.facets.geo_points()
@@ -142,6 +150,10 @@ class GeoSortRule(Rule):
         rest = universe - bitmap_from_array(docids)
         if rest:
             yield rest, Score(self.key, 0, 0, (("value", None), ("distance", None)), in_score=False), state
+
+
+SORT_RULES: dict[type, Any] = {SortSpec: SortRule, GeoSortSpec: GeoSortRule}
+"""The rule class each kind of `sort` parameter entry becomes."""
 
 
 def _num(x: float) -> str:
