@@ -17,7 +17,6 @@ from pyroaring import BitMap
 from ..facets import facet_distribution
 from ..facets import facet_search as search_facet_values
 from ..facets.filterable import FilterableRules
-from ..facets.values import normalize_facet_string
 from ..filters import evaluate, parse_filter
 from ..filters.ast import Expr, is_filter_expr
 from ..index import read_documents, read_raw_documents
@@ -28,6 +27,7 @@ from ..store import Store
 from .buckets import bucket_sort
 from .checks import check_attributes_to_search_on, check_distinct, check_facets, check_semantic
 from .context import SearchContext
+from .hit_values import field_values
 from .query import FacetCounts, FacetSearchResult, FacetValueCount, FilterInput, Hit, Query, SearchResult
 from .query_terms import parse_query
 from .rules import RulePlan, build_rules
@@ -38,25 +38,17 @@ from .terms import Node, build_nodes, phrase_docids
 
 
 def _distinct_function(ctx: SearchContext, field: str):
-    """docid -> documents sharing one of its distinct values (numbers by value, strings normalized)."""
-    from ..documents.primary_key import MISSING, get_path
+    """docid -> documents sharing one of its distinct values (numbers by value, strings normalized,
+    values inside arrays of objects included, as the facet index holds them)."""
 
     def others(docid: int) -> BitMap:
         document = read_documents(ctx.store, ctx.txn, ctx.iid, [docid])[0]
-        if document is None:
-            return BitMap()
-        value = get_path(document, field)
-        if value is MISSING or value is None:
-            return BitMap()
-        values = value if isinstance(value, list) else [value]
         out = BitMap()
-        for v in values:
-            if isinstance(v, bool):
-                v = "true" if v else "false"
-            if isinstance(v, (int, float)):
-                out |= ctx.facets._get(facet_key(ctx.iid, b"N", field, f64_key(v)))
-            elif isinstance(v, str):
-                out |= ctx.facets.string_equal(field, normalize_facet_string(v))
+        for value in field_values(document, field) if document is not None else ():
+            if isinstance(value, str):
+                out |= ctx.facets.string_equal(field, value)
+            else:
+                out |= ctx.facets._get(facet_key(ctx.iid, b"N", field, f64_key(value)))
         return out
 
     return others

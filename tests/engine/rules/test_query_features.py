@@ -3,8 +3,9 @@
 Properties:
 1. attributesToSearchOn restricts matches to the listed fields;
 2. synonyms are one-way and multi-word keys work through n-grams;
-3. distinct keeps the best document per value (search-time parameter and setting); with page /
-   hitsPerPage it runs over every candidate, so totalHits counts one document per value;
+3. distinct keeps the best document per value (search-time parameter and setting), values inside
+   arrays of objects included; with page / hitsPerPage it runs over every candidate, so totalHits
+   counts one document per value;
 4. split words and concatenations match (`sun flower` ↔ `sunflower`);
 5. an n-gram, prefix or not, reaches only typo-tolerant words: a word of a
    `typoTolerance.disableOnAttributes` field is not found by concatenating query words.
@@ -37,6 +38,16 @@ def test_distinct(make_index):
     assert ids(result) == [1, 3] and result["estimatedTotalHits"] == 2
     index = make_index(docs, {"distinctAttribute": "sku"})
     assert ids(index.search("shirt")) == [1, 3]
+
+
+def test_distinct_on_a_field_inside_arrays_of_objects(make_index):
+    docs = [{"id": 1, "t": "dog", "doggos": [{"name": "Rex"}, {"name": "Fido"}]},
+            {"id": 2, "t": "dog", "doggos": [{"name": "fido"}]},
+            {"id": 3, "t": "dog", "doggos": [{"name": "Max", "age": 2}]},
+            {"id": 4, "t": "dog", "doggos": {"name": "max"}}]
+    index = make_index(docs, {"filterableAttributes": ["doggos.name"]})
+    result = index.search("dog", distinct="doggos.name")
+    assert ids(result) == [1, 3] and result["estimatedTotalHits"] == 2
 
 
 def test_split_and_concat(make_index):
