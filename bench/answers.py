@@ -8,7 +8,7 @@ does not change what searches return.
 Every query of ../shared/datasets/queries (typing, typo and its clean form, filter, sort, multi)
 runs in process through `Engine(path).index(uid).search(...)` with `showRankingScore` and
 `showRankingScoreDetails`, as the benchmark sends it; an answer is its hits (every field), order,
-scores and details, totals and facets; `processingTimeMs` is left out.  The digest of the code
+scores and details, totals and facets; `processingTimeMs` and `requestUid` are left out.  The digest of the code
 that the typed search core replaced is in `bench/answers.sha256`; the opt-in large test
 (`LOUPE_LARGE_TESTS=1`) runs this command and compares.
 """
@@ -71,7 +71,7 @@ def build_index(path: Path) -> Engine:
 
 
 def answer_line(workload: str, qid: str, body: dict, answer: dict) -> bytes:
-    answer = {k: v for k, v in answer.items() if k != "processingTimeMs"}
+    answer = {k: v for k, v in answer.items() if k not in ("processingTimeMs", "requestUid")}
     return json.dumps({"workload": workload, "qid": qid, "body": body, "answer": answer},
                       sort_keys=True, ensure_ascii=False).encode() + b"\n"
 

@@ -99,3 +99,12 @@ async def post_json(http: Any, path: str, body: Any, key: str, status: int = 200
     text = await response.read()
     assert response.status == status, text
     return orjson.loads(text)
+
+
+def pop_request_uid(body: dict) -> str:
+    """Takes `requestUid` out of a search response, checking it is a UUID v7 (RFC 9562)."""
+    import uuid
+    value = body.pop("requestUid")
+    parsed = uuid.UUID(value)
+    assert (parsed.version, parsed.variant, str(parsed)) == (7, uuid.RFC_4122, value)
+    return value

@@ -45,6 +45,7 @@ from engine.settings.registry import DEFAULT_RANKING_RULES
 from .multi_search import Federation, FederatedQuery, MultiSearchQuery, partition
 from .ranking_rules import KEYWORD, PLACEHOLDER, VECTOR, Compatibility, RankingRules
 from .render import HitRenderer
+from .request_uid import new_request_uid
 from .search_params import DEFAULT_LIMIT
 
 EPSILON = sys.float_info.epsilon
@@ -319,7 +320,8 @@ OpenIndex = Callable[[str], Index]
 
 
 def federated_search(open_index: OpenIndex, federation: Federation, queries: tuple[MultiSearchQuery, ...],
-                     filters: Sequence[Any] | None = None, *, network: bool = False) -> dict[str, Any]:
+                     filters: Sequence[Any] | None = None, *, network: bool = False,
+                     request_uid: str | None = None) -> dict[str, Any]:
     """The federated response.  ``filters[i]`` is query i's filter with a tenant token's rules
     merged in (None: the query's own); the caller has checked the API key for every query.
     ``network``: the `network` experimental feature is on."""
@@ -388,6 +390,7 @@ def federated_search(open_index: OpenIndex, federation: Federation, queries: tup
             remove_hits(counts, [r for r in rejected if r.index_uid == uid])
         response["facetsByIndex"] = {uid: {"distribution": counts.distribution, "stats": counts.stats}
                                      for uid, counts in facets.items()}
+    response["requestUid"] = request_uid or new_request_uid()
     return response
 
 

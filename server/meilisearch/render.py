@@ -77,9 +77,10 @@ class HitRenderer:
         out["_geoDistance"] = int(round(distance))
 
 
-def search_response(params: SearchParams, result: SearchResult, hits: list[Any], processing_ms: int) -> dict[str, Any]:
+def search_response(params: SearchParams, result: SearchResult, hits: list[Any], processing_ms: int,
+                    request_uid: str) -> dict[str, Any]:
     """The search envelope: hits, query, time, then the page keys of the pagination mode asked for,
-    then facets (api.md §5)."""
+    then facets, then the request's uid (api.md §5)."""
     response: dict[str, Any] = {"hits": hits, "query": params.q or "", "processingTimeMs": processing_ms}
     if params.is_finite_pagination():
         per_page = params.per_page
@@ -90,4 +91,5 @@ def search_response(params: SearchParams, result: SearchResult, hits: list[Any],
     if result.facets is not None:
         response["facetDistribution"] = result.facets.distribution
         response["facetStats"] = result.facets.stats
+    response["requestUid"] = request_uid
     return response

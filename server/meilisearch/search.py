@@ -12,18 +12,22 @@ from engine.index import Index
 
 from .facet_search import FacetSearchParams
 from .render import HitRenderer, search_response
+from .request_uid import new_request_uid
 from .search_params import SearchParams
 
 
-def run_search(index: Index, params: SearchParams, *, filter: Any = None, as_fragments: bool = False) -> dict[str, Any]:
+def run_search(index: Index, params: SearchParams, *, filter: Any = None, as_fragments: bool = False,
+               request_uid: str | None = None) -> dict[str, Any]:
     """The search route's response body.  With ``as_fragments``, a hit returned exactly as stored is
     an `orjson.Fragment` of the stored JSON: a caller that only serialises the answer skips decoding
-    and encoding every document again (the HTTP route does this)."""
+    and encoding every document again (the HTTP route does this).  ``request_uid`` names the request
+    (a new one when None; a /multi-search shares one among its results)."""
     started = time.perf_counter()
     result = index.execute(params.to_query(filter))
     renderer = HitRenderer(params, result.displayed, as_fragments=as_fragments)
     hits = [renderer.render(hit) for hit in result.hits]
-    return search_response(params, result, hits, int((time.perf_counter() - started) * 1000))
+    return search_response(params, result, hits, int((time.perf_counter() - started) * 1000),
+                           request_uid or new_request_uid())
 
 
 def run_facet_search(index: Index, params: FacetSearchParams, *, filter: Any = None) -> dict[str, Any]:

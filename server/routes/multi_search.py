@@ -15,6 +15,7 @@ from engine.errors import LoupeError
 from engine.index import Index
 from server.meilisearch.federation import federated_search
 from server.meilisearch.multi_search import parse_multi_search_body
+from server.meilisearch.request_uid import new_request_uid
 from server.meilisearch.search import run_search
 
 from ..http import Router, json_body, json_response
@@ -35,12 +36,13 @@ def _for_query(request: web.Request, i: int, uid: str, run: Callable[[Index], T]
 
 async def multi_search(request: web.Request) -> web.Response:
     body = parse_multi_search_body(await json_body(request))
+    request_uid = new_request_uid()
     if body.federation is None:
         results: list[dict[str, Any]] = []
         for i, entry in enumerate(body.queries):
             uid, params = entry.index_uid, entry.params
             result = _for_query(request, i, uid, lambda index: run_search(
-                index, params, filter=tenant_filter(request, uid, params.filter)))
+                index, params, filter=tenant_filter(request, uid, params.filter), request_uid=request_uid))
             results.append({"indexUid": uid, **result})
         return json_response({"results": results})
 
@@ -53,7 +55,7 @@ async def multi_search(request: web.Request) -> web.Response:
     engine = request.app["engine"]
     network = "network" in request.app["features"].enabled()
     return json_response(federated_search(lambda uid: Index(engine, uid), body.federation, body.queries, filters,
-                                          network=network))
+                                          network=network, request_uid=request_uid))
 
 
 def register(router: Router) -> None:

@@ -1,7 +1,8 @@
 """Search through the official client against a real `loupe` process.
 
 Properties:
-1. keyword search returns hits in ranking order with `_rankingScore` and the Meilisearch envelope;
+1. keyword search returns hits in ranking order with `_rankingScore` and the Meilisearch envelope
+   (its `requestUid` a UUID v7);
 2. filters (string, number range, arrays, IN, NOT) and facets with facetDistribution/facetStats;
 3. sort on sortable attributes; errors for non-sortable and non-filterable attributes;
 4. facet search with a typo and a prefix;
@@ -9,6 +10,8 @@ Properties:
 """
 import pytest
 from meilisearch.errors import MeilisearchApiError
+
+from support import pop_request_uid
 
 MOVIES = [
     {"id": 1, "title": "Carol", "genres": ["Romance", "Drama"], "year": 2015, "rating": 7.2},
@@ -34,7 +37,9 @@ def test_keyword_search(movies):
     result = movies.search("wonder woman", {"showRankingScore": True})
     assert [h["id"] for h in result["hits"]] == [2]
     assert result["hits"][0]["_rankingScore"] == 1.0
-    assert list(result) == ["hits", "query", "processingTimeMs", "limit", "offset", "estimatedTotalHits"]
+    assert list(result) == ["hits", "query", "processingTimeMs", "limit", "offset", "estimatedTotalHits",
+                            "requestUid"]
+    pop_request_uid(result)
     assert (result["query"], result["limit"], result["offset"], result["estimatedTotalHits"]) == ("wonder woman", 20, 0, 1)
     assert [h["id"] for h in movies.search("wondr")["hits"]] == [2]
     assert [h["id"] for h in movies.search("phil")["hits"]] == [6]

@@ -24,7 +24,7 @@ import pytest
 
 from engine.engine import Engine
 from server.app import create_app
-from support import index_documents, post_json
+from support import index_documents, pop_request_uid, post_json
 
 KEY = "federation-facets-master-key"
 FILTERABLE = ["father", "mother", "doggos.age"]
@@ -67,6 +67,7 @@ async def http(engine, aiohttp_client):
 async def post(http, body, status=200):
     got = await post_json(http, "/multi-search", body, KEY, status)
     assert isinstance(got.pop("processingTimeMs"), int)
+    pop_request_uid(got)
     return got
 
 

@@ -2,19 +2,22 @@
 answer rendered out, and the requests Meilisearch refuses refused the same way.
 
 Properties:
-1. POST and GET answer the same body for the same parameters (envelope keys in Meilisearch's order).
+1. POST and GET answer the same body for the same parameters (envelope keys in Meilisearch's order),
+   each with a `requestUid` of its own (a UUID v7).
 2. `hybrid` naming an embedder the index does not have is 400 `invalid_search_embedder` (also on an
    index without any embedder, and in GET with `hybridEmbedder`), unless the search is keyword-only
    (`semanticRatio` 0.0, or no `q` and no `vector`), which answers keyword hits.
 3. A `vector` of the wrong length for an existing embedder is 400 `invalid_vector_dimensions`.
 4. In /multi-search the refusal carries the query's position; federated searches and facet search
    refuse it too.
+5. One `requestUid` per request: the results of a /multi-search share it, a federated response has
+   its own, as the last key.
 """
 import pytest
 
 from engine.engine import Engine
 from server.app import create_app
-from support import index_documents
+from support import index_documents, pop_request_uid
 
 KEY = "a-master-key-of-16-bytes"
 DOCS = [{"id": 1, "title": "the quick brown fox"}, {"id": 2, "title": "lazy dog"}]
@@ -51,6 +54,7 @@ async def test_post_and_get_answer_alike(http):
     response = await http.get("/indexes/plain/search?q=fox&showRankingScore=true", headers=http.headers)
     got = await response.json()
     body.pop("processingTimeMs"), got.pop("processingTimeMs")
+    assert list(body)[-1] == "requestUid" and pop_request_uid(body) != pop_request_uid(got)
     assert status == response.status == 200
     assert body == got == {"hits": [{"id": 1, "title": "the quick brown fox", "_rankingScore": 0.8787878787878788}],
                            "query": "fox", "limit": 20, "offset": 0, "estimatedTotalHits": 1}
@@ -95,3 +99,16 @@ async def test_multi_search_refusals_carry_the_query_position(http):
 async def test_facet_search_refuses_an_unknown_embedder(http):
     assert await post(http, "/indexes/plain/facet-search",
                       {"facetName": "title", "q": "fox", "hybrid": {"embedder": "nope"}}) == UNKNOWN
+
+
+# 5 ------------------------------------------------------------------------------------------------
+
+async def test_one_request_uid_per_request(http):
+    queries = [{"indexUid": "plain", "q": "fox"}, {"indexUid": "vectors", "q": "dog"}]
+    status, body = await post(http, "/multi-search", {"queries": queries})
+    assert status == 200
+    uids = [pop_request_uid(result) for result in body["results"]]
+    assert uids[0] == uids[1]
+    status, federated = await post(http, "/multi-search", {"queries": queries, "federation": {}})
+    assert status == 200 and list(federated)[-1] == "requestUid"
+    assert pop_request_uid(federated) != uids[0]
