@@ -73,20 +73,26 @@ def error_object(code: str, message: str) -> dict[str, Any]:
 class LoupeError(Exception):
     """A failure with a Meilisearch error code; rendered as the error object by the server."""
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: str, status: int | None = None):
         super().__init__(message)
         self.code = code
         self.message = message
+        self._status = status
 
     @property
     def status(self) -> int:
-        return error_status(self.code)
+        """The code's HTTP status, unless a caller fixed another (upstream answers a missing index
+        inside /multi-search with 400, not its usual 404)."""
+        return error_status(self.code) if self._status is None else self._status
 
     def to_json(self) -> dict[str, Any]:
         return error_object(self.code, self.message)
 
     def with_prefix(self, prefix: str) -> "LoupeError":
-        return LoupeError(self.code, prefix + self.message)
+        return LoupeError(self.code, prefix + self.message, self._status)
+
+    def with_status(self, status: int) -> "LoupeError":
+        return LoupeError(self.code, self.message, status)
 
     def __repr__(self) -> str:
         return f"LoupeError({self.code!r}, {self.message!r})"

@@ -31,7 +31,12 @@ def _for_query(request: web.Request, i: int, uid: str, run: Callable[[Index], T]
             raise LoupeError("invalid_api_key", "The provided API key is invalid.")
         return run(Index(request.app["engine"], uid))
     except LoupeError as exc:
-        raise exc.with_prefix(f"Inside `.queries[{i}]`: ") from None
+        raise _as_multi_search(exc.with_prefix(f"Inside `.queries[{i}]`: ")) from None
+
+
+def _as_multi_search(exc: LoupeError) -> LoupeError:
+    """Inside /multi-search a missing index is a bad request (400), not the usual 404."""
+    return exc.with_status(400) if exc.code == "index_not_found" else exc
 
 
 async def multi_search(request: web.Request) -> web.Response:
@@ -54,8 +59,12 @@ async def multi_search(request: web.Request) -> web.Response:
         filters.append(tenant_filter(request, uid, entry.params.filter))
     engine = request.app["engine"]
     network = "network" in request.app["features"].enabled()
-    return json_response(federated_search(lambda uid: Index(engine, uid), body.federation, body.queries, filters,
-                                          network=network, request_uid=request_uid))
+    try:
+        response = federated_search(lambda uid: Index(engine, uid), body.federation, body.queries, filters,
+                                    network=network, request_uid=request_uid)
+    except LoupeError as exc:
+        raise _as_multi_search(exc) from None
+    return json_response(response)
 
 
 def register(router: Router) -> None:

@@ -92,3 +92,4 @@ def test_multi_search(client, movies):
     with pytest.raises(MeilisearchApiError) as err:
         client.multi_search([{"indexUid": "nope", "q": "x"}])
     assert err.value.code == "index_not_found" and err.value.message == "Inside `.queries[0]`: Index `nope` not found."
+    assert err.value.status_code == 400  # upstream's status inside /multi-search (a plain search says 404)

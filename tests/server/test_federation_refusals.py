@@ -11,7 +11,8 @@ Properties:
    showPerformanceDetails.
 4. The API key is checked for every query before any federated refusal.
 5. Indexes are visited in ascending uid order: of two missing indexes the smaller uid is reported
-   (`index_not_found`, 404 as api.md §6 says, "Inside `.queries[<first query of that index>]`");
+   (`index_not_found`, 400 as upstream answers inside /multi-search, "Inside `.queries[<first query
+   of that index>]`");
    parse-time checks of a query (vector without hybrid, sort syntax, filter type) are raised when
    its index is searched, so the per-query refusals of later queries and a missing index with a
    smaller uid come first.
@@ -146,10 +147,10 @@ async def test_api_key_checked_first(http):
 # 5 -------------------------------------------------------------------------------------------------
 
 async def test_indexes_in_uid_order(http):
-    await refused(http, fed({"indexUid": "zz"}, {"indexUid": "movies"}, {"indexUid": "aa"}), 404, "index_not_found",
+    await refused(http, fed({"indexUid": "zz"}, {"indexUid": "movies"}, {"indexUid": "aa"}), 400, "index_not_found",
                   "Inside `.queries[2]`: Index `aa` not found.")
     # query 0's parse-time error waits for its index; the missing `aa` (smaller uid) is reported first
-    await refused(http, fed({"indexUid": "movies", "vector": [1.0]}, {"indexUid": "aa"}), 404, "index_not_found",
+    await refused(http, fed({"indexUid": "movies", "vector": [1.0]}, {"indexUid": "aa"}), 400, "index_not_found",
                   "Inside `.queries[1]`: Index `aa` not found.")
     # ... and the per-query refusals of later queries come before it too
     await refused(http, fed({"indexUid": "movies", "sort": ["title"]}, {"indexUid": "movies", "page": 1}),
@@ -225,10 +226,10 @@ async def test_facets_by_index_not_filterable(http):
 # 9 -------------------------------------------------------------------------------------------------
 
 async def test_facets_by_index_of_unused_indexes(http):
-    await refused(http, fed({"indexUid": "movies"}, facetsByIndex={"zorglub": ["x"]}), 404, "index_not_found",
+    await refused(http, fed({"indexUid": "movies"}, facetsByIndex={"zorglub": ["x"]}), 400, "index_not_found",
                   "Inside `.federation.facetsByIndex.zorglub`: Index `zorglub` not found.\n"
                   " - Note: index `zorglub` is not used in queries")
-    await refused(http, fed({"indexUid": "movies"}, facetsByIndex={"zorglub": None}), 404, "index_not_found",
+    await refused(http, fed({"indexUid": "movies"}, facetsByIndex={"zorglub": None}), 400, "index_not_found",
                   "Inside `.federation.facetsByIndex.zorglub`: Index `zorglub` not found.\n"
                   " - Note: index `zorglub` is not used in queries")
     await refused(http, fed({"indexUid": "movies"}, facetsByIndex={"fruits": ["name"]}), 400,
@@ -237,7 +238,7 @@ async def test_facets_by_index_of_unused_indexes(http):
                   "filterable. Available filterable attributes patterns are: `BOOST, id`.\n"
                   " - Note: index `fruits` is not used in queries")
     # after every used index, even one with a larger uid
-    await refused(http, fed({"indexUid": "zz"}, facetsByIndex={"aa": ["x"]}), 404, "index_not_found",
+    await refused(http, fed({"indexUid": "zz"}, facetsByIndex={"aa": ["x"]}), 400, "index_not_found",
                   "Inside `.queries[0]`: Index `zz` not found.")
     # validated only: an unused index never shows in the response
     got = await post(http, fed({"indexUid": "movies"}, facetsByIndex={"fruits": ["BOOST"]}))
