@@ -8,7 +8,8 @@ are consistent snapshots and never block the writer.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 import orjson
 from pyroaring import BitMap
@@ -53,10 +54,27 @@ def read_raw_documents(store: Any, txn: Any, iid: int, docids: Iterable[int]) ->
 
 
 class Index:
-    def __init__(self, engine: "Engine", uid: str):
+    def __init__(self, engine: "Engine", uid: str, txn: Any = None):
         self.engine = engine
         self.store = engine.store
         self.uid = uid
+        self.txn = txn  # a read snapshot every read shares (see `snapshot`), else one per call
+
+    @contextmanager
+    def snapshot(self) -> Iterator["Index"]:
+        """This index pinned to one read snapshot: every search and read through the handle it
+        yields sees the same version, whatever the writer commits meanwhile (federated search
+        runs all the queries of one index this way)."""
+        with self.store.index_env.begin() as txn:
+            yield Index(self.engine, self.uid, txn)
+
+    @contextmanager
+    def _reading(self) -> Iterator[Any]:
+        if self.txn is not None:
+            yield self.txn
+        else:
+            with self.store.index_env.begin() as txn:
+                yield txn
 
     # -- record --------------------------------------------------------------------------------
     def record(self, txn: Any = None) -> dict[str, Any]:
@@ -69,7 +87,7 @@ class Index:
         return record
 
     def settings(self) -> dict[str, Any]:
-        with self.store.index_env.begin() as txn:
+        with self._reading() as txn:
             return self.engine.registry.get_meta(txn, self.record(txn)["iid"], "settings")
 
     def stats(self) -> dict[str, Any]:
@@ -93,8 +111,9 @@ class Index:
         """The engine's search: a typed `Query` in, a typed `SearchResult` out (raises
         `index_not_found` and the query's coded errors)."""
         from .search.search import search
-        return search(self.store, self.engine.registry, self.uid, query,
-                      contains_enabled=self._contains_enabled(query.filter))
+        with self._reading() as txn:
+            return search(self.store, self.engine.registry, self.uid, query,
+                          contains_enabled=self._contains_enabled(query.filter), txn=txn)
 
     def facet_search(self, query: "Query", facet_name: str, facet_query: str | None = None, *,
                      exhaustive: bool = False) -> "FacetSearchResult":
@@ -108,7 +127,8 @@ class Index:
         searches' candidates united), with the index's faceting settings; ``facets`` are checked like
         a search's (`invalid_search_facets`, no ``Index `uid`: `` prefix)."""
         from .search.facet_counts import facet_counts
-        return facet_counts(self.store, self.engine.registry, self.uid, candidates, facets)
+        with self._reading() as txn:
+            return facet_counts(self.store, self.engine.registry, self.uid, candidates, facets, txn)
 
     def facet_orders(self, facets: Sequence[str]) -> dict[str, str]:
         """``"alpha"`` or ``"count"`` for each named facet, from ``faceting.sortFacetValuesBy``."""

@@ -12,7 +12,7 @@ The requested names are checked like a search's `facets` (`invalid_search_facets
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 from pyroaring import BitMap
 
@@ -27,16 +27,16 @@ from .query import FacetCounts
 
 
 def facet_counts(store: Store, registry: Registry, uid: str, candidates: BitMap,
-                 facets: Sequence[str]) -> FacetCounts:
+                 facets: Sequence[str], txn: Any) -> FacetCounts:
     """facetDistribution and facetStats of ``candidates`` over the fields ``facets`` selects, each
-    field's values ordered by ``faceting.sortFacetValuesBy`` and cut at ``maxValuesPerFacet``."""
-    with store.index_env.begin() as txn:
-        ctx = SearchContext(store, txn, registry, registry.require(txn, uid))
-        fields = check_facets(tuple(facets), ctx.cache.filterable_rules, ctx.cache.all_fields)
-        faceting = ctx.settings.get("faceting") or {}
-        distribution, stats = facet_distribution(ctx.facets, candidates & ctx.all_docids, fields,
-                                                 faceting.get("maxValuesPerFacet", DEFAULT_MAX_VALUES_PER_FACET),
-                                                 faceting.get("sortFacetValuesBy") or {"*": "alpha"})
+    field's values ordered by ``faceting.sortFacetValuesBy`` and cut at ``maxValuesPerFacet``, read
+    in the caller's snapshot ``txn``."""
+    ctx = SearchContext(store, txn, registry, registry.require(txn, uid))
+    fields = check_facets(tuple(facets), ctx.cache.filterable_rules, ctx.cache.all_fields)
+    faceting = ctx.settings.get("faceting") or {}
+    distribution, stats = facet_distribution(ctx.facets, candidates & ctx.all_docids, fields,
+                                             faceting.get("maxValuesPerFacet", DEFAULT_MAX_VALUES_PER_FACET),
+                                             faceting.get("sortFacetValuesBy") or {"*": "alpha"})
     return FacetCounts(distribution, stats)
 
 

@@ -101,36 +101,36 @@ def _displayed(settings: dict[str, Any]) -> list[str] | None:
     return None if "*" in displayed else list(displayed)
 
 
-def search(store: Store, registry: Registry, uid: str, query: Query, *, contains_enabled: bool = False) -> SearchResult:
-    """One search of index ``uid`` in one read snapshot (ranking.md §6): checks against the index,
-    universe, bucket sort, totals and facets; the hits' stored documents are read in the same
-    snapshot."""
+def search(store: Store, registry: Registry, uid: str, query: Query, *, contains_enabled: bool = False,
+           txn: Any) -> SearchResult:
+    """One search of index ``uid`` in the read snapshot ``txn`` (ranking.md §6): checks against the
+    index, universe, bucket sort, totals and facets; the hits' stored documents are read in the
+    same snapshot."""
     started = time.perf_counter()
-    with store.index_env.begin() as txn:
-        ctx = SearchContext(store, txn, registry, registry.require(txn, uid))
-        displayed = _displayed(ctx.settings)
-        facet_fields = _check_query(ctx, query, uid, displayed)
-        universe, state, nodes, n_terms = prepare_universe(ctx, query, uid, ctx.cache.filterable_rules,
-                                                           contains_enabled)
-        max_total = _max_total_hits(query, ctx.settings)
-        offset, limit = query.page_window(max_total)
-        distinct_field = query.distinct or ctx.settings.get("distinctAttribute")
-        plan = RulePlan(query.matching_strategy, n_terms, placeholder=not nodes, sort=query.sort or (),
-                        displayed=displayed)
-        rules = build_rules(query.ranking_rules or ctx.settings.get("rankingRules") or [], plan)
-        threshold = query.ranking_score_threshold
-        outcome = bucket_sort(ctx, rules, universe, state, offset, limit, need_scores=query.needs_scores,
-                              threshold=threshold,
-                              distinct=_distinct_function(ctx, distinct_field) if distinct_field else None,
-                              exhaustive_threshold=max_total if query.exhaustive and threshold is not None else None,
-                              deadline=_deadline(ctx.settings, started))
-        candidates = outcome.candidates
-        if distinct_field and query.exhaustive:
-            candidates = distinct_candidates(ctx, distinct_field, candidates)
-        stored = read_raw_documents(store, txn, ctx.iid, [docid for docid, _scores in outcome.hits])
-        keep_scores = query.needs_scores
-        hits = [Hit(docid, raw, tuple(scores) if keep_scores else ()) for (docid, scores), raw in zip(outcome.hits, stored)]
-        facets = None if facet_fields is None else _facet_counts(ctx, candidates, facet_fields)
+    ctx = SearchContext(store, txn, registry, registry.require(txn, uid))
+    displayed = _displayed(ctx.settings)
+    facet_fields = _check_query(ctx, query, uid, displayed)
+    universe, state, nodes, n_terms = prepare_universe(ctx, query, uid, ctx.cache.filterable_rules,
+                                                       contains_enabled)
+    max_total = _max_total_hits(query, ctx.settings)
+    offset, limit = query.page_window(max_total)
+    distinct_field = query.distinct or ctx.settings.get("distinctAttribute")
+    plan = RulePlan(query.matching_strategy, n_terms, placeholder=not nodes, sort=query.sort or (),
+                    displayed=displayed)
+    rules = build_rules(query.ranking_rules or ctx.settings.get("rankingRules") or [], plan)
+    threshold = query.ranking_score_threshold
+    outcome = bucket_sort(ctx, rules, universe, state, offset, limit, need_scores=query.needs_scores,
+                          threshold=threshold,
+                          distinct=_distinct_function(ctx, distinct_field) if distinct_field else None,
+                          exhaustive_threshold=max_total if query.exhaustive and threshold is not None else None,
+                          deadline=_deadline(ctx.settings, started))
+    candidates = outcome.candidates
+    if distinct_field and query.exhaustive:
+        candidates = distinct_candidates(ctx, distinct_field, candidates)
+    stored = read_raw_documents(store, txn, ctx.iid, [docid for docid, _scores in outcome.hits])
+    keep_scores = query.needs_scores
+    hits = [Hit(docid, raw, tuple(scores) if keep_scores else ()) for (docid, scores), raw in zip(outcome.hits, stored)]
+    facets = None if facet_fields is None else _facet_counts(ctx, candidates, facet_fields)
     return SearchResult(hits=hits, candidates=candidates, total=min(len(candidates), max_total), offset=offset,
                         limit=limit, facets=facets, nodes=nodes, displayed=displayed, degraded=outcome.degraded,
                         processing_ms=int((time.perf_counter() - started) * 1000))

@@ -394,10 +394,10 @@ def federated_search(open_index: OpenIndex, federation: Federation, queries: tup
     return response
 
 
-def _open(open_index: OpenIndex, uid: str, prefix: str, note: str = "") -> tuple[Index, dict[str, Any]]:
-    index = open_index(uid)
+def _settings(index: Index, prefix: str, note: str = "") -> dict[str, Any]:
+    """The index's settings; a missing index is refused with the place it was named."""
     try:
-        return index, index.settings()
+        return index.settings()
     except LoupeError as err:
         raise LoupeError(err.code, f"{prefix}{err.message}{note}") from None
 
@@ -405,9 +405,17 @@ def _open(open_index: OpenIndex, uid: str, prefix: str, note: str = "") -> tuple
 def _search_index(open_index: OpenIndex, uid: str, fqs: list[FederatedQuery], federation: Federation,
                   filters: Sequence[Any] | None, required: int, facet_order: FacetOrder,
                   compatibility: Compatibility) -> tuple[IndexResult, bool]:
-    """One index's part: its queries searched, their lists merged, distinct, facets."""
+    """One index's part, in one read snapshot so its queries see the same version: its queries
+    searched, their lists merged, distinct, facets."""
+    with open_index(uid).snapshot() as index:
+        return _search_pinned(index, uid, fqs, federation, filters, required, facet_order, compatibility)
+
+
+def _search_pinned(index: Index, uid: str, fqs: list[FederatedQuery], federation: Federation,
+                   filters: Sequence[Any] | None, required: int, facet_order: FacetOrder,
+                   compatibility: Compatibility) -> tuple[IndexResult, bool]:
     first = fqs[0].position
-    index, settings = _open(open_index, uid, f"Inside `.queries[{first}]`: ")
+    settings = _settings(index, f"Inside `.queries[{first}]`: ")
     listed = federation.facets_by_index.get(uid)
     note = f"\n - Note: index `{uid}` used in `.queries[{first}]`"
     facet_order.check(uid, index, listed, note)
@@ -466,10 +474,11 @@ def _check_unused(open_index: OpenIndex, uid: str, facets: Sequence[str] | None,
     """A `facetsByIndex` entry no query uses: the index must exist, agree on facet order and
     have its facets filterable; it is not shown."""
     note = f"\n - Note: index `{uid}` is not used in queries"
-    index, _settings = _open(open_index, uid, f"Inside `.federation.facetsByIndex.{uid}`: ", note)
-    facet_order.check(uid, index, facets, note)
-    if facets is not None:
-        _count_facets(index, uid, BitMap(), facets, note)
+    with open_index(uid).snapshot() as index:
+        _settings(index, f"Inside `.federation.facetsByIndex.{uid}`: ", note)
+        facet_order.check(uid, index, facets, note)
+        if facets is not None:
+            _count_facets(index, uid, BitMap(), facets, note)
 
 
 __all__ = ["compare", "federated_search", "federation_window", "merge_facets", "remove_hits"]

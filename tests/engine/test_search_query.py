@@ -18,6 +18,8 @@ Properties proved here:
 9. The ranking-rule registry names every rule of the settings; `build_rules` keeps the list's rules
    (words first, placeholder drops textual rules, one sort per field, `sort` expands the parameter).
 10. `engine` exports the typed API by name (`from engine import Engine, Query`), loaded on first use.
+11. `Index.snapshot()` pins one read snapshot: searches, facet counts and settings through it see
+    the index as it was, while the writer commits meanwhile.
 """
 from __future__ import annotations
 
@@ -209,3 +211,20 @@ def test_public_surface(index):
     assert sorted(engine.__all__) == ["Engine", "Index", "LoupeError", "Query", "SearchResult", "Semantic"]
     with pytest.raises(AttributeError):
         engine.Nope  # noqa: B018
+
+
+# 11 -----------------------------------------------------------------------------------------------
+
+def test_snapshot_pins_one_version(index):
+    engine = index.engine
+    with index.snapshot() as pinned:
+        done = engine.wait_for_task(engine.add_documents(index.uid, [{"id": 5, "title": "quick"}])["uid"])
+        assert done["status"] == "succeeded"
+        after = index.execute(Query(text="quick"))
+        assert after.total == 4 and 5 in ids(after)
+        before = pinned.execute(Query(text="quick", facets=("genre",)))
+        assert before.total == 3 and sorted(ids(before)) == [1, 2, 3]
+        assert pinned.facet_counts(after.candidates, ("genre",)).distribution == {"genre": {"poem": 1, "tale": 2}}
+        assert pinned.settings() == index.settings()
+    with index.snapshot() as fresh:
+        assert fresh.execute(Query(text="quick")).total == 4
