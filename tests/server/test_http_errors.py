@@ -6,7 +6,8 @@ Properties:
 3. JSON routes: missing/invalid content type (415), empty body, malformed and deeply nested JSON,
    unknown fields and wrong types — each with Meilisearch's error object, never a 500;
 4. bodies over the payload limit → 413 `payload_too_large`;
-5. with a master key: no header → 401, wrong key → 403, `Bearer` without token → 403; /health open.
+5. with a master key: no header → 401, wrong key → 403, `Bearer` without token → 403; /health open;
+6. request bodies compressed with `Content-Encoding: br`, `gzip` or `deflate` are read as sent.
 """
 import pytest
 
@@ -125,3 +126,16 @@ async def test_index_and_document_routes(http):
     r = await http.get("/tasks/abc", headers=h)
     body = await _error(r, 400, "invalid_task_uids")
     assert body["message"] == "Task uid `abc` is invalid. It should only contain numeric characters."
+
+
+@pytest.mark.parametrize("encoding", ["br", "gzip", "deflate"])
+async def test_compressed_request_bodies(http, encoding):
+    import gzip
+    import zlib
+
+    import brotli
+    body = b'{"q": "carol", "limit": 3}'
+    compressed = {"br": brotli.compress, "gzip": gzip.compress, "deflate": zlib.compress}[encoding](body)
+    headers = {**http.headers, "Content-Type": "application/json", "Content-Encoding": encoding}
+    response = await http.post("/indexes/nothing/search", data=compressed, headers=headers)
+    await _error(response, 404, "index_not_found")  # parsed: the index lookup is what fails
