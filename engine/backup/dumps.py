@@ -49,6 +49,7 @@ from ..store.codecs import dumps, index_key, loads, u64
 from ..store.registry import Registry
 from ..tasks.task import ENQUEUED, PROCESSING, SUCCEEDED
 from ..tasks.timefmt import format_date, parse_datetime_ns
+from .archive import extract_all
 
 DUMP_VERSION = "V6"
 DB_VERSION = "1.50.0"
@@ -253,7 +254,7 @@ class _DumpReader:
             raise LoupeError("invalid_state", f"The dump file `{path}` does not exist.")
         try:
             with tarfile.open(path, mode="r:*") as tar:
-                tar.extractall(into, filter="data")  # refuses absolute paths, `..`, links out, devices
+                extract_all(tar, into)  # refuses absolute paths, `..`, links out, devices
         except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
             raise self.corrupted(str(exc)) from exc
         metadata = self.json("metadata.json")

@@ -50,6 +50,7 @@ from ..store.codecs import loads, u64
 from ..store.env import QUEUE_DBS, QUEUE_MAP_SIZE
 from ..tasks.task import ENQUEUED, PROCESSING
 from ..tasks.timefmt import format_date, now_ns
+from .archive import extract_all
 from .dumps import DB_VERSION, _fsync_dir, _has_entries, _unlink, write_archive
 
 SNAPSHOT_FORMAT = "loupe-snapshot"
@@ -129,7 +130,7 @@ def import_snapshot(snapshot_path: Path, db_path: Path) -> None:
     try:
         try:
             with tarfile.open(snapshot_path, mode="r:*") as tar:
-                tar.extractall(work, filter="data")
+                extract_all(tar, work)
         except (tarfile.TarError, OSError, EOFError) as exc:
             raise _corrupted(snapshot_path, str(exc)) from exc
         _check(snapshot_path, work)
