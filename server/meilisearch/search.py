@@ -21,7 +21,7 @@ def run_search(index: Index, params: SearchParams, *, filter: Any = None, as_fra
     and encoding every document again (the HTTP route does this)."""
     started = time.perf_counter()
     result = index.execute(params.to_query(filter))
-    renderer = HitRenderer(params, result.displayed, as_fragments=as_fragments)
+    renderer = HitRenderer(params, result.displayed, as_fragments=as_fragments, result=result)
     hits = [renderer.render(hit) for hit in result.hits]
     return search_response(params, result, hits, int((time.perf_counter() - started) * 1000))
 
