@@ -57,6 +57,9 @@ class IndexCache:
         stats = registry_meta(store, txn, iid, "stats") or {}
         faceted = registry_meta(store, txn, iid, "faceted_paths") or []
         self.all_fields = sorted(set(fields) | set(faceted) | set(stats.get("fieldDistribution", {})))
+        # every field name the index knows, the indexed (field-id) order first: what a formatter
+        # checks attributesToHighlight / attributesToCrop against
+        self.known_fields = tuple(dict.fromkeys([*fields, *stats.get("fieldDistribution", {}), *faceted]))
         self.lock = threading.Lock()
         self.postings = BoundedCache(POSTINGS_CACHE_ENTRIES, POSTINGS_CACHE_BYTES)
         self.docids: BitMap | None = None  # the index's documents, read by the first search
