@@ -64,10 +64,14 @@ class Vocabulary:
                     phrases.append(_Phrase(tuple(term.words), ids))
                 continue
             classes = []
+            synonyms = set(term.synonyms)
             for derivations in term.derivations:
                 single = set()
                 for d in derivations:
-                    if len(d) == 1:
+                    if d in synonyms:  # every synonym is a phrase, even of one word: matched whole
+                        phrases.append(_Phrase(tuple(d), ids))
+                        synonyms.discard(d)
+                    elif len(d) == 1:
                         if d[0]:
                             single.add(d[0])
                     elif d:

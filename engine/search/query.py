@@ -115,6 +115,7 @@ class MatchingTerm:
     derivations: tuple[tuple[tuple[str | None, ...], ...], ...]
     ngram: int = 1
     positions: tuple[int, int] = (0, 0)  # first and last query position the term covers
+    synonyms: tuple[tuple[str, ...], ...] = ()  # also in class 0; a formatter matches them as phrases
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,7 @@ def matching_term(node: Any) -> MatchingTerm:
     classes = tuple(tuple(node.class_words(cls)) for cls in range(node.max_typo + 1))
     return MatchingTerm(words=tuple(node.words), is_phrase=node.is_phrase, is_prefix=node.is_prefix,
                         max_typos=node.max_typo, derivations=classes, ngram=node.ngram,
-                        positions=(node.start, node.end))
+                        positions=(node.start, node.end), synonyms=tuple(tuple(s) for s in node.synonyms))
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,8 @@
 Properties:
 1. A quoted phrase is highlighted as one span including its inner separators; a phrase whose words
    are not consecutive in the text highlights nothing of it.
-2. Multi-word synonyms are matched as phrases, one-word synonyms as words.
+2. Synonyms are matched as phrases, one-word synonyms too: the synonym of a prefix term is not a
+   prefix (`car` -> `auto` marks `auto`, not the `aut` of `automobile`).
 3. A split word (`sunflower` -> `sun flower`) and an n-gram (`sun flower` -> `sunflower`) are
    highlighted; the n-gram wins over its single words.
 4. Negative terms are not highlighted; repeated query words highlight every occurrence once.
@@ -31,10 +32,11 @@ def test_phrases(make_index):
 # 2 ------------------------------------------------------------------------------------------------
 
 def test_synonyms(make_index):
-    index = make_index([{"id": 1, "t": "I love New York and my auto"}],
-                       {"synonyms": {"nyc": ["new york"], "car": ["auto"]}})
+    index = make_index([{"id": 1, "t": "I love New York and my auto"}, {"id": 2, "t": "an automobile, auto"}],
+                       {"synonyms": {"nyc": ["new york"], "car": ["auto"]}, "filterableAttributes": ["id"]})
     assert formatted(index, "nyc") == "I love <em>New York</em> and my auto"
-    assert formatted(index, "car ") == "I love New York and my <em>auto</em>"
+    assert formatted(index, "car ", filter="id = 1") == "I love New York and my <em>auto</em>"
+    assert formatted(index, "car", filter="id = 2") == "an automobile, <em>auto</em>"
 
 
 # 3 ------------------------------------------------------------------------------------------------
