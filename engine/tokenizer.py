@@ -378,6 +378,18 @@ class Tokenizer:
 
     # -- public API ----------------------------------------------------------------------------
 
+    @property
+    def ascii_words(self) -> Callable[[str], list[str]] | None:
+        """``findall`` of the word runs of an ASCII text when words are exactly the runs of
+        non-separator chars (no dictionary, no multi-char custom separator), else None.  On a
+        lowercased ASCII text without control chars it returns the lemmas, for callers that
+        only need to know which words occur (the formatter's quick rejection).
+
+            >>> Tokenizer().ascii_words("can't stop")
+            ['can', 't', 'stop']
+        """
+        return self._ascii_findall if self._fast else None
+
     def tokenize(self, text: str) -> list[Token]:
         """All tokens of ``text`` in order: words, stop words and separators (§1.1, §1.2).
 

@@ -15,6 +15,7 @@ back as they were, around the tags.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Iterable, Mapping, Sequence
 
 from ..search.query import MatchingTerm
@@ -90,6 +91,8 @@ class Formatter:
         self.matches_position = matches_position
         self.formats = bool(self.highlight or self.crop)
         self._cache: dict[str, tuple[list[Token], list[Match]]] = {}
+        self._ascii_words = self.tokenizer.ascii_words
+        self._word_iter = re.compile(self._ascii_words.__self__.pattern).finditer if self._ascii_words else None
 
     @classmethod
     def for_result(cls, result: Any, **options: Any) -> "Formatter":
@@ -117,7 +120,11 @@ class Formatter:
 
     # -- matching ----------------------------------------------------------------------------------
 
-    def _analyse(self, text: str) -> tuple[list[Token], list[Match]]:
+    def _analyse(self, text: str, crop: int | None = None) -> tuple[list[Token], list[Match]]:
+        """Tokens and matches of a value.  A value that surely has no match is not tokenized,
+        or only as far as a crop of ``crop`` words from its start needs."""
+        if not self.vocabulary.may_match(text, self._ascii_words):
+            return (self.tokenizer.tokenize(self._head(text, crop)) if crop else []), []
         found = self._cache.get(text)
         if found is None:
             tokens = self.tokenizer.tokenize(text)
@@ -126,6 +133,14 @@ class Formatter:
                 self._cache.clear()
             found = self._cache[text] = (tokens, matches)
         return found
+
+    def _head(self, text: str, words: int) -> str:
+        """The start of an ASCII text up to its ``words + 2``-th word: enough tokens to crop
+        ``words`` words from the start (the token after the window included)."""
+        for i, m in enumerate(self._word_iter(text)):
+            if i == words + 1:
+                return text[:m.start()]
+        return text
 
     # -- _formatted --------------------------------------------------------------------------------
 
@@ -161,7 +176,7 @@ class Formatter:
         crop = next((length for n, length in crops if n == "*" or _related(n, path)), None)
         if not highlight and not crop:
             return text
-        tokens, matches = self._analyse(text)
+        tokens, matches = self._analyse(text, crop)
         return format_text(text, tokens, matches, highlight=highlight, crop=crop, pre=self.pre,
                            post=self.post, marker=self.marker)
 

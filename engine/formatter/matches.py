@@ -11,7 +11,7 @@ of the token as the query word had (mapped back to the original chars: ``world``
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple, Sequence
+from typing import Callable, NamedTuple, Sequence
 
 from ..search.query import MatchingTerm
 from ..tokenizer import SEPARATOR, Token, Tokenizer, normalized_char_counts
@@ -77,11 +77,37 @@ class Vocabulary:
                     elif d:
                         phrases.append(_Phrase(tuple(d), ids))
                 classes.append(frozenset(single))
-            typed = "".join(w for w in term.words if w)
-            words.append(_Words(tuple(classes), term.is_prefix, len(typed), ids, len(ids)))
+            words.append(_Words(tuple(classes), term.is_prefix, len(_typed(term)), ids, len(ids)))
         words.sort(key=lambda w: (w.is_prefix, -w.width))  # stable: query order otherwise
         self.words = tuple(words)
         self.phrases = tuple(phrases)
+        # a non-prefix term matches a lemma equal to a derivation: one dict, first term wins
+        self.exact: dict[str, _Words] = {}
+        for entry in words:
+            if not entry.is_prefix:
+                for cls in entry.classes:
+                    for word in cls:
+                        self.exact.setdefault(word, entry)
+        self.prefixed = tuple(entry for entry in words if entry.is_prefix)
+        self.phrase_starts = frozenset(p.words[0] for p in phrases if p.words[0])
+        # quick rejection of a value without any match (`may_match`)
+        self._all_words = frozenset(self.exact) | self.phrase_starts | frozenset(
+            w for entry in self.prefixed for cls in entry.classes for w in cls)
+        self._anchors = tuple(dict.fromkeys(
+            [typed for typed in (_typed(t) for t in terms if t.is_prefix and not t.is_phrase) if typed]
+            + [w for entry in self.prefixed for cls in entry.classes[1:] for w in cls]))
+
+    def may_match(self, text: str, ascii_words: Callable[[str], list[str]] | None) -> bool:
+        """False only when ``text`` surely has no match: an ASCII text none of whose words is a
+        derivation and that contains no prefix term (cheap C-level checks, no tokens built).
+        ``ascii_words`` is the tokenizer's word regex for ASCII text (None: always True)."""
+        if ascii_words is None or not text.isascii():
+            return True
+        lower = text.lower()
+        for anchor in self._anchors:
+            if anchor in lower:
+                return True
+        return not self._all_words.isdisjoint(ascii_words(lower))
 
     def __bool__(self) -> bool:
         return bool(self.words or self.phrases)
@@ -89,11 +115,10 @@ class Vocabulary:
     def _word_match(self, lemma: str) -> tuple[_Words, int] | None:
         """The first term matching a token's lemma and the normalized chars it highlights
         (-1: the whole token)."""
-        for entry in self.words:
-            if not entry.is_prefix:
-                if any(lemma in cls for cls in entry.classes):
-                    return entry, -1
-                continue
+        entry = self.exact.get(lemma)
+        if entry is not None:
+            return entry, -1
+        for entry in self.prefixed:
             for cls in entry.classes:
                 for end in range(len(lemma), 0, -1):
                     if lemma[:end] in cls:
@@ -111,7 +136,7 @@ class Vocabulary:
             token = tokens[i]
             lemma = token.lemma
             found = None
-            for phrase in self.phrases:
+            for phrase in (self.phrases if lemma in self.phrase_starts else ()):
                 if phrase.words[0] != lemma or n - w < len(phrase.words):
                     continue
                 if all(slot is not None and tokens[word_indexes[w + k]].lemma == slot
@@ -134,6 +159,10 @@ class Vocabulary:
             matches.append(found)
             w = found.last_word + 1
         return matches
+
+
+def _typed(term: MatchingTerm) -> str:
+    return "".join(w for w in term.words if w)
 
 
 def _original_chars(original: str, normalized: int) -> int:
