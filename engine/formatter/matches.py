@@ -90,6 +90,7 @@ class Vocabulary:
                         self.exact.setdefault(word, entry)
         self.prefixed = tuple(entry for entry in words if entry.is_prefix)
         self.phrase_starts = frozenset(p.words[0] for p in phrases if p.words[0])
+        self._memo: dict[str, tuple[_Words, int] | None] = {}
         # quick rejection of a value without any match (`may_match`)
         self._all_words = frozenset(self.exact) | self.phrase_starts | frozenset(
             w for entry in self.prefixed for cls in entry.classes for w in cls)
@@ -114,7 +115,17 @@ class Vocabulary:
 
     def _word_match(self, lemma: str) -> tuple[_Words, int] | None:
         """The first term matching a token's lemma and the normalized chars it highlights
-        (-1: the whole token)."""
+        (-1: the whole token); memoized, lemmas repeat across the hits of a page."""
+        try:
+            return self._memo[lemma]
+        except KeyError:
+            pass
+        found = self._memo[lemma] = self._find_word(lemma)
+        if len(self._memo) > 100_000:
+            self._memo.clear()
+        return found
+
+    def _find_word(self, lemma: str) -> tuple[_Words, int] | None:
         entry = self.exact.get(lemma)
         if entry is not None:
             return entry, -1
