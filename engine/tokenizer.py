@@ -578,6 +578,11 @@ class Tokenizer:
         field.sentences(sentences)
 
 
+def plain_ascii(text: str) -> bool:
+    """ASCII text without control characters: what `Tokenizer.ascii_words` cuts like `tokenize`."""
+    return text.isascii() and not _ASCII_UNUSUAL_RE.search(text)
+
+
 def _field_values(values: Iterable[str]) -> Iterable[str]:
     """A field's values; one value passed bare is never iterated char by char."""
     return (values,) if isinstance(values, str) else values

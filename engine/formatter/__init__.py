@@ -19,7 +19,8 @@ import re
 from typing import Any, Iterable, Mapping, Sequence
 
 from ..search.query import MatchingTerm
-from ..tokenizer import Token, Tokenizer
+from ..tokenizer import SEPARATOR, Token, Tokenizer, plain_ascii
+from .crop import best_interval
 from .highlight import format_text
 from .matches import Match, Vocabulary
 
@@ -92,6 +93,8 @@ class Formatter:
         self.formats = bool(self.highlight or self.crop)
         self._cache: dict[str, tuple[list[Token], list[Match]]] = {}
         self._ascii_words = self.tokenizer.ascii_words
+        self._spans: list[tuple[int, int]] = []
+        self._fast_crop = True
         self._word_iter = re.compile(self._ascii_words.__self__.pattern).finditer if self._ascii_words else None
 
     @classmethod
@@ -134,9 +137,84 @@ class Formatter:
             found = self._cache[text] = (tokens, matches)
         return found
 
+    def _word_matches(self, text: str) -> list[Match] | None:
+        """The matches of a plain ASCII value found from its word runs, without building tokens,
+        by the same rules as `Vocabulary.find`; a match's ``first``/``last`` are word indexes
+        (= word positions).  None where that does not apply (non-ASCII text, a tokenizer with a
+        dictionary or multi-char custom separators)."""
+        if self._word_iter is None or not plain_ascii(text):
+            return None
+        lower = text.lower()
+        vocabulary = self.vocabulary
+        word_match = vocabulary.word_match
+        lemmas = self._ascii_words(lower)
+        unique = set(lemmas)
+        if not any(map(word_match, unique)) and vocabulary.phrase_starts.isdisjoint(unique):
+            return []
+        spans = [m.span() for m in self._word_iter(lower)]
+        self._spans = spans
+        out = []
+        i, n = 0, len(lemmas)
+        while i < n:
+            lemma = lemmas[i]
+            if lemma in vocabulary.phrase_starts:
+                phrase = vocabulary.phrase_at(lemmas, i)
+                if phrase is not None:
+                    length, ids = phrase
+                    j = i + length - 1
+                    start = spans[i][0]
+                    out.append(Match(i, j, i, j, ids, start, spans[j][1] - start, True))
+                    i += length
+                    continue
+            found = word_match(lemma)
+            if found is not None:
+                start, end = spans[i]
+                chars = end - start if found[1] < 0 else min(found[1], end - start)
+                out.append(Match(i, i, i, i, found[0].ids, start, chars))
+            i += 1
+        return out
+
+    def _crop_fast(self, text: str, crop: int, highlight: bool) -> str | None:
+        """Crop (and highlight) a plain ASCII value tokenizing only the words around the window:
+        the interval is chosen on word-level matches, then the text from one word more than the
+        window can grow by before it to as many after it is tokenized and formatted; the window never
+        reaches the ends of that piece unless they are the text's, so the answer is the one the
+        whole text gives.  None: use the general path."""
+        matches = self._word_matches(text)
+        if matches is None:
+            return None
+        if not matches:
+            tokens = self.tokenizer.tokenize(self._head(text, crop))
+            return format_text(text, tokens, [], highlight=False, crop=crop, pre=self.pre, post=self.post,
+                               marker=self.marker)
+        spans = self._spans
+        a_idx, b_idx = best_interval(matches, crop)
+        first, last = matches[a_idx], matches[b_idx]
+        if last.last_word - first.first_word + 1 > crop:
+            return None  # a phrase longer than the crop: cut from the text start
+        n = len(spans)
+        margin = crop - (last.last_word - first.first_word + 1) + 1  # the window grows by fewer words
+        wa, wb = max(0, first.first_word - margin), min(n - 1, last.last_word + margin)
+        a = 0 if wa == 0 else spans[wa][0]
+        b = len(text) if wb == n - 1 else spans[wb][1]
+        piece = text[a:b]
+        tokens = self.tokenizer.tokenize(piece)
+        word_tokens = [k for k, t in enumerate(tokens) if t.kind != SEPARATOR]
+        if len(word_tokens) != wb - wa + 1:
+            return None
+        local = {}
+        for m in matches:
+            if m.first >= wa and m.last <= wb:
+                local[m] = m._replace(first=word_tokens[m.first - wa], last=word_tokens[m.last - wa],
+                                      char_start=m.char_start - a)
+        return format_text(piece, tokens, list(local.values()), highlight=highlight, crop=crop, pre=self.pre,
+                           post=self.post, marker=self.marker, interval=(local[first], local[last]))
+
     def _head(self, text: str, words: int) -> str:
         """The start of an ASCII text up to its ``words + 2``-th word: enough tokens to crop
         ``words`` words from the start (the token after the window included)."""
+        if self._word_iter is None:
+            return text
         for i, m in enumerate(self._word_iter(text)):
             if i == words + 1:
                 return text[:m.start()]
@@ -176,6 +254,23 @@ class Formatter:
         crop = next((length for n, length in crops if n == "*" or _related(n, path)), None)
         if not highlight and not crop:
             return text
+        if not crop:
+            found = self._word_matches(text)
+            if found is not None:
+                if not found:
+                    return text
+                parts, cursor, pre, post = [], 0, self.pre, self.post
+                for m in found:
+                    start, end = m.char_start, self._spans[m.last][1]
+                    mark = start + m.char_count
+                    parts += (text[cursor:start], pre, text[start:mark], post, text[mark:end])
+                    cursor = end
+                parts.append(text[cursor:])
+                return "".join(parts)
+        elif self._fast_crop:
+            cropped = self._crop_fast(text, crop, highlight)
+            if cropped is not None:
+                return cropped
         tokens, matches = self._analyse(text, crop)
         return format_text(text, tokens, matches, highlight=highlight, crop=crop, pre=self.pre,
                            post=self.post, marker=self.marker)
@@ -208,6 +303,12 @@ class Formatter:
         if value is None or isinstance(value, bool):
             return
         text = value if isinstance(value, str) else number_text(value)
+        found = self._word_matches(text)
+        if found is not None:
+            if found:
+                out[path] = [{"start": m.char_start, "length": m.char_count,
+                              **({"indices": list(indices)} if indices else {})} for m in found]
+            return
         tokens, matches = self._analyse(text)
         if not matches:
             return

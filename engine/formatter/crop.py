@@ -51,13 +51,17 @@ def best_interval(matches: Sequence[Match], length: int) -> tuple[int, int]:
     return best
 
 
-def crop_bounds(tokens: Sequence[Token], matches: Sequence[Match], length: int, text_len: int) -> tuple[int, int]:
-    """(start, end) char offsets of the cropped text; ``length`` > 0 words."""
+def crop_bounds(tokens: Sequence[Token], matches: Sequence[Match], length: int, text_len: int,
+                interval: tuple[Match, Match] | None = None) -> tuple[int, int]:
+    """(start, end) char offsets of the cropped text; ``length`` > 0 words.  ``interval``: the
+    first and last match of the interval when the caller chose it already."""
     if not tokens:
         return 0, text_len
     if matches:
-        a, b = best_interval(matches, length)
-        first, last = matches[a], matches[b]
+        if interval is None:
+            a, b = best_interval(matches, length)
+            interval = matches[a], matches[b]
+        first, last = interval
         size = last.last_word - first.first_word + 1
         if length < size:
             return 0, _cut_phrase(tokens, last, size - length)

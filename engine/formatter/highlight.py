@@ -11,10 +11,11 @@ from .matches import Match
 
 
 def format_text(text: str, tokens: Sequence[Token], matches: Sequence[Match], *, highlight: bool,
-                crop: int | None, pre: str, post: str, marker: str) -> str:
+                crop: int | None, pre: str, post: str, marker: str,
+                interval: tuple[Match, Match] | None = None) -> str:
     """``text`` cropped to ``crop`` words (None or 0: whole text) with its matches highlighted."""
     if crop:
-        start, end = crop_bounds(tokens, matches, crop, len(text))
+        start, end = crop_bounds(tokens, matches, crop, len(text), interval)
     else:
         start, end = 0, len(text)
     if not highlight or not matches:

@@ -43,6 +43,7 @@ class _Words:
     typed_chars: int                      # chars of the query word as typed (normalized)
     ids: tuple[int, ...]
     width: int
+    lengths: tuple[tuple[int, ...], ...] = ()  # per class: distinct derivation lengths, descending
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +78,8 @@ class Vocabulary:
                     elif d:
                         phrases.append(_Phrase(tuple(d), ids))
                 classes.append(frozenset(single))
-            words.append(_Words(tuple(classes), term.is_prefix, len(_typed(term)), ids, len(ids)))
+            lengths = tuple(tuple(sorted({len(w) for w in cls}, reverse=True)) for cls in classes)
+            words.append(_Words(tuple(classes), term.is_prefix, len(_typed(term)), ids, len(ids), lengths))
         words.sort(key=lambda w: (w.is_prefix, -w.width))  # stable: query order otherwise
         self.words = tuple(words)
         self.phrases = tuple(phrases)
@@ -113,7 +115,7 @@ class Vocabulary:
     def __bool__(self) -> bool:
         return bool(self.words or self.phrases)
 
-    def _word_match(self, lemma: str) -> tuple[_Words, int] | None:
+    def word_match(self, lemma: str) -> tuple[_Words, int] | None:
         """The first term matching a token's lemma and the normalized chars it highlights
         (-1: the whole token); memoized, lemmas repeat across the hits of a page."""
         try:
@@ -129,11 +131,22 @@ class Vocabulary:
         entry = self.exact.get(lemma)
         if entry is not None:
             return entry, -1
+        size = len(lemma)
         for entry in self.prefixed:
-            for cls in entry.classes:
-                for end in range(len(lemma), 0, -1):
-                    if lemma[:end] in cls:
+            for cls, lengths in zip(entry.classes, entry.lengths):
+                for end in lengths:  # the derivations' lengths, longest first
+                    if end <= size and lemma[:end] in cls:
                         return entry, min(entry.typed_chars, end)
+        return None
+
+    def phrase_at(self, lemmas: Sequence[str], i: int) -> tuple[int, tuple[int, ...]] | None:
+        """(number of words, query positions) of the first phrase matching the words from
+        ``lemmas[i]`` on, or None."""
+        for phrase in self.phrases:
+            words = phrase.words
+            if words[0] == lemmas[i] and len(lemmas) - i >= len(words) and all(
+                    slot is not None and lemmas[i + k] == slot for k, slot in enumerate(words)):
+                return len(words), phrase.ids
         return None
 
     def find(self, text: str, tokens: Sequence[Token]) -> list[Match]:
@@ -157,7 +170,7 @@ class Vocabulary:
                                   tokens[last].char_end - token.char_start, True)
                     break
             if found is None:
-                hit = self._word_match(lemma)
+                hit = self.word_match(lemma)
                 if hit is not None:
                     entry, norm_chars = hit
                     chars = token.char_end - token.char_start
