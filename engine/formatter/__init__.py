@@ -94,6 +94,7 @@ class Formatter:
         self._cache: dict[str, tuple[list[Token], list[Match]]] = {}
         self._ascii_words = self.tokenizer.ascii_words
         self._spans: list[tuple[int, int]] = []
+        self._word_cache: dict[str, tuple[list[Match], list[tuple[int, int]]]] = {}
         self._fast_crop = True
         self._word_iter = re.compile(self._ascii_words.__self__.pattern).finditer if self._ascii_words else None
 
@@ -144,13 +145,24 @@ class Formatter:
         dictionary or multi-char custom separators)."""
         if self._word_iter is None or not plain_ascii(text):
             return None
+        cached = self._word_cache.get(text)
+        if cached is not None:  # leaves repeat across hits (tags, versions, names)
+            self._spans = cached[1]
+            return cached[0]
+        found = self._scan_words(text)
+        if len(self._word_cache) > 4096:
+            self._word_cache.clear()
+        self._word_cache[text] = (found, self._spans)
+        return found
+
+    def _scan_words(self, text: str) -> list[Match]:
         lower = text.lower()
         vocabulary = self.vocabulary
         word_match = vocabulary.word_match
-        lemmas = self._ascii_words(lower)
-        unique = set(lemmas)
-        if not any(map(word_match, unique)) and vocabulary.phrase_starts.isdisjoint(unique):
+        if not vocabulary.may_match(lower, self._ascii_words):
+            self._spans = []
             return []
+        lemmas = self._ascii_words(lower)
         spans = [m.span() for m in self._word_iter(lower)]
         self._spans = spans
         out = []
@@ -184,9 +196,13 @@ class Formatter:
         if matches is None:
             return None
         if not matches:
-            tokens = self.tokenizer.tokenize(self._head(text, crop))
-            return format_text(text, tokens, [], highlight=False, crop=crop, pre=self.pre, post=self.post,
-                               marker=self.marker)
+            # the window starts at the text and takes tokens to the right until it holds `crop`
+            # words: it ends where the crop-th word ends (ASCII words never touch each other)
+            for i, m in enumerate(self._word_iter(text)):
+                if i == crop - 1:
+                    end = m.end()
+                    return text[:end] + self.marker if end < len(text) else text
+            return text
         spans = self._spans
         a_idx, b_idx = best_interval(matches, crop)
         first, last = matches[a_idx], matches[b_idx]
