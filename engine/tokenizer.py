@@ -338,6 +338,9 @@ class Tokenizer:
                 c: ("!" if c in HARD_SEPARATORS else "/") for c in single if not c.isascii()
             }
             self._ascii_split_finditer = re.compile(_alternation(multi | ascii_single)).finditer
+            # one scan for words and separators of plain ASCII text (`_tokenize_ascii`)
+            self._ascii_token_finditer = re.compile(
+                "(" + _char_class(ascii_word) + "+)|" + _alternation(multi | ascii_single)).finditer
 
     # -- classification ------------------------------------------------------------------------
 
@@ -378,6 +381,18 @@ class Tokenizer:
 
     # -- public API ----------------------------------------------------------------------------
 
+    @property
+    def ascii_words(self) -> Callable[[str], list[str]] | None:
+        """``findall`` of the word runs of an ASCII text when words are exactly the runs of
+        non-separator chars (no dictionary, no multi-char custom separator), else None.  On a
+        lowercased ASCII text without control chars it returns the lemmas, for callers that
+        only need to know which words occur (the formatter's quick rejection).
+
+            >>> Tokenizer().ascii_words("can't stop")
+            ['can', 't', 'stop']
+        """
+        return self._ascii_findall if self._fast else None
+
     def tokenize(self, text: str) -> list[Token]:
         """All tokens of ``text`` in order: words, stop words and separators (§1.1, §1.2).
 
@@ -386,6 +401,8 @@ class Tokenizer:
             >>> [(t.lemma, t.char_start, t.byte_start) for t in Tokenizer().tokenize("é b")]
             [('e', 0, 0), (' ', 1, 2), ('b', 2, 3)]
         """
+        if self._fast and not self.stop_words and text.isascii() and not _ASCII_UNUSUAL_RE.search(text):
+            return self._tokenize_ascii(text)
         tokens: list[Token] = []
         pos = 0
         finditer = self._split_re.finditer
@@ -407,6 +424,22 @@ class Tokenizer:
             pos = end
         if pos < len(text):
             self._append_words(tokens, text, pos, len(text), byte_at)
+        return tokens
+
+    def _tokenize_ascii(self, text: str) -> list[Token]:
+        """`tokenize` of ASCII text free of control chars with no stop words: words are the runs
+        of non-separator chars (lemma: lowercased), found with the separators in one regex scan;
+        char and byte offsets coincide."""
+        lower = text.lower()
+        tokens: list[Token] = []
+        append = tokens.append
+        for m in self._ascii_token_finditer(text):
+            start, end = m.span()
+            if m.start(1) >= 0:
+                append(Token(WORD, lower[start:end], start, end, start, end))
+            else:
+                sep = m.group()
+                append(Token(SEPARATOR, sep, start, end, start, end, sep in HARD_SEPARATORS))
         return tokens
 
     def _append_words(self, tokens: list[Token], text: str, start: int, end: int, byte_at: _ByteAt) -> None:
@@ -543,6 +576,11 @@ class Tokenizer:
                 elif lemma:
                     sentence.append(lemma if kind == WORD else None)
         field.sentences(sentences)
+
+
+def plain_ascii(text: str) -> bool:
+    """ASCII text without control characters: what `Tokenizer.ascii_words` cuts like `tokenize`."""
+    return text.isascii() and not _ASCII_UNUSUAL_RE.search(text)
 
 
 def _field_values(values: Iterable[str]) -> Iterable[str]:

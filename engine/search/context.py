@@ -38,6 +38,7 @@ class IndexCache:
         self.fields = fields
         self.field_ids = {name: fid for fid, name in enumerate(fields)}
         self.tokenizer: Tokenizer = tokenizer_for(settings)
+        self._format_tokenizer: Tokenizer | None = None
         self.tolerant_lexicon = Lexicon(_scan_words(store, txn, iid, b"W"))
         exact = _scan_words(store, txn, iid, b"X")
         self.all_lexicon = Lexicon(sorted(set(self.tolerant_lexicon.words) | set(exact))) if exact else self.tolerant_lexicon
@@ -56,9 +57,22 @@ class IndexCache:
         stats = registry_meta(store, txn, iid, "stats") or {}
         faceted = registry_meta(store, txn, iid, "faceted_paths") or []
         self.all_fields = sorted(set(fields) | set(faceted) | set(stats.get("fieldDistribution", {})))
+        # every field name the index knows, the indexed (field-id) order first: what a formatter
+        # checks attributesToHighlight / attributesToCrop against
+        self.known_fields = tuple(dict.fromkeys([*fields, *stats.get("fieldDistribution", {}), *faceted]))
         self.lock = threading.Lock()
         self.postings = BoundedCache(POSTINGS_CACHE_ENTRIES, POSTINGS_CACHE_BYTES)
         self.docids: BitMap | None = None  # the index's documents, read by the first search
+
+
+    @property
+    def format_tokenizer(self) -> Tokenizer:
+        """The tokenizer a formatter cuts hits with: the index's separators and dictionary, no
+        stop words (formatting.md §3); the search tokenizer itself when there are none."""
+        if self._format_tokenizer is None:
+            self._format_tokenizer = self.tokenizer if not self.tokenizer.stop_words else tokenizer_for(
+                {**self.settings, "stopWords": []})
+        return self._format_tokenizer
 
 
 def registry_meta(store: Store, txn: lmdb.Transaction, iid: int, name: str) -> Any:

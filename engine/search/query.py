@@ -114,6 +114,8 @@ class MatchingTerm:
     max_typos: int
     derivations: tuple[tuple[tuple[str | None, ...], ...], ...]
     ngram: int = 1
+    positions: tuple[int, int] = (0, 0)  # first and last query position the term covers
+    synonyms: tuple[tuple[str, ...], ...] = ()  # also in class 0; a formatter matches them as phrases
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,8 @@ class SearchResult:
     query was exhaustive); ``total`` is their count capped at ``maxTotalHits``; ``offset``/``limit``
     the page actually ranked.  ``degraded`` means searchCutoffMs cut the ranking short (the
     remaining rules were skipped).  ``displayed`` is the index's displayedAttributes (None: all),
-    read in the same snapshot as the hits."""
+    read in the same snapshot as the hits.  ``tokenizer`` cuts field values the way indexing does,
+    without stop words: what `engine.formatter` needs to find the query's words in a hit."""
 
     hits: list[Hit]
     candidates: BitMap
@@ -142,6 +145,8 @@ class SearchResult:
     displayed: list[str] | None = None
     degraded: bool = False
     processing_ms: int = 0
+    tokenizer: Any = field(default=None, repr=False)  # the index's formatting tokenizer (no stop words)
+    fields: tuple[str, ...] | None = field(default=None, repr=False)  # the index's leaf fields, field-id order
 
     @cached_property
     def terms(self) -> tuple[MatchingTerm, ...]:
@@ -154,7 +159,8 @@ def matching_term(node: Any) -> MatchingTerm:
     """A query graph node (`engine.search.terms.Node`) as the formatter's view of it."""
     classes = tuple(tuple(node.class_words(cls)) for cls in range(node.max_typo + 1))
     return MatchingTerm(words=tuple(node.words), is_phrase=node.is_phrase, is_prefix=node.is_prefix,
-                        max_typos=node.max_typo, derivations=classes, ngram=node.ngram)
+                        max_typos=node.max_typo, derivations=classes, ngram=node.ngram,
+                        positions=(node.start, node.end), synonyms=tuple(tuple(s) for s in node.synonyms))
 
 
 @dataclass(frozen=True, slots=True)

@@ -441,7 +441,7 @@ def _search_pinned(index: Index, uid: str, fqs: list[FederatedQuery], federation
         except LoupeError as err:
             raise err.with_prefix(f"Inside `.queries[{fq.position}]`: ") from None
         semantic = semantic or is_semantic(query)
-        renderer = HitRenderer(entry.params, result.displayed)
+        renderer = HitRenderer(entry.params, result.displayed, result=result)
         streams.append([Ranked(hit, uid, fq.position, fq.weight, renderer) for hit in result.hits])
         candidates |= result.candidates
         window = max(window, result.limit)

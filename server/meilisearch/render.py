@@ -2,7 +2,7 @@
 
 Hits keep the stored document's key order; `attributesToRetrieve` ∩ `displayedAttributes` selects
 fields (dotted names reach into objects), `_vectors` shows only with `retrieveVectors`, then come
-`_geoDistance`, `_rankingScore` and `_rankingScoreDetails`.  A hit that needs none of that is the
+`_geoDistance`, `_rankingScore` and `_rankingScoreDetails`.  `_formatted` and `_matchesPosition` come from `engine.formatter`.  A hit that needs none of that is the
 stored JSON itself (`orjson.Fragment`), never decoded and encoded again.
 """
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any, Sequence
 import orjson
 
 from engine.filters.evaluate import haversine_m
+from engine.formatter import Formatter
 from engine.index import select_fields
 from engine.search.query import Hit, SearchResult
 from engine.search.scores import score_details
@@ -35,7 +36,7 @@ class HitRenderer:
     """Renders the hits of one search the way its parameters ask."""
 
     def __init__(self, params: SearchParams, displayed: Sequence[str] | None, *, as_fragments: bool = False,
-                 show_score: bool | None = None):
+                 show_score: bool | None = None, result: SearchResult | None = None):
         self.retrieved = retrieved_fields(displayed, params.attributes_to_retrieve)
         self.geo = next((s for s in params.sort or () if isinstance(s, GeoSortSpec)), None)
         self.show_score = params.show_ranking_score if show_score is None else show_score
@@ -44,6 +45,15 @@ class HitRenderer:
         self.as_stored = as_fragments and self.retrieved is None and self.geo is None and not (
             self.show_score or self.show_details or params.show_matches_position
             or params.attributes_to_highlight or params.attributes_to_crop)
+        self.formatter = None
+        if params.show_matches_position or params.attributes_to_highlight or params.attributes_to_crop:
+            self.formatter = Formatter(
+                result.terms if result is not None else (), result.tokenizer if result is not None else None,
+                displayed, highlight=params.attributes_to_highlight, crop=params.crop_spec(),
+                retrieve=params.attributes_to_retrieve, pre_tag=params.highlight_pre_tag,
+                post_tag=params.highlight_post_tag, crop_marker=params.crop_marker,
+                matches_position=params.show_matches_position,
+                fields=result.fields if result is not None else None)
 
     def render(self, hit: Hit, federation: dict[str, Any] | None = None) -> Any:
         """The hit's JSON; ``federation`` (a federated search's `_federation` object) follows the
@@ -53,6 +63,11 @@ class HitRenderer:
                 self.with_vectors or b'"_vectors"' not in raw):
             return orjson.Fragment(raw)
         document = orjson.loads(raw) if raw is not None else {}
+        formatted = positions = None
+        if self.formatter is not None:  # from the stored document, before _vectors/_geoDistance change
+            formatted = self.formatter.formatted(document)
+            if self.formatter.matches_position:
+                positions = self.formatter.matches_positions(document)
         out = select_fields(document, self.retrieved)
         if not self.with_vectors:
             out.pop("_vectors", None)
@@ -60,6 +75,10 @@ class HitRenderer:
             self._add_geo_distance(out, document)
         if federation is not None:
             out["_federation"] = federation
+        if formatted:
+            out["_formatted"] = formatted
+        if positions is not None:
+            out["_matchesPosition"] = positions
         if self.show_score:
             out["_rankingScore"] = hit.score
         if self.show_details:

@@ -24,7 +24,7 @@ def run_search(index: Index, params: SearchParams, *, filter: Any = None, as_fra
     (a new one when None; a /multi-search shares one among its results)."""
     started = time.perf_counter()
     result = index.execute(params.to_query(filter))
-    renderer = HitRenderer(params, result.displayed, as_fragments=as_fragments)
+    renderer = HitRenderer(params, result.displayed, as_fragments=as_fragments, result=result)
     hits = [renderer.render(hit) for hit in result.hits]
     return search_response(params, result, hits, int((time.perf_counter() - started) * 1000),
                            request_uid or new_request_uid())

@@ -1,0 +1,205 @@
+"""Finding the query's words in a field value (formatting.md §3).
+
+The vocabulary comes from the query's `MatchingTerm`s: each term's words (its exact word, prefix
+extensions, typo derivations, one-word synonyms) and its phrases (a quoted phrase, multi-word
+synonyms, the split of a word).  A field value is cut by the index's tokenizer *without stop
+words*; every word token is then tried against the phrases first, then the words, non-prefix
+terms first and wider n-grams before single words.  A prefix term highlights only as many chars
+of the token as the query word had (mapped back to the original chars: ``world`` on
+``Ŵôřlḑôle`` marks ``Ŵôřlḑ``).  Matches never overlap.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, NamedTuple, Sequence
+
+from ..search.query import MatchingTerm
+from ..tokenizer import SEPARATOR, Token, Tokenizer, normalized_char_counts
+
+
+class Match(NamedTuple):
+    """One match: tokens ``first..last`` (indexes in the token list), their word positions, the
+    query positions it covers, and the original chars it highlights from the first token's start
+    (the whole token, a prefix of it, or the whole span of a phrase)."""
+
+    first: int
+    last: int
+    first_word: int
+    last_word: int
+    ids: tuple[int, ...]
+    char_start: int
+    char_count: int
+    is_phrase: bool = False
+
+    @property
+    def word_count(self) -> int:
+        return self.last_word - self.first_word + 1 if self.is_phrase else 1
+
+
+@dataclass(frozen=True, slots=True)
+class _Words:
+    classes: tuple[frozenset[str], ...]   # derivation words by typo class
+    is_prefix: bool
+    typed_chars: int                      # chars of the query word as typed (normalized)
+    ids: tuple[int, ...]
+    width: int
+    lengths: tuple[tuple[int, ...], ...] = ()  # per class: distinct derivation lengths, descending
+
+
+@dataclass(frozen=True, slots=True)
+class _Phrase:
+    words: tuple[str | None, ...]
+    ids: tuple[int, ...]
+
+
+class Vocabulary:
+    """The matching words and phrases of one query (built once per search)."""
+
+    def __init__(self, terms: Sequence[MatchingTerm]):
+        words: list[_Words] = []
+        phrases: list[_Phrase] = []
+        for term in terms:
+            ids = tuple(range(term.positions[0], term.positions[1] + 1))
+            if term.is_phrase:
+                if term.words:
+                    phrases.append(_Phrase(tuple(term.words), ids))
+                continue
+            classes = []
+            synonyms = set(term.synonyms)
+            for derivations in term.derivations:
+                single = set()
+                for d in derivations:
+                    if d in synonyms:  # every synonym is a phrase, even of one word: matched whole
+                        phrases.append(_Phrase(tuple(d), ids))
+                        synonyms.discard(d)
+                    elif len(d) == 1:
+                        if d[0]:
+                            single.add(d[0])
+                    elif d:
+                        phrases.append(_Phrase(tuple(d), ids))
+                classes.append(frozenset(single))
+            lengths = tuple(tuple(sorted({len(w) for w in cls}, reverse=True)) for cls in classes)
+            words.append(_Words(tuple(classes), term.is_prefix, len(_typed(term)), ids, len(ids), lengths))
+        words.sort(key=lambda w: (w.is_prefix, -w.width))  # stable: query order otherwise
+        self.words = tuple(words)
+        self.phrases = tuple(phrases)
+        # a non-prefix term matches a lemma equal to a derivation: one dict, first term wins
+        self.exact: dict[str, _Words] = {}
+        for entry in words:
+            if not entry.is_prefix:
+                for cls in entry.classes:
+                    for word in cls:
+                        self.exact.setdefault(word, entry)
+        self.prefixed = tuple(entry for entry in words if entry.is_prefix)
+        self.phrase_starts = frozenset(p.words[0] for p in phrases if p.words[0])
+        self._memo: dict[str, tuple[_Words, int] | None] = {}
+        # quick rejection of a value without any match (`may_match`)
+        self._all_words = frozenset(self.exact) | self.phrase_starts | frozenset(
+            w for entry in self.prefixed for cls in entry.classes for w in cls)
+        self._anchors = tuple(dict.fromkeys(
+            [typed for typed in (_typed(t) for t in terms if t.is_prefix and not t.is_phrase) if typed]
+            + [w for entry in self.prefixed for cls in entry.classes[1:] for w in cls]))
+
+    def may_match(self, text: str, ascii_words: Callable[[str], list[str]] | None) -> bool:
+        """False only when ``text`` surely has no match: an ASCII text none of whose words is a
+        derivation and that contains no prefix term (cheap C-level checks, no tokens built).
+        ``ascii_words`` is the tokenizer's word regex for ASCII text (None: always True)."""
+        if ascii_words is None or not text.isascii():
+            return True
+        lower = text.lower()
+        for anchor in self._anchors:
+            if anchor in lower:
+                return True
+        return not self._all_words.isdisjoint(ascii_words(lower))
+
+    def __bool__(self) -> bool:
+        return bool(self.words or self.phrases)
+
+    def word_match(self, lemma: str) -> tuple[_Words, int] | None:
+        """The first term matching a token's lemma and the normalized chars it highlights
+        (-1: the whole token); memoized, lemmas repeat across the hits of a page."""
+        try:
+            return self._memo[lemma]
+        except KeyError:
+            pass
+        found = self._memo[lemma] = self._find_word(lemma)
+        if len(self._memo) > 100_000:
+            self._memo.clear()
+        return found
+
+    def _find_word(self, lemma: str) -> tuple[_Words, int] | None:
+        entry = self.exact.get(lemma)
+        if entry is not None:
+            return entry, -1
+        size = len(lemma)
+        for entry in self.prefixed:
+            for cls, lengths in zip(entry.classes, entry.lengths):
+                for end in lengths:  # the derivations' lengths, longest first
+                    if end <= size and lemma[:end] in cls:
+                        return entry, min(entry.typed_chars, end)
+        return None
+
+    def phrase_at(self, lemmas: Sequence[str], i: int) -> tuple[int, tuple[int, ...]] | None:
+        """(number of words, query positions) of the first phrase matching the words from
+        ``lemmas[i]`` on, or None."""
+        for phrase in self.phrases:
+            words = phrase.words
+            if words[0] == lemmas[i] and len(lemmas) - i >= len(words) and all(
+                    slot is not None and lemmas[i + k] == slot for k, slot in enumerate(words)):
+                return len(words), phrase.ids
+        return None
+
+    def find(self, text: str, tokens: Sequence[Token]) -> list[Match]:
+        """The matches in one value, in text order, given its tokens (`Tokenizer.tokenize`)."""
+        word_indexes = [i for i, t in enumerate(tokens) if t.kind != SEPARATOR]
+        matches: list[Match] = []
+        w = 0
+        n = len(word_indexes)
+        while w < n:
+            i = word_indexes[w]
+            token = tokens[i]
+            lemma = token.lemma
+            found = None
+            for phrase in (self.phrases if lemma in self.phrase_starts else ()):
+                if phrase.words[0] != lemma or n - w < len(phrase.words):
+                    continue
+                if all(slot is not None and tokens[word_indexes[w + k]].lemma == slot
+                       for k, slot in enumerate(phrase.words)):
+                    last = word_indexes[w + len(phrase.words) - 1]
+                    found = Match(i, last, w, w + len(phrase.words) - 1, phrase.ids, token.char_start,
+                                  tokens[last].char_end - token.char_start, True)
+                    break
+            if found is None:
+                hit = self.word_match(lemma)
+                if hit is not None:
+                    entry, norm_chars = hit
+                    chars = token.char_end - token.char_start
+                    if norm_chars >= 0:
+                        chars = _original_chars(text[token.char_start:token.char_end], norm_chars)
+                    found = Match(i, i, w, w, entry.ids, token.char_start, chars)
+            if found is None:
+                w += 1
+                continue
+            matches.append(found)
+            w = found.last_word + 1
+        return matches
+
+
+def _typed(term: MatchingTerm) -> str:
+    return "".join(w for w in term.words if w)
+
+
+def _original_chars(original: str, normalized: int) -> int:
+    """How many chars of an original word make up its first ``normalized`` lemma chars."""
+    if original.isascii():
+        return min(normalized, len(original))
+    total = 0
+    for k, count in enumerate(normalized_char_counts(original)):
+        if total >= normalized:
+            return k
+        total += count
+    return len(original)
+
+
+def tokenize(tokenizer: Tokenizer, text: str) -> list[Token]:
+    return tokenizer.tokenize(text)

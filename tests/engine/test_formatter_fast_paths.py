@@ -1,0 +1,51 @@
+"""engine.formatter's token-free paths for plain ASCII text answer exactly what the general path
+(every value tokenized) answers.
+
+Properties:
+1. On random ASCII texts (soft and hard separators, repeated words, matches at both ends) and
+   random queries (prefix, typo, phrase, several words), `_formatted` with highlight, crop of
+   several lengths and markers, and `_matchesPosition`, are identical with the fast paths on
+   and off.
+"""
+import random
+
+import orjson
+
+from engine import Query
+from engine.formatter import Formatter
+
+WORDS = ["dog", "dogs", "lazy", "fox", "quick", "brown", "sleeps", "the", "sun", "sunflower", "flower",
+         "doggo", "laser", "brawn", "in", "a"]
+SEPARATORS = [" ", " ", " ", ", ", ". ", "-", "!", " (", ") ", "'", "; "]
+
+
+def random_text(rng: random.Random) -> str:
+    parts = []
+    for _ in range(rng.randint(1, 60)):
+        parts += (rng.choice(WORDS).capitalize() if rng.random() < 0.1 else rng.choice(WORDS), rng.choice(SEPARATORS))
+    if rng.random() < 0.5:
+        parts.pop()
+    return "".join(parts)
+
+
+def test_fast_paths_answer_like_the_general_path(make_index):
+    rng = random.Random(13)
+    docs = [{"id": i, "t": random_text(rng), "u": [random_text(rng), random_text(rng)]} for i in range(60)]
+    index = make_index(docs)
+    queries = ["dog", "lazy dog", "lazzy", "the sun", '"lazy dog"', "sunflower", "sun flower", "fox do",
+               "quick brown fox jumps", "brawn", '"the sun" dog']
+    compared = 0
+    for q in queries:
+        result = index.execute(Query(text=q, limit=60))
+        for crop in (1, 2, 3, 5, 10):
+            options = dict(highlight=["t", "u"], crop=[("t", crop), ("u", crop + 1)], crop_marker="~",
+                           matches_position=True)
+            fast = Formatter.for_result(result, **options)
+            slow = Formatter.for_result(result, **options)
+            slow._word_iter = slow._ascii_words = None  # the general path only
+            for hit in result.hits:
+                document = orjson.loads(hit.stored)
+                assert fast.formatted(document) == slow.formatted(document), (q, crop, document)
+                assert fast.matches_positions(document) == slow.matches_positions(document), (q, document)
+                compared += 1
+    assert compared > 500
