@@ -133,7 +133,8 @@ def search(store: Store, registry: Registry, uid: str, query: Query, *, contains
     facets = None if facet_fields is None else _facet_counts(ctx, candidates, facet_fields)
     return SearchResult(hits=hits, candidates=candidates, total=min(len(candidates), max_total), offset=offset,
                         limit=limit, facets=facets, nodes=nodes, displayed=displayed, degraded=outcome.degraded,
-                        tokenizer=ctx.cache.format_tokenizer, fields=ctx.cache.known_fields, processing_ms=int((time.perf_counter() - started) * 1000))
+                        tokenizer=ctx.cache.format_tokenizer, fields=ctx.cache.known_fields,
+                        processing_ms=int((time.perf_counter() - started) * 1000))
 
 
 def _check_query(ctx: SearchContext, query: Query, uid: str, displayed: list[str] | None) -> list[str] | None:

@@ -2,8 +2,9 @@
 
 Hits keep the stored document's key order; `attributesToRetrieve` ∩ `displayedAttributes` selects
 fields (dotted names reach into objects), `_vectors` shows only with `retrieveVectors`, then come
-`_geoDistance`, `_rankingScore` and `_rankingScoreDetails`.  `_formatted` and `_matchesPosition` come from `engine.formatter`.  A hit that needs none of that is the
-stored JSON itself (`orjson.Fragment`), never decoded and encoded again.
+`_geoDistance`, `_rankingScore` and `_rankingScoreDetails`; `_formatted` and `_matchesPosition`
+come from `engine.formatter`.  A hit that needs none of that is the stored JSON itself
+(`orjson.Fragment`), never decoded and encoded again.
 """
 from __future__ import annotations
 
