@@ -25,8 +25,8 @@ sys.path.append(str(HERE))
 import orjson  # noqa: E402
 
 import answers  # noqa: E402
-from server.meilisearch.search import run_search  # noqa: E402
-from server.meilisearch.search_params import parse_search_body  # noqa: E402
+from engine.meilisearch.search import run_search  # noqa: E402
+from engine.meilisearch.search_params import parse_search_body  # noqa: E402
 
 INSTANTSEARCH = {"attributesToHighlight": ["*"], "highlightPreTag": "__ais-highlight__",
                  "highlightPostTag": "__/ais-highlight__", "attributesToCrop": ["description:30"]}

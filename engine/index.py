@@ -140,12 +140,12 @@ class Index:
         in process, answering its JSON.
 
         Parameters use snake_case or Meilisearch's camelCase and are validated exactly like the JSON
-        body of `POST /indexes/{uid}/search`.  This is the Meilisearch dialect (server/meilisearch,
-        which imports no HTTP code) over `execute`, for programs written against Meilisearch; a
-        program of its own calls `execute` with a `Query`.
+        body of `POST /indexes/{uid}/search`.  This is the Meilisearch dialect (engine/meilisearch)
+        over `execute`, for programs written against Meilisearch; a program of its own calls
+        `execute` with a `Query`.
         """
-        from server.meilisearch.search import run_search
-        from server.meilisearch.search_params import parse_search_body
+        from .meilisearch.search import run_search
+        from .meilisearch.search_params import parse_search_body
         return run_search(self, parse_search_body({"q": q, **{_camel(k): v for k, v in params.items()}}))
 
     def _contains_enabled(self, filter: Any) -> bool:

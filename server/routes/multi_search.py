@@ -1,7 +1,7 @@
 """POST /multi-search: several searches in one request, optionally federated (api.md §6).
 
 Non-federated: one search response per query, in order, each with its `indexUid` first.
-Federated: server/meilisearch/federation.py merges the queries' typed results.  Every error tied
+Federated: engine/meilisearch/federation.py merges the queries' typed results.  Every error tied
 to one query carries the ``Inside `.queries[i]`: `` prefix; a query on an index the key cannot see
 is refused like an invalid key.
 """
@@ -13,10 +13,10 @@ from aiohttp import web
 
 from engine.errors import LoupeError
 from engine.index import Index
-from server.meilisearch.federation import federated_search
-from server.meilisearch.multi_search import parse_multi_search_body
-from server.meilisearch.request_uid import new_request_uid
-from server.meilisearch.search import run_search
+from engine.meilisearch.federation import federated_search
+from engine.meilisearch.multi_search import parse_multi_search_body
+from engine.meilisearch.request_uid import new_request_uid
+from engine.meilisearch.search import run_search
 
 from ..http import Router, json_body, json_response
 from .search import tenant_filter

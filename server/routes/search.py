@@ -1,5 +1,5 @@
 """/indexes/{uid}/search (POST and GET) and facet search: Meilisearch's parameters parsed and the
-engine's answer rendered by server/meilisearch.
+engine's answer rendered by engine/meilisearch.
 
 A tenant token's rule filter for the index is merged into the request's filter (errors-auth.md §6).
 """
@@ -10,9 +10,9 @@ from typing import Any
 from aiohttp import web
 
 from engine.index import Index
-from server.meilisearch.facet_search import parse_facet_search_body
-from server.meilisearch.search import run_facet_search, run_search
-from server.meilisearch.search_params import parse_search_body, parse_search_query_string
+from engine.meilisearch.facet_search import parse_facet_search_body
+from engine.meilisearch.search import run_facet_search, run_search
+from engine.meilisearch.search_params import parse_search_body, parse_search_query_string
 
 from ..auth import merge_filters
 from ..http import Router, json_body, json_response, validate_index_uid

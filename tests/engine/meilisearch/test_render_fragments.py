@@ -9,9 +9,9 @@ import orjson
 import pytest
 
 from engine.engine import Engine
-from server.meilisearch.search import run_search
+from engine.meilisearch.search import run_search
 from support import pop_request_uid
-from server.meilisearch.search_params import parse_search_body
+from engine.meilisearch.search_params import parse_search_body
 from engine.settings import task_details, validate_settings_patch
 
 DOCS = [

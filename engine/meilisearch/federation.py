@@ -32,15 +32,15 @@ from typing import Any, Callable, Iterable, Sequence
 import orjson
 from pyroaring import BitMap
 
-from engine.errors import LoupeError
-from engine.facets.values import normalize_facet_string
-from engine.index import Index
-from engine.search.checks import check_semantic
-from engine.search.hit_values import FieldValue, field_values
-from engine.search.query import FacetCounts, Hit, Query, SearchResult
-from engine.search.rules.base import Score
-from engine.search.scores import fold
-from engine.settings.registry import DEFAULT_RANKING_RULES
+from ..errors import LoupeError
+from ..facets.values import normalize_facet_string
+from ..index import Index
+from ..search.checks import check_semantic
+from ..search.hit_values import FieldValue, field_values
+from ..search.query import FacetCounts, Hit, Query, SearchResult
+from ..search.rules.base import Score
+from ..search.scores import fold
+from ..settings.registry import DEFAULT_RANKING_RULES
 
 from .multi_search import Federation, FederatedQuery, MultiSearchQuery, partition
 from .ranking_rules import KEYWORD, PLACEHOLDER, VECTOR, Compatibility, RankingRules

@@ -18,10 +18,10 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from engine.errors import LoupeError
-from engine.settings.checks import check_list, check_number, check_str, missing_field
-from engine.settings.values import locale
-from engine.settings.validate import compact_json, invalid_value, type_error, unknown_field
+from ..errors import LoupeError
+from ..settings.checks import check_list, check_number, check_str, missing_field
+from ..settings.values import locale
+from ..settings.validate import compact_json, invalid_value, type_error, unknown_field
 
 # -- value checkers: (value, path, code) -> typed value --------------------------------------------
 

@@ -12,12 +12,12 @@ from typing import Any, Sequence
 
 import orjson
 
-from engine.filters.evaluate import haversine_m
-from engine.formatter import Formatter
-from engine.index import select_fields
-from engine.search.query import Hit, SearchResult
-from engine.search.scores import score_details
-from engine.search.sort_spec import GeoSortSpec
+from ..filters.evaluate import haversine_m
+from ..formatter import Formatter
+from ..index import select_fields
+from ..search.query import Hit, SearchResult
+from ..search.scores import score_details
+from ..search.sort_spec import GeoSortSpec
 
 from .search_params import SearchParams
 

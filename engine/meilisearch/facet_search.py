@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from engine.search.query import Query, Semantic
-from engine.settings.checks import check_bool, check_str
+from ..search.query import Query, Semantic
+from ..settings.checks import check_bool, check_str
 
 from .fields import Field, check_filter_type, field, object_body, optional, walk
 from .search_params import SEARCH_FIELDS, HybridQuery, check_search_kind

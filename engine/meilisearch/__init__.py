@@ -11,5 +11,7 @@
     ranking_rules.py  whether federated queries' ranking rules can be compared (canonicalization)
     search.py         one search end to end: parameters -> engine -> JSON
 
-Importable without aiohttp: the in-process `Index.search(q=...)` goes through it too.
+It lives in the engine because the in-process API speaks it (`Index.search(q=...)` answers
+Meilisearch's JSON) and it knows nothing of HTTP; the routes that serve it are server/routes/.
+The other dialects (Qdrant- and turbopuffer-style) have no in-process form and live in server/.
 """

@@ -1,4 +1,4 @@
-"""Meilisearch's search request parsing (server/meilisearch, engine.search.sort_spec) and the
+"""Meilisearch's search request parsing (engine/meilisearch, engine.search.sort_spec) and the
 index checks the engine runs on a query (engine.search.checks).
 
 Properties proved here:
@@ -32,9 +32,9 @@ import pytest
 from engine.errors import LoupeError
 from engine.facets.filterable import FilterableRules
 from engine.search.checks import check_attributes_to_search_on, check_facets
-from server.meilisearch.facet_search import parse_facet_search_body
-from server.meilisearch.multi_search import FederationOptions, MergeFacets, parse_multi_search_body, partition
-from server.meilisearch.search_params import (
+from engine.meilisearch.facet_search import parse_facet_search_body
+from engine.meilisearch.multi_search import FederationOptions, MergeFacets, parse_multi_search_body, partition
+from engine.meilisearch.search_params import (
     SEARCH_KEYS,
     HybridQuery,
     Personalize,
@@ -42,7 +42,7 @@ from server.meilisearch.search_params import (
     parse_search_body,
     parse_search_query_string,
 )
-from server.meilisearch.similar import parse_similar_body, parse_similar_query_string
+from engine.meilisearch.similar import parse_similar_body, parse_similar_query_string
 from engine.search.sort_spec import (
     GeoSortSpec,
     SortSpec,

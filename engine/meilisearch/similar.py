@@ -8,10 +8,10 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from engine.documents.primary_key import external_id
-from engine.errors import LoupeError
-from engine.settings.checks import check_bool, check_str, check_uint
-from engine.settings.validate import invalid_value, param_error, parse_bool_param, parse_uint_param, unknown_parameter
+from ..documents.primary_key import external_id
+from ..errors import LoupeError
+from ..settings.checks import check_bool, check_str, check_uint
+from ..settings.validate import invalid_value, param_error, parse_bool_param, parse_uint_param, unknown_parameter
 
 from .fields import Field, any_value, check_filter_type, field, object_body, optional, str_sorted_set, unit_interval, walk
 from .search_params import DEFAULT_LIMIT, DEFAULT_OFFSET, unit_interval_param

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from engine.errors import LoupeError
-from engine.search.sort_spec import GeoSortSpec, Sort, SortSpec
+from ..errors import LoupeError
+from ..search.sort_spec import GeoSortSpec, Sort, SortSpec
 
 PLACEHOLDER, KEYWORD, VECTOR = "placeholder", "keyword", "vector"
 RELEVANCY_RULES = frozenset({"words", "typo", "proximity", "attribute", "attributeRank", "wordPosition", "exactness"})

@@ -1,4 +1,4 @@
-"""How federated search compares two hits (server/meilisearch/federation.py, notes/federation.md
+"""How federated search compares two hits (engine/meilisearch/federation.py, notes/federation.md
 §2.1–§2.2), on hand-made scores.
 
 Properties:
@@ -18,7 +18,7 @@ import sys
 
 from engine.search.query import Hit
 from engine.search.rules.base import Score
-from server.meilisearch.federation import GEO, NUMBER, SORT, Ranked, compare, score_values
+from engine.meilisearch.federation import GEO, NUMBER, SORT, Ranked, compare, score_values
 
 
 def words(rank, max_rank):

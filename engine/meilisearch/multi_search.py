@@ -14,11 +14,11 @@ from typing import Any
 
 import orjson
 
-from engine.errors import LoupeError
-from engine.settings.features import feature_not_enabled
-from engine.search.sort_spec import parse_sort
-from engine.settings.checks import check_bool, check_list, check_number, check_object, check_str, check_uint
-from engine.settings.validate import invalid_value
+from ..errors import LoupeError
+from ..settings.features import feature_not_enabled
+from ..search.sort_spec import parse_sort
+from ..settings.checks import check_bool, check_list, check_number, check_object, check_str, check_uint
+from ..settings.validate import invalid_value
 
 from .fields import Field, check_filter_type, field, object_body, optional, str_list, walk
 from .search_params import (DEFAULT_FEDERATED_WEIGHT, DEFAULT_LIMIT, DEFAULT_OFFSET, SEARCH_FIELDS, Personalize,

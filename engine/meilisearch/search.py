@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from engine.index import Index
+from ..index import Index
 
 from .facet_search import FacetSearchParams
 from .render import HitRenderer, search_response

@@ -22,12 +22,12 @@ from typing import Any, Mapping, Sequence
 
 import orjson
 
-from engine.errors import LoupeError
-from engine.search.query import MATCHING_STRATEGIES, Query, Semantic
-from engine.search.sort_spec import Sort, parse_sort, split_sort_query_string
-from engine.settings.checks import check_bool, check_enum, check_object, check_str, check_uint, missing_field
-from engine.settings.values import locale
-from engine.settings.validate import param_error, parse_bool_param, parse_uint_param, unknown_field, unknown_parameter
+from ..errors import LoupeError
+from ..search.query import MATCHING_STRATEGIES, Query, Semantic
+from ..search.sort_spec import Sort, parse_sort, split_sort_query_string
+from ..settings.checks import check_bool, check_enum, check_object, check_str, check_uint, missing_field
+from ..settings.values import locale
+from ..settings.validate import param_error, parse_bool_param, parse_uint_param, unknown_field, unknown_parameter
 
 from .fields import (Field, any_value, check_filter_type, f32, field, locale_list, object_body, optional,
                      str_list, str_sorted_set, str_unique, unit_interval, unit_interval_message, vector_values,
