@@ -187,6 +187,16 @@ def distinct_keys(values: Iterable[FieldValue]) -> list[tuple[str, FieldValue]]:
     return [("i" if isinstance(v, int) else "f" if isinstance(v, float) else "s", v) for v in values]
 
 
+def shares_distinct_value(ranked: "Ranked", field: str, seen: set[tuple[str, FieldValue]]) -> bool:
+    """Whether ``ranked`` holds a ``field`` value of a hit kept before (then it is dropped);
+    otherwise its values join ``seen``."""
+    keys = distinct_keys(ranked.values(field))
+    if any(key in seen for key in keys):
+        return True
+    seen.update(keys)
+    return False
+
+
 # -- facets ------------------------------------------------------------------------------------------
 
 def _json_number(value: int | float) -> str:
@@ -352,12 +362,7 @@ def federated_search(open_index: OpenIndex, federation: Federation, queries: tup
     if federation.distinct is not None:
         seen: set[tuple[str, FieldValue]] = set()
         for ranked in merged:
-            keys = distinct_keys(ranked.values(federation.distinct))
-            if any(key in seen for key in keys):
-                rejected.append(ranked)
-                continue
-            seen.update(keys)
-            accepted.append(ranked)
+            (rejected if shares_distinct_value(ranked, federation.distinct, seen) else accepted).append(ranked)
         total = max(total - len(rejected), 0)
     else:
         for ranked in merged:
@@ -456,12 +461,9 @@ def _search_pinned(index: Index, uid: str, fqs: list[FederatedQuery], federation
         if docid in seen_docids:
             continue
         seen_docids.add(docid)
-        if federation.distinct is not None:
-            keys = distinct_keys(ranked.values(federation.distinct))
-            if any(key in seen_values for key in keys):
-                candidates.discard(docid)
-                continue
-            seen_values.update(keys)
+        if federation.distinct is not None and shares_distinct_value(ranked, federation.distinct, seen_values):
+            candidates.discard(docid)
+            continue
         hits.append(ranked)
 
     facets = None
