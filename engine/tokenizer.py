@@ -341,6 +341,15 @@ class Tokenizer:
             # one scan for words and separators of plain ASCII text (`_tokenize_ascii`)
             self._ascii_token_finditer = re.compile(
                 "(" + _char_class(ascii_word) + "+)|" + _alternation(multi | ascii_single)).finditer
+            # the formatter's token-free reading of plain ASCII values (`ascii_shape` and after)
+            self._ascii_shape = _ascii_tables(set(ascii_word), ascii_single, multi)
+            # hard separators first: the multi-char ones (". ", ", ") are hard, so each token is
+            # still the leftmost-longest one
+            self._ascii_parts_findall = re.compile(
+                "(" + _char_class(ascii_word) + "+)|(" + _alternation(ascii_hard) + ")|("
+                + _alternation((multi | ascii_single) - set(ascii_hard)) + ")").findall
+            self._ascii_word_class = _char_class(ascii_word)
+            self._nth_word_end: dict[int, Callable[[str], Any]] = {}
 
     # -- classification ------------------------------------------------------------------------
 
@@ -392,6 +401,45 @@ class Tokenizer:
             ['can', 't', 'stop']
         """
         return self._ascii_findall if self._fast else None
+
+    @property
+    def ascii_shape(self) -> AsciiTables | None:
+        """``bytes.translate`` tables that read plain ASCII text (`plain_ascii`) the way
+        `tokenize` cuts it, or None where they do not apply (words are not the runs of
+        non-separator chars, stop words, a space that is no separator).  The formatter finds
+        matches and crop windows with them without building tokens.
+
+            >>> tables = Tokenizer().ascii_shape
+            >>> [b"Hi, Bob-2".translate(t) for t in tables]
+            [b'hi  bob 2', b'aa  aaa a', b'\\x00\\x00\\x03\\x04\\x00\\x00\\x00\\x01\\x00']
+        """
+        return self._ascii_shape if self._fast and not self.stop_words else None
+
+    def ascii_token_parts(self, text: str, start: int, end: int) -> list[tuple[str, str, str]]:
+        """The tokens `tokenize` cuts from ``text[start:end]`` (plain ASCII, starting and ending
+        at a token boundary, only where `ascii_shape` is not None) as ``(word, "", "")``, ``("",
+        hard separator, "")`` or ``("", "", soft separator)``, without building `Token`s.
+
+            >>> Tokenizer().ascii_token_parts("Hi, you.", 0, 8)
+            [('Hi', '', ''), ('', ', ', ''), ('you', '', ''), ('', '', '.')]
+        """
+        return self._ascii_parts_findall(text, start, end)
+
+    def ascii_word_end(self, text: str, n: int) -> int:
+        """Where the ``n``-th word (n ≥ 1) of a plain ASCII text ends, or -1 when it has fewer
+        words (only where `ascii_shape` is not None): one C-level match over the text's start.
+
+            >>> Tokenizer().ascii_word_end("a, b c", 2)
+            4
+        """
+        match = self._nth_word_end.get(n)
+        if match is None:
+            word = self._ascii_word_class
+            match = re.compile(f"(?:[^{word[1:-1]}]*+{word}++){{{n}}}").match  # whole runs only
+            if len(self._nth_word_end) < 256:
+                self._nth_word_end[n] = match
+        found = match(text)
+        return found.end() if found is not None else -1
 
     def tokenize(self, text: str) -> list[Token]:
         """All tokens of ``text`` in order: words, stop words and separators (§1.1, §1.2).
@@ -576,6 +624,50 @@ class Tokenizer:
                 elif lemma:
                     sentence.append(lemma if kind == WORD else None)
         field.sentences(sentences)
+
+
+class AsciiTables(NamedTuple):
+    """`Tokenizer.ascii_shape`: three 256-byte ``bytes.translate`` tables for plain ASCII text.
+
+    * ``shape`` lowercases word chars and turns every separator into a space: the lemmas of the
+      words are the runs of non-spaces;
+    * ``marks`` turns word chars into ``a`` and separators into spaces, so ``count(b" a")``
+      counts words;
+    * ``kinds`` gives each char its token kind: `ASCII_WORD`, `ASCII_SOFT`, `ASCII_HARD`,
+      `ASCII_STOP` (``.`` or ``,``: with a following `ASCII_SPACE` one hard separator token,
+      ``. `` or ``, ``; alone a soft one) and `ASCII_SPACE` (soft).
+    """
+
+    shape: bytes
+    marks: bytes
+    kinds: bytes
+
+
+ASCII_WORD, ASCII_SOFT, ASCII_HARD, ASCII_STOP, ASCII_SPACE = range(5)
+
+
+def _ascii_tables(word_chars: set[str], singles: set[str], multi: set[str]) -> AsciiTables | None:
+    """The tables of a fast tokenizer (words: runs of ``word_chars``; separators: ASCII
+    ``singles`` and ``multi``, a subset of ``. `` and ``, ``), or None where a space is a word
+    char or a multi-char separator's parts are not soft on their own."""
+    if " " in word_chars or any(m not in HARD_SEPARATORS or m[0] in HARD_SEPARATORS for m in multi):
+        return None
+    stops = {m[0] for m in multi}
+    kinds = bytearray(256)
+    for c in range(128):
+        char = chr(c)
+        if char in word_chars:
+            kinds[c] = ASCII_WORD
+        elif char == " ":
+            kinds[c] = ASCII_SPACE
+        elif char in stops:
+            kinds[c] = ASCII_STOP
+        else:
+            kinds[c] = ASCII_HARD if char in HARD_SEPARATORS else ASCII_SOFT
+    return AsciiTables(
+        bytes(ord(chr(c).lower()) if chr(c) in word_chars else 32 for c in range(128)) + bytes(128),
+        bytes(97 if chr(c) in word_chars else 32 for c in range(128)) + bytes(128),
+        bytes(kinds))
 
 
 def plain_ascii(text: str) -> bool:

@@ -9,25 +9,30 @@ Needs only the query's matching words (`SearchResult.terms`) and the index's for
     {'id': '7', 'title': 'The <em>blue</em> <em>whale</em>'}
 
 Modules: `matches` (the query's words found in a value), `crop` (the window), `highlight` (one
-value rendered).  Everything works on original text offsets: accents, capitals and emoji come
-back as they were, around the tags.
+value rendered), `words` (plain ASCII values without tokens).  Everything works on original text
+offsets: accents, capitals and emoji come back as they were, around the tags.
 """
 from __future__ import annotations
 
 import math
-import re
 from typing import Any, Iterable, Mapping, Sequence
 
 from ..search.query import MatchingTerm
-from ..tokenizer import SEPARATOR, Token, Tokenizer, plain_ascii
-from .crop import best_interval
-from .highlight import format_text
+
+from ..tokenizer import AsciiTables, Token, Tokenizer, plain_ascii
+from .highlight import format_text, mark
 from .matches import Match, Vocabulary
+from .words import AsciiValue, Leaves, crop_ascii
 
 DEFAULT_CROP_LENGTH = 10
 DEFAULT_CROP_MARKER = "…"
 DEFAULT_PRE_TAG = "<em>"
 DEFAULT_POST_TAG = "</em>"
+# values this long or shorter are formatted once per search (tags, names, versions repeat)
+_MEMO_CHARS = 256
+_MEMO_ENTRIES = 8192
+# bytes that are not plain ASCII (`engine.tokenizer.plain_ascii`)
+_UNUSUAL_BYTES = [*range(0, 9), 11, 12, *range(14, 32), *range(127, 256)]
 
 
 def number_text(value: int | float) -> str:
@@ -91,12 +96,12 @@ class Formatter:
         self.pre, self.post, self.marker = pre_tag, post_tag, crop_marker or ""
         self.matches_position = matches_position
         self.formats = bool(self.highlight or self.crop)
-        self._cache: dict[str, tuple[list[Token], list[Match]]] = {}
-        self._ascii_words = self.tokenizer.ascii_words
-        self._spans: list[tuple[int, int]] = []
-        self._word_cache: dict[str, tuple[list[Match], list[tuple[int, int]]]] = {}
-        self._fast_crop = True
-        self._word_iter = re.compile(self._ascii_words.__self__.pattern).finditer if self._ascii_words else None
+        self._crops = sorted(self.crop.items(), key=lambda kv: self._field_order(kv[0]))
+        self._plans: dict[str, tuple[bool, int | None]] = {}
+        self._shape = self.tokenizer.ascii_shape  # None: every value takes the general path
+        self._flat_shape = _flat_shape(self._shape, self.vocabulary)
+        self._analysed: dict[str, tuple[list[Token], list[Match]]] = {}
+        self._highlighted: dict[str, str] = {}
 
     @classmethod
     def for_result(cls, result: Any, **options: Any) -> "Formatter":
@@ -122,119 +127,37 @@ class Formatter:
     def _is_retrievable(self, name: str) -> bool:
         return self.displayed is None or any(name == d or name.startswith(d + ".") for d in self.displayed)
 
+    def _plan(self, path: str) -> tuple[bool, int | None]:
+        """Whether the values at a dotted path are highlighted, and their crop length (None: not
+        cropped).  A path no name relates to has no related path below it either."""
+        plan = self._plans.get(path)
+        if plan is None:
+            highlight = "*" in self.highlight or any(_related(n, path) for n in self.highlight)
+            crop = next((length for n, length in self._crops if n == "*" or _related(n, path)), None)
+            plan = self._plans[path] = (highlight, crop or None)
+        return plan
+
     # -- matching ----------------------------------------------------------------------------------
 
-    def _analyse(self, text: str, crop: int | None = None) -> tuple[list[Token], list[Match]]:
-        """Tokens and matches of a value.  A value that surely has no match is not tokenized,
-        or only as far as a crop of ``crop`` words from its start needs."""
-        if not self.vocabulary.may_match(text, self._ascii_words):
-            return (self.tokenizer.tokenize(self._head(text, crop)) if crop else []), []
-        found = self._cache.get(text)
+    def _ascii(self, text: str) -> tuple[AsciiValue, list[bytes]] | bool:
+        """A plain ASCII value and the needles in it; False when it surely has no match; True
+        when the fast path does not apply (the general path tokenizes the value)."""
+        if self._shape is None or not plain_ascii(text):
+            return True
+        value = AsciiValue(text, self._shape)
+        present = self.vocabulary.present_in(value.shape)
+        return (value, present) if present else False
+
+    def _analyse(self, text: str) -> tuple[list[Token], list[Match]]:
+        """Tokens and matches of a value, the general way (memoized per search)."""
+        found = self._analysed.get(text)
         if found is None:
             tokens = self.tokenizer.tokenize(text)
             matches = self.vocabulary.find(text, tokens) if self.vocabulary else []
-            if len(self._cache) > 4096:
-                self._cache.clear()
-            found = self._cache[text] = (tokens, matches)
+            if len(self._analysed) > 4096:
+                self._analysed.clear()
+            found = self._analysed[text] = (tokens, matches)
         return found
-
-    def _word_matches(self, text: str) -> list[Match] | None:
-        """The matches of a plain ASCII value found from its word runs, without building tokens,
-        by the same rules as `Vocabulary.find`; a match's ``first``/``last`` are word indexes
-        (= word positions).  None where that does not apply (non-ASCII text, a tokenizer with a
-        dictionary or multi-char custom separators)."""
-        if self._word_iter is None or not plain_ascii(text):
-            return None
-        cached = self._word_cache.get(text)
-        if cached is not None:  # leaves repeat across hits (tags, versions, names)
-            self._spans = cached[1]
-            return cached[0]
-        found = self._scan_words(text)
-        if len(self._word_cache) > 4096:
-            self._word_cache.clear()
-        self._word_cache[text] = (found, self._spans)
-        return found
-
-    def _scan_words(self, text: str) -> list[Match]:
-        lower = text.lower()
-        vocabulary = self.vocabulary
-        word_match = vocabulary.word_match
-        if not vocabulary.may_match(lower, self._ascii_words):
-            self._spans = []
-            return []
-        lemmas = self._ascii_words(lower)
-        spans = [m.span() for m in self._word_iter(lower)]
-        self._spans = spans
-        out = []
-        i, n = 0, len(lemmas)
-        while i < n:
-            lemma = lemmas[i]
-            if lemma in vocabulary.phrase_starts:
-                phrase = vocabulary.phrase_at(lemmas, i)
-                if phrase is not None:
-                    length, ids = phrase
-                    j = i + length - 1
-                    start = spans[i][0]
-                    out.append(Match(i, j, i, j, ids, start, spans[j][1] - start, True))
-                    i += length
-                    continue
-            found = word_match(lemma)
-            if found is not None:
-                start, end = spans[i]
-                chars = end - start if found[1] < 0 else min(found[1], end - start)
-                out.append(Match(i, i, i, i, found[0].ids, start, chars))
-            i += 1
-        return out
-
-    def _crop_fast(self, text: str, crop: int, highlight: bool) -> str | None:
-        """Crop (and highlight) a plain ASCII value tokenizing only the words around the window:
-        the interval is chosen on word-level matches, then the text from one word more than the
-        window can grow by before it to as many after it is tokenized and formatted; the window never
-        reaches the ends of that piece unless they are the text's, so the answer is the one the
-        whole text gives.  None: use the general path."""
-        matches = self._word_matches(text)
-        if matches is None:
-            return None
-        if not matches:
-            # the window starts at the text and takes tokens to the right until it holds `crop`
-            # words: it ends where the crop-th word ends (ASCII words never touch each other)
-            for i, m in enumerate(self._word_iter(text)):
-                if i == crop - 1:
-                    end = m.end()
-                    return text[:end] + self.marker if end < len(text) else text
-            return text
-        spans = self._spans
-        a_idx, b_idx = best_interval(matches, crop)
-        first, last = matches[a_idx], matches[b_idx]
-        if last.last_word - first.first_word + 1 > crop:
-            return None  # a phrase longer than the crop: cut from the text start
-        n = len(spans)
-        margin = crop - (last.last_word - first.first_word + 1) + 1  # the window grows by fewer words
-        wa, wb = max(0, first.first_word - margin), min(n - 1, last.last_word + margin)
-        a = 0 if wa == 0 else spans[wa][0]
-        b = len(text) if wb == n - 1 else spans[wb][1]
-        piece = text[a:b]
-        tokens = self.tokenizer.tokenize(piece)
-        word_tokens = [k for k, t in enumerate(tokens) if t.kind != SEPARATOR]
-        if len(word_tokens) != wb - wa + 1:
-            return None
-        local = {}
-        for m in matches:
-            if m.first >= wa and m.last <= wb:
-                local[m] = m._replace(first=word_tokens[m.first - wa], last=word_tokens[m.last - wa],
-                                      char_start=m.char_start - a)
-        return format_text(piece, tokens, list(local.values()), highlight=highlight, crop=crop, pre=self.pre,
-                           post=self.post, marker=self.marker, interval=(local[first], local[last]))
-
-    def _head(self, text: str, words: int) -> str:
-        """The start of an ASCII text up to its ``words + 2``-th word: enough tokens to crop
-        ``words`` words from the start (the token after the window included)."""
-        if self._word_iter is None:
-            return text
-        for i, m in enumerate(self._word_iter(text)):
-            if i == words + 1:
-                return text[:m.start()]
-        return text
 
     # -- _formatted --------------------------------------------------------------------------------
 
@@ -251,45 +174,138 @@ class Formatter:
             names = [*self.retrieve, *self.highlight, *self.crop]
         if names is None:
             names = self.displayed
-        source = select_fields(dict(document), names)
-        source.pop("_vectors", None)
-        if not source:
-            return None
-        crops = sorted(self.crop.items(), key=lambda kv: self._field_order(kv[0]))
-        return {key: self._format_value(value, key, crops) for key, value in source.items()}
+        source = select_fields(document if isinstance(document, dict) else dict(document), names)
+        out = self._formatted_flat(source) if self._flat_shape is not None else None
+        if out is None:
+            out = {key: self._format_value(value, key) for key, value in source.items() if key != "_vectors"}
+        return out or None
 
-    def _format_value(self, value: Any, path: str, crops: list[tuple[str, int]]) -> Any:
-        if isinstance(value, dict):
-            return {k: self._format_value(v, f"{path}.{k}", crops) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self._format_value(v, path, crops) for v in value]
-        if value is None or isinstance(value, bool):
-            return value
-        text = value if isinstance(value, str) else number_text(value)
-        highlight = "*" in self.highlight or any(_related(n, path) for n in self.highlight)
-        crop = next((length for n, length in crops if n == "*" or _related(n, path)), None)
-        if not highlight and not crop:
+    def _formatted_flat(self, source: dict[str, Any]) -> dict[str, Any] | None:
+        """`_formatted` of a document whose fields are strings, numbers, booleans, null and
+        arrays of strings, all plain ASCII — most documents: which strings hold a needle is
+        found in one pass over them all (`words.Leaves`), and the others are passed over.
+        None for any other document."""
+        strings: list[str] = []
+        for key, value in source.items():
+            kind = type(value)
+            if kind is str:
+                strings.append(value)
+            elif kind is list:
+                strings.extend(value)  # anything but strings: `Leaves.of` says None
+            elif kind is int:
+                strings.append(str(value))
+            elif kind is float:
+                strings.append(number_text(value))
+            elif not (value is None or kind is bool or key == "_vectors"):
+                return None
+        leaves = Leaves.of(strings, self._flat_shape, self.vocabulary.needle_bytes)  # type: ignore[arg-type]
+        if leaves is None:
+            return None
+        out: dict[str, Any] = {}
+        leaf = 0
+        for key, value in source.items():
+            kind = type(value)
+            if value is None or kind is bool or key == "_vectors":
+                if key != "_vectors":
+                    out[key] = value
+                continue
+            highlight, crop = self._plan(key)
+            if kind is list:
+                stop = leaf + len(value)
+                if crop or (highlight and leaves.any_in(leaf, stop)):
+                    out[key] = [self._leaf(leaves, k, highlight, crop) for k in range(leaf, stop)]
+                else:
+                    out[key] = list(value)
+                leaf = stop
+            else:
+                out[key] = self._leaf(leaves, leaf, highlight, crop)
+                leaf += 1
+        return out
+
+    def _leaf(self, leaves: Leaves, leaf: int, highlight: bool, crop: int | None) -> str:
+        text = leaves.strings[leaf]
+        if crop:
+            return self._crop_text(text, crop, highlight, leaves.value(leaf, self._shape))  # type: ignore[arg-type]
+        if not highlight or leaf not in leaves.needles:
             return text
-        if not crop:
-            found = self._word_matches(text)
-            if found is not None:
-                if not found:
-                    return text
-                parts, cursor, pre, post = [], 0, self.pre, self.post
-                for m in found:
-                    start, end = m.char_start, self._spans[m.last][1]
-                    mark = start + m.char_count
-                    parts += (text[cursor:start], pre, text[start:mark], post, text[mark:end])
-                    cursor = end
-                parts.append(text[cursor:])
-                return "".join(parts)
-        elif self._fast_crop:
-            cropped = self._crop_fast(text, crop, highlight)
+        found = self._highlighted.get(text)
+        if found is None:
+            found = self._highlight_text(text, leaves.value(leaf, self._shape))  # type: ignore[arg-type]
+        return found
+
+    def _format_value(self, value: Any, path: str) -> Any:
+        highlight, crop = self._plan(path)
+        kind = type(value)
+        if kind is str:
+            text = value
+        elif kind is list:
+            if crop:
+                return [self._format_value(v, path) for v in value]
+            if not highlight:
+                return _plain(value)
+            memo, highlight_text = self._highlighted.get, self._highlight_text
+            return [(memo(v) or highlight_text(v)) if type(v) is str else self._format_value(v, path) for v in value]
+        elif kind is dict:
+            return {k: self._format_value(v, f"{path}.{k}") for k, v in value.items()}
+        elif value is None or kind is bool:
+            return value
+        elif kind is int or kind is float:
+            text = number_text(value)
+        elif isinstance(value, str):
+            text = str(value)
+        elif isinstance(value, Mapping):
+            return {k: self._format_value(v, f"{path}.{k}") for k, v in value.items()}
+        elif isinstance(value, (list, tuple)):
+            return [self._format_value(v, path) for v in value]
+        else:
+            text = number_text(value)
+        if crop:
+            return self._crop_text(text, crop, highlight)
+        if highlight:
+            return self._highlight_text(text)
+        return text
+
+    def _highlight_text(self, text: str, value: tuple[AsciiValue, list[bytes]] | bool | None = None) -> str:
+        """A value with its matches in tags; short ones are memoized for the rest of the page.
+        ``value``: what `_ascii` says of it, when the caller knows."""
+        found = self._highlighted.get(text)
+        if found is not None:
+            return found
+        if value is None:
+            value = self._ascii(text)
+        if value is False:
+            found = text
+        elif value is True:
+            tokens, matches = self._analyse(text)
+            found = format_text(text, tokens, matches, highlight=True, crop=None, pre=self.pre, post=self.post,
+                                marker=self.marker)
+        else:
+            spans = value[0].spans(self.vocabulary, value[1])
+            found = mark(text, 0, len(text), spans, self.pre, self.post) if spans else text
+        if len(text) <= _MEMO_CHARS:
+            if len(self._highlighted) >= _MEMO_ENTRIES:
+                self._highlighted.clear()
+            self._highlighted[text] = found
+        return found
+
+    def _crop_text(self, text: str, crop: int, highlight: bool,
+                   value: tuple[AsciiValue, list[bytes]] | bool | None = None) -> str:
+        """A value cropped to ``crop`` words, highlighted if asked.  ``value``: as for
+        `_highlight_text`."""
+        if value is None:
+            value = self._ascii(text)
+        if value is False:  # no match: from the start, up to the end of the crop-th word
+            end = self.tokenizer.ascii_word_end(text, crop)
+            return text[:end] + self.marker if 0 <= end < len(text) else text
+        if value is not True:
+            matches, spans = value[0].matches(self.vocabulary, value[1])
+            cropped = crop_ascii(value[0], matches, spans, crop, self.tokenizer, highlight=highlight, pre=self.pre,
+                                 post=self.post, marker=self.marker)
             if cropped is not None:
                 return cropped
-        tokens, matches = self._analyse(text, crop)
-        return format_text(text, tokens, matches, highlight=highlight, crop=crop, pre=self.pre,
-                           post=self.post, marker=self.marker)
+        tokens, matches = self._analyse(text)
+        return format_text(text, tokens, matches, highlight=highlight, crop=crop, pre=self.pre, post=self.post,
+                           marker=self.marker)
 
     # -- _matchesPosition --------------------------------------------------------------------------
 
@@ -301,7 +317,7 @@ class Formatter:
         out: dict[str, list[dict[str, Any]]] = {}
         if not self.vocabulary:
             return out
-        source = select_fields(dict(document), self.displayed)
+        source = select_fields(document if isinstance(document, dict) else dict(document), self.displayed)
         for key, value in source.items():
             if key != "_vectors":
                 self._positions(value, key, (), out)
@@ -319,24 +335,48 @@ class Formatter:
         if value is None or isinstance(value, bool):
             return
         text = value if isinstance(value, str) else number_text(value)
-        found = self._word_matches(text)
-        if found is not None:
-            if found:
-                out[path] = [{"start": m.char_start, "length": m.char_count,
-                              **({"indices": list(indices)} if indices else {})} for m in found]
+        ascii_value = self._ascii(text)
+        if ascii_value is False:
+            return
+        extra = {"indices": list(indices)} if indices else {}
+        if ascii_value is not True:  # chars are bytes
+            matches, _ = ascii_value[0].matches(self.vocabulary, ascii_value[1])
+            if matches:
+                out[path] = [{"start": m.char_start, "length": m.char_count, **extra} for m in matches]
             return
         tokens, matches = self._analyse(text)
-        if not matches:
-            return
-        entries = []
-        for m in matches:
-            first = tokens[m.first]
-            marked = text[m.char_start:m.char_start + m.char_count]
-            entry: dict[str, Any] = {"start": first.byte_start, "length": len(marked.encode("utf-8", "surrogatepass"))}
-            if indices:
-                entry["indices"] = list(indices)
-            entries.append(entry)
-        out[path] = entries
+        if matches:
+            out[path] = [{"start": tokens[m.first].byte_start,
+                          "length": len(text[m.char_start:m.char_start + m.char_count].encode("utf-8", "surrogatepass")),
+                          **extra} for m in matches]
+
+
+def _flat_shape(tables: AsciiTables | None, vocabulary: Vocabulary) -> bytes | None:
+    """The shape table `words.Leaves` reads a document's strings with: the joiner a space, every
+    byte that is not plain ASCII a zero.  None where it does not apply."""
+    joiner = ord(Leaves.JOINER)
+    if tables is None or not vocabulary.few_needles or tables[0][joiner] != 32:
+        return None
+    table = bytearray(tables[0])
+    for byte in _UNUSUAL_BYTES:
+        table[byte] = 0
+    return bytes(table)
+
+
+def _plain(value: Any) -> Any:
+    """A value of `_formatted` that nothing highlights or crops: numbers become strings."""
+    kind = type(value)
+    if kind is str or value is None or kind is bool:
+        return value
+    if kind is list:
+        return list(value) if all(type(v) is str for v in value) else [_plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, str):
+        return str(value)
+    return number_text(value)
 
 
 __all__ = ["DEFAULT_CROP_LENGTH", "DEFAULT_CROP_MARKER", "DEFAULT_POST_TAG", "DEFAULT_PRE_TAG", "Formatter",

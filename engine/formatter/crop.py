@@ -2,15 +2,19 @@
 
 The window is the interval of matches with the best score (most distinct query positions, then
 the smallest distance between consecutive matches, then the most matches in query order) whose
-span fits the crop length, grown word by word to the left and right until it holds ``N`` words.
-Returned bounds are char offsets into the original text.
+span fits the crop length, grown token by token to the left and right until it holds ``N`` words.
+The growth (`grow`) sees a value only through a `TokenView` — the kind of token on each side,
+`WORD_CODE`, `SOFT_CODE` or `HARD_CODE` — so the general path (a token list) and the plain-ASCII
+path (chars read in place, `words.py`) share it.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Protocol, Sequence
 
 from ..tokenizer import SEPARATOR, Token
 from .matches import Match
+
+WORD_CODE, SOFT_CODE, HARD_CODE = 0, 1, 2
 
 
 def _score(matches: Sequence[Match]) -> tuple[int, int, int]:
@@ -51,6 +55,95 @@ def best_interval(matches: Sequence[Match], length: int) -> tuple[int, int]:
     return best
 
 
+class TokenView(Protocol):
+    """How `grow` reads a value: the token on each side of a window ``[lo, hi)`` (positions are
+    the view's own: token indexes, chars, …) and where taking whole tokens outward stops once
+    ``words`` words are taken."""
+
+    def before(self, lo: int) -> tuple[int, int] | None:
+        """(code, start) of the token ending at ``lo``; None at the value's start."""
+
+    def after(self, hi: int) -> tuple[int, int] | None:
+        """(code, end) of the token starting at ``hi``; None at the value's end."""
+
+    def words_before(self, lo: int, words: int) -> int:
+        """Where the ``words``-th word before ``lo`` starts (the value's start if fewer)."""
+
+    def words_after(self, hi: int, words: int) -> int:
+        """Where the ``words``-th word after ``hi`` ends (the value's end if fewer)."""
+
+
+def grow(view: TokenView, lo: int, hi: int, remaining: int) -> tuple[int, int]:
+    """The window ``[lo, hi)`` grown until it took ``remaining`` more words: both neighbours
+    when they are alike (two words, or two separators of the same hardness), else the word, else
+    the soft separator — a hard one (a sentence end) is crossed last.  Once one side is used up,
+    the other takes the rest at once."""
+    left, right = view.before(lo), view.after(hi)
+    while remaining > 0:
+        if left is None:
+            return lo, (hi if right is None else view.words_after(hi, remaining))
+        if right is None:
+            return view.words_before(lo, remaining), hi
+        left_code, right_code = left[0], right[0]
+        if left_code and right_code:  # two separators
+            if left_code == right_code:
+                lo = left[1]
+                left = view.before(lo)
+                if remaining > 1:
+                    hi = right[1]
+                    right = view.after(hi)
+            elif left_code == HARD_CODE:
+                hi = right[1]
+                right = view.after(hi)
+            else:
+                lo = left[1]
+                left = view.before(lo)
+        elif right_code:  # a word on the left only
+            lo = left[1]
+            left = view.before(lo)
+            remaining -= 1
+        elif left_code:  # on the right only
+            hi = right[1]
+            right = view.after(hi)
+            remaining -= 1
+        else:
+            lo = left[1]
+            left = view.before(lo)
+            remaining -= 1
+            if remaining > 0:
+                hi = right[1]
+                right = view.after(hi)
+                remaining -= 1
+    return lo, hi
+
+
+class _Tokens:
+    """A `TokenView` of a token list: positions are token indexes."""
+
+    def __init__(self, tokens: Sequence[Token]) -> None:
+        self.codes = [WORD_CODE if t.kind != SEPARATOR else HARD_CODE if t.hard else SOFT_CODE for t in tokens]
+
+    def before(self, lo: int) -> tuple[int, int] | None:
+        return (self.codes[lo - 1], lo - 1) if lo > 0 else None
+
+    def after(self, hi: int) -> tuple[int, int] | None:
+        return (self.codes[hi], hi + 1) if hi < len(self.codes) else None
+
+    def words_before(self, lo: int, words: int) -> int:
+        while lo > 0 and words > 0:
+            lo -= 1
+            if self.codes[lo] == WORD_CODE:
+                words -= 1
+        return lo
+
+    def words_after(self, hi: int, words: int) -> int:
+        while hi < len(self.codes) and words > 0:
+            if self.codes[hi] == WORD_CODE:
+                words -= 1
+            hi += 1
+        return hi
+
+
 def crop_bounds(tokens: Sequence[Token], matches: Sequence[Match], length: int, text_len: int,
                 interval: tuple[Match, Match] | None = None) -> tuple[int, int]:
     """(start, end) char offsets of the cropped text; ``length`` > 0 words.  ``interval``: the
@@ -65,49 +158,13 @@ def crop_bounds(tokens: Sequence[Token], matches: Sequence[Match], length: int, 
         size = last.last_word - first.first_word + 1
         if length < size:
             return 0, _cut_phrase(tokens, last, size - length)
-        lo, hi = first.first, last.last
+        lo, hi = first.first, last.last + 1
         remaining = length - size
     else:
-        lo, hi, remaining = 0, -1, length
-    n = len(tokens)
-    while remaining > 0:
-        left = tokens[lo - 1] if lo > 0 else None
-        right = tokens[hi + 1] if hi + 1 < n else None
-        if left is not None and right is not None:
-            left_sep, right_sep = left.kind == SEPARATOR, right.kind == SEPARATOR
-            if left_sep and right_sep:
-                if left.hard == right.hard:
-                    lo -= 1
-                    if remaining > 1:
-                        hi += 1
-                elif left.hard:
-                    hi += 1
-                else:
-                    lo -= 1
-            elif not left_sep and right_sep:
-                lo -= 1
-                remaining -= 1
-            elif left_sep and not right_sep:
-                hi += 1
-                remaining -= 1
-            else:
-                lo -= 1
-                remaining -= 1
-                if remaining > 0:
-                    hi += 1
-                    remaining -= 1
-        elif left is not None:
-            lo -= 1
-            if left.kind != SEPARATOR:
-                remaining -= 1
-        elif right is not None:
-            hi += 1
-            if right.kind != SEPARATOR:
-                remaining -= 1
-        else:
-            break
+        lo, hi, remaining = 0, 0, length
+    lo, hi = grow(_Tokens(tokens), lo, hi, remaining)
     start = tokens[lo - 1].char_end if lo > 0 else 0
-    end = tokens[hi + 1].char_start if hi + 1 < n else text_len
+    end = tokens[hi].char_start if hi < len(tokens) else text_len
     return start, end
 
 
@@ -121,3 +178,4 @@ def _cut_phrase(tokens: Sequence[Token], phrase: Match, drop: int) -> int:
                 break
         k -= 1
     return tokens[k - 1].char_start if k > 0 else tokens[k].char_start
+

@@ -11,10 +11,15 @@ of the token as the query word had (mapped back to the original chars: ``world``
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, NamedTuple, Sequence
+from operator import itemgetter
+from typing import NamedTuple, Sequence
 
 from ..search.query import MatchingTerm
-from ..tokenizer import SEPARATOR, Token, Tokenizer, normalized_char_counts
+from ..tokenizer import SEPARATOR, Token, normalized_char_counts
+
+
+# Above this many needles, values are not searched for them one by one first.
+_MAX_NEEDLES = 64
 
 
 class Match(NamedTuple):
@@ -67,18 +72,8 @@ class Vocabulary:
             classes = []
             synonyms = set(term.synonyms)
             for derivations in term.derivations:
-                single = set()
-                for d in derivations:
-                    if d in synonyms:  # every synonym is a phrase, even of one word: matched whole
-                        phrases.append(_Phrase(tuple(d), ids))
-                        synonyms.discard(d)
-                    elif len(d) == 1:
-                        if d[0]:
-                            single.add(d[0])
-                    elif d:
-                        phrases.append(_Phrase(tuple(d), ids))
-                classes.append(frozenset(single))
-            lengths = tuple(tuple(sorted({len(w) for w in cls}, reverse=True)) for cls in classes)
+                classes.append(_single_words(derivations, synonyms, ids, phrases))
+            lengths = tuple(tuple(sorted(set(map(len, cls)), reverse=True)) for cls in classes)
             words.append(_Words(tuple(classes), term.is_prefix, len(_typed(term)), ids, len(ids), lengths))
         words.sort(key=lambda w: (w.is_prefix, -w.width))  # stable: query order otherwise
         self.words = tuple(words)
@@ -93,24 +88,35 @@ class Vocabulary:
         self.prefixed = tuple(entry for entry in words if entry.is_prefix)
         self.phrase_starts = frozenset(p.words[0] for p in phrases if p.words[0])
         self._memo: dict[str, tuple[_Words, int] | None] = {}
-        # quick rejection of a value without any match (`may_match`)
-        self._all_words = frozenset(self.exact) | self.phrase_starts | frozenset(
-            w for entry in self.prefixed for cls in entry.classes for w in cls)
-        self._anchors = tuple(dict.fromkeys(
+        # Every lemma that can match is one of `keys` or starts with one of `anchors`: a prefix
+        # term's class-0 words extend the typed word, its typo classes are anchors themselves.
+        self.keys = frozenset(self.exact) | self.phrase_starts
+        self.anchors = tuple(dict.fromkeys(
             [typed for typed in (_typed(t) for t in terms if t.is_prefix and not t.is_phrase) if typed]
             + [w for entry in self.prefixed for cls in entry.classes[1:] for w in cls]))
+        # ... so a plain ASCII text containing none of them surely has no match
+        needles = sorted(w for w in self.keys | frozenset(self.anchors) if w and w.isascii())
+        self.needles = tuple((w, w.encode("ascii")) for w in needles)
+        self.needle_bytes = tuple(needle for _, needle in self.needles)
+        self.few_needles = len(self.needles) <= _MAX_NEEDLES
+        self.longest_phrase = max((len(p.words) for p in phrases), default=1)
+        self._key_bytes: frozenset[bytes] | None = None
+        self._anchor_bytes: tuple[bytes, ...] = ()
 
-    def may_match(self, text: str, ascii_words: Callable[[str], list[str]] | None) -> bool:
-        """False only when ``text`` surely has no match: an ASCII text none of whose words is a
-        derivation and that contains no prefix term (cheap C-level checks, no tokens built).
-        ``ascii_words`` is the tokenizer's word regex for ASCII text (None: always True)."""
-        if ascii_words is None or not text.isascii():
-            return True
-        lower = text.lower()
-        for anchor in self._anchors:
-            if anchor in lower:
-                return True
-        return not self._all_words.isdisjoint(ascii_words(lower))
+    def present_in(self, shape: bytes) -> list[bytes]:
+        """The words to look for in a plain ASCII value, given its shape (`words.AsciiValue`):
+        the needles it contains or, when there are too many needles to try one by one, the
+        words of its own that are keys or start with an anchor."""
+        if self.few_needles:
+            return [needle for _, needle in self.needles if needle in shape]
+        if self._key_bytes is None:
+            self._key_bytes = frozenset(n for w, n in self.needles if w in self.keys)
+            self._anchor_bytes = tuple(w.encode("ascii") for w in self.anchors if w.isascii())
+        words = set(shape.split())
+        present = words & self._key_bytes
+        if self._anchor_bytes:
+            present.update(w for w in words if w.startswith(self._anchor_bytes))
+        return list(present)
 
     def __bool__(self) -> bool:
         return bool(self.words or self.phrases)
@@ -133,6 +139,8 @@ class Vocabulary:
             return entry, -1
         size = len(lemma)
         for entry in self.prefixed:
+            if lemma in entry.classes[0]:  # the common case: the loop below would find it first
+                return entry, min(entry.typed_chars, size)
             for cls, lengths in zip(entry.classes, entry.lengths):
                 for end in lengths:  # the derivations' lengths, longest first
                     if end <= size and lemma[:end] in cls:
@@ -185,6 +193,29 @@ class Vocabulary:
         return matches
 
 
+def _single_words(derivations: Sequence[tuple[str | None, ...]], synonyms: set[tuple[str, ...]],
+                  ids: tuple[int, ...], phrases: list[_Phrase]) -> frozenset[str]:
+    """The one-word derivations of a typo class; its multi-word ones, and one-word synonyms (the
+    first time one is seen), are appended to ``phrases`` in derivation order.  A prefix term's
+    class 0 holds up to a thousand extensions: the common case is built with C-level calls."""
+    if set(map(len, derivations)) <= {1} and (not synonyms or synonyms.isdisjoint(derivations)):
+        single = set(map(itemgetter(0), derivations))
+        single.discard("")
+        single.discard(None)
+        return frozenset(single)  # type: ignore[arg-type]
+    words = set()
+    for d in derivations:
+        if d in synonyms:  # every synonym is a phrase, even of one word: matched whole
+            phrases.append(_Phrase(tuple(d), ids))
+            synonyms.discard(d)  # type: ignore[arg-type]
+        elif len(d) == 1:
+            if d[0]:
+                words.add(d[0])
+        elif d:
+            phrases.append(_Phrase(tuple(d), ids))
+    return frozenset(words)
+
+
 def _typed(term: MatchingTerm) -> str:
     return "".join(w for w in term.words if w)
 
@@ -200,6 +231,3 @@ def _original_chars(original: str, normalized: int) -> int:
         total += count
     return len(original)
 
-
-def tokenize(tokenizer: Tokenizer, text: str) -> list[Token]:
-    return tokenizer.tokenize(text)

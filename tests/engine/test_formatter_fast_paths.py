@@ -41,11 +41,16 @@ def test_fast_paths_answer_like_the_general_path(make_index):
             options = dict(highlight=["t", "u"], crop=[("t", crop), ("u", crop + 1)], crop_marker="~",
                            matches_position=True)
             fast = Formatter.for_result(result, **options)
+            per_value = Formatter.for_result(result, **options)
+            per_value._flat_shape = None  # each value read on its own
             slow = Formatter.for_result(result, **options)
-            slow._word_iter = slow._ascii_words = None  # the general path only
+            slow._shape = slow._flat_shape = None  # the general path only
             for hit in result.hits:
                 document = orjson.loads(hit.stored)
-                assert fast.formatted(document) == slow.formatted(document), (q, crop, document)
-                assert fast.matches_positions(document) == slow.matches_positions(document), (q, document)
+                expected = slow.formatted(document)
+                assert fast.formatted(document) == expected, (q, crop, document)
+                assert per_value.formatted(document) == expected, (q, crop, document)
+                positions = slow.matches_positions(document)
+                assert fast.matches_positions(document) == positions, (q, document)
                 compared += 1
     assert compared > 500

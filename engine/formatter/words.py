@@ -1,0 +1,288 @@
+"""Plain ASCII values formatted without tokens (the formatter's fast path).
+
+When a tokenizer's words are exactly the runs of non-separator chars (`Tokenizer.ascii_shape`),
+a plain ASCII value (`engine.tokenizer.plain_ascii`) has those runs as its words, their
+lowercased text as lemmas, and its char offsets as byte offsets.  So a value is read as two
+translated copies of its bytes — its *shape* (lemmas between spaces) and its *marks* (``a`` for
+a word char) — and every step is a C-level search in them:
+
+* a word can only match if it starts with one of the vocabulary's needles (`Vocabulary.needles`),
+  so matches are found by searching ``b" " + needle`` in the shape, never by visiting words;
+* a word's position is the number of word starts before it, ``marks.count(b" a")``;
+* a crop window grows token by token from its interval, each token recognised from the kinds of
+  the chars around it, and at once over the words left when one side is used up.
+
+The answers are the general path's (tests/engine/test_formatter_fast_paths.py).
+"""
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from itertools import accumulate, count
+from operator import add
+from typing import Any, Callable, Sequence
+
+from ..tokenizer import ASCII_HARD, ASCII_SPACE, ASCII_STOP, ASCII_WORD, AsciiTables, Tokenizer
+from .crop import HARD_CODE, SOFT_CODE, WORD_CODE, best_interval, grow
+from .highlight import mark, with_markers
+from .matches import Match, Vocabulary
+
+Span = tuple[int, int, int]  # what `highlight.mark` wraps: match start, its last word's end, marked chars
+
+
+class AsciiValue:
+    """One plain ASCII value with its shape and marks (see the module docstring)."""
+
+    __slots__ = ("text", "shape", "_raw", "_tables", "_marks")
+
+    def __init__(self, text: str, tables: AsciiTables, shape: bytes | None = None) -> None:
+        self.text = text
+        self._raw = text.encode("ascii")
+        self.shape = self._raw.translate(tables.shape) if shape is None else shape
+        self._tables = tables
+        self._marks: bytes | None = None
+
+    @property
+    def marks(self) -> bytes:
+        """``a`` for each word char, a space for each separator."""
+        if self._marks is None:
+            self._marks = self._raw.translate(self._tables.marks)
+        return self._marks
+
+    @property
+    def kinds(self) -> bytes:
+        """Each char's token kind (`Tokenizer.ascii_shape`)."""
+        return self._raw.translate(self._tables.kinds)
+
+    def word_end(self, start: int) -> int:
+        """Where the word starting at ``start`` ends."""
+        end = self.shape.find(b" ", start)
+        return len(self.shape) if end < 0 else end
+
+    def next_words(self, pos: int, count: int) -> list[tuple[int, int]]:
+        """(start, end) of the next ``count`` words from ``pos`` on (fewer at the text's end)."""
+        out = []
+        marks = self.marks
+        while len(out) < count:
+            start = marks.find(b"a", pos)
+            if start < 0:
+                break
+            pos = self.word_end(start)
+            out.append((start, pos))
+        return out
+
+    def word_starts(self, needles: Sequence[bytes]) -> list[int]:
+        """Offsets of the words that start with one of ``needles``, in text order."""
+        shape = self.shape
+        if len(needles) == 1:
+            starts = [0] if shape.startswith(needles[0]) else []
+            spaced = b" " + needles[0]
+            pos = shape.find(spaced)
+            while pos >= 0:
+                starts.append(pos + 1)
+                pos = shape.find(spaced, pos + 2)
+            return starts
+        found = {0} if shape.startswith(tuple(needles)) else set()
+        for needle in needles:
+            spaced = b" " + needle
+            pos = shape.find(spaced)
+            while pos >= 0:
+                found.add(pos + 1)
+                pos = shape.find(spaced, pos + 2)
+        return sorted(found)
+
+    def spans(self, vocabulary: Vocabulary, needles: Sequence[bytes]) -> list[Span]:
+        """What `highlight.mark` wraps of each match (`matches` without word positions)."""
+        return [(start, start + extent, chars) for start, extent, chars, *_ in self._scan(vocabulary, needles, False)]
+
+    def matches(self, vocabulary: Vocabulary, needles: Sequence[bytes]) -> tuple[list[Match], list[Span]]:
+        """The value's matches by the rules of `Vocabulary.find` (``first``/``last`` are word
+        positions) and what each highlights; ``needles`` are the vocabulary's needles that may
+        occur in it (`Vocabulary.present_in`)."""
+        matches, spans = [], []
+        for start, extent, chars, first, last, ids, is_phrase in self._scan(vocabulary, needles, True):
+            matches.append(Match(first, last, first, last, ids, start, extent if is_phrase else chars, is_phrase))
+            spans.append((start, start + extent, chars))
+        return matches, spans
+
+    def _scan(self, vocabulary: Vocabulary, needles: Sequence[bytes], positions: bool) -> list[tuple]:
+        """(start, chars to the end of its last word, chars marked, first and last word position,
+        query positions, is a phrase) of each match, in text order."""
+        out = []
+        shape = self.shape
+        keys, anchors, phrase_starts = vocabulary.keys, vocabulary.anchors, vocabulary.phrase_starts
+        following = 0  # the first offset not inside an earlier match
+        counted = position = 0
+        if positions:
+            position = 0 if shape[:1] != b" " else -1  # the word starts up to `counted`, minus one
+        for start in self.word_starts(needles):
+            if start < following:
+                continue
+            end = shape.find(b" ", start)
+            if end < 0:
+                end = len(shape)
+            lemma = shape[start:end].decode("ascii")
+            if lemma not in keys and not (anchors and lemma.startswith(anchors)):
+                continue
+            if positions:
+                position += self.marks.count(b" a", counted, start + 1)
+                counted = start + 1
+            if lemma in phrase_starts:
+                phrase = self._phrase(vocabulary, lemma, end)
+                if phrase is not None:
+                    length, ids, last_end = phrase
+                    out.append((start, last_end - start, last_end - start, position, position + length - 1, ids,
+                                True))
+                    following = last_end
+                    continue
+            word = vocabulary.word_match(lemma)
+            if word is not None:
+                chars = end - start if word[1] < 0 else min(word[1], end - start)
+                out.append((start, end - start, chars, position, position, word[0].ids, False))
+                following = end
+        return out
+
+    def _phrase(self, vocabulary: Vocabulary, lemma: str, end: int) -> tuple[int, tuple[int, ...], int] | None:
+        """(words, query positions, end) of the phrase starting with the word ``lemma`` ending
+        at ``end``, or None."""
+        following = self.next_words(end, vocabulary.longest_phrase - 1)
+        lemmas = [lemma, *(self.shape[a:b].decode("ascii") for a, b in following)]
+        found = vocabulary.phrase_at(lemmas, 0)
+        if found is None:
+            return None
+        length, ids = found
+        return length, ids, following[length - 2][1] if length > 1 else end
+
+
+class Leaves:
+    """The strings of one document joined, to find in one pass which of them hold needles.
+
+    Built only when every string is plain ASCII (else `of` answers None); ``needles`` then maps
+    the index of each string that has a word starting with a needle to those needles."""
+
+    __slots__ = ("strings", "shape", "starts", "needles")
+
+    JOINER = "\n"
+
+    def __init__(self, strings: list[str], shape: bytes, needles: Sequence[bytes]) -> None:
+        self.strings = strings
+        self.shape = shape
+        self.starts = list(map(add, accumulate(map(len, strings), initial=0), count()))
+        found: dict[int, list[bytes]] = {}
+        starts = self.starts
+        for needle in needles:
+            if shape.startswith(needle):
+                found.setdefault(0, []).append(needle)
+            spaced = b" " + needle
+            pos = shape.find(spaced)
+            while pos >= 0:
+                leaf = bisect_right(starts, pos + 1) - 1
+                held = found.setdefault(leaf, [])
+                if not held or held[-1] is not needle:
+                    held.append(needle)
+                pos = shape.find(spaced, starts[leaf + 1] - 1)  # on to the next string
+        self.needles = found
+
+    @classmethod
+    def of(cls, strings: list[str], flat_shape: bytes, needles: Sequence[bytes]) -> "Leaves | None":
+        """``flat_shape``: the shape table with the joiner a space and every byte that is not
+        plain ASCII a zero."""
+        try:
+            joined = cls.JOINER.join(strings)
+        except TypeError:
+            return None
+        if not joined.isascii():
+            return None
+        shape = joined.encode("ascii").translate(flat_shape)
+        if b"\0" in shape:
+            return None
+        return cls(strings, shape, needles)
+
+    def value(self, leaf: int, tables: AsciiTables) -> tuple[AsciiValue, list[bytes]] | bool:
+        """String ``leaf`` as an `AsciiValue` with its needles, or False when it has none."""
+        needles = self.needles.get(leaf)
+        if needles is None:
+            return False
+        start = self.starts[leaf]
+        return AsciiValue(self.strings[leaf], tables, self.shape[start:start + len(self.strings[leaf])]), needles
+
+    def any_in(self, first: int, stop: int) -> bool:
+        """Whether a string of ``first..stop-1`` holds a needle."""
+        return any(first <= leaf < stop for leaf in self.needles)
+
+
+def crop_ascii(value: AsciiValue, matches: Sequence[Match], spans: Sequence[Span], length: int,
+               tokenizer: Tokenizer, *, highlight: bool, pre: str, post: str, marker: str) -> str | None:
+    """The value cropped to ``length`` words around its best interval of matches (crop.py),
+    highlighted when asked, its tokens read in place (`_Chars`).  None when a phrase is longer
+    than the crop (the general path cuts it)."""
+    text = value.text
+    if not matches:
+        end = tokenizer.ascii_word_end(text, length)
+        return text[:end] + marker if 0 <= end < len(text) else text
+    a_idx, b_idx = best_interval(matches, length)
+    first, last = matches[a_idx], matches[b_idx]
+    size = last.last_word - first.first_word + 1
+    if size > length:
+        return None
+    start, end = grow(_Chars(value), first.char_start, spans[b_idx][1], length - size)
+    body = mark(text, start, end, spans, pre, post) if highlight else text[start:end]
+    return with_markers(body, start, end, len(text), marker)
+
+
+class _Chars:
+    """A `crop.TokenView` of a plain ASCII value: positions are chars, a token is recognised
+    from the kinds of the chars around it (`Tokenizer.ascii_shape`), words are skipped with a
+    C-level search in the marks."""
+
+    __slots__ = ("kinds", "marks", "size", "_backwards")
+
+    def __init__(self, value: AsciiValue) -> None:
+        self.kinds = value.kinds
+        self.marks = value.marks
+        self.size = len(self.kinds)
+        self._backwards: bytes | None = None
+
+    def before(self, lo: int) -> tuple[int, int] | None:
+        if lo == 0:
+            return None
+        kind = self.kinds[lo - 1]
+        if kind == ASCII_WORD:
+            return WORD_CODE, self.marks.rfind(b" ", 0, lo) + 1
+        if kind == ASCII_SPACE and lo > 1 and self.kinds[lo - 2] == ASCII_STOP:
+            return HARD_CODE, lo - 2
+        return (HARD_CODE if kind == ASCII_HARD else SOFT_CODE), lo - 1
+
+    def after(self, hi: int) -> tuple[int, int] | None:
+        if hi == self.size:
+            return None
+        kind = self.kinds[hi]
+        if kind == ASCII_WORD:
+            end = self.marks.find(b" ", hi)
+            return WORD_CODE, self.size if end < 0 else end
+        if kind == ASCII_STOP and hi + 1 < self.size and self.kinds[hi + 1] == ASCII_SPACE:
+            return HARD_CODE, hi + 2
+        return (HARD_CODE if kind == ASCII_HARD else SOFT_CODE), hi + 1
+
+    def words_after(self, hi: int, words: int) -> int:
+        found = _words_regex(words).match(self.marks, hi)
+        return found.end() if found is not None else self.size
+
+    def words_before(self, lo: int, words: int) -> int:
+        if self._backwards is None:
+            self._backwards = self.marks[::-1]
+        found = _words_regex(words).match(self._backwards, self.size - lo)
+        return self.size - found.end() if found is not None else 0
+
+
+_WORDS_REGEXES: dict[int, Callable[..., Any]] = {}
+
+
+def _words_regex(words: int) -> re.Pattern[bytes]:
+    """Separators then a word, ``words`` times, over marks (one C-level match)."""
+    regex = _WORDS_REGEXES.get(words)
+    if regex is None:
+        regex = re.compile(b"(?: *+a++){%d}" % words)
+        if len(_WORDS_REGEXES) < 1024:
+            _WORDS_REGEXES[words] = regex
+    return regex
