@@ -253,6 +253,35 @@ def normalize_word(text: str) -> str:
     return _finish(_decompose(text), _word_script(text))
 
 
+def flattened_text(text: str) -> str:
+    """``text`` normalized char by char as its words are (NFKD, lowercase, quotes, æ/œ, control
+    chars dropped) and with every non-spacing mark dropped, whatever the script: any lemma of
+    ``text``, marks dropped too (`drop_marks`), occurs in it.  So a word whose `drop_marks` is
+    absent from it is surely no part of a lemma of ``text`` — known without cutting words, at
+    the cost of a few C-level passes.
+
+        >>> flattened_text("Ǆemal’s Café")
+        "dzemal's cafe"
+    """
+    flat = unicodedata.normalize("NFKD", text).lower()
+    if flat.isascii() and not _CONTROL_RE.search(flat):
+        return flat
+    changes: dict[int, str | None] = {}
+    for c in set(flat):
+        if c in _CONTROL_CHARS or (not c.isascii() and unicodedata.category(c) == "Mn"):
+            changes[ord(c)] = None
+        elif ord(c) in _QUOTES_AE_OE:
+            changes[ord(c)] = _QUOTES_AE_OE[ord(c)]
+    return flat.translate(changes) if changes else flat
+
+
+def drop_marks(word: str) -> str:
+    """A word without its non-spacing marks (see `flattened_text`)."""
+    if word.isascii():
+        return word
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if unicodedata.category(c) != "Mn")
+
+
 def normalized_char_counts(original: str) -> list[int]:
     """For each char of an original word, how many chars it contributes to the lemma.
 
@@ -350,6 +379,13 @@ class Tokenizer:
                 + _alternation((multi | ascii_single) - set(ascii_hard)) + ")").findall
             self._ascii_word_class = _char_class(ascii_word)
             self._nth_word_end: dict[int, Callable[[str], Any]] = {}
+            # ASCII separators that stand in for non-ASCII ones (`ascii_stand_in`): never part of
+            # a multi-char separator
+            plain_seps = ascii_single - {".", ",", " "}
+            self._stand_in_seps = (
+                next((c for c in "!;?" if c in plain_seps and c in HARD_SEPARATORS), None),
+                next((c for c in "/-|" if c in plain_seps and c not in HARD_SEPARATORS), None))
+            self._stand_ins: dict[str, int] = {}
 
     # -- classification ------------------------------------------------------------------------
 
@@ -414,6 +450,43 @@ class Tokenizer:
             [b'hi  bob 2', b'aa  aaa a', b'\\x00\\x00\\x03\\x04\\x00\\x00\\x00\\x01\\x00']
         """
         return self._ascii_shape if self._fast and not self.stop_words else None
+
+    def ascii_stand_in(self, text: str) -> bytes | None:
+        """For a text that is not plain ASCII, one ASCII byte per char that `ascii_shape` reads
+        as `tokenize` cuts the text — the same token kinds and hardness at the same offsets, the
+        same lemmas — or None when some char has no such stand-in.  A separator stands in for a
+        separator of its hardness; a word char for the one ASCII char it normalizes to (``é`` →
+        ``e``); marks on their own, ligatures, other scripts and control chars have none.  So
+        the formatter's ASCII path serves most Latin text.
+
+            >>> Tokenizer().ascii_stand_in("Café — déjà vu")
+            b'Cafe / deja vu'
+        """
+        if self.ascii_shape is None or _ASCII_UNUSUAL_RE.search(text):
+            return None
+        raw = bytearray(text.encode("ascii", "replace"))
+        stand_ins = self._stand_ins
+        for found in _NON_ASCII_RE.finditer(text):
+            char = found.group()
+            byte = stand_ins.get(char)
+            if byte is None:
+                byte = stand_ins[char] = self._stand_in(char)
+            if not byte:
+                return None
+            raw[found.start()] = byte
+        return bytes(raw)
+
+    def _stand_in(self, char: str) -> int:
+        """The ASCII byte standing in for one non-ASCII char, 0 if none."""
+        if char in self.separators:
+            stand_in = self._stand_in_seps[0 if char in HARD_SEPARATORS else 1]
+            return ord(stand_in) if stand_in is not None else 0
+        if char in _CONTROL_CHARS or _word_script(char) not in (None, "LATIN"):
+            return 0
+        lemma = normalize_word(char)
+        if len(lemma) == 1 and lemma.isascii() and lemma not in self.separators and lemma == lemma.lower():
+            return ord(lemma)
+        return 0
 
     def ascii_token_parts(self, text: str, start: int, end: int) -> list[tuple[str, str, str]]:
         """The tokens `tokenize` cuts from ``text[start:end]`` (plain ASCII, starting and ending

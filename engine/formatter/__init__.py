@@ -19,7 +19,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from ..search.query import MatchingTerm
 
-from ..tokenizer import AsciiTables, Token, Tokenizer, plain_ascii
+from ..tokenizer import SEPARATOR, AsciiTables, Token, Tokenizer, plain_ascii
 from .highlight import format_text, mark
 from .matches import Match, Vocabulary
 from .words import AsciiValue, Leaves, crop_ascii
@@ -139,14 +139,22 @@ class Formatter:
 
     # -- matching ----------------------------------------------------------------------------------
 
-    def _ascii(self, text: str) -> tuple[AsciiValue, list[bytes]] | bool:
-        """A plain ASCII value and the needles in it; False when it surely has no match; True
-        when the fast path does not apply (the general path tokenizes the value)."""
-        if self._shape is None or not plain_ascii(text):
+    def _ascii(self, text: str, stand_in: bool = True) -> tuple[AsciiValue, list[bytes]] | bool:
+        """A value read the ASCII way (`words.AsciiValue`) and the needles in it; False when it
+        is plain ASCII and surely has no match; True when the fast path does not apply (the
+        general path tokenizes the value).  A text that is not ASCII is read through its
+        `Tokenizer.ascii_stand_in` unless ``stand_in`` is False (byte offsets are wanted)."""
+        if self._shape is None:
             return True
-        value = AsciiValue(text, self._shape)
-        present = self.vocabulary.present_in(value.shape)
-        return (value, present) if present else False
+        if plain_ascii(text):
+            value = AsciiValue(text, self._shape)
+            present = self.vocabulary.present_in(value.shape)
+            return (value, present) if present else False
+        raw = self.tokenizer.ascii_stand_in(text) if stand_in and not text.isascii() else None
+        if raw is None:
+            return True
+        value = AsciiValue(text, self._shape, raw=raw)
+        return value, self.vocabulary.present_in(value.shape)
 
     def _analyse(self, text: str) -> tuple[list[Token], list[Match]]:
         """Tokens and matches of a value, the general way (memoized per search)."""
@@ -183,47 +191,52 @@ class Formatter:
     def _formatted_flat(self, source: dict[str, Any]) -> dict[str, Any] | None:
         """`_formatted` of a document whose fields are strings, numbers, booleans, null and
         arrays of strings, all plain ASCII — most documents: which strings hold a needle is
-        found in one pass over them all (`words.Leaves`), and the others are passed over.
-        None for any other document."""
+        found in one pass over them all (`words.Leaves`), and only the fields holding one, or
+        cropped, are read.  None for any other document."""
         strings: list[str] = []
+        fields: list[tuple[str, int, Any]] = []  # each string or array field, its first string
+        out = dict(source)
         for key, value in source.items():
             kind = type(value)
             if kind is str:
+                fields.append((key, len(strings), value))
                 strings.append(value)
             elif kind is list:
+                fields.append((key, len(strings), value))
                 strings.extend(value)  # anything but strings: `Leaves.of` says None
-            elif kind is int:
-                strings.append(str(value))
-            elif kind is float:
-                strings.append(number_text(value))
-            elif not (value is None or kind is bool or key == "_vectors"):
+                out[key] = list(value)
+            elif kind is int or kind is float:
+                text = out[key] = str(value) if kind is int else number_text(value)
+                fields.append((key, len(strings), text))
+                strings.append(text)
+            elif key == "_vectors":
+                del out[key]
+            elif not (value is None or kind is bool):
                 return None
-        leaves = Leaves.of(strings, self._flat_shape, self.vocabulary.needle_bytes)  # type: ignore[arg-type]
+        leaves = Leaves.of(strings, self._flat_shape, self.vocabulary.needle_bytes,  # type: ignore[arg-type]
+                           self.tokenizer.ascii_stand_in)
         if leaves is None:
             return None
-        out: dict[str, Any] = {}
-        leaf = 0
-        for key, value in source.items():
-            kind = type(value)
-            if value is None or kind is bool or key == "_vectors":
-                if key != "_vectors":
-                    out[key] = value
-                continue
-            highlight, crop = self._plan(key)
-            if kind is list:
-                stop = leaf + len(value)
-                if crop or (highlight and leaves.any_in(leaf, stop)):
-                    out[key] = [self._leaf(leaves, k, highlight, crop) for k in range(leaf, stop)]
-                else:
-                    out[key] = list(value)
-                leaf = stop
-            else:
-                out[key] = self._leaf(leaves, leaf, highlight, crop)
-                leaf += 1
+        found, general, plans = leaves.needles, leaves.general, self._plans
+        if not found and not general and not self.crop:
+            return out
+        for key, first, value in fields:
+            highlight, crop = plans.get(key) or self._plan(key)
+            if type(value) is list:
+                stop = first + len(value)
+                if crop or (highlight and (any(first <= leaf < stop for leaf in found)
+                                           or any(first <= leaf < stop for leaf in general))):
+                    out[key] = [self._leaf(leaves, k, highlight, crop) for k in range(first, stop)]
+            elif crop or (highlight and (first in found or first in general)):
+                out[key] = self._leaf(leaves, first, highlight, crop)
         return out
 
     def _leaf(self, leaves: Leaves, leaf: int, highlight: bool, crop: int | None) -> str:
         text = leaves.strings[leaf]
+        if leaf in leaves.general:
+            if crop:
+                return self._crop_text(text, crop, highlight)
+            return self._highlight_text(text) if highlight else text
         if crop:
             return self._crop_text(text, crop, highlight, leaves.value(leaf, self._shape))  # type: ignore[arg-type]
         if not highlight or leaf not in leaves.needles:
@@ -276,9 +289,12 @@ class Formatter:
         if value is False:
             found = text
         elif value is True:
-            tokens, matches = self._analyse(text)
-            found = format_text(text, tokens, matches, highlight=True, crop=None, pre=self.pre, post=self.post,
-                                marker=self.marker)
+            if self.vocabulary.may_occur_in(text):
+                tokens, matches = self._analyse(text)
+                found = format_text(text, tokens, matches, highlight=True, crop=None, pre=self.pre,
+                                    post=self.post, marker=self.marker)
+            else:
+                found = text
         else:
             spans = value[0].spans(self.vocabulary, value[1])
             found = mark(text, 0, len(text), spans, self.pre, self.post) if spans else text
@@ -297,6 +313,8 @@ class Formatter:
         if value is False:  # no match: from the start, up to the end of the crop-th word
             end = self.tokenizer.ascii_word_end(text, crop)
             return text[:end] + self.marker if 0 <= end < len(text) else text
+        if value is True and not self.vocabulary.may_occur_in(text):
+            return self._crop_head(text, crop)
         if value is not True:
             matches, spans = value[0].matches(self.vocabulary, value[1])
             cropped = crop_ascii(value[0], matches, spans, crop, self.tokenizer, highlight=highlight, pre=self.pre,
@@ -306,6 +324,23 @@ class Formatter:
         tokens, matches = self._analyse(text)
         return format_text(text, tokens, matches, highlight=highlight, crop=crop, pre=self.pre, post=self.post,
                            marker=self.marker)
+
+    def _crop_head(self, text: str, crop: int) -> str:
+        """A value without match cropped by the general path: up to the end of its crop-th word.
+        Tokens are cut only for a head of it, ended before a space with more words than that,
+        which no token straddles."""
+        if " " in self.tokenizer.separators:
+            size = 16 * crop + 64
+            while size < len(text):
+                cut = text.find(" ", size)
+                if cut < 0:
+                    break
+                words = [t for t in self.tokenizer.tokenize(text[:cut]) if t.kind != SEPARATOR]
+                if len(words) > crop:
+                    return text[:words[crop - 1].char_end] + self.marker
+                size *= 4
+        return format_text(text, self.tokenizer.tokenize(text), [], highlight=False, crop=crop, pre=self.pre,
+                           post=self.post, marker=self.marker)
 
     # -- _matchesPosition --------------------------------------------------------------------------
 
@@ -335,8 +370,8 @@ class Formatter:
         if value is None or isinstance(value, bool):
             return
         text = value if isinstance(value, str) else number_text(value)
-        ascii_value = self._ascii(text)
-        if ascii_value is False:
+        ascii_value = self._ascii(text, stand_in=False)
+        if ascii_value is False or (ascii_value is True and not self.vocabulary.may_occur_in(text)):
             return
         extra = {"indices": list(indices)} if indices else {}
         if ascii_value is not True:  # chars are bytes

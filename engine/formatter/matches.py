@@ -15,7 +15,7 @@ from operator import itemgetter
 from typing import NamedTuple, Sequence
 
 from ..search.query import MatchingTerm
-from ..tokenizer import SEPARATOR, Token, normalized_char_counts
+from ..tokenizer import SEPARATOR, Token, drop_marks, flattened_text, normalized_char_counts
 
 
 # Above this many needles, values are not searched for them one by one first.
@@ -100,8 +100,22 @@ class Vocabulary:
         self.needle_bytes = tuple(needle for _, needle in self.needles)
         self.few_needles = len(self.needles) <= _MAX_NEEDLES
         self.longest_phrase = max((len(p.words) for p in phrases), default=1)
+        # ... and any text whose `flattened_text` holds none of them has no match
+        flat = {drop_marks(w) for w in self.keys | frozenset(self.anchors) if w}
+        self.flat_needles = tuple(sorted(flat, key=len)) if len(flat) <= _MAX_NEEDLES else None
         self._key_bytes: frozenset[bytes] | None = None
         self._anchor_bytes: tuple[bytes, ...] = ()
+
+    def may_occur_in(self, text: str) -> bool:
+        """False when ``text`` (any text) surely has no match: no needle occurs in its
+        `flattened_text`.  Tells the formatter which values need no tokens at all."""
+        if self.flat_needles is None:
+            return True
+        flat = flattened_text(text)
+        for needle in self.flat_needles:
+            if needle in flat:
+                return True
+        return False
 
     def present_in(self, shape: bytes) -> list[bytes]:
         """The words to look for in a plain ASCII value, given its shape (`words.AsciiValue`):

@@ -35,9 +35,9 @@ class AsciiValue:
 
     __slots__ = ("text", "shape", "_raw", "_tables", "_marks")
 
-    def __init__(self, text: str, tables: AsciiTables, shape: bytes | None = None) -> None:
-        self.text = text
-        self._raw = text.encode("ascii")
+    def __init__(self, text: str, tables: AsciiTables, shape: bytes | None = None, raw: bytes | None = None) -> None:
+        self.text = text  # what is shown: ``raw`` is its ASCII stand-in when it is not ASCII
+        self._raw = text.encode("ascii") if raw is None else raw
         self.shape = self._raw.translate(tables.shape) if shape is None else shape
         self._tables = tables
         self._marks: bytes | None = None
@@ -157,58 +157,88 @@ class AsciiValue:
 class Leaves:
     """The strings of one document joined, to find in one pass which of them hold needles.
 
-    Built only when every string is plain ASCII (else `of` answers None); ``needles`` then maps
-    the index of each string that has a word starting with a needle to those needles."""
+    ``needles`` maps the index of each plain ASCII string that has a word starting with a
+    needle to those needles; ``general`` holds the indexes of the strings that are not plain
+    ASCII (the general path formats them)."""
 
-    __slots__ = ("strings", "shape", "starts", "needles")
+    __slots__ = ("strings", "shaped", "shape", "_starts", "needles", "general")
 
     JOINER = "\n"
 
-    def __init__(self, strings: list[str], shape: bytes, needles: Sequence[bytes]) -> None:
+    def __init__(self, strings: list[str], shaped: list[str], shape: bytes, general: set[int]) -> None:
         self.strings = strings
+        self.shaped = shaped  # the plain ASCII strings, the others as ""
         self.shape = shape
-        self.starts = list(map(add, accumulate(map(len, strings), initial=0), count()))
-        found: dict[int, list[bytes]] = {}
-        starts = self.starts
+        self.general = general
+        self._starts: list[int] | None = None
+        self.needles: dict[int, list[bytes]] = {}
+
+    @classmethod
+    def of(cls, strings: list[str], flat_shape: bytes, needles: Sequence[bytes],
+           stand_in: Callable[[str], bytes | None]) -> "Leaves | None":
+        """``flat_shape``: the shape table with the joiner a space and every byte that is not
+        plain ASCII a zero; ``stand_in``: `Tokenizer.ascii_stand_in`.  None when some item is
+        no string."""
+        try:
+            joined = cls.JOINER.join(strings)
+        except TypeError:
+            return None
+        general: set[int] = set()
+        shaped = strings
+        if not joined.isascii():
+            shaped = list(strings)
+            for i, text in enumerate(strings):
+                if not text.isascii():
+                    raw = stand_in(text)
+                    if raw is None:
+                        general.add(i)
+                        shaped[i] = ""
+                    else:
+                        shaped[i] = raw.decode("ascii")
+            joined = cls.JOINER.join(shaped)
+        shape = joined.encode("ascii").translate(flat_shape)
+        leaves = cls(strings, shaped, shape, general)
+        leaves._find(needles)
+        return leaves
+
+    def _find(self, needles: Sequence[bytes]) -> None:
+        shape = self.shape
+        unusual = shape.find(b"\0")
+        while unusual >= 0:  # a control char: the string takes the general path
+            leaf = bisect_right(self.starts, unusual) - 1
+            self.general.add(leaf)
+            unusual = shape.find(b"\0", self.starts[leaf + 1])
+        found = self.needles
         for needle in needles:
             if shape.startswith(needle):
                 found.setdefault(0, []).append(needle)
             spaced = b" " + needle
             pos = shape.find(spaced)
+            if pos >= 0:
+                starts = self.starts
             while pos >= 0:
                 leaf = bisect_right(starts, pos + 1) - 1
                 held = found.setdefault(leaf, [])
                 if not held or held[-1] is not needle:
                     held.append(needle)
                 pos = shape.find(spaced, starts[leaf + 1] - 1)  # on to the next string
-        self.needles = found
+        for leaf in self.general:
+            found.pop(leaf, None)
 
-    @classmethod
-    def of(cls, strings: list[str], flat_shape: bytes, needles: Sequence[bytes]) -> "Leaves | None":
-        """``flat_shape``: the shape table with the joiner a space and every byte that is not
-        plain ASCII a zero."""
-        try:
-            joined = cls.JOINER.join(strings)
-        except TypeError:
-            return None
-        if not joined.isascii():
-            return None
-        shape = joined.encode("ascii").translate(flat_shape)
-        if b"\0" in shape:
-            return None
-        return cls(strings, shape, needles)
+    @property
+    def starts(self) -> list[int]:
+        """Where each string starts in the joined text (and where one more would)."""
+        if self._starts is None:
+            self._starts = list(map(add, accumulate(map(len, self.shaped), initial=0), count()))
+        return self._starts
 
-    def value(self, leaf: int, tables: AsciiTables) -> tuple[AsciiValue, list[bytes]] | bool:
-        """String ``leaf`` as an `AsciiValue` with its needles, or False when it has none."""
-        needles = self.needles.get(leaf)
-        if needles is None:
-            return False
+    def value(self, leaf: int, tables: AsciiTables) -> tuple[AsciiValue, list[bytes]]:
+        """String ``leaf`` (not a general one) as an `AsciiValue`, with its needles."""
+        text, shaped = self.strings[leaf], self.shaped[leaf]
         start = self.starts[leaf]
-        return AsciiValue(self.strings[leaf], tables, self.shape[start:start + len(self.strings[leaf])]), needles
+        raw = None if shaped is text else shaped.encode("ascii")
+        return AsciiValue(text, tables, self.shape[start:start + len(text)], raw), self.needles.get(leaf, [])
 
-    def any_in(self, first: int, stop: int) -> bool:
-        """Whether a string of ``first..stop-1`` holds a needle."""
-        return any(first <= leaf < stop for leaf in self.needles)
 
 
 def crop_ascii(value: AsciiValue, matches: Sequence[Match], spans: Sequence[Span], length: int,
@@ -217,9 +247,9 @@ def crop_ascii(value: AsciiValue, matches: Sequence[Match], spans: Sequence[Span
     highlighted when asked, its tokens read in place (`_Chars`).  None when a phrase is longer
     than the crop (the general path cuts it)."""
     text = value.text
-    if not matches:
-        end = tokenizer.ascii_word_end(text, length)
-        return text[:end] + marker if 0 <= end < len(text) else text
+    if not matches:  # from the start, up to the end of the length-th word
+        found = _words_regex(length).match(value.marks)
+        return text[:found.end()] + marker if found is not None and found.end() < len(text) else text
     a_idx, b_idx = best_interval(matches, length)
     first, last = matches[a_idx], matches[b_idx]
     size = last.last_word - first.first_word + 1

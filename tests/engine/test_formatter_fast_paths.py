@@ -5,7 +5,10 @@ Properties:
 1. On random ASCII texts (soft and hard separators, repeated words, matches at both ends) and
    random queries (prefix, typo, phrase, several words), `_formatted` with highlight, crop of
    several lengths and markers, and `_matchesPosition`, are identical with the fast paths on
-   and off.
+   and off (the whole document read at once, each value on its own, every value tokenized).
+2. The same on texts that are not ASCII: accented words read through their ASCII stand-ins
+   (`Tokenizer.ascii_stand_in`), non-ASCII separators, and chars with no stand-in (``Ł``, a
+   lone combining mark, ``ß``, CJK) that send a value to the general path.
 """
 import random
 
@@ -19,21 +22,34 @@ WORDS = ["dog", "dogs", "lazy", "fox", "quick", "brown", "sleeps", "the", "sun",
 SEPARATORS = [" ", " ", " ", ", ", ". ", "-", "!", " (", ") ", "'", "; "]
 
 
-def random_text(rng: random.Random) -> str:
+ACCENTED = ["dóg", "Lázy", "fóx", "sün", "Sunflöwer", "flower’s", "Łazy", "dog\u0301", "straße", "日本"]
+NON_ASCII_SEPARATORS = [" — ", "’", " «", "» ", "… ", "、"]
+
+
+def random_text(rng: random.Random, words: list[str] = WORDS, separators: list[str] = SEPARATORS) -> str:
     parts = []
     for _ in range(rng.randint(1, 60)):
-        parts += (rng.choice(WORDS).capitalize() if rng.random() < 0.1 else rng.choice(WORDS), rng.choice(SEPARATORS))
+        parts += (rng.choice(words).capitalize() if rng.random() < 0.1 else rng.choice(words), rng.choice(separators))
     if rng.random() < 0.5:
         parts.pop()
     return "".join(parts)
 
 
 def test_fast_paths_answer_like_the_general_path(make_index):
-    rng = random.Random(13)
-    docs = [{"id": i, "t": random_text(rng), "u": [random_text(rng), random_text(rng)]} for i in range(60)]
+    compare(make_index, random.Random(13), WORDS, SEPARATORS, expected=500)
+
+
+def test_texts_that_are_not_ascii_answer_like_the_general_path(make_index):
+    compare(make_index, random.Random(14), WORDS * 3 + ACCENTED, SEPARATORS * 3 + NON_ASCII_SEPARATORS,
+            expected=400)
+
+
+def compare(make_index, rng: random.Random, words: list[str], separators: list[str], expected: int) -> None:
+    docs = [{"id": i, "t": random_text(rng, words, separators),
+             "u": [random_text(rng, words, separators), random_text(rng, words, separators)]} for i in range(60)]
     index = make_index(docs)
     queries = ["dog", "lazy dog", "lazzy", "the sun", '"lazy dog"', "sunflower", "sun flower", "fox do",
-               "quick brown fox jumps", "brawn", '"the sun" dog']
+               "quick brown fox jumps", "brawn", '"the sun" dog', "sunflowers", "lazy fo"]
     compared = 0
     for q in queries:
         result = index.execute(Query(text=q, limit=60))
@@ -47,10 +63,10 @@ def test_fast_paths_answer_like_the_general_path(make_index):
             slow._shape = slow._flat_shape = None  # the general path only
             for hit in result.hits:
                 document = orjson.loads(hit.stored)
-                expected = slow.formatted(document)
-                assert fast.formatted(document) == expected, (q, crop, document)
-                assert per_value.formatted(document) == expected, (q, crop, document)
+                expected_formatted = slow.formatted(document)
+                assert fast.formatted(document) == expected_formatted, (q, crop, document)
+                assert per_value.formatted(document) == expected_formatted, (q, crop, document)
                 positions = slow.matches_positions(document)
                 assert fast.matches_positions(document) == positions, (q, document)
                 compared += 1
-    assert compared > 500
+    assert compared > expected
