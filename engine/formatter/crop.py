@@ -35,6 +35,8 @@ def _score(matches: Sequence[Match]) -> tuple[int, int, int]:
 
 def best_interval(matches: Sequence[Match], length: int) -> tuple[int, int]:
     """Indexes (first, last) into ``matches`` of the interval the window is built around."""
+    if len(matches) == 1:
+        return 0, 0
     best, best_score = (0, 0), None
 
     def consider(a: int, b: int) -> None:

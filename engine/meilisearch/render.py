@@ -8,6 +8,7 @@ come from `engine.formatter`.  A hit that needs none of that is the stored JSON 
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Sequence
 
 import orjson
@@ -20,6 +21,10 @@ from ..search.scores import score_details
 from ..search.sort_spec import GeoSortSpec
 
 from .search_params import SearchParams
+
+
+# keys a search adds to a hit: a document that has one of its own is rebuilt as a dict
+_RESERVED_KEY = re.compile(rb'"_(?:formatted|matchesPosition|rankingScore|rankingScoreDetails|federation)"')
 
 
 def retrieved_fields(displayed: Sequence[str] | None, wanted: Sequence[str] | None) -> list[str] | None:
@@ -43,6 +48,8 @@ class HitRenderer:
         self.show_score = params.show_ranking_score if show_score is None else show_score
         self.show_details = params.show_ranking_score_details
         self.with_vectors = params.retrieve_vectors
+        # the stored JSON with the formatter's and the scores' keys appended, never re-encoded
+        self.as_extended = as_fragments and self.retrieved is None and self.geo is None
         self.as_stored = as_fragments and self.retrieved is None and self.geo is None and not (
             self.show_score or self.show_details or params.show_matches_position
             or params.attributes_to_highlight or params.attributes_to_crop)
@@ -69,6 +76,9 @@ class HitRenderer:
             formatted = self.formatter.formatted(document)
             if self.formatter.matches_position:
                 positions = self.formatter.matches_positions(document)
+        if self.as_extended and federation is None and raw is not None and not _RESERVED_KEY.search(raw) and (
+                self.with_vectors or b'"_vectors"' not in raw):
+            return self._extended(raw, hit, formatted, positions)
         out = select_fields(document, self.retrieved)
         if not self.with_vectors:
             out.pop("_vectors", None)
@@ -85,6 +95,24 @@ class HitRenderer:
         if self.show_details:
             out["_rankingScoreDetails"] = score_details(hit.scores)
         return out
+
+    def _extended(self, raw: bytes, hit: Hit, formatted: dict[str, Any] | None,
+                  positions: dict[str, Any] | None) -> orjson.Fragment:
+        """The hit as its stored JSON (an object) followed by the keys the search adds, in the
+        order `render` gives them."""
+        extra: dict[str, Any] = {}
+        if formatted:
+            extra["_formatted"] = formatted
+        if positions is not None:
+            extra["_matchesPosition"] = positions
+        if self.show_score:
+            extra["_rankingScore"] = hit.score
+        if self.show_details:
+            extra["_rankingScoreDetails"] = score_details(hit.scores)
+        if not extra:
+            return orjson.Fragment(raw)
+        tail = orjson.dumps(extra)
+        return orjson.Fragment(raw[:-1] + (b"," if raw.rstrip()[:-1].rstrip() != b"{" else b"") + tail[1:])
 
     def _add_geo_distance(self, out: dict[str, Any], document: dict[str, Any]) -> None:
         point = document.get("_geo")
