@@ -1,63 +1,50 @@
-"""`run_search(as_fragments=True)` (what the HTTP route asks for) serialises exactly like the dicts.
+"""A formatted hit sent as its stored JSON with the search's keys appended (`HitRenderer`'s
+fragments, what the HTTP route serialises) is byte for byte the hit built as a dict.
 
-A hit returned as stored is handed over as the stored JSON (`orjson.Fragment`); any hit the search
-must change (fields to retrieve, `_vectors` hidden, ranking scores, geo distance) is decoded and
-changed as before. Property proven here: for every parameter combination below, the JSON of the
-raw answer equals the JSON of the dict answer, byte for byte, and hidden `_vectors` stay hidden.
+Properties:
+1. For highlight, crop, matches positions and ranking scores, alone and together, the fragment
+   and the dict serialise to the same bytes: document fields in stored order, then
+   `_formatted`, `_matchesPosition`, `_rankingScore`, `_rankingScoreDetails`.
+2. A document with a key of its own named like one the search adds (`_formatted`), or with
+   `_vectors` not asked for, is still answered right (as a dict).
 """
 import orjson
 import pytest
 
-from engine.engine import Engine
 from engine.meilisearch.search import run_search
-from support import pop_request_uid
 from engine.meilisearch.search_params import parse_search_body
-from engine.settings import task_details, validate_settings_patch
 
 DOCS = [
-    {"id": 1, "title": "Blue whale", "tags": ["sea", "big"], "nested": {"a": 1, "b": "two"}, "price": 1.5},
-    {"id": 2, "title": "Blue jay", "_vectors": {"default": [0.1, 0.2]}, "price": 10},
-    {"id": 3, "title": "Blue cheese", "_geo": {"lat": 48.85, "lng": 2.35}, "note": "é \"quoted\" \\ slash"},
-    {"id": 4, "title": "Red fox", "price": None},
+    {"id": 1, "title": "The lazy dog sleeps", "tags": ["dog", "cat"], "n": 3},
+    {"id": 2, "title": "a dog", "_formatted": "mine", "n": 1.5},
+    {"id": 3, "title": "dog days", "_vectors": {"x": [0.5, 0.5]}},
+    {"id": 4},
+]
+REQUESTS = [
+    {"q": "dog", "attributesToHighlight": ["*"]},
+    {"q": "dog", "attributesToCrop": ["title:2"], "showMatchesPosition": True},
+    {"q": "dog", "attributesToHighlight": ["title"], "showRankingScore": True, "showRankingScoreDetails": True},
+    {"q": "dog", "showMatchesPosition": True, "retrieveVectors": True},
+    {"q": "", "attributesToHighlight": ["*"], "showRankingScore": True},
 ]
 
 
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory):
-    engine = Engine(tmp_path_factory.mktemp("raw") / "db")
-    patch = validate_settings_patch({"sortableAttributes": ["_geo", "price"], "filterableAttributes": ["_geo"]})
-    assert engine.wait_for_task(engine.update_settings("p", patch, task_details(patch))["uid"])["status"] == "succeeded"
-    assert engine.wait_for_task(engine.add_documents("p", DOCS, primary_key="id")["uid"])["status"] == "succeeded"
-    yield engine
-    engine.close()
+@pytest.mark.parametrize("body", REQUESTS)
+def test_fragments_serialise_like_dicts(make_index, body):
+    index = make_index(DOCS)
+    params = parse_search_body(body)
+    fragments = run_search(index, params, as_fragments=True, request_uid="r")
+    dicts = run_search(index, params, as_fragments=False, request_uid="r")
+    fragments["processingTimeMs"] = dicts["processingTimeMs"] = 0
+    assert orjson.dumps(fragments) == orjson.dumps(dicts)
+    assert len(dicts["hits"]) == (4 if body["q"] == "" else 3)
 
 
-BODIES = [
-    {"q": "blue"},
-    {"q": ""},
-    {"q": "blue", "retrieveVectors": True},
-    {"q": "blue", "attributesToRetrieve": ["title", "nested.b"]},
-    {"q": "blue", "attributesToRetrieve": ["*"]},
-    {"q": "blue", "showRankingScore": True},
-    {"q": "blue", "showRankingScoreDetails": True},
-    {"q": "", "sort": ["_geoPoint(48.8, 2.3):asc"]},
-    {"q": "", "sort": ["price:desc"]},
-]
-
-
-@pytest.mark.parametrize("body", BODIES, ids=[orjson.dumps(b).decode() for b in BODIES])
-def test_raw_answer_serialises_like_the_dict_answer(engine, body):
-    index = engine.index("p")
-    plain = run_search(index, parse_search_body(body))
-    raw = run_search(index, parse_search_body(body), as_fragments=True)
-    plain.pop("processingTimeMs")
-    raw.pop("processingTimeMs")
-    assert pop_request_uid(plain) != pop_request_uid(raw)
-    assert orjson.dumps(raw) == orjson.dumps(plain)
-
-
-def test_stored_hits_are_fragments_and_vectors_stay_hidden(engine):
-    hits = run_search(engine.index("p"), parse_search_body({"q": "blue"}), as_fragments=True)["hits"]
-    kinds = {orjson.loads(orjson.dumps(h))["id"]: type(h).__name__ for h in hits}
-    assert kinds == {1: "Fragment", 2: "dict", 3: "Fragment"}
-    assert [orjson.loads(orjson.dumps(h)) for h in hits][1] == {"id": 2, "title": "Blue jay", "price": 10}
+def test_documents_with_keys_the_search_adds(make_index):
+    index = make_index(DOCS)
+    answer = orjson.loads(orjson.dumps(run_search(index, parse_search_body(
+        {"q": "", "attributesToHighlight": ["*"], "showRankingScore": True}), as_fragments=True)))
+    by_id = {hit.get("id"): hit for hit in answer["hits"]}
+    assert by_id[2]["_formatted"] == {"id": "2", "title": "a dog", "_formatted": "mine", "n": "1.5"}
+    assert "_vectors" not in by_id[3] and "_vectors" not in by_id[3]["_formatted"]
+    assert by_id[4] == {"id": 4, "_formatted": {"id": "4"}, "_rankingScore": 1.0}
