@@ -372,11 +372,6 @@ class Tokenizer:
                 "(" + _char_class(ascii_word) + "+)|" + _alternation(multi | ascii_single)).finditer
             # the formatter's token-free reading of plain ASCII values (`ascii_shape` and after)
             self._ascii_shape = _ascii_tables(set(ascii_word), ascii_single, multi)
-            # hard separators first: the multi-char ones (". ", ", ") are hard, so each token is
-            # still the leftmost-longest one
-            self._ascii_parts_findall = re.compile(
-                "(" + _char_class(ascii_word) + "+)|(" + _alternation(ascii_hard) + ")|("
-                + _alternation((multi | ascii_single) - set(ascii_hard)) + ")").findall
             self._ascii_word_class = _char_class(ascii_word)
             self._nth_word_end: dict[int, Callable[[str], Any]] = {}
             # ASCII separators that stand in for non-ASCII ones (`ascii_stand_in`): never part of
@@ -487,16 +482,6 @@ class Tokenizer:
         if len(lemma) == 1 and lemma.isascii() and lemma not in self.separators and lemma == lemma.lower():
             return ord(lemma)
         return 0
-
-    def ascii_token_parts(self, text: str, start: int, end: int) -> list[tuple[str, str, str]]:
-        """The tokens `tokenize` cuts from ``text[start:end]`` (plain ASCII, starting and ending
-        at a token boundary, only where `ascii_shape` is not None) as ``(word, "", "")``, ``("",
-        hard separator, "")`` or ``("", "", soft separator)``, without building `Token`s.
-
-            >>> Tokenizer().ascii_token_parts("Hi, you.", 0, 8)
-            [('Hi', '', ''), ('', ', ', ''), ('you', '', ''), ('', '', '.')]
-        """
-        return self._ascii_parts_findall(text, start, end)
 
     def ascii_word_end(self, text: str, n: int) -> int:
         """Where the ``n``-th word (n ≥ 1) of a plain ASCII text ends, or -1 when it has fewer

@@ -18,11 +18,19 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Callable, Sequence
 from itertools import accumulate, count
 from operator import add
-from typing import Any, Callable, Sequence
+from typing import Any
 
-from ..tokenizer import ASCII_HARD, ASCII_SPACE, ASCII_STOP, ASCII_WORD, AsciiTables, Tokenizer
+from ..tokenizer import (
+    ASCII_HARD,
+    ASCII_SPACE,
+    ASCII_STOP,
+    ASCII_WORD,
+    AsciiTables,
+    Tokenizer,
+)
 from .crop import HARD_CODE, SOFT_CODE, WORD_CODE, best_interval, grow
 from .highlight import mark, with_markers
 from .matches import Match, Vocabulary
@@ -33,7 +41,7 @@ Span = tuple[int, int, int]  # what `highlight.mark` wraps: match start, its las
 class AsciiValue:
     """One plain ASCII value with its shape and marks (see the module docstring)."""
 
-    __slots__ = ("text", "shape", "_raw", "_tables", "_marks")
+    __slots__ = ("_marks", "_raw", "_tables", "shape", "text")
 
     def __init__(self, text: str, tables: AsciiTables, shape: bytes | None = None, raw: bytes | None = None) -> None:
         self.text = text  # what is shown: ``raw`` is its ASCII stand-in when it is not ASCII
@@ -161,7 +169,7 @@ class Leaves:
     needle to those needles; ``general`` holds the indexes of the strings that are not plain
     ASCII (the general path formats them)."""
 
-    __slots__ = ("strings", "shaped", "shape", "_starts", "needles", "general")
+    __slots__ = ("_starts", "general", "needles", "shape", "shaped", "strings")
 
     JOINER = "\n"
 
@@ -175,7 +183,7 @@ class Leaves:
 
     @classmethod
     def of(cls, strings: list[str], flat_shape: bytes, needles: Sequence[bytes],
-           stand_in: Callable[[str], bytes | None]) -> "Leaves | None":
+           stand_in: Callable[[str], bytes | None]) -> Leaves | None:
         """``flat_shape``: the shape table with the joiner a space and every byte that is not
         plain ASCII a zero; ``stand_in``: `Tokenizer.ascii_stand_in`.  None when some item is
         no string."""
@@ -265,7 +273,7 @@ class _Chars:
     from the kinds of the chars around it (`Tokenizer.ascii_shape`), words are skipped with a
     C-level search in the marks."""
 
-    __slots__ = ("kinds", "marks", "size", "_backwards")
+    __slots__ = ("_backwards", "kinds", "marks", "size")
 
     def __init__(self, value: AsciiValue) -> None:
         self.kinds = value.kinds

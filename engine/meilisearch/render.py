@@ -76,9 +76,14 @@ class HitRenderer:
             formatted = self.formatter.formatted(document)
             if self.formatter.matches_position:
                 positions = self.formatter.matches_positions(document)
+        added = self._added_keys(hit, formatted, positions)
         if self.as_extended and federation is None and raw is not None and not _RESERVED_KEY.search(raw) and (
                 self.with_vectors or b'"_vectors"' not in raw):
-            return self._extended(raw, hit, formatted, positions)
+            # the stored JSON (an object) followed by the added keys, the document never re-encoded
+            if not added:
+                return orjson.Fragment(raw)
+            comma = b"," if raw.rstrip()[:-1].rstrip() != b"{" else b""
+            return orjson.Fragment(raw[:-1] + comma + orjson.dumps(added)[1:])
         out = select_fields(document, self.retrieved)
         if not self.with_vectors:
             out.pop("_vectors", None)
@@ -86,33 +91,22 @@ class HitRenderer:
             self._add_geo_distance(out, document)
         if federation is not None:
             out["_federation"] = federation
-        if formatted:
-            out["_formatted"] = formatted
-        if positions is not None:
-            out["_matchesPosition"] = positions
-        if self.show_score:
-            out["_rankingScore"] = hit.score
-        if self.show_details:
-            out["_rankingScoreDetails"] = score_details(hit.scores)
+        out.update(added)
         return out
 
-    def _extended(self, raw: bytes, hit: Hit, formatted: dict[str, Any] | None,
-                  positions: dict[str, Any] | None) -> orjson.Fragment:
-        """The hit as its stored JSON (an object) followed by the keys the search adds, in the
-        order `render` gives them."""
-        extra: dict[str, Any] = {}
+    def _added_keys(self, hit: Hit, formatted: dict[str, Any] | None,
+                    positions: dict[str, Any] | None) -> dict[str, Any]:
+        """What the search adds after the document's fields, in Meilisearch's order."""
+        added: dict[str, Any] = {}
         if formatted:
-            extra["_formatted"] = formatted
+            added["_formatted"] = formatted
         if positions is not None:
-            extra["_matchesPosition"] = positions
+            added["_matchesPosition"] = positions
         if self.show_score:
-            extra["_rankingScore"] = hit.score
+            added["_rankingScore"] = hit.score
         if self.show_details:
-            extra["_rankingScoreDetails"] = score_details(hit.scores)
-        if not extra:
-            return orjson.Fragment(raw)
-        tail = orjson.dumps(extra)
-        return orjson.Fragment(raw[:-1] + (b"," if raw.rstrip()[:-1].rstrip() != b"{" else b"") + tail[1:])
+            added["_rankingScoreDetails"] = score_details(hit.scores)
+        return added
 
     def _add_geo_distance(self, out: dict[str, Any], document: dict[str, Any]) -> None:
         point = document.get("_geo")
