@@ -213,7 +213,7 @@ class Formatter:
                 del out[key]
             elif not (value is None or kind is bool):
                 return None
-        leaves = Leaves.of(strings, self._flat_shape, self.vocabulary.needle_bytes,  # type: ignore[arg-type]
+        leaves = Leaves.of(strings, self._flat_shape, self.vocabulary.needles,  # type: ignore[arg-type]
                            self.tokenizer.ascii_stand_in)
         if leaves is None:
             return None

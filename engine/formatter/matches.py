@@ -95,9 +95,8 @@ class Vocabulary:
             [typed for typed in (_typed(t) for t in terms if t.is_prefix and not t.is_phrase) if typed]
             + [w for entry in self.prefixed for cls in entry.classes[1:] for w in cls]))
         # ... so a plain ASCII text containing none of them surely has no match
-        needles = sorted(w for w in self.keys | frozenset(self.anchors) if w and w.isascii())
-        self.needles = tuple((w, w.encode("ascii")) for w in needles)
-        self.needle_bytes = tuple(needle for _, needle in self.needles)
+        self.needles = tuple(sorted(w.encode("ascii") for w in self.keys | frozenset(self.anchors)
+                                    if w and w.isascii()))
         self.few_needles = len(self.needles) <= _MAX_NEEDLES
         self.longest_phrase = max((len(p.words) for p in phrases), default=1)
         # ... and any text whose `flattened_text` holds none of them has no match
@@ -122,9 +121,9 @@ class Vocabulary:
         the needles it contains or, when there are too many needles to try one by one, the
         words of its own that are keys or start with an anchor."""
         if self.few_needles:
-            return [needle for _, needle in self.needles if needle in shape]
+            return [needle for needle in self.needles if needle in shape]
         if self._key_bytes is None:
-            self._key_bytes = frozenset(n for w, n in self.needles if w in self.keys)
+            self._key_bytes = frozenset(w.encode("ascii") for w in self.keys if w.isascii())
             self._anchor_bytes = tuple(w.encode("ascii") for w in self.anchors if w.isascii())
         words = set(shape.split())
         present = words & self._key_bytes
