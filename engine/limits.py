@@ -81,6 +81,12 @@ MAX_SYNONYM_PHRASES = 50
 #: one-letter queries do not union thousands of postings at search time.
 PREFIX_CACHE_MAX_PREFIX_CHARS = 4
 
+#: Meilisearch's word-prefix database holds a prefix of 1..4 *bytes* only when at least this many
+#: indexed words share it.  Loupe's cache above needs no such threshold (it is a pure
+#: optimisation), but what a prefix term highlights depends on it (formatting.md §3).
+UPSTREAM_PREFIX_DB_MAX_BYTES = 4
+UPSTREAM_PREFIX_DB_MIN_WORDS = 100
+
 # --- Result sizes --------------------------------------------------------------------------------
 
 #: Default `pagination.maxTotalHits`: deep pagination is capped because bucket sort cost grows with

@@ -89,10 +89,10 @@ class Vocabulary:
         self.phrase_starts = frozenset(p.words[0] for p in phrases if p.words[0])
         self._memo: dict[str, tuple[_Words, int] | None] = {}
         # Every lemma that can match is one of `keys` or starts with one of `anchors`: a prefix
-        # term's class-0 words extend the typed word, its typo classes are anchors themselves.
+        # term's words of every class are anchors (class 0 reduced to the words no other extends).
         self.keys = frozenset(self.exact) | self.phrase_starts
         self.anchors = tuple(dict.fromkeys(
-            [typed for typed in (_typed(t) for t in terms if t.is_prefix and not t.is_phrase) if typed]
+            [w for entry in self.prefixed for w in _outermost(entry.classes[0])]
             + [w for entry in self.prefixed for cls in entry.classes[1:] for w in cls]))
         # ... so a plain ASCII text containing none of them surely has no match
         self.needles = tuple(sorted(w.encode("ascii") for w in self.keys | frozenset(self.anchors)
@@ -227,6 +227,16 @@ def _single_words(derivations: Sequence[tuple[str | None, ...]], synonyms: set[t
         elif d:
             phrases.append(_Phrase(tuple(d), ids))
     return frozenset(words)
+
+
+def _outermost(words: frozenset[str]) -> list[str]:
+    """The words no shorter one of them is a prefix of: what a lemma must start with to start
+    with one of ``words``.  In sorted order the words extending one follow it directly."""
+    kept: list[str] = []
+    for word in sorted(words):
+        if not kept or not word.startswith(kept[-1]):
+            kept.append(word)
+    return kept
 
 
 def _typed(term: MatchingTerm) -> str:

@@ -17,7 +17,7 @@ from pyroaring import BitMap
 from ..indexer.fields import searchable_weight
 from ..indexer.keys import count_key, posting_key, slot_key
 from ..limits import (MAX_PREFIX_DERIVATIONS, POSTINGS_CACHE_BYTES, POSTINGS_CACHE_ENTRIES,
-                      PREFIX_CACHE_MAX_PREFIX_CHARS)
+                      PREFIX_CACHE_MAX_PREFIX_CHARS, UPSTREAM_PREFIX_DB_MAX_BYTES, UPSTREAM_PREFIX_DB_MIN_WORDS)
 from ..store.registry import Registry, meta_key
 from ..store import Store
 from ..store.codecs import bitmap_loads, u32
@@ -194,6 +194,15 @@ class SearchContext:
         lexicon = self.cache.tolerant_lexicon if tolerant_only else self.cache.all_lexicon
         words = lexicon.with_prefix(prefix, limit=MAX_PREFIX_DERIVATIONS + 1)
         return [w for w in words if w != prefix][:MAX_PREFIX_DERIVATIONS]
+
+    def in_upstream_prefix_db(self, prefix: str) -> bool:
+        """Whether Meilisearch would serve ``prefix`` from its word-prefix database (1..4 bytes
+        shared by at least 100 indexed words, the prefix itself counted).  Such a prefix term has
+        no prefix derivations to highlight (formatting.md §3)."""
+        if len(prefix.encode()) > UPSTREAM_PREFIX_DB_MAX_BYTES:
+            return False
+        lo, hi = self.cache.all_lexicon.prefix_range(prefix)
+        return hi - lo >= UPSTREAM_PREFIX_DB_MIN_WORDS
 
     def prefix_docids(self, prefix: str, *, tolerant_only: bool = False) -> BitMap:
         """Documents with a word starting with ``prefix``; ``tolerant_only`` as in `prefix_words`.

@@ -157,10 +157,24 @@ class SearchResult:
 
 def matching_term(node: Any) -> MatchingTerm:
     """A query graph node (`engine.search.terms.Node`) as the formatter's view of it."""
-    classes = tuple(tuple(node.class_words(cls)) for cls in range(node.max_typo + 1))
+    classes = tuple(_highlighted_zero_typo(node) if cls == 0 and not node.is_phrase else tuple(node.class_words(cls))
+                    for cls in range(node.max_typo + 1))
     return MatchingTerm(words=tuple(node.words), is_phrase=node.is_phrase, is_prefix=node.is_prefix,
                         max_typos=node.max_typo, derivations=classes, ngram=node.ngram,
                         positions=(node.start, node.end), synonyms=tuple(tuple(s) for s in node.synonyms))
+
+
+def _highlighted_zero_typo(node: Any) -> tuple[tuple[str, ...], ...]:
+    """The class-0 words a formatter matches, as Meilisearch's matching words have them
+    (formatting.md §3): the word only if it is indexed, so a word found only in fields that are
+    not searchable is not highlighted; a prefix's derivations only if its word-prefix database
+    does not serve it, so a short common prefix highlights nothing unless it is a word itself.
+    Ranking keeps every class-0 word (`Node.class_words`)."""
+    out: list[tuple[str, ...]] = [(node.word,)] if node.indexed else []
+    if node.is_prefix and not node.prefix_db:
+        out.extend((word,) for word in node.prefix_words)
+    out.extend(tuple(s) for s in node.synonyms)
+    return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,6 +45,8 @@ class Node:
     prefix_words: list[str] = field(default_factory=list)
     synonyms: list[Phrase] = field(default_factory=list)
     split: Phrase | None = None
+    indexed: bool = False          # the word itself is an indexed word
+    prefix_db: bool = False        # Meilisearch serves this prefix from its word-prefix database
     rep: int = -1                  # term index this node is removed with (set by the words rule)
     _docids: dict[int, BitMap] = field(default_factory=dict)
     _class_words: dict[int, list[Phrase]] = field(default_factory=dict)
@@ -271,12 +273,14 @@ def _derive(ctx: SearchContext, node: Node) -> None:
     if len(word.encode()) > MAX_WORD_BYTES:
         node.is_prefix = False
         return
+    node.indexed = word in ctx.cache.all_lexicon
     budget = _budget(ctx, word)
     if node.ngram > 1:
         budget = max(0, budget - (node.ngram - 1))
     node.budget = budget
     if node.is_prefix:
         node.prefix_words = ctx.prefix_words(word, tolerant_only=node.ngram > 1)
+        node.prefix_db = ctx.in_upstream_prefix_db(word)
     if budget > 0:
         derivations = _after_keystroke(ctx, node) if budget == 1 and node.is_prefix else None
         if derivations is None:
@@ -336,6 +340,8 @@ class Derivation:
     prefix_words: tuple[str, ...]
     synonyms: tuple[Phrase, ...]
     split: Phrase | None
+    indexed: bool
+    prefix_db: bool
     docids: dict[int, BitMap]
     class_words: dict[int, list[Phrase]]
     memo: dict[tuple, Any]
@@ -343,11 +349,12 @@ class Derivation:
     @classmethod
     def of(cls, node: Node) -> "Derivation":
         return cls(node.is_prefix, node.budget, tuple(node.one_typo), tuple(node.two_typos),
-                   tuple(node.prefix_words), tuple(node.synonyms), node.split, node._docids, node._class_words,
-                   node.memo)
+                   tuple(node.prefix_words), tuple(node.synonyms), node.split, node.indexed, node.prefix_db,
+                   node._docids, node._class_words, node.memo)
 
     def apply(self, node: Node) -> None:
         node.is_prefix, node.budget, node.split = self.is_prefix, self.budget, self.split
+        node.indexed, node.prefix_db = self.indexed, self.prefix_db
         node.one_typo, node.two_typos = list(self.one_typo), list(self.two_typos)
         node.prefix_words, node.synonyms = list(self.prefix_words), list(self.synonyms)
         node._docids, node._class_words, node.memo = self.docids, self.class_words, self.memo
