@@ -446,7 +446,7 @@ class Tokenizer:
         """
         return self._ascii_shape if self._fast and not self.stop_words else None
 
-    def ascii_stand_in(self, text: str) -> bytes | None:
+    def ascii_stand_in(self, text: str, placeholder: int | None = None) -> bytes | None:
         """For a text that is not plain ASCII, one ASCII byte per char that `ascii_shape` reads
         as `tokenize` cuts the text — the same token kinds and hardness at the same offsets, the
         same lemmas — or None when some char has no such stand-in.  A separator stands in for a
@@ -454,22 +454,57 @@ class Tokenizer:
         ``e``); marks on their own, ligatures, other scripts and control chars have none.  So
         the formatter's ASCII path serves most Latin text.
 
+        With a ``placeholder`` (an ASCII word char), a word char of another script or a symbol
+        stands in as that byte when its word stays one token whose lemma agrees with the stand-in
+        up to its first placeholder, and is not ASCII there: then an ASCII word that contains no
+        placeholder matches or prefixes the stand-in exactly when it matches or prefixes the
+        lemma, so a formatter looking only for such words may read the stand-in.
+
             >>> Tokenizer().ascii_stand_in("Café — déjà vu")
             b'Cafe / deja vu'
+            >>> Tokenizer().ascii_stand_in("Tofu (豆腐), 10°C", placeholder=ord("~"))
+            b'Tofu (~~), 10~C'
         """
         if self.ascii_shape is None or _ASCII_UNUSUAL_RE.search(text):
             return None
         raw = bytearray(text.encode("ascii", "replace"))
         stand_ins = self._stand_ins
+        missing: list[int] = []
         for found in _NON_ASCII_RE.finditer(text):
             char = found.group()
             byte = stand_ins.get(char)
             if byte is None:
                 byte = stand_ins[char] = self._stand_in(char)
             if not byte:
-                return None
+                if placeholder is None or not _may_hold_place(char):
+                    return None
+                byte = placeholder
+                missing.append(found.start())
             raw[found.start()] = byte
+        if missing and not self._placeholders_hold(text, raw, missing, placeholder):  # type: ignore[arg-type]
+            return None
         return bytes(raw)
+
+    def _placeholders_hold(self, text: str, raw: bytearray, missing: list[int], placeholder: int) -> bool:
+        """Whether each word holding a placeholder is one token whose lemma agrees with the
+        stand-in before its first placeholder and is not ASCII at it (`ascii_stand_in`)."""
+        marks = bytes(raw).translate(self._ascii_shape.marks)
+        last_start = -1
+        for pos in missing:
+            start = marks.rfind(b" ", 0, pos) + 1
+            if start == last_start:
+                continue  # this word was checked
+            last_start = start
+            end = marks.find(b" ", pos)
+            end = len(marks) if end < 0 else end
+            pieces = self._classify_piece(text[start:end])
+            if len(pieces) != 1 or pieces[0][0] != WORD:
+                return False
+            lemma, first = pieces[0][1], pos - start
+            shown = raw[start:pos].decode("ascii").lower()
+            if len(lemma) <= first or lemma[:first] != shown or lemma[first].isascii():
+                return False
+        return True
 
     def _stand_in(self, char: str) -> int:
         """The ASCII byte standing in for one non-ASCII char, 0 if none."""
@@ -726,6 +761,12 @@ def _ascii_tables(word_chars: set[str], singles: set[str], multi: set[str]) -> A
         bytes(ord(chr(c).lower()) if chr(c) in word_chars else 32 for c in range(128)) + bytes(128),
         bytes(97 if chr(c) in word_chars else 32 for c in range(128)) + bytes(128),
         bytes(kinds))
+
+
+def _may_hold_place(char: str) -> bool:
+    """A char that may be a placeholder's (`Tokenizer.ascii_stand_in`): no control char and no
+    mark, whose normalization reaches back into the char before it."""
+    return char not in _CONTROL_CHARS and not unicodedata.category(char).startswith("M")
 
 
 def plain_ascii(text: str) -> bool:

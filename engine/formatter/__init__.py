@@ -15,6 +15,7 @@ offsets: accents, capitals and emoji come back as they were, around the tags.
 from __future__ import annotations
 
 import math
+from functools import partial
 from typing import Any, Iterable, Mapping, Sequence
 
 from ..search.query import MatchingTerm
@@ -31,6 +32,8 @@ DEFAULT_POST_TAG = "</em>"
 # values this long or shorter are formatted once per search (tags, names, versions repeat)
 _MEMO_CHARS = 256
 _MEMO_ENTRIES = 8192
+# what a word char of another script or a symbol stands in as (`Tokenizer.ascii_stand_in`)
+PLACEHOLDER = "~"
 # bytes that are not plain ASCII (`engine.tokenizer.plain_ascii`)
 _UNUSUAL_BYTES = [*range(0, 9), 11, 12, *range(14, 32), *range(127, 256)]
 
@@ -99,6 +102,9 @@ class Formatter:
         self._crops = sorted(self.crop.items(), key=lambda kv: self._field_order(kv[0]))
         self._plans: dict[str, tuple[bool, int | None]] = {}
         self._shape = self.tokenizer.ascii_shape  # None: every value takes the general path
+        # words of other scripts and symbols stand in as a placeholder when the query's words cannot match them
+        placeholder = ord(PLACEHOLDER) if self.vocabulary.reads_placeholder(PLACEHOLDER) else None
+        self._stand_in = partial(self.tokenizer.ascii_stand_in, placeholder=placeholder)
         self._flat_shape = _flat_shape(self._shape, self.vocabulary)
         self._analysed: dict[str, tuple[list[Token], list[Match]]] = {}
         self._highlighted: dict[str, str] = {}
@@ -150,7 +156,7 @@ class Formatter:
             value = AsciiValue(text, self._shape)
             present = self.vocabulary.present_in(value.shape)
             return (value, present) if present else False
-        raw = self.tokenizer.ascii_stand_in(text) if stand_in and not text.isascii() else None
+        raw = self._stand_in(text) if stand_in and not text.isascii() else None
         if raw is None:
             return True
         value = AsciiValue(text, self._shape, raw=raw)
@@ -214,7 +220,7 @@ class Formatter:
             elif not (value is None or kind is bool):
                 return None
         leaves = Leaves.of(strings, self._flat_shape, self.vocabulary.needles,  # type: ignore[arg-type]
-                           self.tokenizer.ascii_stand_in)
+                           self._stand_in)
         if leaves is None:
             return None
         found, general, plans = leaves.needles, leaves.general, self._plans

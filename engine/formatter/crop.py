@@ -17,41 +17,59 @@ from .matches import Match
 WORD_CODE, SOFT_CODE, HARD_CODE = 0, 1, 2
 
 
-def _score(matches: Sequence[Match]) -> tuple[int, int, int]:
-    ids: set[int] = set()
-    distance = order = 0
-    for m in matches:
-        ids.update(m.ids)
-        if m.is_phrase:
-            span = m.last_word - m.first_word
-            order += span
-            distance -= span
-    for m, nxt in zip(matches, matches[1:]):
-        if min(nxt.ids) > min(m.ids):
-            order += 1
-        distance -= min(nxt.first_word - m.last_word, 7)
-    return len(ids), distance, order
-
-
 def best_interval(matches: Sequence[Match], length: int) -> tuple[int, int]:
-    """Indexes (first, last) into ``matches`` of the interval the window is built around."""
-    if len(matches) == 1:
+    """Indexes (first, last) into ``matches`` of the interval the window is built around.
+
+    The intervals are those of a window sliding over the matches, each the longest that starts
+    at its first match and spans fewer than ``length`` words; the first with the best score wins.
+    A score is (distinct query positions, minus the distances between consecutive matches capped
+    at 7 and the spans of phrases, matches in query order plus those spans): the sums come from
+    prefix sums and the distinct positions from counts kept as the window slides, so a value with
+    hundreds of matches costs one pass."""
+    n = len(matches)
+    if n == 1:
         return 0, 0
+    spans = [0]  # spans[i]: words inside the phrases among matches[:i]
+    for m in matches:
+        spans.append(spans[-1] + (m.last_word - m.first_word if m.is_phrase else 0))
+    lows = [min(m.ids) for m in matches]
+    gaps, ordered = [0], [0]  # over the consecutive pairs among matches[:i + 1]
+    for i in range(n - 1):
+        gaps.append(gaps[-1] + min(matches[i + 1].first_word - matches[i].last_word, 7))
+        ordered.append(ordered[-1] + (lows[i + 1] > lows[i]))
+    counts: dict[int, int] = {}
+    window = [0, 0, 0]  # first match, end (exclusive), distinct query positions in it
+
+    def extend_to(end: int) -> None:
+        while window[1] < end:
+            for i in matches[window[1]].ids:
+                seen = counts.get(i, 0)
+                window[2] += seen == 0
+                counts[i] = seen + 1
+            window[1] += 1
+
+    def drop_first() -> None:
+        for i in matches[window[0]].ids:
+            counts[i] -= 1
+            window[2] -= counts[i] == 0
+        window[0] += 1
+
     best, best_score = (0, 0), None
 
     def consider(a: int, b: int) -> None:
         nonlocal best, best_score
-        score = _score(matches[a:b + 1])
+        extend_to(b + 1)
+        span = spans[b + 1] - spans[a]
+        score = (window[2], -(gaps[b] - gaps[a]) - span, ordered[b] - ordered[a] + span)
         if best_score is None or score > best_score:
             best, best_score = (a, b), score
 
-    first = 0
-    for last in range(1, len(matches)):
-        if matches[last].last_word - matches[first].first_word >= length:
-            consider(first, last - 1)
-            while first < last and matches[last].last_word - matches[first].first_word >= length:
-                first += 1
-    last = len(matches) - 1
+    for last in range(1, n):
+        if matches[last].last_word - matches[window[0]].first_word >= length:
+            consider(window[0], last - 1)
+            while window[0] < last and matches[last].last_word - matches[window[0]].first_word >= length:
+                drop_first()
+    first, last = window[0], n - 1
     if not (first == last and matches[last].word_count >= length):
         consider(first, last)
     return best

@@ -105,6 +105,13 @@ class Vocabulary:
         self._key_bytes: frozenset[bytes] | None = None
         self._anchor_bytes: tuple[bytes, ...] = ()
 
+    def reads_placeholder(self, placeholder: str) -> bool:
+        """Whether values may be read through stand-ins with ``placeholder`` for the word chars
+        that have no ASCII one (`Tokenizer.ascii_stand_in`): every word to find is ASCII and
+        free of it, so none can match a word holding such a char but through its ASCII head."""
+        words = [*self.keys, *self.anchors, *(w for p in self.phrases for w in p.words if w)]
+        return all(w.isascii() and placeholder not in w for w in words)
+
     def may_occur_in(self, text: str) -> bool:
         """False when ``text`` (any text) surely has no match: no needle occurs in its
         `flattened_text`.  Tells the formatter which values need no tokens at all."""

@@ -7,8 +7,11 @@ Properties:
    several lengths and markers, and `_matchesPosition`, are identical with the fast paths on
    and off (the whole document read at once, each value on its own, every value tokenized).
 2. The same on texts that are not ASCII: accented words read through their ASCII stand-ins
-   (`Tokenizer.ascii_stand_in`), non-ASCII separators, and chars with no stand-in (``Ł``, a
-   lone combining mark, ``ß``, CJK) that send a value to the general path.
+   (`Tokenizer.ascii_stand_in`), non-ASCII separators, words of other scripts and symbols read
+   through a placeholder (``豆腐``, ``μεγάλο``, ``10°C``, ``ab®cd``), and chars that send a value
+   to the general path (``Ł``, a lone combining mark, ``ß``, a change of script inside a word,
+   ``™``), with queries that may read placeholders and queries that may not (a Greek word, a
+   word holding the placeholder char ``~``).
 """
 import random
 
@@ -22,7 +25,8 @@ WORDS = ["dog", "dogs", "lazy", "fox", "quick", "brown", "sleeps", "the", "sun",
 SEPARATORS = [" ", " ", " ", ", ", ". ", "-", "!", " (", ") ", "'", "; "]
 
 
-ACCENTED = ["dóg", "Lázy", "fóx", "sün", "Sunflöwer", "flower’s", "Łazy", "dog\u0301", "straße", "日本"]
+ACCENTED = ["dóg", "Lázy", "fóx", "sün", "Sunflöwer", "flower’s", "Łazy", "dog\u0301", "straße", "日本",
+            "豆腐", "μεγάλο", "10°C", "dog®s", "©lazy", "λαfox", "fox™", "do~g", "dog~", "Σun"]
 NON_ASCII_SEPARATORS = [" — ", "’", " «", "» ", "… ", "、"]
 
 
@@ -50,6 +54,8 @@ def compare(make_index, rng: random.Random, words: list[str], separators: list[s
     index = make_index(docs)
     queries = ["dog", "lazy dog", "lazzy", "the sun", '"lazy dog"', "sunflower", "sun flower", "fox do",
                "quick brown fox jumps", "brawn", '"the sun" dog', "sunflowers", "lazy fo"]
+    if any(not w.isascii() for w in words):  # queries a placeholder may not stand in for
+        queries += ["μεγάλο dog", "do~g", "10°", "dog 豆腐", "foxtm"]
     compared = 0
     for q in queries:
         result = index.execute(Query(text=q, limit=60))
