@@ -228,7 +228,10 @@ def parse_url(text: str) -> str:
 
 
 def parse_networks(text: str) -> tuple[IPNetwork, ...]:
-    """Comma-separated CIDRs (``10.0.0.0/8,::1/128``); host bits are tolerated."""
+    """Comma-separated CIDRs (``10.0.0.0/8,::1/128``), host bits tolerated; or ``any``, which
+    lets outgoing requests reach every address, private ones included (as Meilisearch)."""
+    if text.strip().lower() == "any":
+        return (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
     networks = []
     for item in (part.strip() for part in text.split(",")):
         if not item:

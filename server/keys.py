@@ -330,14 +330,12 @@ def parse_expires_at(raw: str, now: datetime) -> datetime:
 
 
 def rfc3339(moment: datetime) -> str:
-    """UTC, a literal `Z`, and the fewest fraction digits — but at least one (api.md §0.7).
-
-    The official Python client parses dates with `%S.%fZ`, so a date printed without a fraction
-    would make it raise.
-    """
+    """UTC, a literal `Z`, the fewest fraction digits and none for an exact second, as
+    Meilisearch prints dates (api.md §0.7).  The official Python client cannot parse a date
+    without a fraction; it fails on Meilisearch's answer the same way."""
     moment = moment.astimezone(timezone.utc)
-    fraction = f"{moment.microsecond:06d}".rstrip("0") or "0"
-    return moment.strftime("%Y-%m-%dT%H:%M:%S") + "." + fraction + "Z"
+    fraction = f"{moment.microsecond:06d}".rstrip("0")
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + ("." + fraction if fraction else "") + "Z"
 
 
 # -- create / update bodies (errors-auth.md §5.4, §3) --------------------------------------------

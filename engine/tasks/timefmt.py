@@ -22,17 +22,14 @@ def now_ns() -> int:
 
 
 def format_date(ns: int | None) -> str | None:
-    """RFC 3339 UTC with `Z`; the fraction trimmed of trailing zeros but never absent.
-
-    The Python SDK's parser raises on a date without a fraction, so `.0` stands in for an exact
-    second (Meilisearch would omit it; clients cannot tell the difference).
-    """
+    """RFC 3339 UTC with `Z`, the fraction trimmed of trailing zeros and left out when it is
+    zero, as Meilisearch prints dates (api.md §0.7: ``2050-11-13T00:00:00Z``)."""
     if ns is None:
         return None
     seconds, frac = divmod(ns, NS)
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
-    digits = f"{frac:09d}".rstrip("0") or "0"
-    return f"{stamp}.{digits}Z"
+    digits = f"{frac:09d}".rstrip("0")
+    return f"{stamp}.{digits}Z" if digits else f"{stamp}Z"
 
 
 def format_duration(ns: int | None) -> str | None:

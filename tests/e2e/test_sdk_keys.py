@@ -84,11 +84,11 @@ def test_create_and_read_back(client, loupe_server):
     master = loupe_server.master_key
     uid = str(uuid.uuid4())
     key = client.create_key({"actions": ["documents.add", "documents.get"], "indexes": ["movies", "books*"],
-                             "expiresAt": "2042-04-02T00:42:42Z", "name": "writer",
+                             "expiresAt": "2042-04-02T00:42:42.5Z", "name": "writer",
                              "description": "adds movies", "uid": uid})
     assert key.uid == uid and key.name == "writer" and key.description == "adds movies"
     assert key.actions == ["documents.add", "documents.get"] and key.indexes == ["movies", "books*"]
-    assert key.expires_at == datetime(2042, 4, 2, 0, 42, 42)
+    assert key.expires_at == datetime(2042, 4, 2, 0, 42, 42, 500000)
     expected_value = hmac.new(master.encode(), uid.encode(), hashlib.sha256).hexdigest()
     assert key.key == expected_value and len(key.key) == 64
 
@@ -99,7 +99,7 @@ def test_create_and_read_back(client, loupe_server):
     assert raw["name"] == "writer" and raw["description"] == "adds movies"
     assert raw["key"] == expected_value and raw["uid"] == uid
     assert raw["actions"] == ["documents.add", "documents.get"] and raw["indexes"] == ["movies", "books*"]
-    assert raw["expiresAt"].startswith("2042-04-02T00:42:42") and raw["expiresAt"].endswith("Z")
+    assert raw["expiresAt"] == "2042-04-02T00:42:42.5Z"
     assert raw["createdAt"] == raw["updatedAt"]
 
     by_value = _raw(loupe_server, "GET", f"/keys/{expected_value}")

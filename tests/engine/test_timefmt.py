@@ -11,7 +11,7 @@ from engine.tasks.timefmt import format_date, format_duration, parse_date_only_n
 def test_dates():
     assert format_date(1_737_045_916_003_570_092) == "2025-01-16T16:45:16.003570092Z"
     assert format_date(1_737_045_916_003_570_000) == "2025-01-16T16:45:16.00357Z"
-    assert format_date(1_737_045_916_000_000_000) == "2025-01-16T16:45:16.0Z"
+    assert format_date(1_737_045_916_000_000_000) == "2025-01-16T16:45:16Z"
     assert format_date(None) is None
 
 

@@ -564,6 +564,9 @@ def test_allowed_ip_networks(tmp_path):
     assert [str(n) for n in config.experimental_allowed_ip_networks] == ["10.0.0.0/8", "192.168.1.0/24"]
     (tmp_path / "config.toml").write_text('experimental_allowed_ip_networks = ["::1/128"]\n')
     assert [str(n) for n in load(cwd=tmp_path).experimental_allowed_ip_networks] == ["::1/128"]
+    for anything in ("any", "ANY"):  # every address, private ones included
+        config = load(env={"MEILI_EXPERIMENTAL_ALLOWED_IP_NETWORKS": anything}, cwd=tmp_path)
+        assert [str(n) for n in config.experimental_allowed_ip_networks] == ["0.0.0.0/0", "::/0"]
     assert refusal(env={"MEILI_EXPERIMENTAL_ALLOWED_IP_NETWORKS": "intranet"}, cwd=tmp_path).message == (
         "invalid value 'intranet' for '--experimental-allowed-ip-networks <EXPERIMENTAL_ALLOWED_IP_NETWORKS>' "
         "(set by MEILI_EXPERIMENTAL_ALLOWED_IP_NETWORKS): `intranet` is not an IP network in CIDR notation "

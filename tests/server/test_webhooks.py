@@ -458,7 +458,7 @@ def test_encoding_and_headers():
     ])
     assert gzip.decompress(body) == orjson.dumps({
         "uid": 1, "batchUid": 0, "indexUid": "a", "status": "canceled", "type": "indexCreation", "canceledBy": 2,
-        "error": None, "duration": None, "enqueuedAt": "1970-01-01T00:00:00.0Z", "startedAt": None,
+        "error": None, "duration": None, "enqueuedAt": "1970-01-01T00:00:00Z", "startedAt": None,
         "finishedAt": "1970-01-01T00:00:00.000000005Z"}) + b"\n"
     assert notify.request_headers({"url": URL, "headers": {"CONTENT-ENCODING": "br", "X-A": "b"}}) == {
         "Content-Type": "application/x-ndjson", "CONTENT-ENCODING": "br", "X-A": "b"}
