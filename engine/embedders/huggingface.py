@@ -53,10 +53,10 @@ def model_directory() -> Path | None:
     return Path(list(spec.submodule_search_locations)[0]) / "model"
 
 
-def _missing_extra(what: str) -> EmbedderSetupError:
+def _missing_extra(what: str, plural: bool = False) -> EmbedderSetupError:
     return EmbedderSetupError.of(
         USER,
-        f"the `huggingFace` source needs {what}, which is not installed.\n"
+        f"the `huggingFace` source needs {what}, which {'are' if plural else 'is'} not installed.\n"
         f"  - Hint: install the optional extra: {INSTALL_HINT}",
     )
 
@@ -205,19 +205,36 @@ def _pooling(directory: Path, override: str) -> str:
 
 
 _MODELS: dict[tuple[str, str], LocalModel] = {}
+_LOAD_LOCK = threading.Lock()
+
+
+def _module_installed(name: str) -> bool:
+    return importlib.util.find_spec(name) is not None
+
+
+def missing_parts() -> list[str]:
+    """What the optional extra would bring and is not here."""
+    missing = []
+    if not _module_installed("tokenizers"):
+        missing.append("the `tokenizers` package")
+    directory = model_directory()
+    if directory is None or not (directory / "model.safetensors").exists():
+        missing.append(f"the weights of `{SUPPORTED_MODEL}`")
+    return missing
 
 
 def load_model(pooling: str) -> LocalModel:
     """One loaded model per (directory, pooling), shared by every embedder that uses it."""
+    missing = missing_parts()
+    if missing:
+        raise _missing_extra(" and ".join(missing), plural=len(missing) > 1)
     directory = model_directory()
-    if directory is None or not (directory / "model.safetensors").exists():
-        if importlib.util.find_spec("tokenizers") is None:
-            raise _missing_extra("the `tokenizers` package and the model weights")
-        raise _missing_extra(f"the weights of `{SUPPORTED_MODEL}`")
+    assert directory is not None
     key = (str(directory), pooling)
-    if key not in _MODELS:
-        _MODELS[key] = LocalModel(directory, pooling)
-    return _MODELS[key]
+    with _LOAD_LOCK:
+        if key not in _MODELS:
+            _MODELS[key] = LocalModel(directory, pooling)
+        return _MODELS[key]
 
 
 class HuggingFaceEmbedder(Embedder):
