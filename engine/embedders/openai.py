@@ -20,6 +20,7 @@ import os
 from typing import Any
 
 from .base import DEFAULT_RETRY, RetryPolicy
+from .errors import USER, EmbedderSetupError
 from .rest import EMBEDDING, REPEAT, TEXT, RemoteEmbedder, RestClient
 from .transport import OPENAI
 
@@ -47,6 +48,9 @@ class OpenAiEmbedder(RemoteEmbedder):
     def __init__(self, name: str, config: dict[str, Any], retry: RetryPolicy = DEFAULT_RETRY) -> None:
         super().__init__(name, config)
         self.model = config.get("model") or DEFAULT_MODEL
+        if self.model not in MODELS:  # the settings refuse it first; this guards direct use
+            supported = ", ".join(f'"{m}"' for m in MODELS)
+            raise EmbedderSetupError.of(USER, f"Invalid model `{self.model}` for OpenAI. Supported models: [{supported}]")
         native, overridable, self._builtin_distribution = MODELS[self.model]
         requested = config.get("dimensions")
         self._dimensions = requested if (overridable and requested) else native
