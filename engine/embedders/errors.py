@@ -6,8 +6,11 @@ tell (an unexpected HTTP status). :class:`EmbeddingError` carries exactly that t
 
 Callers add the context themselves, as upstream's callers do:
 
-* the indexer: ``While embedding documents for embedder `x`: {message}`` (milli
-  ``UserError::DocumentEmbeddingError``, built in the embedding extractor);
+* the indexer: ``While embedding documents for embedder `x`: {message}`` (built in milli's
+  embedding extractor, ``update/new/extract/vectors``, code ``vector_embedding_error``; the
+  settings task adds ``Index `uid`: `` in front). When a userProvided embedder was asked to
+  embed (``kind == "manual_embed"``), the extractor replaces the message with its own
+  ``no vectors provided for document `id```… text instead;
 * search (query embedding): ``Error while generating embeddings: {message}`` (milli
   ``vector::Error``'s Display, surfaced as ``vector_embedding_error``).
 """
@@ -28,6 +31,7 @@ class EmbeddingError(Exception):
         self.fault = fault
         self.status: int | None = None  # the HTTP status, when a remote answered with an error
         self.body: str | None = None  # and what it replied
+        self.kind: str | None = None  # "manual_embed" for userProvided; callers reword that one
 
     @classmethod
     def of(cls, fault: str, kind: str) -> "EmbeddingError":

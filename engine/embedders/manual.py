@@ -16,11 +16,13 @@ QUOTED_CHARS = 250
 
 
 def manual_embed_error(text: str) -> EmbeddingError:
-    return EmbeddingError.of(
+    error = EmbeddingError.of(
         USER,
         "attempt to embed the following text in a configuration where embeddings must be user provided:\n"
         f"  - `{text[:QUOTED_CHARS]}`",
     )
+    error.kind = "manual_embed"
+    return error
 
 
 class UserProvidedEmbedder(Embedder):

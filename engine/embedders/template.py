@@ -2,10 +2,17 @@
 
 The template sees two variables (milli ``prompt/``):
 
-* ``doc`` — the document's top-level fields (``_vectors`` left out); nested objects are
-  reached with dots: ``{{ doc.actor.firstName }}``;
-* ``fields`` — one ``{name, value, is_searchable}`` per top-level field, **in the document's
-  own order**, ``is_searchable`` answered by the index's searchable attributes.
+* ``doc`` — the document's top-level fields, ``_vectors`` and ``_geo`` left out (milli's
+  ``Document::iter_top_level_fields`` skips both); nested objects are reached with dots:
+  ``{{ doc.actor.firstName }}``;
+* ``fields`` — one ``{name, value, is_searchable}`` per top-level field, in the order of the
+  dict given, ``is_searchable`` answered by the index's searchable attributes.
+
+Which order that is belongs to the caller, as upstream: a document being added is iterated in
+its payload's key order (``DocumentFromVersions``); a stored document re-embedded after a
+settings change is iterated by field id, i.e. in the order the index first saw each field
+(``DocumentFromDb`` reads a field-id-sorted obkv); an updated document lists the payload's
+fields first, then the stored ones it did not mention (``MergedDocument``).
 
 Values print the way liquid-rust prints them, not the way Python does, so that the same
 settings give the same text (and so the same vectors) as Meilisearch::
@@ -39,7 +46,7 @@ DEFAULT_TEMPLATE = (
     "{{ field.name }}: {{ field.value }}\n{% endif %}{% endfor %}"
 )
 DEFAULT_MAX_BYTES = 400
-VECTORS_FIELD = "_vectors"  # reserved: never part of the template's view of a document
+RESERVED_FIELDS = ("_vectors", "_geo")  # never part of the template's view of a document
 
 _ENV = Environment(undefined=FalsyStrictUndefined)
 
@@ -129,7 +136,7 @@ def to_liquid(value: Any) -> Any:
 
 def template_context(document: dict, searchable: Callable[[str], bool]) -> dict[str, Any]:
     """``doc`` and ``fields`` for one document (upstream ``prompt::Context``)."""
-    entries = {key: to_liquid(value) for key, value in document.items() if key != VECTORS_FIELD}
+    entries = {key: to_liquid(value) for key, value in document.items() if key not in RESERVED_FIELDS}
     fields = [
         LiquidObject({"name": name, "value": value, "is_searchable": bool(searchable(name))})
         for name, value in entries.items()

@@ -178,6 +178,7 @@ def test_user_provided_cannot_embed():
     with pytest.raises(EmbeddingError) as caught:
         embedder.embed_documents(["x" * 300, "y"])
     assert caught.value.message.endswith("\n  - `" + "x" * 250 + "`")
+    assert caught.value.kind == "manual_embed"
     assert embedder.embed_documents([]) == []
     assert embedder.render({"a": 1}, lambda name: True) == ""
 

@@ -2,7 +2,7 @@
 
 Properties:
 1. The default template prints ``name: value`` for searchable, non-null fields, in the
-   document's order, one per line; ``_vectors`` is never part of the document.
+   document's order, one per line; ``_vectors`` and ``_geo`` are never part of the document.
 2. Values print as liquid-rust prints them: arrays concatenated, objects as key+value pairs,
    floats without ``.0`` or exponent, booleans lower-case, null as nothing.
 3. ``doc.a.b`` reaches nested values; ``fields`` exposes ``name``, ``value``, ``is_searchable``.
@@ -28,9 +28,14 @@ def everything(_name: str) -> bool:
 # 1 ------------------------------------------------------------------------------------------------
 
 def test_default_template_searchable_non_null_in_document_order():
-    doc = {"id": 1, "name": "kefir", "tags": ["a", "b"], "price": 3.0, "stock": None, "_vectors": {"x": [1]}}
+    doc = {
+        "id": 1, "name": "kefir", "_geo": {"lat": 1, "lng": 2}, "tags": ["a", "b"], "price": 3.0, "stock": None,
+        "_vectors": {"x": [1]},
+    }
     text = DocumentTemplate().render(doc, lambda name: name != "id")
     assert text == "name: kefir\ntags: ab\nprice: 3\n"
+    with pytest.raises(TemplateRenderError):
+        DocumentTemplate("{{doc._geo}}").render(doc, everything)
 
 
 def test_default_template_matches_the_settings_default():
