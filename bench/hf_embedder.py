@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from engine.embedders import make_embedder  # noqa: E402
+from engine.embedders import make_embedder
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets"
 RECIPE = "{{doc.name}}: {{doc.summary}}\n{{doc.description}}"

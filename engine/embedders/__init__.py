@@ -23,8 +23,15 @@ from .errors import EmbedderSetupError, EmbeddingError, TemplateRenderError
 from .template import DocumentTemplate, truncate_to_bytes
 
 __all__ = [
-    "make_embedder", "Embedder", "EmbeddingError", "EmbedderSetupError", "TemplateRenderError",
-    "RetryPolicy", "DocumentTemplate", "truncate_to_bytes", "deadline_in",
+    "DocumentTemplate",
+    "Embedder",
+    "EmbedderSetupError",
+    "EmbeddingError",
+    "RetryPolicy",
+    "TemplateRenderError",
+    "deadline_in",
+    "make_embedder",
+    "truncate_to_bytes",
 ]
 
 

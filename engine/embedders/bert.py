@@ -95,7 +95,7 @@ class BertConfig:
     max_position_embeddings: int
 
     @classmethod
-    def from_json(cls, config: dict[str, Any]) -> "BertConfig":
+    def from_json(cls, config: dict[str, Any]) -> BertConfig:
         return cls(
             hidden_size=int(config["hidden_size"]),
             num_heads=int(config["num_attention_heads"]),
@@ -111,7 +111,7 @@ class BertEncoder:
     def __init__(self, config: BertConfig, tensors: dict[str, np.ndarray]) -> None:
         self.config = config
         prefix = "bert." if "bert.embeddings.word_embeddings.weight" in tensors else ""
-        get = lambda name: tensors[prefix + name]  # noqa: E731 - a local shorthand
+        get = lambda name: tensors[prefix + name]
         self.word = get("embeddings.word_embeddings.weight")
         self.position = get("embeddings.position_embeddings.weight")
         self.token_type = get("embeddings.token_type_embeddings.weight")

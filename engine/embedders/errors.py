@@ -16,6 +16,8 @@ Callers add the context themselves, as upstream's callers do:
 """
 from __future__ import annotations
 
+from typing import Self
+
 USER = "user error"
 RUNTIME = "runtime error"
 BUG = "coding error"
@@ -34,7 +36,7 @@ class EmbeddingError(Exception):
         self.kind: str | None = None  # "manual_embed" for userProvided; callers reword that one
 
     @classmethod
-    def of(cls, fault: str, kind: str) -> "EmbeddingError":
+    def of(cls, fault: str, kind: str) -> Self:
         """``"{fault}: {kind}"``, the shape of milli's ``EmbedError`` and ``NewEmbedderError``."""
         return cls(f"{fault}: {kind}", fault)
 

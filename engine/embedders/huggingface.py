@@ -50,7 +50,7 @@ def model_directory() -> Path | None:
     spec = importlib.util.find_spec(WEIGHTS_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         return None
-    return Path(list(spec.submodule_search_locations)[0]) / "model"
+    return Path(next(iter(spec.submodule_search_locations))) / "model"
 
 
 def _missing_extra(what: str, plural: bool = False) -> EmbedderSetupError:

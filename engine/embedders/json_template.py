@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Union
+from typing import Any
 
 from rapidfuzz.distance import OSA
 
-Component = Union[str, int]
+Component = str | int
 Path = list[Component]
 
 

@@ -16,7 +16,14 @@ from typing import Any
 
 from .base import DEFAULT_RETRY, RetryPolicy
 from .errors import USER, EmbedderSetupError, EmbeddingError, option_info
-from .rest import EMBEDDING, REPEAT, TEXT, RemoteEmbedder, RestClient, could_not_determine_dimensions
+from .rest import (
+    EMBEDDING,
+    REPEAT,
+    TEXT,
+    RemoteEmbedder,
+    RestClient,
+    could_not_determine_dimensions,
+)
 from .transport import OLLAMA
 
 DEFAULT_URL = "http://localhost:11434/api/embeddings"

@@ -15,7 +15,12 @@ from typing import Any
 
 from .base import DEFAULT_RETRY, Embedder, RetryPolicy
 from .errors import RUNTIME, USER, EmbedderSetupError, EmbeddingError
-from .json_template import ExtractionError, InjectableValue, TemplateParseError, to_embedding
+from .json_template import (
+    ExtractionError,
+    InjectableValue,
+    TemplateParseError,
+    to_embedding,
+)
 from .transport import GIVE_UP, RATE_LIMITED, USER_CONFIGURED, Failure, post_json
 
 TEXT = "{{text}}"

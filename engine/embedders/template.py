@@ -151,7 +151,7 @@ _UNDEFINED_PATH = re.compile(r"^'?([^' ]+)'? is undefined")
 
 def _missing_message(error: UndefinedError, context: dict[str, Any]) -> str:
     """liquid-rust's ``Unknown variable`` / ``Unknown index`` text for a missing lookup."""
-    found = _UNDEFINED_PATH.match(error.message or "")
+    found = _UNDEFINED_PATH.match(str(error.message or ""))
     if not found:
         return f"liquid: {error.message}"
     parts = found.group(1).split(".")

@@ -19,10 +19,9 @@ import json
 import math
 
 import pytest
-
-from engine.embedders import EmbedderSetupError, make_embedder
-from engine.embedders import huggingface
 from support import SHARED
+
+from engine.embedders import EmbedderSetupError, huggingface, make_embedder
 
 MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 DATA = SHARED / "datasets"

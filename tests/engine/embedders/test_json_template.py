@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import pytest
 
-from engine.embedders.json_template import ExtractionError, InjectableValue, TemplateParseError, to_embedding
+from engine.embedders.json_template import (
+    ExtractionError,
+    InjectableValue,
+    TemplateParseError,
+    to_embedding,
+)
 
 
 def template(value, placeholder="{{text}}"):

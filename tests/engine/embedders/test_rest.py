@@ -17,7 +17,12 @@ from __future__ import annotations
 
 import pytest
 
-from engine.embedders import EmbedderSetupError, EmbeddingError, RetryPolicy, make_embedder
+from engine.embedders import (
+    EmbedderSetupError,
+    EmbeddingError,
+    RetryPolicy,
+    make_embedder,
+)
 
 from .conftest import vec
 
@@ -240,8 +245,10 @@ def test_wrong_dimensions(server, fast):
     [
         (
             {"input": "text"}, {"embedding": "{{embedding}}"},
-            'user error: in `request`: "{{text}}" not found\n  - Note: this template is using a document '
-            'template, and so expects to contain the placeholder "{{text}}" rather than "{{fragment}}"',
+            (
+                'user error: in `request`: "{{text}}" not found\n  - Note: this template is using a document '
+                'template, and so expects to contain the placeholder "{{text}}" rather than "{{fragment}}"'
+            ),
         ),
         (
             {"input": ["{{text}}", "{{..}}"]}, {"embedding": "{{embedding}}"},
@@ -257,9 +264,11 @@ def test_wrong_dimensions(server, fast):
         ),
         (
             {"input": ["{{..}}", "{{text}}"]}, {"embedding": "{{embedding}}"},
-            'user error: in `request.input`: "{{..}}" expected at position #1, but found at position #0\n'
-            "  - Note: this template is using a document template, and so expects to contain the placeholder "
-            '"{{text}}" rather than "{{fragment}}"',
+            (
+                'user error: in `request.input`: "{{..}}" expected at position #1, but found at position #0\n'
+                "  - Note: this template is using a document template, and so expects to contain the placeholder "
+                '"{{text}}" rather than "{{fragment}}"'
+            ),
         ),
     ],
 )

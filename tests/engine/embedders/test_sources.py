@@ -149,7 +149,7 @@ def test_ollama_model_not_found_while_embedding(server, fast):
 
 def test_ollama_model_not_found_while_inferring_dimensions(server, fast):
     with pytest.raises(EmbedderSetupError) as caught:
-        ollama(server, fast, model="llama").dimensions
+        _ = ollama(server, fast, model="llama").dimensions
     assert caught.value.message == (
         "runtime error: could not determine model dimensions:\n  - test embedding failed with " + NOT_PULLED
     )

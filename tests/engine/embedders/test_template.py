@@ -16,7 +16,12 @@ from __future__ import annotations
 
 import pytest
 
-from engine.embedders import DocumentTemplate, EmbeddingError, make_embedder, truncate_to_bytes
+from engine.embedders import (
+    DocumentTemplate,
+    EmbeddingError,
+    make_embedder,
+    truncate_to_bytes,
+)
 from engine.embedders.errors import EmbedderSetupError, TemplateRenderError
 from engine.embedders.template import DEFAULT_TEMPLATE, rust_float
 
