@@ -55,6 +55,9 @@ class Embedder(ABC):
 
     source: str = ""
     uses_template: bool = True
+    # texts per embed_documents call that keep every worker busy yet let the caller report
+    # progress often; any count works, this is only advice
+    batch_hint: int = 100
 
     def __init__(self, name: str, config: dict[str, Any]) -> None:
         self.name = name

@@ -164,18 +164,36 @@ _BLAS_USERS = 0
 _BLAS_LIMIT: Any = None
 
 
+_CONTROLLER: list[Any] = []
+
+
+def _blas_controller() -> Any:
+    """threadpoolctl's view of the loaded BLAS, built once (it inspects every loaded library)."""
+    if not _CONTROLLER:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:
+            _CONTROLLER.append(None)
+        else:
+            _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0]
+
+
 @contextmanager
 def _single_threaded_blas() -> Iterator[None]:
-    """BLAS limited to one thread while any embedding runs (needs ``threadpoolctl``; else a no-op)."""
+    """BLAS limited to one thread while any embedding runs (needs ``threadpoolctl``; else a no-op).
+
+    The limit is process-wide (OpenBLAS has one setting), so numpy work on other threads runs
+    single-threaded while a model embeds; it is restored when the last embedding ends.
+    """
     global _BLAS_USERS, _BLAS_LIMIT
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
+    controller = _blas_controller()
+    if controller is None:
         yield
         return
     with _BLAS_LOCK:
         if _BLAS_USERS == 0:
-            _BLAS_LIMIT = threadpool_limits(limits=1, user_api="blas")
+            _BLAS_LIMIT = controller.limit(limits=1, user_api="blas")
         _BLAS_USERS += 1
     try:
         yield
@@ -239,6 +257,7 @@ def load_model(pooling: str) -> LocalModel:
 
 class HuggingFaceEmbedder(Embedder):
     source = "huggingFace"
+    batch_hint = 64
 
     def __init__(self, name: str, config: dict[str, Any]) -> None:
         super().__init__(name, config)

@@ -176,6 +176,11 @@ class RemoteEmbedder(Embedder):
     def _setup_error(self, error: EmbeddingError) -> EmbedderSetupError:
         return could_not_determine_dimensions(error)
 
+    @property
+    def batch_hint(self) -> int:  # type: ignore[override]
+        """One request per worker: ``batch_size × parallelism`` texts."""
+        return self.client.batch_size * max(1, self.client.retry.parallelism)
+
     def _embed_error(self, error: EmbeddingError) -> EmbeddingError:
         """Hook for sources that reword a failure (ollama's 404)."""
         return error

@@ -94,7 +94,9 @@ def test_configured_dimensions_need_no_test_request(server, fast):
 
 def test_batches_of_ten_in_order(server, fast):
     texts = [f"text {'a' * i}" for i in range(25)]
-    assert batch(server, fast).embed_documents(texts) == [vec(t) for t in texts]
+    embedder = batch(server, fast)
+    assert embedder.embed_documents(texts) == [vec(t) for t in texts]
+    assert embedder.batch_hint == 10 * fast.parallelism
     sizes = sorted(len(r["body"]["inputs"]) for r in server.requests)
     assert sizes == [5, 10, 10]
 
