@@ -16,6 +16,7 @@ dimensions``).
 """
 from __future__ import annotations
 
+import os
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -41,8 +42,23 @@ class RetryPolicy:
     timeout: float = 30.0
     parallelism: int = 4  # chunks of one embed_documents call sent at once
 
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> RetryPolicy:
+        """Upstream's two experimental knobs, read from the environment like Meilisearch does."""
+        env = os.environ if environ is None else environ
+        policy = cls()
+        timeout = env.get("MEILI_EXPERIMENTAL_REST_EMBEDDER_TIMEOUT_SECONDS")
+        max_wait = env.get("MEILI_EXPERIMENTAL_REST_EMBEDDER_MAX_RETRY_DURATION_SECONDS")
+        return cls(
+            retries=policy.retries,
+            delay_scale=policy.delay_scale,
+            max_wait=float(max_wait) if max_wait else policy.max_wait,
+            timeout=float(timeout) if timeout else policy.timeout,
+            parallelism=policy.parallelism,
+        )
 
-DEFAULT_RETRY = RetryPolicy()
+
+DEFAULT_RETRY = RetryPolicy.from_env()
 
 
 def deadline_in(seconds: float | None) -> float | None:

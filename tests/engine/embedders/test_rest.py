@@ -7,7 +7,8 @@ Properties:
    present: no test request.
 3. A batch template sends at most 10 texts per request and returns vectors in input order.
 4. Retries: 500 and 429 and unparsable JSON and connection failures are retried, up to
-   ``retries`` + 1 attempts; 400, 401, 404 are not. Each error's text is upstream's, exactly.
+   ``retries`` + 1 attempts (never past a query's deadline); 400, 401, 404 are not. Each
+   error's text is upstream's, exactly. Waits follow upstream's schedule and environment knobs.
 5. Answers that do not fit are refused: wrong shape (with the typo hint), wrong count,
    wrong dimensions.
 6. Templates that cannot work are refused when the embedder is built, in upstream's words.
@@ -290,6 +291,27 @@ def test_dimension_inference_failure(server, fast):
         "runtime error: could not determine model dimensions:\n  - test embedding failed with "
         "error: received unexpected HTTP 404 from embedding server\n  - server replied with `not here`"
     )
+
+
+def test_a_query_stops_retrying_at_its_deadline(server):
+    import time
+
+    # upstream's real waits (1, 10, 100, 1000 ms…) add up to more than a second before the
+    # eleventh attempt; a deadline 0.2 s away must cut the attempts short
+    server.script("/rest", *[(500, "boom")] * 11)
+    with pytest.raises(EmbeddingError) as caught:
+        rest(server, RetryPolicy(timeout=5.0)).embed_query("abc", deadline=time.monotonic() + 0.2)
+    assert caught.value.message.startswith("runtime error: received internal error HTTP 500")
+    assert 1 <= len(server.requests) < 11
+
+
+def test_retry_policy_from_environment():
+    policy = RetryPolicy.from_env({
+        "MEILI_EXPERIMENTAL_REST_EMBEDDER_TIMEOUT_SECONDS": "5",
+        "MEILI_EXPERIMENTAL_REST_EMBEDDER_MAX_RETRY_DURATION_SECONDS": "2",
+    })
+    assert (policy.timeout, policy.max_wait, policy.retries) == (5.0, 2.0, 10)
+    assert RetryPolicy.from_env({}) == RetryPolicy()
 
 
 def test_retry_waits_follow_upstream_schedule():
