@@ -12,7 +12,19 @@
     json_template   request/response templates: inject texts, extract embeddings, upstream's errors
     transport.py    one HTTP POST and the classification of its failures
     rest.py         rest source and the retrying client that openAi/ollama share
-    openai.py, ollama.py, manual.py (userProvided), composite.py, huggingface.py (+ bert.py)
+    openai.py, ollama.py, manual.py (userProvided), composite.py
+    huggingface.py  the local model: bert.py (numpy forward pass), wordpiece.py (tokenizer)
+
+For the vector store and the indexer:
+
+* ``embedder.dimensions`` may do I/O once (a test embedding) when the settings gave none;
+  ``known_dimensions`` never does.
+* ``embedder.render(doc, searchable, external_id=None)`` gives the whole text (no
+  documentTemplateMaxBytes cut, hybrid.md §8.4); hash it to skip documents whose text did not change.
+* ``embed_documents`` takes any number of texts; ``batch_hint`` says how many per call keep the
+  remote or the CPU busy while leaving room to report progress between calls.
+* ``embed_query(text, deadline=None)`` stops retrying at ``deadline`` (``time.monotonic()``).
+* Errors are :class:`EmbeddingError` with upstream's text; prefix them as ``errors.py`` says.
 """
 from __future__ import annotations
 
