@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 
 import pytest
 from support import SHARED
@@ -34,6 +35,9 @@ def extra_installed() -> bool:
     return not huggingface.missing_parts()
 
 
+# CI installs the extra and sets LOUPE_REQUIRE_EMBEDDINGS=1: there a missing part fails instead of skipping
+if os.environ.get("LOUPE_REQUIRE_EMBEDDINGS") == "1" and not extra_installed():
+    raise RuntimeError(f"LOUPE_REQUIRE_EMBEDDINGS=1 but the embeddings extra lacks {huggingface.missing_parts()}")
 needs_extra = pytest.mark.skipif(not extra_installed(), reason="optional extra `embeddings` not installed")
 
 
