@@ -106,6 +106,17 @@ class Index:
             "fieldDistribution": dict(sorted(stats["fieldDistribution"].items())),
         }
 
+    def field_names(self) -> list[str]:
+        """Every field the index knows: its documents' top-level fields, the paths it indexed
+        for search and for facets (the names `POST /indexes/{uid}/fields` lists)."""
+        with self._reading() as txn:
+            iid = self.record(txn)["iid"]
+            meta = self.engine.registry.get_meta
+            stats = meta(txn, iid, "stats") or {}
+            names = {*meta(txn, iid, "fields", []), *(meta(txn, iid, "faceted_paths") or []),
+                     *stats.get("fieldDistribution", {})}
+        return sorted(names)
+
     # -- search ------------------------------------------------------------------------------
     def execute(self, query: "Query") -> "SearchResult":
         """The engine's search: a typed `Query` in, a typed `SearchResult` out (raises

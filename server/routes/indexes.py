@@ -110,6 +110,16 @@ def index_stats_view(stats: dict, internal: bool, human: bool) -> dict:
     return ordered
 
 
+async def index_fields(request: web.Request, index_uid: str) -> web.Response:
+    """POST /indexes/{uid}/fields (api.md §9)."""
+    from engine.meilisearch.index_fields import list_fields, parse_fields_body
+    validate_index_uid(index_uid)
+    params = parse_fields_body(await json_body(request))
+    index = request.app["engine"].index(index_uid)
+    with index.snapshot() as pinned:
+        return json_response(list_fields(pinned.field_names(), pinned.settings(), params))
+
+
 async def index_stats(request: web.Request, index_uid: str) -> web.Response:
     internal, human = stats_params(request)
     validate_index_uid(index_uid)
@@ -124,3 +134,4 @@ def register(router: Router) -> None:
     router.add("PATCH", "/indexes/{index_uid}", update_index, "indexes.update")
     router.add("DELETE", "/indexes/{index_uid}", delete_index, "indexes.delete")
     router.add("GET", "/indexes/{index_uid}/stats", index_stats, "stats.get")
+    router.add("POST", "/indexes/{index_uid}/fields", index_fields, "fields.post")
