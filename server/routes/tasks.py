@@ -1,6 +1,8 @@
 """/tasks and /batches: list with filters, get one, cancel, delete (api.md §12–13, tasks.md §9–10)."""
 from __future__ import annotations
 
+from typing import Any, Callable
+
 from aiohttp import web
 
 from engine.errors import LoupeError
@@ -28,21 +30,54 @@ _STATUS_BY_LOWER = {s.lower(): s for s in STATUSES}
 _TYPE_BY_LOWER = {t.lower(): t for t in TYPES}
 
 
-def _list(raw: str) -> list[str] | None:
-    items = [p.strip() for p in raw.split(",")]
-    return None if "*" in items else items
+def _items(raw: str) -> list[str]:
+    return [p.strip() for p in raw.split(",")]
+
+
+def _item_name(name: str, items: list[str], n: int) -> str:
+    """How deserr names a bad item of a comma-separated parameter: the parameter itself for a
+    single value (``uids``), its index in a list (``uids[1]``)."""
+    return name if len(items) == 1 else f"{name}[{n}]"
+
+
+def _checked(name: str, raw: str, check: Callable[[str, str], Any]) -> list[Any] | None:
+    """Each item of a comma-separated parameter through ``check(item, name_of_item)``, in
+    order (the first bad one is reported); None when one of them is ``*``."""
+    items = _items(raw)
+    out = [check(item, _item_name(name, items, n)) for n, item in enumerate(items) if item != "*"]
+    return None if "*" in items else out
 
 
 def _uint_list(name: str, raw: str, code: str) -> set[int] | None:
-    items = _list(raw)
-    if items is None:
-        return None
-    out = set()
-    for n, item in enumerate(items):
+    def check(item: str, where: str) -> int:
         if not (item.isascii() and item.isdigit()):
-            raise param_error(f"{name}[{n}]", f"could not parse `{item}` as a positive integer", code)
-        out.add(int(item))
-    return out
+            raise param_error(where, f"could not parse `{item}` as a positive integer", code)
+        return int(item)
+    found = _checked(name, raw, check)
+    return None if found is None else set(found)
+
+
+def _type(item: str, where: str) -> str:
+    if item.lower() not in _TYPE_BY_LOWER:
+        listed = ", ".join(f"`{t}`" for t in TYPES)
+        raise param_error(where, f"`{item}` is not a valid task type. Available types are {listed}.",
+                          "invalid_task_types")
+    return _TYPE_BY_LOWER[item.lower()]
+
+
+def _status(item: str, where: str) -> str:
+    if item.lower() not in _STATUS_BY_LOWER:
+        listed = ", ".join(f"`{s}`" for s in STATUSES)
+        raise param_error(where, f"`{item}` is not a valid task status. Available statuses are {listed}.",
+                          "invalid_task_statuses")
+    return _STATUS_BY_LOWER[item.lower()]
+
+
+def _index_uid(item: str, where: str) -> str:
+    try:
+        return validate_index_uid(item)
+    except LoupeError as error:
+        raise param_error(where, error.message, "invalid_index_uid") from None
 
 
 def parse_task_filter(q: dict[str, str]) -> TaskFilter:
@@ -53,35 +88,12 @@ def parse_task_filter(q: dict[str, str]) -> TaskFilter:
         filt.batch_uids = _uint_list("batchUids", q["batchUids"], "invalid_batch_uids")
     if "canceledBy" in q:
         filt.canceled_by = _uint_list("canceledBy", q["canceledBy"], "invalid_task_canceled_by")
-    if "types" in q:
-        items = _list(q["types"])
-        if items is not None:
-            types = set()
-            for item in items:
-                if item.lower() not in _TYPE_BY_LOWER:
-                    listed = ", ".join(f"`{t}`" for t in TYPES)
-                    raise param_error("types", f"`{item}` is not a valid task type. Available types are {listed}.",
-                                      "invalid_task_types")
-                types.add(_TYPE_BY_LOWER[item.lower()])
-            filt.types = types
-    if "statuses" in q:
-        items = _list(q["statuses"])
-        if items is not None:
-            statuses = set()
-            for item in items:
-                if item.lower() not in _STATUS_BY_LOWER:
-                    listed = ", ".join(f"`{s}`" for s in STATUSES)
-                    raise param_error("statuses",
-                                      f"`{item}` is not a valid task status. Available statuses are {listed}.",
-                                      "invalid_task_statuses")
-                statuses.add(_STATUS_BY_LOWER[item.lower()])
-            filt.statuses = statuses
-    if "indexUids" in q:
-        items = _list(q["indexUids"])
-        if items is not None:
-            for item in items:
-                validate_index_uid(item)
-            filt.index_uids = set(items)
+    for param, attr, check in (("types", "types", _type), ("statuses", "statuses", _status),
+                               ("indexUids", "index_uids", _index_uid)):
+        if param in q:
+            found = _checked(param, q[param], check)
+            if found is not None:
+                setattr(filt, attr, set(found))
     for param, (attr, code) in _DATES.items():
         if param in q:
             setattr(filt, attr, _parse_date(param, q[param], code, after=param.startswith("after")))

@@ -139,3 +139,31 @@ async def test_compressed_request_bodies(http, encoding):
     headers = {**http.headers, "Content-Type": "application/json", "Content-Encoding": encoding}
     response = await http.post("/indexes/nothing/search", data=compressed, headers=headers)
     await _error(response, 404, "index_not_found")  # parsed: the index lookup is what fails
+
+
+INVALID_UID = ("is not a valid index uid. Index uid can be an integer or a string containing only alphanumeric "
+               "characters, hyphens (-) and underscores (_), and can not be more than 512 bytes.")
+
+
+@pytest.mark.parametrize("query, code, message", [
+    # deserr names a single value by its parameter, an item of a list by its index
+    ("uids=cat", "invalid_task_uids", "Invalid value in parameter `uids`: could not parse `cat` as a positive integer"),
+    ("uids=78,hello,world", "invalid_task_uids",
+     "Invalid value in parameter `uids[1]`: could not parse `hello` as a positive integer"),
+    ("uids=cat,*,dog", "invalid_task_uids",
+     "Invalid value in parameter `uids[0]`: could not parse `cat` as a positive integer"),
+    ("batchUids=x", "invalid_batch_uids", "Invalid value in parameter `batchUids`: could not parse `x` as a positive integer"),
+    ("canceledBy=1,x", "invalid_task_canceled_by",
+     "Invalid value in parameter `canceledBy[1]`: could not parse `x` as a positive integer"),
+    ("indexUids=the%20good%20doggo", "invalid_index_uid",
+     f"Invalid value in parameter `indexUids`: `the good doggo` {INVALID_UID}"),
+    ("indexUids=1,h%C3%A9", "invalid_index_uid", f"Invalid value in parameter `indexUids[1]`: `hé` {INVALID_UID}"),
+    ("statuses=succeeded,finished", "invalid_task_statuses",
+     "Invalid value in parameter `statuses[1]`: `finished` is not a valid task status. Available statuses are "
+     "`enqueued`, `processing`, `succeeded`, `failed`, `canceled`."),
+])
+@pytest.mark.parametrize("route", ["/tasks", "/batches"])
+async def test_task_filter_parameters(http, route, query, code, message):
+    r = await http.get(f"{route}?{query}", headers=http.headers)
+    body = await _error(r, 400, code)
+    assert body["message"] == message
