@@ -25,7 +25,7 @@ from typing import Any
 
 from pyroaring import BitMap
 
-from .documents.payloads import encode_update_file
+from .documents.payloads import decode_update_file, encode_update_file
 from .errors import LoupeError, index_not_found
 from .filters.stored import filter_docids
 from .filters import parse_filter
@@ -160,6 +160,18 @@ class Engine:
               "allowIndexCreation": allow_index_creation, "skipCreation": skip_creation}
         details = {"receivedDocuments": count, "indexedDocuments": None}
         return self.queue.enqueue("documentAdditionOrUpdate", uid, details, op, custom_metadata)
+
+    def task_documents(self, task: dict[str, Any]) -> list[dict[str, Any]] | None:
+        """The documents a document task carries while it waits or runs (its update file), None
+        for any other task or once the file is gone."""
+        op = task.get("op") or {}
+        if task.get("type") != "documentAdditionOrUpdate" or not op.get("file"):
+            return None
+        try:
+            raw = (self.store.update_files / op["file"]).read_bytes()
+        except FileNotFoundError:
+            return None
+        return decode_update_file(raw, op.get("format", "ndjson"))
 
     def delete_documents(self, uid: str, ids: list[str], custom_metadata: str | None = None) -> dict[str, Any]:
         details = {"providedIds": len(ids), "deletedDocuments": None, "originalFilter": None}

@@ -5,7 +5,10 @@ from typing import Any, Callable
 
 from aiohttp import web
 
+import orjson
+
 from engine.errors import LoupeError
+from engine.settings.features import feature_not_enabled
 from engine.tasks.queue import TaskFilter
 from engine.tasks.task import STATUSES, TYPES, summary_view, task_view
 from engine.tasks.timefmt import NS, parse_date_only_ns, parse_datetime_ns
@@ -154,6 +157,28 @@ async def get_task(request: web.Request, task_uid: str) -> web.Response:
     return json_response(task_view(task))
 
 
+async def get_task_documents(request: web.Request, task_uid: str) -> web.Response:
+    """GET /tasks/{uid}/documents (`getTaskDocumentsRoute`): the documents of a document task
+    still waiting or processing, one JSON object per line (api.md §12)."""
+    if "getTaskDocumentsRoute" not in request.app["features"].enabled():
+        raise feature_not_enabled("Getting the documents of an enqueued task", "get task documents route",
+                                  "https://github.com/orgs/meilisearch/discussions/808")
+    if not (task_uid.isascii() and task_uid.isdigit()):
+        raise LoupeError("invalid_task_uids", f"Task uid `{task_uid}` is invalid. It should only contain numeric characters.")
+    engine = request.app["engine"]
+    task = engine.queue.get(int(task_uid))
+    visible = _visible(request)
+    if task is None or (visible is not None and not TaskFilter(visible=visible).matches(task)):
+        raise LoupeError("task_not_found", f"Task `{task_uid}` not found.")
+    documents = engine.task_documents(task)
+    if documents is None:
+        raise LoupeError("task_file_not_found",
+                         f"Task `{task_uid}` does not contain any documents. Only `documentAdditionOrUpdate` tasks "
+                         "with the statuses `enqueued` or `processing` contain documents")
+    body = b"".join(orjson.dumps(document) + b"\n" for document in documents)
+    return web.Response(body=body, content_type="application/x-ndjson")
+
+
 def _raw_query(request: web.Request) -> str:
     return "?" + request.rel_url.raw_query_string
 
@@ -204,5 +229,6 @@ def register(router: Router) -> None:
     router.add("DELETE", "/tasks", delete_tasks, "tasks.delete")
     router.add("POST", "/tasks/cancel", cancel_tasks, "tasks.cancel")
     router.add("GET", "/tasks/{task_uid}", get_task, "tasks.get")
+    router.add("GET", "/tasks/{task_uid}/documents", get_task_documents, "tasks.get")
     router.add("GET", "/batches", list_batches, "tasks.get")
     router.add("GET", "/batches/{batch_uid}", get_batch, "tasks.get")
