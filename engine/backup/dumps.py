@@ -147,6 +147,7 @@ def _as_succeeded(task: dict[str, Any], current: dict[str, Any], now_ns: int, du
 def _batch_as_succeeded(batch: dict[str, Any], now_ns: int, dump_uid: str) -> dict[str, Any]:
     stats = dict(batch.get("stats") or {})
     stats["status"] = {SUCCEEDED: stats.get("totalNbTasks", 1)}
+    stats["progressTrace"] = {}  # timed once the dump is written, after this copy of it
     # The worker writes the strategy when the batch ends; a dump always runs alone (tasks.md §7.1).
     strategy = batch.get("batchStrategy") or (
         f"created batch containing only task with id {batch.get('_tasks', ['?'])[0]} of type `dumpCreation` "

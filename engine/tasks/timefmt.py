@@ -32,6 +32,15 @@ def format_date(ns: int | None) -> str | None:
     return f"{stamp}.{digits}Z" if digits else f"{stamp}Z"
 
 
+def format_trace_duration(ns: int) -> str:
+    """A step of a batch's ``progressTrace`` as Meilisearch prints it (Rust's ``{:.2?}`` of a
+    ``Duration``): ``12.50ms``, ``1.23s``, ``850.00µs``, ``3.00ns``."""
+    for unit, size in (("s", NS), ("ms", 1_000_000), ("µs", 1_000)):
+        if ns >= size:
+            return f"{ns / size:.2f}{unit}"
+    return f"{ns:.2f}ns"
+
+
 def format_duration(ns: int | None) -> str | None:
     """ISO-8601 duration: 3 fraction digits for whole ms, 6 for whole µs, else 9; none at 0."""
     if ns is None or ns < 0:

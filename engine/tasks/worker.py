@@ -30,7 +30,7 @@ from ..store.registry import Registry
 from ..settings import apply_patch, reindex_needed
 from ..store import Store
 from ..store.codecs import dumps, loads, read_u64, u64
-from .timefmt import now_ns
+from .timefmt import format_trace_duration, now_ns
 from .batcher import select_batch
 from .queue import TaskQueue
 from .task import CANCELED, ENQUEUED, FAILED, FINISHED, PROCESSING, SUCCEEDED, zeroed_details
@@ -134,6 +134,7 @@ class Worker:
         batch_uid = self._start(batch, started)
         self._current = {t["uid"] for t in batch}
         self._seen_uid = max(self._current)
+        clock = time.perf_counter_ns()
         try:
             entry = self._apply(batch, batch_uid, started)
         except Aborted:
@@ -141,7 +142,9 @@ class Worker:
             return
         finally:
             self._current = set()
-        entry["batch"] = self._batch_record(batch_uid, entry["tasks"], started, entry["finishedAt"], strategy)
+        trace = {**entry.pop("trace", {}), "processing tasks": time.perf_counter_ns() - clock}
+        entry["batch"] = self._batch_record(batch_uid, entry["tasks"], started, entry["finishedAt"], strategy,
+                                            trace)
         self._record(entry)
         with self.store.index_env.begin(write=True) as txn:
             txn.delete(u64(batch_uid), db=self.store.i["journal"])
@@ -293,11 +296,16 @@ class Worker:
 
     def _apply_index_batch(self, batch: list[Task], batch_uid: int) -> dict[str, Any]:
         entry: dict[str, Any] = {"tasks": batch, "retarget": []}
+        trace: dict[str, int] = {}
         try:
+            clock = time.perf_counter_ns()
             with self.store.index_env.begin(write=True) as txn:
                 self._apply_index_tasks(txn, batch, entry)
                 txn.put(u64(batch_uid), orjson.dumps(entry),
                         db=self.store.i["journal"])
+                applied = time.perf_counter_ns()
+                trace["processing tasks > applying the tasks"] = applied - clock
+            trace["processing tasks > committing the index"] = time.perf_counter_ns() - applied
         except Aborted:
             raise
         except LoupeError as exc:  # an error of the batch as a whole
@@ -310,6 +318,7 @@ class Worker:
             for task in batch:
                 self._finish(task, FAILED, error=error)
             entry["retarget"] = []
+        entry["trace"] = trace
         return entry
 
     def _apply_index_tasks(self, txn: Any, batch: list[Task], entry: dict[str, Any]) -> None:
@@ -452,7 +461,7 @@ class Worker:
             task["details"] = details
 
     def _batch_record(self, uid: int, tasks: list[Task], started: int, finished: int | None,
-                      strategy: str) -> dict[str, Any]:
+                      strategy: str, trace: dict[str, int] | None = None) -> dict[str, Any]:
         status: dict[str, int] = {}
         types: dict[str, int] = {}
         index_uids: dict[str, int] = {}
@@ -465,7 +474,8 @@ class Worker:
             _merge_details(details, task.get("details") or {})
         return {
             "uid": uid, "details": details,
-            "stats": {"totalNbTasks": len(tasks), "status": status, "types": types, "indexUids": index_uids},
+            "stats": {"totalNbTasks": len(tasks), "status": status, "types": types, "indexUids": index_uids,
+                      "progressTrace": {step: format_trace_duration(ns) for step, ns in (trace or {}).items()}},
             "startedAt": started, "finishedAt": finished, "batchStrategy": strategy,
             "_tasks": [t["uid"] for t in tasks],
         }

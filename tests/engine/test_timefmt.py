@@ -31,3 +31,9 @@ def test_parsing():
     assert parse_datetime_ns("2025-01-16") is None
     assert parse_date_only_ns("2025-01-16") == 1_736_985_600 * 10**9
     assert parse_date_only_ns("2025-13-01") is None
+
+
+def test_trace_durations_print_as_rust_debug_with_two_decimals():
+    from engine.tasks.timefmt import format_trace_duration
+    assert [format_trace_duration(ns) for ns in (3, 850_000, 12_504_000, 1_230_000_000, 999)] == [
+        "3.00ns", "850.00µs", "12.50ms", "1.23s", "999.00ns"]
