@@ -23,6 +23,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import orjson
 from pyroaring import BitMap
 
 from .documents.payloads import decode_update_file, encode_update_file
@@ -182,6 +183,16 @@ class Engine:
         details = {"providedIds": 0, "deletedDocuments": None, "originalFilter": original}
         return self.queue.enqueue("documentDeletion", uid, details, {"kind": "filter", "filter": filter},
                                   custom_metadata)
+
+    def edit_documents(self, uid: str, function: str, filter: Any = None, context: dict[str, Any] | None = None,
+                       custom_metadata: str | None = None) -> dict[str, Any]:
+        """Enqueue a `documentEdition`: ``function`` (already compiled by the caller) runs over the
+        documents ``filter`` selects, or all of them (api.md §3.12)."""
+        original = None if filter is None else orjson.dumps(filter).decode()
+        details = {"deletedDocuments": None, "editedDocuments": None, "originalFilter": original,
+                   "context": context, "function": function}
+        op = {"function": function, "filter": filter, "context": context}
+        return self.queue.enqueue("documentEdition", uid, details, op, custom_metadata)
 
     def clear_documents(self, uid: str, custom_metadata: str | None = None) -> dict[str, Any]:
         return self.queue.enqueue("documentDeletion", uid, {"deletedDocuments": None}, {"kind": "clear"},

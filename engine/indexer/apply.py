@@ -168,6 +168,31 @@ class IndexWriter:
                 self._remove_document(docid, document_id(doc, pk) if pk else None, doc)
         return len(docids)
 
+    def edit_documents(self, docids: Iterable[int],
+                       edit: Callable[[dict[str, Any]], tuple[dict[str, Any] | None, bool]]) -> None:
+        """Apply ``edit`` (document -> (new version or None to delete, changed?)) to ``docids``.
+
+        Every document is edited before anything is written, so an error raised by ``edit`` on
+        the last document leaves the index as it was (the task fails as a whole, as upstream's).
+        The writes then take the same path as additions and deletions: indexes, stats and field
+        distribution follow."""
+        pk = self.record["primaryKey"]
+        changes = []
+        for n, docid in enumerate(docids):
+            if n % 256 == 0:
+                self.should_stop()
+            old = self._get(docid)
+            if old is None:
+                continue
+            new, changed = edit(old)
+            if changed:
+                changes.append((docid, old, new))
+        for docid, old, new in changes:
+            if new is None:
+                self._remove_document(docid, document_id(old, pk) if pk else None, old)
+            else:
+                self._store_document(docid, old, new)
+
     def clear(self) -> int:
         """Drop every document and everything derived from them (no per-document work)."""
         count = self.stats["numberOfDocuments"]

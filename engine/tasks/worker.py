@@ -387,6 +387,8 @@ class Worker:
                                             index_uid=writer.record["uid"], contains_enabled=True)
                     deleted = writer.delete_docids(matched)
                 self._finish(task, SUCCEEDED, details={**task["details"], "deletedDocuments": deleted})
+            elif kind == "documentEdition":
+                self._finish(task, SUCCEEDED, details=self._edit(writer, task))
             elif kind == "settingsUpdate":
                 current = writer.settings
                 new = apply_patch(current, op["patch"])
@@ -398,6 +400,40 @@ class Worker:
                 raise LoupeError("internal", f"Task type `{kind}` is not supported.")
         except LoupeError as exc:
             self._finish(task, FAILED, error=exc)
+
+    def _edit(self, writer: IndexWriter, task: Task) -> dict[str, Any]:
+        """Run a task's edition function over the documents its filter selects (all without one).
+
+        As upstream, both counts report the number of selected documents, whatever the function
+        did to each; an error on any document fails the task and writes nothing."""
+        from ..documents.edit import ScriptError, compile_script, edit_document
+        from ..documents.edit.edition import CODE
+        op = task["op"]
+        uid = writer.record["uid"]
+        try:
+            program = compile_script(op["function"])
+        except ScriptError as exc:
+            raise LoupeError(CODE, f"Index `{uid}`: Document edition runtime error encountered while compiling "
+                                   f"the function: {exc}") from None
+        if op.get("filter") is None:
+            candidates = writer.all_docids()
+        else:
+            candidates = filter_docids(self.store, writer.txn, writer.iid, writer.settings, writer.docids,
+                                       op["filter"], code="invalid_document_filter", index_uid=uid,
+                                       contains_enabled=True)
+        count = len(candidates)
+        if count:
+            primary_key = writer.record["primaryKey"]
+            context = op.get("context")
+
+            def edit(document: dict[str, Any]) -> tuple[dict[str, Any] | None, bool]:
+                outcome = edit_document(program, document, context, primary_key)
+                return outcome.document, outcome.changed
+            try:
+                writer.edit_documents(candidates, edit)
+            except LoupeError as exc:
+                raise exc.with_prefix(f"Index `{uid}`: ") from None
+        return {**task["details"], "deletedDocuments": count, "editedDocuments": count}
 
     def _update_index(self, txn: Any, task: Task, entry: dict[str, Any], now: int) -> None:
         op = task["op"]

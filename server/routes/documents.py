@@ -222,14 +222,64 @@ async def delete_by_filter(request: web.Request, index_uid: str) -> web.Response
     if "filter" not in body:
         raise LoupeError("missing_document_filter", "Missing field `filter`")
     filt = body["filter"]
+    _check_document_filter(request, filt)
+    task = request.app["engine"].delete_documents_by_filter(index_uid, filt, orjson.dumps(filt).decode(),
+                                                            _custom_metadata(q))
+    return json_response(summary_view(task), status=202)
+
+
+def _check_document_filter(request: web.Request, filt: Any) -> None:
+    """A filter that selects documents for a task: a string or an array, not empty, well formed."""
     if not isinstance(filt, (str, list)):
         raise LoupeError("invalid_document_filter",
                          f"Invalid syntax for the filter parameter: `expected String, Array, found: {compact_json(filt)}`.")
     if filt == "" or filt == [] or (isinstance(filt, str) and not filt.strip()):
         raise LoupeError("invalid_document_filter", "Sending an empty filter is forbidden.")
     request.app["engine"].check_filter_syntax(filt, "invalid_document_filter")
-    task = request.app["engine"].delete_documents_by_filter(index_uid, filt, orjson.dumps(filt).decode(),
-                                                            _custom_metadata(q))
+
+
+_EDIT_FIELDS = ["filter", "context", "function"]
+_EDIT_FEATURE_LINK = "https://github.com/orgs/meilisearch/discussions/762"
+
+
+def _edition_body(body: Any) -> dict[str, Any]:
+    """Deserr's reading of the body: fields in the order sent (an unknown one or a function that is
+    no string stops there), then the missing function."""
+    body = expect_object(body)
+    for key, value in body.items():
+        if key not in _EDIT_FIELDS:
+            check_fields({key: value}, _EDIT_FIELDS)
+        if key == "function" and not isinstance(value, str):
+            raise type_error(".function", "a string", value, "invalid_document_edition_function_filter")
+    if "function" not in body:
+        raise LoupeError("missing_document_edition_function", "Missing field `function`")
+    return body
+
+
+async def edit_documents(request: web.Request, index_uid: str) -> web.Response:
+    """POST /indexes/{uid}/documents/edit (api.md §3.12), in upstream's order of checks: the body,
+    the `editDocumentsByFunction` feature, the index uid, the function compiles, the filter, the
+    context."""
+    from engine.documents.edit import ScriptError, compile_script
+    from engine.settings.features import feature_not_enabled
+
+    from ..http import json_body
+    q = query(request, ("customMetadata",))
+    body = _edition_body(await json_body(request))
+    if "editDocumentsByFunction" not in request.app["features"].enabled():
+        raise feature_not_enabled("Using the documents edit route", "edit documents by function", _EDIT_FEATURE_LINK)
+    validate_index_uid(index_uid)
+    try:
+        compile_script(body["function"])
+    except ScriptError as exc:
+        raise LoupeError("bad_request", str(exc)) from None
+    filt = body.get("filter")
+    if filt is not None:
+        _check_document_filter(request, filt)
+    context = body.get("context")
+    if context is not None and not isinstance(context, dict):
+        raise LoupeError("invalid_document_edition_context", "The context must be an object")
+    task = request.app["engine"].edit_documents(index_uid, body["function"], filt, context, _custom_metadata(q))
     return json_response(summary_view(task), status=202)
 
 
@@ -249,5 +299,6 @@ def register(router: Router) -> None:
     router.add("POST", base + "/fetch", fetch_documents, "documents.get")
     router.add("POST", base + "/delete-batch", delete_batch, "documents.delete")
     router.add("POST", base + "/delete", delete_by_filter, "documents.delete")
+    router.add("POST", base + "/edit", edit_documents, "documents.*")
     router.add("GET", base + "/{document_id}", get_document, "documents.get")
     router.add("DELETE", base + "/{document_id}", delete_document, "documents.delete")
