@@ -7,9 +7,9 @@ Rhai that Meilisearch's documentation and tests use: ``grammar.lark`` is the lan
 and ``edition.py`` turns one document's run into Meilisearch's outcome (edited, deleted,
 unchanged, or the task's error).
 """
-from .errors import ScriptError
-from .parser import compile_script
-from .interpreter import run_script
 from .edition import Outcome, edit_document
+from .errors import ScriptError
+from .interpreter import run_script
+from .parser import compile_script
 
-__all__ = ["ScriptError", "compile_script", "run_script", "Outcome", "edit_document"]
+__all__ = ["Outcome", "ScriptError", "compile_script", "edit_document", "run_script"]

@@ -6,7 +6,7 @@ run-time error can say where it happened ("Variable not found: x (line 1, positi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 Pos = tuple[int, int]
 
@@ -20,7 +20,7 @@ class Lit:
 @dataclass(frozen=True)
 class Template:
     """A backtick string: literal text and `${…}` expressions, in order."""
-    parts: tuple[Union[str, "Expr"], ...]
+    parts: tuple[str | Expr, ...]
     pos: Pos
 
 
@@ -32,70 +32,70 @@ class Var:
 
 @dataclass(frozen=True)
 class Prop:
-    target: "Expr"
+    target: Expr
     name: str
     pos: Pos
 
 
 @dataclass(frozen=True)
 class Index:
-    target: "Expr"
-    key: "Expr"
+    target: Expr
+    key: Expr
     pos: Pos
 
 
 @dataclass(frozen=True)
 class Call:
     name: str
-    args: tuple["Expr", ...]
+    args: tuple[Expr, ...]
     pos: Pos
 
 
 @dataclass(frozen=True)
 class Method:
-    target: "Expr"
+    target: Expr
     name: str
-    args: tuple["Expr", ...]
+    args: tuple[Expr, ...]
     pos: Pos
 
 
 @dataclass(frozen=True)
 class Unary:
     op: str
-    operand: "Expr"
+    operand: Expr
     pos: Pos
 
 
 @dataclass(frozen=True)
 class Binary:
     op: str
-    left: "Expr"
-    right: "Expr"
+    left: Expr
+    right: Expr
     pos: Pos
 
 
 @dataclass(frozen=True)
 class RangeLit:
-    start: "Expr"
-    end: "Expr"
+    start: Expr
+    end: Expr
     inclusive: bool
     pos: Pos
 
 
 @dataclass(frozen=True)
 class ArrayLit:
-    items: tuple["Expr", ...]
+    items: tuple[Expr, ...]
     pos: Pos
 
 
 @dataclass(frozen=True)
 class MapLit:
-    entries: tuple[tuple[str, "Expr"], ...]
+    entries: tuple[tuple[str, Expr], ...]
     pos: Pos
 
 
-Expr = Union[Lit, Template, Var, Prop, Index, Call, Method, Unary, Binary, RangeLit, ArrayLit, MapLit]
-Path = Union[Var, Prop, Index]
+Expr = Lit | Template | Var | Prop | Index | Call | Method | Unary | Binary | RangeLit | ArrayLit | MapLit
+Path = Var | Prop | Index
 """What an assignment may target: a variable, or a property / index below one."""
 
 
@@ -123,7 +123,7 @@ class ExprStmt:
 
 @dataclass(frozen=True)
 class Block:
-    body: tuple["Stmt", ...]
+    body: tuple[Stmt, ...]
     pos: Pos
 
 
@@ -131,7 +131,7 @@ class Block:
 class If:
     condition: Expr
     then: Block
-    otherwise: Union[Block, "If", None]
+    otherwise: Block | If | None
     pos: Pos
 
 
@@ -159,4 +159,4 @@ class Jump:
     pos: Pos
 
 
-Stmt = Union[Let, Assign, ExprStmt, Block, If, For, While, Jump]
+Stmt = Let | Assign | ExprStmt | Block | If | For | While | Jump

@@ -9,8 +9,9 @@ interpreter reports as Rhai's "Function not found: name (types)".
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from .values import display, equal, is_number, owned, type_name
 
@@ -68,7 +69,7 @@ def type_of(value: Any) -> str:
 @builtin("print", "debug")
 def print_(*values: Any) -> None:
     """Accepted and ignored: a function's output goes nowhere in Meilisearch either."""
-    return None
+    return
 
 
 # -- length, emptiness, membership (strings, arrays, maps) ------------------------------------
@@ -303,13 +304,13 @@ def round_(value: Any) -> float:
 @builtin("min")
 def min_(a: Any, b: Any) -> Any:
     _num(a), _num(b)
-    return b if b < a else a
+    return min(a, b)
 
 
 @builtin("max")
 def max_(a: Any, b: Any) -> Any:
     _num(a), _num(b)
-    return b if b > a else a
+    return max(a, b)
 
 
 @builtin("is_even")

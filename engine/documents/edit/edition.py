@@ -8,6 +8,7 @@ addition would (`missing_document_id` / `invalid_document_id`).
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +32,6 @@ class Outcome:
 def edit_document(program: ast.Block, document: dict[str, Any], context: dict[str, Any] | None,
                   primary_key: str) -> Outcome:
     """Run ``program`` on a copy of ``document``; raise the task's error if Meilisearch would."""
-    import copy
     try:
         result = run_script(program, copy.deepcopy(document), context)
     except ScriptError as exc:

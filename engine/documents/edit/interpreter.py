@@ -9,13 +9,23 @@ Meilisearch sets on its engine.
 from __future__ import annotations
 
 import copy
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any, cast
 
 from . import ast
 from .builtins import FUNCTIONS, Mutated
 from .errors import ScriptError
-from .values import (I64_MIN, arithmetic, compare, display, equal, is_number, owned, signature_type,
-                     type_name)
+from .values import (
+    I64_MIN,
+    arithmetic,
+    compare,
+    display,
+    equal,
+    is_number,
+    owned,
+    signature_type,
+    type_name,
+)
 
 MAX_OPERATIONS = 1_000_000
 """Meilisearch's `engine.set_max_operations(1_000_000)`."""
@@ -34,7 +44,7 @@ class _Return(Exception):
 
 
 class _Slot:
-    __slots__ = ("value", "constant")
+    __slots__ = ("constant", "value")
 
     def __init__(self, value: Any, constant: bool):
         self.value, self.constant = value, constant
@@ -209,12 +219,12 @@ class _Machine:
             n = self.string_index(parent, key, target.key.pos)
             if not isinstance(value, str) or len(value) != 1:
                 raise mismatch("char", value, pos)
-            self.store(target.target, parent[:n] + value + parent[n + 1:], pos)
+            self.store(cast(ast.Path, target.target), parent[:n] + value + parent[n + 1:], pos)
         else:
             raise ScriptError(f"Indexing of type '{type_name(parent)}' is not supported", *target.key.pos)
 
     def check_not_constant(self, target: ast.Path) -> None:
-        root = target
+        root: ast.Expr = target
         while isinstance(root, (ast.Prop, ast.Index)):
             root = root.target
         assert isinstance(root, ast.Var)
@@ -307,7 +317,7 @@ class _Machine:
         result = self.invoke(node.name, [receiver, *args], node.pos)
         if isinstance(result, Mutated):
             if _is_path(node.target):
-                self.store(node.target, result.receiver, node.pos)
+                self.store(cast(ast.Path, node.target), result.receiver, node.pos)
             return result.result
         return result
 

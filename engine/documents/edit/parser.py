@@ -12,7 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from lark import Lark, Token, Transformer, Tree, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark.exceptions import (
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    UnexpectedToken,
+    VisitError,
+)
 
 from . import ast
 from .errors import ScriptError
@@ -48,12 +54,16 @@ def _compile(source: str, start: str) -> Any:
         tree = _parser().parse(source, start=start)
     except UnexpectedInput as exc:
         raise _syntax_error(exc, source) from None
+    except RecursionError:  # parentheses nested past what the parser's stack holds
+        raise ScriptError("Expression exceeds maximum complexity", 1, 1) from None
     try:
         return _ToAst(source).transform(tree)
     except VisitError as exc:
         if isinstance(exc.orig_exc, ScriptError):
             raise exc.orig_exc from None
         raise
+    except RecursionError:
+        raise ScriptError("Expression exceeds maximum complexity", 1, 1) from None
 
 
 def _syntax_error(exc: UnexpectedInput, source: str) -> ScriptError:
@@ -65,7 +75,7 @@ def _syntax_error(exc: UnexpectedInput, source: str) -> ScriptError:
         line, column = _end_position(source)
         return ScriptError("Script is incomplete", line, column)
     if isinstance(exc, UnexpectedCharacters):
-        char = source[exc.pos_in_stream]
+        char = source[exc.pos_in_stream or 0]
         if char in "\"'`":
             return ScriptError("Open string is not terminated", line, column)
         if char == "|":
@@ -298,7 +308,7 @@ class _ToAst(Transformer):
         """Split a backtick string into text and `${…}` expressions, each expression parsed
         where it stands in the script so its positions are the script's."""
         text = str(token)[1:-1]
-        start = token.start_pos + 1
+        start = (token.start_pos or 0) + 1
         parts: list[Any] = []
         i = 0
         while True:
@@ -378,7 +388,8 @@ def _decode_string(token: Token) -> str:
 
 
 def _check_depth(node: ast.Binary) -> None:
-    depth, current = 0, node
+    depth = 0
+    current: ast.Expr = node
     while isinstance(current, ast.Binary):
         depth += 1
         current = current.left
