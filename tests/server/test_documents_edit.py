@@ -263,3 +263,38 @@ async def test_edition_runs_alone_in_its_batch(tmp_path):
         assert titles == ["Coco", "Soul", "alien", "heat", "nemo", "up"]
     finally:
         engine.close()
+
+
+async def test_deleting_most_documents_deletes_every_selected_one(setup):
+    """meilisearch#4849: deleting documents by function must delete all of them, not some."""
+    engine, client = setup
+    await _enable(client)
+    r = await client.post("/indexes/mieli/documents", json=[{"id": i} for i in range(101)], headers=AUTH)
+    assert engine.wait_for_task((await r.json())["taskUid"])["status"] == "succeeded"
+    r = await client.post("/indexes/mieli/documents/edit", headers=AUTH, json={
+        "function": "if doc.id % 3 != 0 { doc = (); } else { doc.title = \"kefir\"; }"})
+    task = engine.wait_for_task((await r.json())["taskUid"])
+    assert task["status"] == "succeeded"
+    r = await client.get("/indexes/mieli/documents?limit=200", headers=AUTH)
+    documents = sorted((await r.json())["results"], key=lambda d: d["id"])
+    assert documents == [{"id": i, "title": "kefir"} for i in range(0, 101, 3)]
+    r = await client.post("/indexes/mieli/search", json={"q": "kefir", "limit": 200}, headers=AUTH)
+    assert (await r.json())["estimatedTotalHits"] == 34
+
+
+async def test_the_documentations_example(setup):
+    """The docs' and meilisearch#4956's example: sparkles around the upper-cased titles of a filter."""
+    engine, client = setup
+    await _enable(client)
+    r = await client.post("/indexes/movies/documents", headers=AUTH, json=[
+        {"id": 2999, "title": "Ariel"}, {"id": 3001, "title": "Star Wars"}, {"id": 3002, "title": "Amélie"}])
+    assert engine.wait_for_task((await r.json())["taskUid"])["status"] == "succeeded"
+    r = await client.put("/indexes/movies/settings/filterable-attributes", json=["id"], headers=AUTH)
+    engine.wait_for_task((await r.json())["taskUid"])
+    task = await _edit(engine, client, {"filter": "id > 3000", "function": "doc.title = `✨ ${doc.title.to_upper()} ✨`"})
+    assert task["status"] == "succeeded"
+    assert task["details"] == {"deletedDocuments": 2, "editedDocuments": 2, "originalFilter": "\"id > 3000\"",
+                               "context": None, "function": "doc.title = `✨ ${doc.title.to_upper()} ✨`"}
+    r = await client.get("/indexes/movies/documents", headers=AUTH)
+    assert sorted((d["id"], d["title"]) for d in (await r.json())["results"]) == [
+        (2999, "Ariel"), (3001, "✨ STAR WARS ✨"), (3002, "✨ AMÉLIE ✨")]
