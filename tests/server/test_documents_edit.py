@@ -298,3 +298,20 @@ async def test_the_documentations_example(setup):
     r = await client.get("/indexes/movies/documents", headers=AUTH)
     assert sorted((d["id"], d["title"]) for d in (await r.json())["results"]) == [
         (2999, "Ariel"), (3001, "✨ STAR WARS ✨"), (3002, "✨ AMÉLIE ✨")]
+
+
+async def test_null_filter_and_context_are_absent_ones_and_metadata_is_kept(setup):
+    engine, client = setup
+    await _enable(client)
+    await _movies(engine, client)
+    r = await client.post("/indexes/movies/documents/edit?customMetadata=nightly", headers=AUTH,
+                          json={"function": "doc.n = 1", "filter": None, "context": None})
+    assert r.status == 202
+    summary = await r.json()
+    task = engine.wait_for_task(summary["taskUid"])
+    r = await client.get(f"/tasks/{summary['taskUid']}", headers=AUTH)
+    view = await r.json()
+    assert task["status"] == "succeeded" and view["customMetadata"] == "nightly"
+    assert view["details"] == {"deletedDocuments": 4, "editedDocuments": 4, "originalFilter": None, "context": None,
+                               "function": "doc.n = 1"}
+    assert [d["n"] for d in await _documents(client)] == [1, 1, 1, 1]
