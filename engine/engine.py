@@ -109,11 +109,13 @@ class Engine:
         return any(t["status"] == PROCESSING and t["indexUid"] == uid for t in self.queue.iter_tasks())
 
     def filter_docids(self, txn: Any, record: dict[str, Any], filter: Any, code: str) -> BitMap:
-        """Documents of an index matching a filter, inside the caller's read transaction."""
+        """Documents of an index matching a filter, inside the caller's read transaction.  Its
+        errors name no index: the documents routes answer them without upstream's
+        ``Index `uid`: `` prefix (a deletion task adds it in the worker)."""
         iid = record["iid"]
         settings = self.registry.get_meta(txn, iid, "settings")
         return filter_docids(self.store, txn, iid, settings, self.registry.all_docids(txn, iid), filter,
-                             code=code, index_uid=record["uid"], contains_enabled=self.contains_enabled())
+                             code=code, index_uid=None, contains_enabled=self.contains_enabled())
 
     def contains_enabled(self) -> bool:
         from .settings.features import Features
