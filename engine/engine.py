@@ -167,8 +167,9 @@ class Engine:
         """The documents a document task carries while it waits or runs (its update file), None
         for any other task or once the file is gone."""
         op = task.get("op") or {}
-        if task.get("type") != "documentAdditionOrUpdate" or not op.get("file"):
-            return None
+        if task.get("type") != "documentAdditionOrUpdate" or not op.get("file") or task.get("status") not in (
+                "enqueued", "processing"):
+            return None  # a finished task's file may linger a moment: it holds nothing any more
         try:
             raw = (self.store.update_files / op["file"]).read_bytes()
         except FileNotFoundError:

@@ -109,6 +109,19 @@ def _filter_from_query(raw: str) -> Any:
     return raw
 
 
+def _string_list(body: dict, key: str, code: str) -> list[str] | None:
+    """``body[key]`` when it is an array of strings (absent or null: None), else deserr's refusal."""
+    value = body.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise type_error(f".{key}", "an array", value, code)
+    for n, item in enumerate(value):
+        if not isinstance(item, str):
+            raise type_error(f".{key}[{n}]", "a string", item, code)
+    return value
+
+
 def _checked_ids(ids: list[Any]) -> list[str]:
     """Document ids of a listing as their canonical strings; a bad one is refused naming its
     place (``In `.ids[1]`: Document identifier … is invalid.``), in GET as in POST."""
@@ -162,15 +175,9 @@ async def fetch_documents(request: web.Request, index_uid: str) -> web.Response:
     check_fields(body, _FETCH_FIELDS)
     offset = _uint(body, "offset", "invalid_document_offset", 0)
     limit = _uint(body, "limit", "invalid_document_limit", 20)
-    fields = body.get("fields")
-    if fields is not None:
-        if not isinstance(fields, list):
-            raise type_error(".fields", "an array", fields, "invalid_document_fields")
-        for n, f in enumerate(fields):
-            if not isinstance(f, str):
-                raise type_error(f".fields[{n}]", "a string", f, "invalid_document_fields")
-        if "*" in fields:
-            fields = None
+    fields = _string_list(body, "fields", "invalid_document_fields")
+    if fields is not None and "*" in fields:
+        fields = None
     rv = body.get("retrieveVectors")
     if rv is not None and not isinstance(rv, bool):
         raise type_error(".retrieveVectors", "a boolean", rv, "invalid_document_retrieve_vectors")
@@ -183,13 +190,7 @@ async def fetch_documents(request: web.Request, index_uid: str) -> web.Response:
     if filt is not None and not isinstance(filt, (str, list)):
         raise LoupeError("invalid_document_filter",
                          f"Invalid syntax for the filter parameter: `expected String, Array, found: {compact_json(filt)}`.")
-    sort = body.get("sort")
-    if sort is not None:
-        if not isinstance(sort, list):
-            raise type_error(".sort", "an array", sort, "invalid_document_sort")
-        for n, entry in enumerate(sort):
-            if not isinstance(entry, str):
-                raise type_error(f".sort[{n}]", "a string", entry, "invalid_document_sort")
+    sort = _string_list(body, "sort", "invalid_document_sort")
     results, total = request.app["engine"].index(index_uid).get_documents(offset, limit, fields, ids, filt or None,
                                                                           sort)
     for doc in results:
