@@ -110,11 +110,13 @@ class Engine:
         return any(t["status"] == PROCESSING and t["indexUid"] == uid for t in self.queue.iter_tasks())
 
     def filter_docids(self, txn: Any, record: dict[str, Any], filter: Any, code: str) -> BitMap:
-        """Documents of an index matching a filter, inside the caller's read transaction."""
+        """Documents of an index matching a filter, inside the caller's read transaction.  Its
+        errors name no index: the documents routes answer them without upstream's
+        ``Index `uid`: `` prefix (a deletion task adds it in the worker)."""
         iid = record["iid"]
         settings = self.registry.get_meta(txn, iid, "settings")
         return filter_docids(self.store, txn, iid, settings, self.registry.all_docids(txn, iid), filter,
-                             code=code, index_uid=record["uid"], contains_enabled=self.contains_enabled())
+                             code=code, index_uid=None, contains_enabled=self.contains_enabled())
 
     def contains_enabled(self) -> bool:
         from .settings.features import Features
@@ -166,8 +168,9 @@ class Engine:
         """The documents a document task carries while it waits or runs (its update file), None
         for any other task or once the file is gone."""
         op = task.get("op") or {}
-        if task.get("type") != "documentAdditionOrUpdate" or not op.get("file"):
-            return None
+        if task.get("type") != "documentAdditionOrUpdate" or not op.get("file") or task.get("status") not in (
+                "enqueued", "processing"):
+            return None  # a finished task's file may linger a moment: it holds nothing any more
         try:
             raw = (self.store.update_files / op["file"]).read_bytes()
         except FileNotFoundError:

@@ -10,6 +10,7 @@ object) read it.
 """
 from __future__ import annotations
 
+import json
 from typing import Any
 
 ERROR_LINK = "https://docs.meilisearch.com/errors#"
@@ -104,3 +105,19 @@ def index_not_found(uid: str) -> LoupeError:
 
 def internal(message: str) -> LoupeError:
     return LoupeError("internal", message)
+
+
+def serde_unexpected(value: Any) -> str:
+    """serde's ``Unexpected`` description of a JSON value, as Rust error messages embed it
+    (``invalid type: string "x", expected …``)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"boolean `{'true' if value else 'false'}`"
+    if isinstance(value, int):
+        return f"integer `{value}`"
+    if isinstance(value, float):
+        return f"floating point `{json.dumps(value)}`"
+    if isinstance(value, str):
+        return f"string {json.dumps(value, ensure_ascii=False)}"
+    return "sequence" if isinstance(value, list) else "map"

@@ -188,11 +188,17 @@ class Index:
         return [d for d in read_documents(self.store, txn, iid, docids) if d is not None]
 
     def get_documents(self, offset: int = 0, limit: int = 20, fields: Iterable[str] | None = None,
-                      ids: list[str] | None = None, filter: Any = None) -> tuple[list[dict[str, Any]], int]:
-        """Documents in internal-id (insertion) order, optionally restricted by ids and filter."""
+                      ids: list[str] | None = None, filter: Any = None,
+                      sort: Sequence[str] | None = None) -> tuple[list[dict[str, Any]], int]:
+        """Documents in internal-id (insertion) order, or in the order of ``sort`` entries
+        (`engine.documents.listing`), optionally restricted by ids and filter."""
         with self.store.index_env.begin() as txn:
             record = self.record(txn)
             iid = record["iid"]
+            specs = None
+            if sort:
+                from .documents.listing import sort_specs
+                specs = sort_specs(sort, self.engine.registry.get_meta(txn, iid, "settings"))
             if ids is not None:
                 candidates = BitMap(d for d in (self._docid(txn, iid, str(i)) for i in ids) if d is not None)
             else:
@@ -203,7 +209,13 @@ class Index:
             if candidates is None:
                 candidates = self.all_docids(txn, iid)
             total = len(candidates)
-            page = candidates[offset:offset + limit] if offset < total else []
+            if specs and offset < total:
+                from .documents.listing import ordered_page
+                from .search.context import SearchContext
+                page = ordered_page(SearchContext(self.store, txn, self.engine.registry, record), candidates, specs,
+                                    offset, limit)
+            else:
+                page = candidates[offset:offset + limit] if offset < total else []
             docs = self.documents_by_docids(txn, iid, page)
         return [select_fields(d, fields) for d in docs], total
 

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable, Mapping
 
-from engine.errors import LoupeError
+from engine.errors import LoupeError, serde_unexpected
 
 from .keys import (
     KEYS_ACTIONS,
@@ -349,19 +349,7 @@ class _Position:
         return _position(self.text, self.end)
 
 
-def _unexpected(value: Any) -> str:
-    """serde's description of an unexpected JSON value."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return f"boolean `{str(value).lower()}`"
-    if isinstance(value, int):
-        return f"integer `{value}`"
-    if isinstance(value, float):
-        return f"floating point `{value}`"
-    if isinstance(value, str):
-        return f"string {json.dumps(value, ensure_ascii=False)}"
-    return "sequence" if isinstance(value, list) else "map"
+_unexpected = serde_unexpected
 
 
 _DECODER = json.JSONDecoder()

@@ -22,6 +22,8 @@ from typing import Any
 
 from rapidfuzz.distance import OSA
 
+from ..errors import serde_unexpected
+
 Component = str | int
 Path = list[Component]
 
@@ -338,21 +340,7 @@ def _extract(path: Path, value: Any, convert: Callable[[Any], Any], context: tup
 
 # -- serde's view of an embedding ------------------------------------------------------------------
 
-def _unexpected(value: Any) -> str:
-    """serde's ``Unexpected`` for a JSON value."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return f"boolean `{'true' if value else 'false'}`"
-    if isinstance(value, int):
-        return f"integer `{value}`"
-    if isinstance(value, float):
-        return f"floating point `{json.dumps(value)}`"
-    if isinstance(value, str):
-        return f"string {json.dumps(value, ensure_ascii=False)}"
-    if isinstance(value, list):
-        return "sequence"
-    return "map"
+_unexpected = serde_unexpected
 
 
 def to_embedding(value: Any) -> list[float]:

@@ -101,7 +101,7 @@ class RestClient:
         body = self.request.inject(list(texts))
         for attempt in range(self.retry.retries + 1):
             try:
-                return self._attempt(body, len(texts), dimensions, deadline)
+                return self._attempt(body, len(texts), dimensions)
             except Failure as failure:
                 last_attempt = attempt == self.retry.retries
                 if failure.strategy == GIVE_UP or last_attempt:
@@ -115,11 +115,10 @@ class RestClient:
                 time.sleep(wait)
         raise AssertionError("unreachable: the last attempt returns or raises")
 
-    def _attempt(self, body: Any, count: int, dimensions: int | None, deadline: float | None) -> list[list[float]]:
-        timeout = self.retry.timeout
-        if deadline is not None:
-            timeout = max(0.001, min(timeout, deadline - time.monotonic()))
-        answer = post_json(self.url, body, self.headers, timeout, self.configured_by)
+    def _attempt(self, body: Any, count: int, dimensions: int | None) -> list[list[float]]:
+        # the deadline only shortens the waits between attempts (as upstream): an attempt keeps the
+        # configured timeout, so the error reported is the remote's, not a timeout of our making
+        answer = post_json(self.url, body, self.headers, self.retry.timeout, self.configured_by)
         try:
             embeddings = self.response.extract(answer, to_embedding)
         except ExtractionError as error:

@@ -28,6 +28,9 @@ from pyroaring import BitMap
 from ..errors import LoupeError
 from ..facets.values import facet_number, format_facet_number, normalize_facet_string
 from ..facets.filterable import GEO_FIELD, GEOJSON_FIELD, FilterableRules
+
+# how milli names the fields `_geoRadius` / `_geoBoundingBox` can read when neither is filterable
+GEO_OR_GEOJSON = f"{GEO_FIELD}/{GEOJSON_FIELD}"
 from .ast import (
     COMPARISON_OPS, EQUALITY_OPS, And, Condition, Expr, GeoBoundingBox, GeoPolygon, GeoRadius, Not, Or, Token,
     iter_leaves,
@@ -298,7 +301,7 @@ class _Evaluator:
             raise token_error(self.code, self.rules.not_filterable_message(attribute), token)
 
     def geo_radius(self, node: GeoRadius) -> BitMap:
-        self.require(GEO_FIELD, self.rules.geo_enabled or self.rules.geojson_enabled, node.lat)
+        self.require(GEO_OR_GEOJSON, self.rules.geo_enabled or self.rules.geojson_enabled, node.lat)
         lat, lng = self.latitude(node.lat), self.longitude(node.lng)
         radius = self.finite(node.radius)
         if node.resolution is not None:
@@ -314,7 +317,7 @@ class _Evaluator:
         return BitMap(docids[inside])
 
     def geo_bounding_box(self, node: GeoBoundingBox) -> BitMap:
-        self.require(GEO_FIELD, self.rules.geo_enabled or self.rules.geojson_enabled, node.top_right[0])
+        self.require(GEO_OR_GEOJSON, self.rules.geo_enabled or self.rules.geojson_enabled, node.top_right[0])
         top, right = self.latitude(node.top_right[0]), self.longitude(node.top_right[1])
         bottom, left = self.latitude(node.bottom_left[0]), self.longitude(node.bottom_left[1])
         if top < bottom:

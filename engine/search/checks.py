@@ -37,7 +37,26 @@ def check_attributes_to_search_on(
 
 
 def _facet_error(message: str, index_uid: str | None) -> LoupeError:
-    return LoupeError("invalid_search_facets", f"{index_prefix(index_uid)}Invalid facet distribution: {message}")
+    """Facet distribution errors carry no ``Index `uid`: `` prefix: upstream computes facets after
+    the search, outside the error context that names the index."""
+    return LoupeError("invalid_search_facets", f"Invalid facet distribution: {message}")
+
+
+def _not_filterable_facets(invalid: list[str], disabled_by: dict[str, int], rules: FilterableRules) -> str:
+    """milli's sentence for the facets that cannot be counted: one name (with the rule-number hint
+    when a rule matched it but disables filtering), or all of them at once, sorted."""
+    available = rules.filterable_patterns()
+    tail = (f"Available filterable attributes patterns are: `{', '.join(available)}`." if available
+            else "This index does not have configured filterable attributes.")
+    if len(invalid) > 1:
+        return f"Attributes `{', '.join(invalid)}` are not filterable. {tail}"
+    name = invalid[0]
+    n = disabled_by.get(name)
+    if n is None:
+        return f"Attribute `{name}` is not filterable. {tail}"
+    return (f"Attribute `{name}` matched rule #{n} in filterableAttributes, but this rule does not enable "
+            f"filtering.\nHint: enable filtering in rule #{n} by modifying the features.filter object\n"
+            f"Hint: prepend another rule matching `{name}` with appropriate filter features before rule #{n}")
 
 
 def _pattern_intersects(pattern: str, rules: FilterableRules, field_names: Sequence[str]) -> bool:
@@ -66,21 +85,17 @@ def check_facets(
     """
     if not patterns:
         return []
+    invalid: set[str] = set()
+    disabled_by: dict[str, int] = {}  # an invalid name whose first matching rule disables filtering
     for pattern in patterns:
         found = filterable_rules.match(pattern) if "*" not in pattern else None
         if found is not None and not found[1].is_filterable:
-            n = found[0]
-            raise _facet_error(
-                f"Attribute `{pattern}` matched rule #{n} in filterableAttributes, but this rule does not enable "
-                f"filtering.\nHint: enable filtering in rule #{n} by modifying the features.filter object\n"
-                f"Hint: prepend another rule matching `{pattern}` with appropriate filter features before rule #{n}",
-                index_uid,
-            )
-        if found is None and not _pattern_intersects(pattern, filterable_rules, field_names):
-            available = filterable_rules.filterable_patterns()
-            tail = (f"Available filterable attributes patterns are: `{', '.join(available)}`." if available
-                    else "This index does not have configured filterable attributes.")
-            raise _facet_error(f"Pattern `{pattern}` is not filterable. {tail}", index_uid)
+            invalid.add(pattern)
+            disabled_by[pattern] = found[0]
+        elif found is None and not _pattern_intersects(pattern, filterable_rules, field_names):
+            invalid.add(pattern)
+    if invalid:
+        raise _facet_error(_not_filterable_facets(sorted(invalid), disabled_by, filterable_rules), index_uid)
     return sorted(
         name for name in set(field_names)
         if filterable_rules.is_filterable(name) and any(match_pattern(p, name) == "match" for p in patterns)

@@ -7,6 +7,8 @@ import orjson
 from aiohttp import web
 
 from engine.documents.payloads import FORMATS, prepare_update_file
+from engine.documents.primary_key import external_id
+from engine.search.sort_spec import split_sort_query_string
 from engine.errors import LoupeError
 from engine.tasks.task import summary_view
 from engine.settings.validate import (check_fields, compact_json, expect_object, param_error, parse_bool_param,
@@ -107,17 +109,45 @@ def _filter_from_query(raw: str) -> Any:
     return raw
 
 
+def _string_list(body: dict, key: str, code: str) -> list[str] | None:
+    """``body[key]`` when it is an array of strings (absent or null: None), else deserr's refusal."""
+    value = body.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise type_error(f".{key}", "an array", value, code)
+    for n, item in enumerate(value):
+        if not isinstance(item, str):
+            raise type_error(f".{key}[{n}]", "a string", item, code)
+    return value
+
+
+def _checked_ids(ids: list[Any]) -> list[str]:
+    """Document ids of a listing as their canonical strings; a bad one is refused naming its
+    place (``In `.ids[1]`: Document identifier … is invalid.``), in GET as in POST."""
+    out = []
+    for n, value in enumerate(ids):
+        try:
+            out.append(external_id(value))
+        except LoupeError as error:
+            if isinstance(value, (list, dict, float)) or value is None:
+                raise type_error(f".ids[{n}]", "a string", value, "invalid_document_ids") from None
+            raise LoupeError("invalid_document_ids", f"In `.ids[{n}]`: {error.message}") from None
+    return out
+
+
 async def list_documents(request: web.Request, index_uid: str) -> web.Response:
     q = query(request, ("offset", "limit", "fields", "retrieveVectors", "ids", "filter", "sort"))
     offset = parse_uint_param("offset", q["offset"], "invalid_document_offset") if "offset" in q else 0
     limit = parse_uint_param("limit", q["limit"], "invalid_document_limit") if "limit" in q else 20
     if "retrieveVectors" in q:
         parse_bool_param("retrieveVectors", q["retrieveVectors"], "invalid_document_retrieve_vectors")
-    ids = [i for i in q["ids"].split(",")] if "ids" in q else None
+    ids = _checked_ids(q["ids"].split(",")) if "ids" in q else None
     filt = _filter_from_query(q["filter"]) if q.get("filter") else None
+    sort = split_sort_query_string(q["sort"]) if q.get("sort") else None
     validate_index_uid(index_uid)
     results, total = request.app["engine"].index(index_uid).get_documents(
-        offset, limit, _fields_param(q), ids, filt)
+        offset, limit, _fields_param(q), ids, filt, sort)
     for doc in results:
         doc.pop("_vectors", None)
     return json_response(paginated(results, offset, limit, total))
@@ -139,19 +169,15 @@ async def fetch_documents(request: web.Request, index_uid: str) -> web.Response:
     from ..http import json_body
     validate_index_uid(index_uid)
     body = await json_body(request, optional=True)
+    if body is None and "Content-Type" in request.headers:  # a JSON `null`, not an absent body
+        raise type_error("", "an object", None, "bad_request")
     body = expect_object(body if body is not None else {})
     check_fields(body, _FETCH_FIELDS)
     offset = _uint(body, "offset", "invalid_document_offset", 0)
     limit = _uint(body, "limit", "invalid_document_limit", 20)
-    fields = body.get("fields")
-    if fields is not None:
-        if not isinstance(fields, list):
-            raise type_error(".fields", "an array", fields, "invalid_document_fields")
-        for n, f in enumerate(fields):
-            if not isinstance(f, str):
-                raise type_error(f".fields[{n}]", "a string", f, "invalid_document_fields")
-        if "*" in fields:
-            fields = None
+    fields = _string_list(body, "fields", "invalid_document_fields")
+    if fields is not None and "*" in fields:
+        fields = None
     rv = body.get("retrieveVectors")
     if rv is not None and not isinstance(rv, bool):
         raise type_error(".retrieveVectors", "a boolean", rv, "invalid_document_retrieve_vectors")
@@ -159,18 +185,14 @@ async def fetch_documents(request: web.Request, index_uid: str) -> web.Response:
     if ids is not None:
         if not isinstance(ids, list):
             raise type_error(".ids", "an array", ids, "invalid_document_ids")
-        for n, i in enumerate(ids):
-            if isinstance(i, bool) or not isinstance(i, (str, int)):
-                raise type_error(f".ids[{n}]", "a string", i, "invalid_document_ids")
-        ids = [str(i) for i in ids]
+        ids = _checked_ids(ids)
     filt = body.get("filter")
     if filt is not None and not isinstance(filt, (str, list)):
         raise LoupeError("invalid_document_filter",
                          f"Invalid syntax for the filter parameter: `expected String, Array, found: {compact_json(filt)}`.")
-    sort = body.get("sort")
-    if sort is not None and not isinstance(sort, list):
-        raise type_error(".sort", "an array", sort, "invalid_document_sort")
-    results, total = request.app["engine"].index(index_uid).get_documents(offset, limit, fields, ids, filt or None)
+    sort = _string_list(body, "sort", "invalid_document_sort")
+    results, total = request.app["engine"].index(index_uid).get_documents(offset, limit, fields, ids, filt or None,
+                                                                          sort)
     for doc in results:
         doc.pop("_vectors", None)
     return json_response(paginated(results, offset, limit, total))

@@ -60,20 +60,19 @@ def _uint_list(name: str, raw: str, code: str) -> set[int] | None:
     return None if found is None else set(found)
 
 
-def _type(item: str, where: str) -> str:
-    if item.lower() not in _TYPE_BY_LOWER:
-        listed = ", ".join(f"`{t}`" for t in TYPES)
-        raise param_error(where, f"`{item}` is not a valid task type. Available types are {listed}.",
-                          "invalid_task_types")
-    return _TYPE_BY_LOWER[item.lower()]
+def _one_of(by_lower: dict[str, str], noun: str, plural: str, code: str) -> Callable[[str, str], str]:
+    """A checker of one item naming a task type or status, case-insensitively."""
+    listed = ", ".join(f"`{name}`" for name in by_lower.values())
+
+    def check(item: str, where: str) -> str:
+        if item.lower() not in by_lower:
+            raise param_error(where, f"`{item}` is not a valid task {noun}. Available {plural} are {listed}.", code)
+        return by_lower[item.lower()]
+    return check
 
 
-def _status(item: str, where: str) -> str:
-    if item.lower() not in _STATUS_BY_LOWER:
-        listed = ", ".join(f"`{s}`" for s in STATUSES)
-        raise param_error(where, f"`{item}` is not a valid task status. Available statuses are {listed}.",
-                          "invalid_task_statuses")
-    return _STATUS_BY_LOWER[item.lower()]
+_type = _one_of(_TYPE_BY_LOWER, "type", "types", "invalid_task_types")
+_status = _one_of(_STATUS_BY_LOWER, "status", "statuses", "invalid_task_statuses")
 
 
 def _index_uid(item: str, where: str) -> str:

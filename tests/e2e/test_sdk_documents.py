@@ -122,3 +122,19 @@ def test_documents_by_filter(client):
     task = client.wait_for_task(index.delete_documents(filter="title = x").task_uid)
     assert task.status == "failed" and task.error["code"] == "invalid_document_filter"
     assert task.error["message"].startswith("Index `byfilter`: Attribute `title` is not filterable.")
+
+
+def test_sorted_listing_through_the_client(client):
+    """`get_documents` with `sort` (a list or a comma-separated string) reaches POST
+    /documents/fetch and comes back ordered; an unsortable field is MeilisearchApiError."""
+    index = client.index("listing-sorted")
+    assert client.wait_for_task(index.update_sortable_attributes(["year"]).task_uid).status == "succeeded"
+    docs = [{"id": 1, "year": 2001}, {"id": 2}, {"id": 3, "year": 1999}]
+    assert client.wait_for_task(index.add_documents(docs, "id").task_uid).status == "succeeded"
+    page = index.get_documents({"sort": "year:asc", "fields": ["id"]})
+    assert [d.id for d in page.results] == [3, 1, 2] and page.total == 3
+    page = index.get_documents({"sort": ["year:desc"], "limit": 1})
+    assert [d.id for d in page.results] == [1]
+    with pytest.raises(MeilisearchApiError) as refused:
+        index.get_documents({"sort": ["id:asc"]})
+    assert refused.value.code == "invalid_document_sort"

@@ -279,14 +279,15 @@ def test_geo_validation(text, message):
 
 def test_geo_needs_filterable_geo_fields():
     err = eval_error("_geoRadius(1, 2, 3)", FilterableRules(["name"]), index_uid="places")
-    assert err.message == ("Index `places`: Attribute `_geo` is not filterable. Available filterable attribute patterns "
-                           "are: `name`.\n12:13 _geoRadius(1, 2, 3)")
+    # milli names both fields `_geoRadius` can read (`_geo` or `_geojson` filterable would do)
+    assert err.message == ("Index `places`: Attribute `_geo/_geojson` is not filterable. Available filterable "
+                           "attribute patterns are: `name`.\n12:13 _geoRadius(1, 2, 3)")
     err = eval_error("_geoPolygon([1, 2], [3, 4], [5, 6])", GEO_RULES)
     assert err.message == ("Attribute `_geojson` is not filterable. Available filterable attribute patterns are: "
                            "`_geo`, `name`.\n14:15 _geoPolygon([1, 2], [3, 4], [5, 6])")
     # `_geo` listed only as a granular pattern does not enable geo filtering
     assert eval_error("_geoRadius(1, 2, 3)", FilterableRules([{"attributePatterns": ["_geo"]}])).message.startswith(
-        "Attribute `_geo` is not filterable.")
+        "Attribute `_geo/_geojson` is not filterable.")
 
 
 # 6 ------------------------------------------------------------------------------------------------

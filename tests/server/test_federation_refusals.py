@@ -208,12 +208,12 @@ async def test_facets_by_index_not_filterable(http):
     body = fed({"indexUid": "movies"}, {"indexUid": "fruits", "q": "apple"}, {"indexUid": "fruits"},
                facetsByIndex={"fruits": ["name"]})
     await refused(http, body, 400, "invalid_multi_search_facets",
-                  "Inside `.federation.facetsByIndex.fruits`: Invalid facet distribution: Pattern `name` is not "
+                  "Inside `.federation.facetsByIndex.fruits`: Invalid facet distribution: Attribute `name` is not "
                   "filterable. Available filterable attributes patterns are: `BOOST, id`.\n"
                   " - Note: index `fruits` used in `.queries[1]`")
     await refused(http, fed({"indexUid": "movies"}, facetsByIndex={"movies": ["color"]}), 400,
                   "invalid_multi_search_facets",
-                  "Inside `.federation.facetsByIndex.movies`: Invalid facet distribution: Pattern `color` is not "
+                  "Inside `.federation.facetsByIndex.movies`: Invalid facet distribution: Attribute `color` is not "
                   "filterable. This index does not have configured filterable attributes.\n"
                   " - Note: index `movies` used in `.queries[0]`")
     # the index's queries are searched first
@@ -234,7 +234,7 @@ async def test_facets_by_index_of_unused_indexes(http):
                   " - Note: index `zorglub` is not used in queries")
     await refused(http, fed({"indexUid": "movies"}, facetsByIndex={"fruits": ["name"]}), 400,
                   "invalid_multi_search_facets",
-                  "Inside `.federation.facetsByIndex.fruits`: Invalid facet distribution: Pattern `name` is not "
+                  "Inside `.federation.facetsByIndex.fruits`: Invalid facet distribution: Attribute `name` is not "
                   "filterable. Available filterable attributes patterns are: `BOOST, id`.\n"
                   " - Note: index `fruits` is not used in queries")
     # after every used index, even one with a larger uid

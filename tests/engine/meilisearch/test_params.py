@@ -617,16 +617,21 @@ def test_facets_validation_and_selection():
     assert check_facets(None, rules, names) == []
     assert error_of(check_facets, ["title"], rules, names) == (
         "invalid_search_facets",
-        "Invalid facet distribution: Pattern `title` is not filterable. Available filterable attributes patterns "
+        "Invalid facet distribution: Attribute `title` is not filterable. Available filterable attributes patterns "
         "are: `genres, tags.*`.")
     assert error_of(check_facets, ["price"], rules, names) == (
         "invalid_search_facets",
         "Invalid facet distribution: Attribute `price` matched rule #1 in filterableAttributes, but this rule does "
         "not enable filtering.\nHint: enable filtering in rule #1 by modifying the features.filter object\n"
         "Hint: prepend another rule matching `price` with appropriate filter features before rule #1")
+    # no `Index `movies`: ` prefix: upstream counts facets outside the search's error context
     assert error_of(check_facets, ["x"], FilterableRules([]), [], "movies")[1] == (
-        "Index `movies`: Invalid facet distribution: Pattern `x` is not filterable. This index does not have "
+        "Invalid facet distribution: Attribute `x` is not filterable. This index does not have "
         "configured filterable attributes.")
+    # several at once, sorted, in one sentence (the rule hint is for a single one only)
+    assert error_of(check_facets, ["title", "price", "color"], rules, names)[1] == (
+        "Invalid facet distribution: Attributes `color, price, title` are not filterable. Available filterable "
+        "attributes patterns are: `genres, tags.*`.")
 
 
 # 16 -----------------------------------------------------------------------------------------------
