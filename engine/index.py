@@ -160,14 +160,32 @@ class Index:
         raw = txn.get(index_key(iid, external_id.encode()), db=self.store.i["external_ids"])
         return read_u32(raw) if raw is not None else None
 
-    def get_document(self, external_id: str, fields: Iterable[str] | None = None) -> dict[str, Any]:
+    def get_document(self, external_id: str, fields: Iterable[str] | None = None, *,
+                     retrieve_vectors: bool = False) -> dict[str, Any]:
+        """One stored document; `_vectors` only with ``retrieve_vectors`` (hybrid.md §8.7)."""
         with self.store.index_env.begin() as txn:
             iid = self.record(txn)["iid"]
             docid = self._docid(txn, iid, external_id)
             raw = txn.get(index_key(iid, u32(docid)), db=self.store.i["documents"]) if docid is not None else None
-        if raw is None:
-            raise LoupeError("document_not_found", f"Document `{external_id}` not found.")
-        return select_fields(orjson.loads(raw), fields)
+            if raw is None:
+                raise LoupeError("document_not_found", f"Document `{external_id}` not found.")
+            document = orjson.loads(raw)
+            shown = select_fields(document, fields)
+            return self._vectors_view(txn, iid, docid, document, shown, retrieve_vectors)
+
+    def _vectors_view(self, txn: Any, iid: int, docid: int, document: dict[str, Any], shown: dict[str, Any],
+                      retrieve_vectors: bool) -> dict[str, Any]:
+        if not retrieve_vectors:
+            shown.pop("_vectors", None)
+            return shown
+        settings = self.engine.registry.get_meta(txn, iid, "settings")
+        if not settings.get("embedders"):
+            if "_vectors" in document:
+                shown = {k: v for k, v in shown.items() if k != "_vectors"}
+                shown["_vectors"] = document["_vectors"]
+            return shown
+        from .vectors.view import with_vectors
+        return with_vectors(self.store, txn, iid, settings, docid, document, shown)
 
     def all_docids(self, txn: Any, iid: int) -> BitMap:
         return self.engine.registry.all_docids(txn, iid)
@@ -177,7 +195,8 @@ class Index:
         return [d for d in read_documents(self.store, txn, iid, docids) if d is not None]
 
     def get_documents(self, offset: int = 0, limit: int = 20, fields: Iterable[str] | None = None,
-                      ids: list[str] | None = None, filter: Any = None) -> tuple[list[dict[str, Any]], int]:
+                      ids: list[str] | None = None, filter: Any = None, *,
+                      retrieve_vectors: bool = False) -> tuple[list[dict[str, Any]], int]:
         """Documents in internal-id (insertion) order, optionally restricted by ids and filter."""
         with self.store.index_env.begin() as txn:
             record = self.record(txn)
@@ -193,8 +212,9 @@ class Index:
                 candidates = self.all_docids(txn, iid)
             total = len(candidates)
             page = candidates[offset:offset + limit] if offset < total else []
-            docs = self.documents_by_docids(txn, iid, page)
-        return [select_fields(d, fields) for d in docs], total
+            found = [(docid, d) for docid, d in zip(page, read_documents(self.store, txn, iid, page)) if d is not None]
+            return [self._vectors_view(txn, iid, docid, d, select_fields(d, fields), retrieve_vectors)
+                    for docid, d in found], total
 
 
 

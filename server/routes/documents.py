@@ -89,11 +89,12 @@ def _fields_param(q: dict[str, str]) -> list[str] | None:
 
 async def get_document(request: web.Request, index_uid: str, document_id: str) -> web.Response:
     q = query(request, ("fields", "retrieveVectors"))
+    retrieve = False
     if "retrieveVectors" in q:
-        parse_bool_param("retrieveVectors", q["retrieveVectors"], "invalid_document_retrieve_vectors")
+        retrieve = parse_bool_param("retrieveVectors", q["retrieveVectors"], "invalid_document_retrieve_vectors")
     validate_index_uid(index_uid)
-    doc = request.app["engine"].index(index_uid).get_document(document_id, _fields_param(q))
-    doc.pop("_vectors", None)
+    doc = request.app["engine"].index(index_uid).get_document(document_id, _fields_param(q),
+                                                               retrieve_vectors=retrieve)
     return json_response(doc)
 
 
@@ -111,15 +112,14 @@ async def list_documents(request: web.Request, index_uid: str) -> web.Response:
     q = query(request, ("offset", "limit", "fields", "retrieveVectors", "ids", "filter", "sort"))
     offset = parse_uint_param("offset", q["offset"], "invalid_document_offset") if "offset" in q else 0
     limit = parse_uint_param("limit", q["limit"], "invalid_document_limit") if "limit" in q else 20
+    retrieve = False
     if "retrieveVectors" in q:
-        parse_bool_param("retrieveVectors", q["retrieveVectors"], "invalid_document_retrieve_vectors")
+        retrieve = parse_bool_param("retrieveVectors", q["retrieveVectors"], "invalid_document_retrieve_vectors")
     ids = [i for i in q["ids"].split(",")] if "ids" in q else None
     filt = _filter_from_query(q["filter"]) if q.get("filter") else None
     validate_index_uid(index_uid)
     results, total = request.app["engine"].index(index_uid).get_documents(
-        offset, limit, _fields_param(q), ids, filt)
-    for doc in results:
-        doc.pop("_vectors", None)
+        offset, limit, _fields_param(q), ids, filt, retrieve_vectors=retrieve)
     return json_response(paginated(results, offset, limit, total))
 
 
@@ -170,9 +170,8 @@ async def fetch_documents(request: web.Request, index_uid: str) -> web.Response:
     sort = body.get("sort")
     if sort is not None and not isinstance(sort, list):
         raise type_error(".sort", "an array", sort, "invalid_document_sort")
-    results, total = request.app["engine"].index(index_uid).get_documents(offset, limit, fields, ids, filt or None)
-    for doc in results:
-        doc.pop("_vectors", None)
+    results, total = request.app["engine"].index(index_uid).get_documents(offset, limit, fields, ids, filt or None,
+                                                                          retrieve_vectors=bool(rv))
     return json_response(paginated(results, offset, limit, total))
 
 
