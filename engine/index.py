@@ -115,6 +115,14 @@ class Index:
             return search(self.store, self.engine.registry, self.uid, query,
                           contains_enabled=self._contains_enabled(query.filter), txn=txn)
 
+    def similar(self, external_id: str, embedder: str, **options: Any) -> "SearchResult":
+        """Documents similar to ``external_id`` by ``embedder`` (hybrid.md §6); ``options``: filter,
+        tenant_filter, offset, limit, threshold, retrieve_vectors."""
+        from .search.similar import similar
+        with self._reading() as txn:
+            return similar(self.store, self.engine.registry, self.uid, external_id, embedder, txn=txn,
+                           contains_enabled=self._contains_enabled(options.get("filter")), **options)
+
     def facet_search(self, query: "Query", facet_name: str, facet_query: str | None = None, *,
                      exhaustive: bool = False) -> "FacetSearchResult":
         """Values of ``facet_name`` among the candidates of ``query`` matching ``facet_query``."""
