@@ -83,8 +83,8 @@ def query_vector(query: Query, config: dict[str, Any]) -> np.ndarray:
 
 def embedder_matrix(ctx: SearchContext, name: str, config: dict[str, Any]):
     """The embedder's matrix for this index version (built once, shared by the version's searches)."""
+    from ..vectors.ann import MIN_ROWS, attach_ann, directory_stamp
     from ..vectors.matrix import EmbedderMatrix
-    from ..vectors.ann import attach_ann
     cache = ctx.cache
     key = (name, int(config.get("dimensions") or 0), bool(config.get("binaryQuantized")))
     with cache.lock:
@@ -92,9 +92,13 @@ def embedder_matrix(ctx: SearchContext, name: str, config: dict[str, Any]):
         matrix = matrices.get(key)
     if matrix is None:
         matrix = EmbedderMatrix.load(ctx.store, ctx.txn, ctx.iid, name, key[1], key[2])
-        attach_ann(ctx.store, ctx.iid, name, matrix, ctx.txn)
         with cache.lock:
             matrices[key] = matrix
+    if len(matrix.rows) >= MIN_ROWS and not matrix.quantized:
+        stamp = directory_stamp(ctx.store)  # a forest built after this version was read: attach it now
+        if stamp != matrix.ann_stamp:
+            matrix.ann_stamp = stamp
+            attach_ann(ctx.store, ctx.iid, name, matrix)
     return matrix
 
 

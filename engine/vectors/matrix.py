@@ -35,7 +35,8 @@ class EmbedderMatrix:
         self.with_vectors = BitMap(self.docids.tolist())
         self.norms = norms(rows) if len(rows) and not quantized else np.zeros(len(rows), np.float32)
         self.packed = pack_bits(rows) if quantized and len(rows) else None
-        self.ann: Any = None  # an `ann.AnnIndex` over a prefix of the rows, when one is built
+        self.ann: Any = None  # an `ann.AnnIndex` matched with these rows, when a forest is built
+        self.ann_stamp: int | None = None  # the forests directory's stamp when `ann` was attached
 
     @classmethod
     def load(cls, store: Store, txn: Any, iid: int, name: str, dimensions: int, quantized: bool) -> "EmbedderMatrix":
