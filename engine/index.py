@@ -94,6 +94,8 @@ class Index:
         with self.store.index_env.begin() as txn:
             record = self.record(txn)
             stats = self.engine.registry.get_meta(txn, record["iid"], "stats")
+            settings = self.engine.registry.get_meta(txn, record["iid"], "settings") or {}
+            embeddings, embedded = self._embedding_counts(txn, record["iid"], settings)
         count = stats["numberOfDocuments"]
         raw_size = stats.get("documentBytes", 0)
         return {
@@ -101,10 +103,24 @@ class Index:
             "rawDocumentDbSize": raw_size,
             "avgDocumentSize": raw_size // count if count else 0,
             "isIndexing": self.engine.is_indexing(self.uid),
-            "numberOfEmbeddings": 0,
-            "numberOfEmbeddedDocuments": 0,
+            "numberOfEmbeddings": embeddings,
+            "numberOfEmbeddedDocuments": embedded,
             "fieldDistribution": dict(sorted(stats["fieldDistribution"].items())),
         }
+
+    def _embedding_counts(self, txn: Any, iid: int, settings: dict[str, Any]) -> tuple[int, int]:
+        """(embeddings, documents with at least one) over the configured embedders."""
+        from .vectors.store import VectorTable
+        table = VectorTable(self.store, txn, iid)
+        total, documents = 0, BitMap()
+        for name, config in (settings.get("embedders") or {}).items():
+            width = 4 * int((config or {}).get("dimensions") or 0)
+            for docid, raw in table.scan(name):
+                rows = (len(raw) - 1) // width if width else 0
+                if rows:
+                    total += rows
+                    documents.add(docid)
+        return total, len(documents)
 
     # -- search ------------------------------------------------------------------------------
     def execute(self, query: "Query") -> "SearchResult":

@@ -11,6 +11,7 @@ Properties:
    may be updated without `_vectors`.
 5. Removing an embedder writes the user vectors back as `{"embeddings": [[…]], "regenerate": false}`.
 6. Turning binaryQuantized on re-quantizes stored embeddings (1.0 / 0.0 on retrieval).
+7. A dump round trip keeps every embedding.
 """
 import pytest
 
@@ -194,3 +195,28 @@ def test_binary_quantization_requantizes(engine):
     assert docs(engine)[0]["_vectors"]["manual"]["embeddings"] == [[0.0, 1.0, 1.0]]
     assert add(engine, [{"id": 1, "_vectors": {"manual": [0.5, -0.5, 0]}}])["status"] == "succeeded"
     assert docs(engine)[1]["_vectors"]["manual"]["embeddings"] == [[1.0, 0.0, 0.0]]
+
+
+# 7 -------------------------------------------------------------------------------------------------
+
+def test_dump_round_trip_keeps_embeddings(engine, tmp_path):
+    """(7) A dump writes the embeddings back into `_vectors`; importing it stores them again."""
+    from engine.backup.dumps import create_dump, import_dump
+    base(engine)
+    before = docs(engine)
+    task = {"uid": 99, "type": "dumpCreation", "status": "processing", "details": {}, "indexUid": None}
+    uid = create_dump(engine.store, tmp_path / "dumps", 1_737_045_916_003_570_092, task)
+    import_dump(tmp_path / "dumps" / f"{uid}.dump", tmp_path / "imported.ms")
+    imported = Engine(tmp_path / "imported.ms", worker="none")
+    try:
+        assert imported.index("doggo").get_documents(retrieve_vectors=True)[0] == before
+        assert imported.index("doggo").get_document("1") == {"id": 1, "name": "echo"}
+    finally:
+        imported.close()
+
+
+def test_stats_count_embeddings(engine):
+    """Index stats count embeddings and the documents holding at least one."""
+    base(engine)
+    stats = engine.index("doggo").stats()
+    assert (stats["numberOfEmbeddings"], stats["numberOfEmbeddedDocuments"]) == (5, 4)
