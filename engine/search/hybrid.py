@@ -83,7 +83,7 @@ def query_vector(query: Query, config: dict[str, Any]) -> np.ndarray:
 
 def embedder_matrix(ctx: SearchContext, name: str, config: dict[str, Any]):
     """The embedder's matrix for this index version (built once, shared by the version's searches)."""
-    from ..vectors.ann import MIN_ROWS, attach_ann, directory_stamp
+    from ..vectors.ann import MIN_ROWS, ann_worthwhile, attach_ann, directory_stamp
     from ..vectors.matrix import EmbedderMatrix
     cache = ctx.cache
     key = (name, int(config.get("dimensions") or 0), bool(config.get("binaryQuantized")))
@@ -94,7 +94,7 @@ def embedder_matrix(ctx: SearchContext, name: str, config: dict[str, Any]):
         matrix = EmbedderMatrix.load(ctx.store, ctx.txn, ctx.iid, name, key[1], key[2])
         with cache.lock:
             matrices[key] = matrix
-    if len(matrix.rows) >= MIN_ROWS and not matrix.quantized:
+    if len(matrix.rows) >= MIN_ROWS and not matrix.quantized and ann_worthwhile(matrix.rows.size):
         stamp = directory_stamp(ctx.store)  # a forest built after this version was read: attach it now
         if stamp != matrix.ann_stamp:
             matrix.ann_stamp = stamp

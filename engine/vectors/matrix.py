@@ -51,6 +51,14 @@ class EmbedderMatrix:
         owner = np.concatenate(owners) if owners else np.zeros(0, dtype=np.uint32)
         return cls(np.ascontiguousarray(rows, dtype=np.float32), owner, quantized, dimensions)
 
+    def universe_mask(self, universe: BitMap) -> np.ndarray:
+        """A boolean array indexed by docid (up to the largest owner): membership in ``universe``."""
+        size = int(self.docids[-1]) + 1 if len(self.docids) else 1
+        mask = np.zeros(size, dtype=bool)
+        ids = np.frombuffer(universe.to_array(), dtype=np.uint32) if universe else np.zeros(0, np.uint32)
+        mask[ids[ids < size]] = True
+        return mask
+
     def row_ranks(self) -> np.ndarray:
         """Each row's position among its document's embeddings (0 for the first)."""
         if not len(self.owners):
@@ -72,9 +80,7 @@ class EmbedderMatrix:
             mask_rows = slice(None)
             owners = self.owners
         else:
-            wanted = np.frombuffer(universe.to_array(), dtype=np.uint32) if universe else np.zeros(0, np.uint32)
-            keep = np.isin(self.owners, wanted, assume_unique=False)
-            mask_rows = np.flatnonzero(keep)
+            mask_rows = np.flatnonzero(self.universe_mask(universe)[self.owners])
             owners = self.owners[mask_rows]
             if not len(owners):
                 return owners, np.zeros(0, dtype=np.float32)

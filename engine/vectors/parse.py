@@ -64,24 +64,33 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+_NUMBERS = frozenset((int, float))  # bool is its own type: `True` is no number here
+
+
+def _all_numbers(values: list) -> bool:
+    return _NUMBERS.issuperset(map(type, values))  # C-speed: 384 components in a few µs
+
+
 def _embeddings(value: list, path: str) -> list[list[float]]:
     """An array of floats (one embedding) or an array of arrays of floats."""
     if not value:
         return []
     first = value[0]
     if _is_number(first):
-        for i, item in enumerate(value):
-            if not _is_number(item):
-                raise _type_error(f"{path}[{i}]", "a number", item)
+        if not _all_numbers(value):
+            for i, item in enumerate(value):
+                if not _is_number(item):
+                    raise _type_error(f"{path}[{i}]", "a number", item)
         return [value]
     if isinstance(first, list):
         out = []
         for i, item in enumerate(value):
             if not isinstance(item, list):
                 raise _type_error(f"{path}[{i}]", "an array", item)
-            for j, x in enumerate(item):
-                if not _is_number(x):
-                    raise _type_error(f"{path}[{i}][{j}]", "a number", x)
+            if not _all_numbers(item):
+                for j, x in enumerate(item):
+                    if not _is_number(x):
+                        raise _type_error(f"{path}[{i}][{j}]", "a number", x)
             out.append(item)
         return out
     raise _type_error(f"{path}[0]", "a number or an array", first)

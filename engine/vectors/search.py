@@ -23,8 +23,9 @@ FIRST_CHUNK_MIN = 64
 
 
 def nearest(matrix, vector: np.ndarray, universe: BitMap, wanted: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    from .ann import ann_worthwhile
     ann = getattr(matrix, "ann", None)
-    if ann is not None and len(universe) >= EXACT_BELOW:
+    if ann is not None and len(universe) >= EXACT_BELOW and ann_worthwhile(matrix.rows.size):
         yield from ann.nearest(matrix, vector, universe, wanted)
         return
     everything = len(universe) >= len(matrix.with_vectors) and matrix.with_vectors.issubset(universe) \

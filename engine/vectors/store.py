@@ -39,7 +39,7 @@ def decode(raw: bytes | memoryview, dimensions: int) -> tuple[np.ndarray, bool]:
     raw = bytes(raw)
     regenerate = bool(raw[0] & REGENERATE)
     values = np.frombuffer(raw, dtype="<f4", offset=1)
-    if values.size == 0 or dimensions <= 0:
+    if values.size == 0 or dimensions <= 0 or values.size % dimensions:
         return np.zeros((0, max(dimensions, 0)), dtype=np.float32), regenerate
     return values.reshape(-1, dimensions).astype(np.float32), regenerate
 

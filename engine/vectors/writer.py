@@ -100,6 +100,8 @@ class VectorWriter:
             if name not in before:
                 self.embedders = after
                 self._take_from_documents(name, config, read, write, all_docids)
+            elif (config.get("dimensions") or 0) != (before[name].get("dimensions") or 0):
+                self.table.drop(name)  # embeddings of another width cannot serve this embedder
             elif is_quantized(config) and not is_quantized(before[name]):
                 self._requantize(name, int(config.get("dimensions") or 0))
         self.embedders = after

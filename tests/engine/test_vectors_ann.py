@@ -7,6 +7,7 @@ Properties:
 3. Results stay current: documents written after the build (new, replaced, deleted) are found,
    re-scored or dropped exactly, without a rebuild.
 4. The forest is a cache: a corrupt file falls back to exact search.
+5. Below `ANN_MIN_COMPONENTS` no forest is attached: the exact scan is the faster plan there.
 """
 import numpy as np
 import pytest
@@ -22,6 +23,8 @@ N, DIMS = 6000, 32
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
+    # this corpus is small enough for the exact scan to win: force the annoy path to measure it
+    saved, ann.ANN_MIN_COMPONENTS = ann.ANN_MIN_COMPONENTS, 0
     rng = np.random.default_rng(7)
     vectors = rng.standard_normal((N, DIMS)).astype(np.float32)
     engine = Engine(tmp_path_factory.mktemp("ann") / "db", worker="thread")
@@ -31,6 +34,7 @@ def corpus(tmp_path_factory):
     ann.build_all(engine.store, engine.registry)
     yield engine, vectors, rng.standard_normal((40, DIMS)).astype(np.float32)
     engine.close()
+    ann.ANN_MIN_COMPONENTS = saved
 
 
 def top10(engine, q, **params):
@@ -100,7 +104,27 @@ def test_corrupt_forest_falls_back_to_exact(tmp_path):
         class Matrix:
             quantized, rows, dimensions, ann = False, np.zeros((ann.MIN_ROWS, 4), np.float32), 4, "old"
         matrix = Matrix()
-        ann.attach_ann(engine.store, 0, "manual", matrix)
+        saved, ann.ANN_MIN_COMPONENTS = ann.ANN_MIN_COMPONENTS, 0
+        try:
+            ann.attach_ann(engine.store, 0, "manual", matrix)
+        finally:
+            ann.ANN_MIN_COMPONENTS = saved
         assert matrix.ann is None
     finally:
+        engine.close()
+
+
+# 5 -------------------------------------------------------------------------------------------------
+
+def test_small_matrices_stay_exact(tmp_path):
+    class Matrix:
+        quantized, rows, dimensions, ann = False, np.zeros((ann.MIN_ROWS, 4), np.float32), 4, "old"
+    engine = Engine(tmp_path / "db", worker="none")
+    saved, ann.ANN_MIN_COMPONENTS = ann.ANN_MIN_COMPONENTS, 64_000_000  # the default
+    try:
+        matrix = Matrix()
+        ann.attach_ann(engine.store, 0, "manual", matrix)
+        assert matrix.ann == "old" and not ann.ann_worthwhile(matrix.rows.size)
+    finally:
+        ann.ANN_MIN_COMPONENTS = saved
         engine.close()

@@ -220,3 +220,12 @@ def test_stats_count_embeddings(engine):
     base(engine)
     stats = engine.index("doggo").stats()
     assert (stats["numberOfEmbeddings"], stats["numberOfEmbeddedDocuments"]) == (5, 4)
+
+
+def test_changed_dimensions_drop_the_old_embeddings(engine):
+    """Embeddings of the old width cannot serve a resized embedder: they are dropped."""
+    base(engine)
+    assert settings(engine, {"embedders": {"manual": {"source": "userProvided", "dimensions": 2}}})["status"] == "succeeded"
+    assert docs(engine)[0]["_vectors"] == {"manual": {"embeddings": [], "regenerate": False}}
+    assert add(engine, [{"id": 0, "_vectors": {"manual": [1, 2]}}])["status"] == "succeeded"
+    assert engine.index("doggo").get_document("0", retrieve_vectors=True)["_vectors"]["manual"]["embeddings"] == [[1.0, 2.0]]
