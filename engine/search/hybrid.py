@@ -153,7 +153,7 @@ def run_semantic(ctx: SearchContext, query: Query, uid: str, kind: str, displaye
                                   contains_enabled)
         return make_result(ctx, query, ranked.outcome.hits, ranked.candidates, max_total, offset, limit,
                            facet_fields, (), displayed, ranked.outcome.degraded, started,
-                           semantic_hit_count=len(ranked.outcome.hits), query_vector=f32_vector(vector))
+                           semantic_hit_count=len(ranked.outcome.hits), query_vector=_shown_vector(query, vector))
     w_semantic, w_keyword = ratio_weights(query.semantic.ratio)
     window = offset + limit
     keyword = keyword_ranking(ctx, query, uid, contains_enabled, 0, window, max_total, started, need_scores=True)
@@ -182,7 +182,12 @@ def run_semantic(ctx: SearchContext, query: Query, uid: str, kind: str, displaye
         candidates = (candidates - (consumed | excluded)) | BitMap(docid for docid, _s in hits)
     return make_result(ctx, query, hits, candidates, max_total, offset, limit, facet_fields, keyword.nodes,
                        displayed, keyword.outcome.degraded or semantic.outcome.degraded, started,
-                       semantic_hit_count=from_semantic, query_vector=f32_vector(vector))
+                       semantic_hit_count=from_semantic, query_vector=_shown_vector(query, vector))
+
+
+def _shown_vector(query: Query, vector: np.ndarray) -> tuple[float, ...] | None:
+    """`queryVector` is only shown with `retrieveVectors`: printed only then."""
+    return f32_vector(vector) if query.retrieve_vectors else None
 
 
 def _global(scores: Sequence[Score]) -> float:

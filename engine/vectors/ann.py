@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -280,6 +281,11 @@ def directory_stamp(store: Any) -> int:
         return 0
 
 
+#: A build waits until no batch has asked for one for this long: a bulk load of many payloads
+#: builds once at its end, not after every payload.
+SETTLE_SECONDS = 2.0
+
+
 class Builder:
     """One daemon thread per writer process building forests after batches; a request arriving while
     it builds is remembered and served next (never more than one build at a time)."""
@@ -290,11 +296,13 @@ class Builder:
         self.pending: set[str] = set()
         self.thread: threading.Thread | None = None
         self.stopping = threading.Event()
+        self.last_request = 0.0
 
     def schedule(self, uids: set[str]) -> None:
         with self.lock:
             if self.stopping.is_set():
                 return
+            self.last_request = time.monotonic()
             self.pending |= uids
             if self.thread is not None and self.thread.is_alive():
                 return
@@ -303,6 +311,12 @@ class Builder:
 
     def _run(self) -> None:
         while True:
+            while not self.stopping.is_set():  # let a burst of batches settle
+                with self.lock:
+                    remaining = self.last_request + SETTLE_SECONDS - time.monotonic()
+                if remaining <= 0:
+                    break
+                self.stopping.wait(remaining)
             with self.lock:
                 uids, self.pending = self.pending, set()
                 if not uids:
