@@ -16,6 +16,10 @@ Properties:
 7. The good-enough shortcut skips the semantic search; an embedding failure falls back to keyword
    hits with the wrap-around of §8.15.
 8. Filters, facets, sort, offset/limit, threshold and estimatedTotalHits work on semantic results.
+9. Without a textual ranking rule there is no vectorSort (scores 1.0); a shifted score at or below
+   0 is f32::EPSILON, printed `1.1920928955078125e-7`.
+10. §5.1's comparison: weighted numbers within f64 epsilon are equal, sorts compare by value, a
+    number beats a sort unless it is 0, the longer sequence wins when the other runs out.
 """
 import pytest
 
@@ -249,3 +253,52 @@ def test_formatted_without_highlight_and_without_vectors(engine):
     body = search(engine, q="fox", vector=[1, 0], hybrid={"embedder": "manual", "semanticRatio": 0.9},
                   attributes_to_highlight=["*"], limit=2)
     assert body["hits"][0]["_formatted"]["title"] == "red <em>fox</em>"
+
+
+# 9 -------------------------------------------------------------------------------------------------
+
+def test_no_textual_rule_means_no_vector_rule(tmp_path):
+    """§8.11: ranking rules without any textual rule give a semantic search no vectorSort: it ranks
+    by the sort rules alone and every score is 1.0."""
+    engine = Engine(tmp_path / "db", worker="thread")
+    try:
+        index_documents(engine, "sorted", [
+            {"id": 1, "price": 30, "_vectors": {"manual": [1, 0]}},
+            {"id": 2, "price": 10, "_vectors": {"manual": [-1, 0]}},
+        ], {"embedders": {"manual": MANUAL}, "rankingRules": ["price:asc"], "sortableAttributes": ["price"]})
+        body = search(engine, "sorted", vector=[1, 0], hybrid=SEM, show_ranking_score=True,
+                      show_ranking_score_details=True)
+        assert ids(body) == [2, 1] and scores(body) == [1.0, 1.0]
+        assert body["hits"][0]["_rankingScoreDetails"] == {"price:asc": {"order": 0, "value": 10}}
+    finally:
+        engine.close()
+
+
+def test_shift_clamps_to_epsilon(tmp_path):
+    """§4.2/§8.14: a shifted score at or below 0 becomes f32::EPSILON, printed 1.1920928955078125e-7."""
+    import orjson
+    engine = Engine(tmp_path / "db", worker="thread")
+    try:
+        index_documents(engine, "low", [{"id": 1, "_vectors": {"manual": [-1, 0]}}],
+                        {"embedders": {"manual": {**MANUAL, "distribution": {"mean": 0.9, "sigma": 0.1}}}})
+        body = search(engine, "low", vector=[1, 0], hybrid=SEM, show_ranking_score=True)
+        assert scores(body) == [1.1920928955078125e-07]
+        assert b'"_rankingScore":1.1920928955078125e-7' in orjson.dumps(body)
+    finally:
+        engine.close()
+
+
+# 10 ------------------------------------------------------------------------------------------------
+
+def test_compare_values():
+    from engine.search.hybrid import compare, score_values
+    price = lambda v: Score("price:asc", 0, 0, (("order", 1), ("value", v)), in_score=False)  # noqa: E731
+    keyword = score_values([Score("words", 1, 1), Score("typo", 1, 1), price(10), Score("exactness", 1, 2)], 0.5)
+    semantic = score_values([Score("vectorSort", 1, 1, similarity=1.0, is_vector=True), price(20)], 0.5)
+    assert keyword == [(0, 0.5), (1, True, 10), (0, 0.25)] and semantic == [(0, 0.5), (1, True, 20)]
+    assert compare(semantic, keyword) < 0          # equal numbers, then price 10 sorts first
+    assert compare(keyword, semantic) > 0
+    assert compare([(0, 0.5)], [(0, 0.5 + 1e-17)]) == 0
+    assert compare([(0, 0.3)], [(1, True, 5)]) > 0  # a number beats a sort ...
+    assert compare([(0, 0.0)], [(1, True, 5)]) < 0  # ... unless it is 0
+    assert compare([(0, 0.5), (1, True, 5)], [(0, 0.5)]) > 0
