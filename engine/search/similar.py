@@ -63,27 +63,19 @@ def similar(store: Store, registry: Registry, uid: str, external_id: str, embedd
     if found is not None and len(found[0]):
         matrix = embedder_matrix(ctx, embedder, config)
         docids, distances = paired_distances(matrix, found[0], universe)
-        order = np.lexsort((docids, distances))
+        order = np.lexsort((docids, distances))[:offset + limit + 1]
         similarities = shift(to_similarity(distances[order]), distribution_of(config))
-        passed = BitMap()
-        skipped = 0
-        for docid, score in zip(docids[order].tolist(), similarities.tolist()):
-            if threshold is not None and score < threshold:
-                candidates = passed
-                break
-            passed.add(docid)
-            if skipped < offset:
-                skipped += 1
+        seen = BitMap()
+        for n, (docid, score) in enumerate(zip(docids[order].tolist(), similarities.tolist())):
+            if n < offset:
                 continue
-            if len(ranked) < limit:
-                ranked.append((docid, [vector_score(score)]))
-            elif threshold is None:
+            if len(ranked) == limit:
                 break
-        else:
-            if threshold is not None:
-                candidates = passed
-    elif threshold is not None:
-        candidates = BitMap()
+            if threshold is not None and score < threshold:
+                candidates = candidates & seen  # nothing after this one passes either
+                break
+            seen.add(docid)
+            ranked.append((docid, [vector_score(score)]))
     max_total = (ctx.settings.get("pagination") or {}).get("maxTotalHits", DEFAULT_MAX_TOTAL_HITS)
     stored = read_raw_documents(store, txn, ctx.iid, [docid for docid, _s in ranked])
     hits = [Hit(docid, raw, tuple(scores)) for (docid, scores), raw in zip(ranked, stored)]
