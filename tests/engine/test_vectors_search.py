@@ -20,6 +20,8 @@ Properties:
    0 is f32::EPSILON, printed `1.1920928955078125e-7`.
 10. §5.1's comparison: weighted numbers within f64 epsilon are equal, sorts compare by value, a
     number beats a sort unless it is 0, the longer sequence wins when the other runs out.
+11. Hybrid with distinct: a shared value excludes documents in the merge, and offset-skipped
+    documents lower estimatedTotalHits (§8.16).
 """
 import pytest
 
@@ -302,3 +304,29 @@ def test_compare_values():
     assert compare([(0, 0.3)], [(1, True, 5)]) > 0  # a number beats a sort ...
     assert compare([(0, 0.0)], [(1, True, 5)]) < 0  # ... unless it is 0
     assert compare([(0, 0.5), (1, True, 5)], [(0, 0.5)]) > 0
+
+
+# 11 ------------------------------------------------------------------------------------------------
+
+def test_hybrid_distinct_candidates(tmp_path):
+    """§8.16: with distinct, candidates are ((K ∪ S) − E) ∪ hits, E being every document the merge
+    consumed up to the last kept hit (offset-skipped ones included) and those sharing their value."""
+    engine = Engine(tmp_path / "db", worker="thread")
+    try:
+        index_documents(engine, "d", [
+            {"id": 1, "title": "fox", "group": "a", "_vectors": {"manual": [-1, 0]}},
+            {"id": 2, "title": "fox", "group": "a", "_vectors": {"manual": [-1, 0]}},
+            {"id": 3, "title": "red fox", "group": "b", "_vectors": {"manual": [0, 1]}},
+            {"id": 4, "title": "wolf", "group": "c", "_vectors": {"manual": [1, 0]}},
+        ], {"embedders": {"manual": MANUAL}, "filterableAttributes": ["group"], "distinctAttribute": "group"})
+        # ratio 0.6: keyword weights 0.4, so no keyword hit is good enough for the shortcut (1.0 × 0.4 < 0.45)
+        hybrid = {"embedder": "manual", "semanticRatio": 0.6}
+        # K = 1 (1.0), 3 (0.92); S = 4 (1.0), 3 (0.5), 1 (0.0); 2 shares 1's group.
+        # S4 .6 > K1 .4 -> 4; S3 .3 < K1 .4 -> 1; S3 .3 < K3 .37 -> 3
+        body = search(engine, "d", q="fox", vector=[1, 0], hybrid=hybrid)
+        assert ids(body) == [4, 1, 3] and body["semanticHitCount"] == 1 and body["estimatedTotalHits"] == 3
+        body = search(engine, "d", q="fox", vector=[1, 0], hybrid=hybrid, offset=1, limit=1)
+        assert ids(body) == [1] and body["semanticHitCount"] == 0
+        assert body["estimatedTotalHits"] == 2  # {1, 3, 4} minus the consumed 4 and 1 (and 2), plus the hit 1
+    finally:
+        engine.close()
