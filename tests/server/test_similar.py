@@ -13,6 +13,7 @@ Properties:
    id, bad threshold, bad filter type, filter on a non-filterable attribute without index prefix.
 5. Documents without an embedding count but are never returned; a target without one finds nothing;
    with two embeddings each, embedding #k is compared with the target's #k only.
+6. A tenant token's filter narrows the universe and hides a target outside it (`not_found_similar_id`).
 """
 import pytest
 
@@ -153,3 +154,17 @@ async def test_pairs_and_missing_embeddings(http):
     assert body["estimatedTotalHits"] == 3
     _s, body = await similar(http, {"id": 4, "embedder": "manual"}, uid="pairs")
     assert body["hits"] == [] and body["estimatedTotalHits"] == 3
+
+
+def test_tenant_filter_hides_the_target(engine):
+    """A tenant token's filter hides documents from the universe and a hidden target is not found."""
+    from engine.errors import LoupeError
+    index = engine.index("test")
+    result = index.similar("143", "manual", tenant_filter="release_year = 2019 OR release_year = 1930",
+                           filter="release_year = 2019")
+    assert [h.docid for h in result.hits] and result.total == 4
+    with pytest.raises(LoupeError) as err:
+        index.similar("143", "manual", tenant_filter="release_year = 2019")
+    assert (err.value.code, err.value.message) == ("not_found_similar_id", "Document `143` not found.")
+    result = index.similar("522681", "manual", tenant_filter="release_year = 2019")
+    assert result.total == 3  # the 1930 film is outside the tenant's documents
