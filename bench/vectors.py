@@ -165,8 +165,9 @@ def main() -> None:
         print(f"recall@10 unfiltered {np.mean(recall):.3f}; with `section = {section}` "
               f"({sections[section]} documents, {100 * sections[section] / len(docs):.2f} %) {np.mean(recall_f):.3f}")
     finally:
-        server.proc.terminate()
-        server.proc.wait(30)
+        server.stop()
+        import shutil
+        shutil.rmtree(server.tmp, ignore_errors=True)  # the store is ~0.8 GB
 
 
 if __name__ == "__main__":
