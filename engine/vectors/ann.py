@@ -249,6 +249,7 @@ def build_all(store: Any, registry: Any, uids: set[str] | None = None, stop: thr
 
 def _build_all(store: Any, registry: Any, uids: set[str] | None, stop: threading.Event | None) -> list[Path]:
     built = []
+    _remove_orphans(store, set(_embedders(store, registry, None)))
     for iid, name in _embedders(store, registry, uids):
         if stop is not None and stop.is_set():
             break
@@ -261,6 +262,22 @@ def _build_all(store: Any, registry: Any, uids: set[str] | None, stop: threading
             if path is not None:
                 built.append(path)
     return built
+
+
+def _remove_orphans(store: Any, live: set[tuple[int, str]]) -> None:
+    """Forests of deleted indexes and removed embedders go (readers keep a mapped file open)."""
+    for path in _dir(store).glob("*-*-*.ann"):
+        iid, hexname, _number = path.stem.split("-", 2)
+        try:
+            key = (int(iid), bytes.fromhex(hexname).decode())
+        except ValueError:
+            continue
+        if key not in live:
+            for stale in (path, path.with_suffix(".npz")):
+                try:
+                    stale.unlink()
+                except OSError:
+                    pass
 
 
 def _embedders(store: Any, registry: Any, uids: set[str] | None) -> list[tuple[int, str]]:

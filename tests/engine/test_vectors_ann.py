@@ -8,6 +8,7 @@ Properties:
    re-scored or dropped exactly, without a rebuild.
 4. The forest is a cache: a corrupt file falls back to exact search.
 5. Below `ANN_MIN_COMPONENTS` no forest is attached: the exact scan is the faster plan there.
+6. Forests of deleted indexes are removed by the next build.
 """
 import numpy as np
 import pytest
@@ -127,4 +128,20 @@ def test_small_matrices_stay_exact(tmp_path):
         assert matrix.ann == "old" and not ann.ann_worthwhile(matrix.rows.size)
     finally:
         ann.ANN_MIN_COMPONENTS = saved
+        engine.close()
+
+
+# 6 -------------------------------------------------------------------------------------------------
+
+def test_orphan_forests_removed(tmp_path):
+    engine = Engine(tmp_path / "db", worker="none")
+    try:
+        folder = tmp_path / "db" / "vectors"
+        folder.mkdir()
+        orphan = folder / f"7-{b'gone'.hex()}-0.ann"
+        orphan.write_bytes(b"x")
+        orphan.with_suffix(".npz").write_bytes(b"x")
+        ann.build_all(engine.store, engine.registry)
+        assert not orphan.exists() and not orphan.with_suffix(".npz").exists()
+    finally:
         engine.close()
