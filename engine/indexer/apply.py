@@ -100,7 +100,7 @@ class IndexWriter:
                     check_geo(doc, get_path(doc, primary_key), self.record["uid"])
         updates = None
         if self.settings.get("embedders"):
-            documents, updates = self._vectors().prepare(documents, ids, self._docid)
+            documents, updates = self._vectors().prepare(documents, ids, self._docid, self._get, method)
         if self.record["primaryKey"] != primary_key:
             self.record["primaryKey"] = primary_key
             self.changed = True

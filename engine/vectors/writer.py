@@ -22,6 +22,7 @@ from .parse import Entry, missing_vectors_error, parse_document_vectors, parse_e
 from .store import VectorTable, decode, quantize
 
 Document = dict[str, Any]
+EMBED_BATCH = 64  # texts per embedder request
 
 
 def configured(settings: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -41,10 +42,13 @@ class VectorWriter:
         self.table = VectorTable(store, txn, iid)
         self.uid = uid
         self.embedders = configured(settings)
+        self.searchable = settings.get("searchableAttributes") or ["*"]
 
-    def prepare(self, documents: list[Document], ids: list[str], docid_of: Callable[[str], int | None]
+    def prepare(self, documents: list[Document], ids: list[str], docid_of: Callable[[str], int | None],
+                read: Callable[[int], Document | None] | None = None, method: str = "replace"
                 ) -> tuple[list[Document], list[dict[str, Entry]]]:
-        """The documents as they will be stored and, per document, its embedder entries."""
+        """The documents as they will be stored and, per document, its embedder entries (generated
+        ones included, see `_generate`)."""
         stored: list[Document] = []
         updates: list[dict[str, Entry]] = []
         missing: dict[str, list[str]] = {}
@@ -71,7 +75,49 @@ class VectorWriter:
             updates.append(entries)
         for name, exts in missing.items():
             raise missing_vectors_error(name, self.uid, exts, documents)
+        if read is not None and any(not is_user_provided(c) for c in self.embedders.values()):
+            self._generate(stored, ids, updates, docid_of, read, method)
         return stored, updates
+
+    def _generate(self, stored: list[Document], ids: list[str], updates: list[dict[str, Entry]],
+                  docid_of: Callable[[str], int | None], read: Callable[[int], Document | None], method: str) -> None:
+        """Embeddings of the embedders that generate them (`engine.embedders`, built elsewhere): for
+        every document that gives none (or asks `regenerate` without giving any), its rendered text
+        is embedded in batches — unless the stored version renders the same text and holds a
+        generated embedding already.  Without the embedders package nothing is generated."""
+        try:
+            from ..embedders import EmbeddingError, make_embedder  # type: ignore[import-not-found]
+        except ImportError:
+            return
+        from ..errors import LoupeError
+        for name, config in self.embedders.items():
+            if is_user_provided(config):
+                continue
+            embedder = make_embedder(name, config)
+            texts: list[str] = []
+            targets: list[int] = []
+            for n, (doc, ext) in enumerate(zip(stored, ids)):
+                entry = updates[n].get(name)
+                if entry is not None and (entry.embeddings is not None or not entry.regenerate):
+                    continue
+                docid = docid_of(ext)
+                old = read(docid) if docid is not None else None
+                new = {**old, **doc} if method == "update" and old is not None else doc
+                text = embedder.render(new, self.searchable)
+                if old is not None and self.table.has(name, docid):
+                    kept = self.table.get(name, docid, int(config.get("dimensions") or 0))
+                    if kept is not None and kept[1] and len(kept[0]) and embedder.render(old, self.searchable) == text:
+                        continue  # same text: the stored embedding stands
+                texts.append(text)
+                targets.append(n)
+            for lo in range(0, len(texts), EMBED_BATCH):
+                try:
+                    vectors = embedder.embed_documents(texts[lo:lo + EMBED_BATCH])
+                except EmbeddingError as err:
+                    raise LoupeError("vector_embedding_error",
+                                     f"Index `{self.uid}`: While embedding documents for embedder `{name}`: {err}") from None
+                for n, vector in zip(targets[lo:lo + EMBED_BATCH], vectors):
+                    updates[n] = {**updates[n], name: Entry(np.asarray([vector], dtype=np.float32), True)}
 
     def apply(self, docid: int, entries: dict[str, Entry]) -> None:
         for name, entry in entries.items():
