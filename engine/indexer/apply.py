@@ -228,7 +228,10 @@ class IndexWriter:
     # -- settings ------------------------------------------------------------------------------
     def set_settings(self, settings: dict[str, Any], rebuild: bool = False) -> None:
         old = self.settings
-        if (old.get("embedders") or {}) != (settings.get("embedders") or {}) and self.docids:
+        embedders_changed = (old.get("embedders") or {}) != (settings.get("embedders") or {})
+        searchable_changed = old.get("searchableAttributes") != settings.get("searchableAttributes") and any(
+            (config or {}).get("source") != "userProvided" for config in (settings.get("embedders") or {}).values())
+        if (embedders_changed or searchable_changed) and self.docids:
             self._vectors().settings_changed(old, settings, self._get, self._store_document, BitMap(self.docids))
         self.settings = settings
         self.registry.put_meta(self.txn, self.iid, "settings", settings)

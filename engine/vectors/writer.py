@@ -139,6 +139,8 @@ class VectorWriter:
                          write: Callable[[int, Document, Document], None], all_docids: Any) -> None:
         """Move embeddings between the table and the stored documents as embedders come and go."""
         before, after = configured(old), configured(new)
+        searchable_changed = (old.get("searchableAttributes") or ["*"]) != (new.get("searchableAttributes") or ["*"])
+        self.searchable = new.get("searchableAttributes") or ["*"]
         for name, config in before.items():
             if name not in after:
                 self._write_back(name, int(config.get("dimensions") or 0), read, write)
@@ -151,6 +153,46 @@ class VectorWriter:
             elif is_quantized(config) and not is_quantized(before[name]):
                 self._requantize(name, int(config.get("dimensions") or 0))
         self.embedders = after
+        for name, config in after.items():
+            if not is_user_provided(config) and (before.get(name) != config or searchable_changed):
+                self._regenerate_all(name, config, read, all_docids)
+
+    def _regenerate_all(self, name: str, config: dict[str, Any], read: Callable[[int], Document | None],
+                        all_docids: Any) -> None:
+        """A generating embedder that is new or changed (or whose documents render differently now
+        that searchableAttributes changed) embeds again every document not holding user vectors."""
+        try:
+            from ..embedders import EmbeddingError, make_embedder  # type: ignore[import-not-found]
+        except ImportError:
+            return
+        from ..errors import LoupeError
+        embedder = make_embedder(name, config)
+        dimensions = int(config.get("dimensions") or 0)
+        pending: list[tuple[int, str]] = []
+
+        def flush() -> None:
+            try:
+                vectors = embedder.embed_documents([text for _d, text in pending])
+            except EmbeddingError as err:
+                raise LoupeError("vector_embedding_error",
+                                 f"Index `{self.uid}`: While embedding documents for embedder `{name}`: {err}") from None
+            for (docid, _text), vector in zip(pending, vectors):
+                embeddings = np.asarray([vector], dtype=np.float32)
+                self.table.put(name, docid, quantize(embeddings) if is_quantized(config) else embeddings, True)
+            pending.clear()
+
+        for docid in all_docids:
+            kept = self.table.get(name, docid, dimensions)
+            if kept is not None and not kept[1]:
+                continue  # user-provided: not the embedder's to replace
+            document = read(docid)
+            if document is None:
+                continue
+            pending.append((docid, embedder.render(document, self.searchable)))
+            if len(pending) >= EMBED_BATCH:
+                flush()
+        if pending:
+            flush()
 
     def _write_back(self, name: str, dimensions: int, read: Callable[[int], Document | None],
                     write: Callable[[int, Document, Document], None]) -> None:

@@ -8,6 +8,8 @@ Properties:
 2. A replaced document whose rendered text did not change is not embedded again; a changed one is.
 3. An embedding failure fails the task with `vector_embedding_error` and the embedder's message.
 4. A semantic search without `vector` embeds `q` with `embed_query`.
+5. A new generating embedder embeds the documents already there; changing searchableAttributes
+   embeds again (user-provided vectors are never replaced).
 """
 import sys
 import types
@@ -89,3 +91,19 @@ def test_query_embedded(engine):
     body = engine.index("t").search(q="abcdefghijkl", hybrid={"embedder": "gen", "semanticRatio": 1.0},
                                     show_ranking_score=True)
     assert [h["id"] for h in body["hits"]] == [1, 2] and body["hits"][0]["_rankingScore"] == 1.0
+
+
+def test_settings_changes_embed_again(engine):
+    from engine.settings import task_details, validate_settings_patch
+
+    def settings(patch):
+        patch = validate_settings_patch(patch)
+        return engine.wait_for_task(engine.update_settings("t", patch, task_details(patch))["uid"])
+
+    index_documents(engine, "t", [{"id": 1, "name": "kefir"}, {"id": 2, "name": "intel", "_vectors": {"gen": [3, 4]}}])
+    assert settings(SETTINGS)["status"] == "succeeded"  # a new embedder: the documents are embedded
+    assert FakeEmbedder.calls == [["name: kefir\n"]]
+    assert vectors(engine, "1") == {"embeddings": [[12.0, 1.0]], "regenerate": True}
+    assert vectors(engine, "2") == {"embeddings": [[3.0, 4.0]], "regenerate": False}  # taken from the document
+    assert settings({"searchableAttributes": ["name"]})["status"] == "succeeded"  # rendering may change
+    assert FakeEmbedder.calls[-1] == ["name: kefir\n"] and len(FakeEmbedder.calls) == 2
