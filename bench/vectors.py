@@ -4,6 +4,7 @@ next to the exact numpy floor, in one run over HTTP.
     python bench/vectors.py                      # full corpus (63,666 documents, 384 dimensions)
     python bench/vectors.py --corpus 10k         # quick
     python bench/vectors.py --limit 200          # fewer queries per figure
+    python bench/vectors.py --force-ann          # the annoy path wherever a forest exists
 
 One run:
 1. indexes the corpus twice into fresh servers with `search.py`'s settings: once plain, once with a
@@ -19,6 +20,10 @@ One run:
    the `section` closest to 1 % of the documents (target: 0.95 each);
 4. known-item quality: recall@1 and @10 of each query's target (typo: `target`; multi: `source`)
    for keyword, semantic and hybrid search.
+
+By default a matrix this size is scanned exactly (engine/vectors/ann.py `ANN_MIN_COMPONENTS`: the
+exact scan beats annoy at recall 0.95 here); `--force-ann` sets `LOUPE_ANN_MIN_COMPONENTS=0` for the
+server and waits for the forest of the last batch before measuring, to show annoy's recall and cost.
 """
 from __future__ import annotations
 
@@ -29,6 +34,8 @@ _BENCH = str(Path(__file__).resolve().parent)
 sys.path[:] = [p for p in sys.path if p and str(Path(p).resolve()) != _BENCH] + [_BENCH]
 
 import argparse  # noqa: E402
+import fcntl  # noqa: E402
+import os  # noqa: E402
 import time  # noqa: E402
 from collections import Counter  # noqa: E402
 
@@ -106,6 +113,20 @@ def index(lines: list[bytes], vectors: np.ndarray | None, batch: int) -> tuple[o
     return server, time.perf_counter() - start
 
 
+def wait_for_forest(server: object) -> None:
+    """Until the background builder has a forest and holds no build lock (it rebuilds after
+    batches)."""
+    folder = server.db / "vectors"  # type: ignore[attr-defined]
+    started = time.monotonic()
+    while time.monotonic() - started < 900:
+        if sorted(folder.glob("*.ann")) and (folder / ".lock").exists():
+            with open(folder / ".lock") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)  # no build running any more
+            break
+        time.sleep(0.5)
+    print(f"annoy forest ready {time.monotonic() - started:.1f} s after the last batch")
+
+
 def exact_top(matrix: np.ndarray, vector: np.ndarray, rows: np.ndarray | None = None) -> tuple[list[int], float]:
     """Row numbers of the exact top ten by cosine (the rows are unit vectors), and the seconds
     it took; ``rows`` restricts the search to those rows."""
@@ -157,7 +178,10 @@ def main() -> None:
     ap.add_argument("--corpus", choices=list(CORPORA), default="full")
     ap.add_argument("--limit", type=int, default=None, help="queries per figure (default: all 1,300)")
     ap.add_argument("--batch", type=int, default=10_000, help="documents per indexing request")
+    ap.add_argument("--force-ann", action="store_true", help="annoy wherever a forest exists")
     args = ap.parse_args()
+    if args.force_ann:
+        os.environ["LOUPE_ANN_MIN_COMPONENTS"] = "0"  # inherited by the servers
 
     lines, ids, matrix = load_corpus(args.corpus)
     queries = load_queries()[:args.limit]
@@ -169,6 +193,8 @@ def main() -> None:
     print(f"indexing: plain {plain_seconds:.1f} s, with vectors {vector_seconds:.1f} s, "
           f"vectors add {vector_seconds - plain_seconds:.1f} s (target <= 10 s); peak RSS {server.rss_mb():.0f} MiB, "
           f"disk {server.disk_mb():.0f} MiB")
+    if args.force_ann:
+        wait_for_forest(server)
     try:
         client = LoupeClient(server.port)
         for query in queries[:10]:  # warm up

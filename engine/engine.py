@@ -80,6 +80,8 @@ class Engine:
             self._process.join(timeout=10)
             if self._process.is_alive():
                 self._process.kill()
+        from .vectors.ann import stop_builds
+        stop_builds(self.store)
         self.store.close()
 
     def worker_alive(self) -> bool:

@@ -94,6 +94,8 @@ class Index:
         with self.store.index_env.begin() as txn:
             record = self.record(txn)
             stats = self.engine.registry.get_meta(txn, record["iid"], "stats")
+            settings = self.engine.registry.get_meta(txn, record["iid"], "settings") or {}
+            embeddings, embedded = self._embedding_counts(txn, record["iid"], settings)
         count = stats["numberOfDocuments"]
         raw_size = stats.get("documentBytes", 0)
         return {
@@ -101,8 +103,8 @@ class Index:
             "rawDocumentDbSize": raw_size,
             "avgDocumentSize": raw_size // count if count else 0,
             "isIndexing": self.engine.is_indexing(self.uid),
-            "numberOfEmbeddings": 0,
-            "numberOfEmbeddedDocuments": 0,
+            "numberOfEmbeddings": embeddings,
+            "numberOfEmbeddedDocuments": embedded,
             "fieldDistribution": dict(sorted(stats["fieldDistribution"].items())),
         }
 
@@ -117,6 +119,20 @@ class Index:
                      *stats.get("fieldDistribution", {})}
         return sorted(names)
 
+    def _embedding_counts(self, txn: Any, iid: int, settings: dict[str, Any]) -> tuple[int, int]:
+        """(embeddings, documents with at least one) over the configured embedders."""
+        from .vectors.store import VectorTable
+        table = VectorTable(self.store, txn, iid)
+        total, documents = 0, BitMap()
+        for name, config in (settings.get("embedders") or {}).items():
+            width = 4 * int((config or {}).get("dimensions") or 0)
+            for docid, raw in table.scan(name):
+                rows = (len(raw) - 1) // width if width else 0
+                if rows:
+                    total += rows
+                    documents.add(docid)
+        return total, len(documents)
+
     # -- search ------------------------------------------------------------------------------
     def execute(self, query: "Query") -> "SearchResult":
         """The engine's search: a typed `Query` in, a typed `SearchResult` out (raises
@@ -125,6 +141,14 @@ class Index:
         with self._reading() as txn:
             return search(self.store, self.engine.registry, self.uid, query,
                           contains_enabled=self._contains_enabled(query.filter), txn=txn)
+
+    def similar(self, external_id: str, embedder: str, **options: Any) -> "SearchResult":
+        """Documents similar to ``external_id`` by ``embedder`` (hybrid.md §6); ``options``: filter,
+        tenant_filter, offset, limit, threshold, retrieve_vectors."""
+        from .search.similar import similar
+        with self._reading() as txn:
+            return similar(self.store, self.engine.registry, self.uid, external_id, embedder, txn=txn,
+                           contains_enabled=self._contains_enabled(options.get("filter")), **options)
 
     def facet_search(self, query: "Query", facet_name: str, facet_query: str | None = None, *,
                      exhaustive: bool = False) -> "FacetSearchResult":
@@ -171,14 +195,32 @@ class Index:
         raw = txn.get(index_key(iid, external_id.encode()), db=self.store.i["external_ids"])
         return read_u32(raw) if raw is not None else None
 
-    def get_document(self, external_id: str, fields: Iterable[str] | None = None) -> dict[str, Any]:
+    def get_document(self, external_id: str, fields: Iterable[str] | None = None, *,
+                     retrieve_vectors: bool = False) -> dict[str, Any]:
+        """One stored document; `_vectors` only with ``retrieve_vectors`` (hybrid.md §8.7)."""
         with self.store.index_env.begin() as txn:
             iid = self.record(txn)["iid"]
             docid = self._docid(txn, iid, external_id)
             raw = txn.get(index_key(iid, u32(docid)), db=self.store.i["documents"]) if docid is not None else None
-        if raw is None:
-            raise LoupeError("document_not_found", f"Document `{external_id}` not found.")
-        return select_fields(orjson.loads(raw), fields)
+            if raw is None:
+                raise LoupeError("document_not_found", f"Document `{external_id}` not found.")
+            document = orjson.loads(raw)
+            shown = select_fields(document, fields)
+            return self._vectors_view(txn, iid, docid, document, shown, retrieve_vectors)
+
+    def _vectors_view(self, txn: Any, iid: int, docid: int, document: dict[str, Any], shown: dict[str, Any],
+                      retrieve_vectors: bool) -> dict[str, Any]:
+        if not retrieve_vectors:
+            shown.pop("_vectors", None)
+            return shown
+        settings = self.engine.registry.get_meta(txn, iid, "settings")
+        if not settings.get("embedders"):
+            if "_vectors" in document:
+                shown = {k: v for k, v in shown.items() if k != "_vectors"}
+                shown["_vectors"] = document["_vectors"]
+            return shown
+        from .vectors.view import with_vectors
+        return with_vectors(self.store, txn, iid, settings, docid, document, shown)
 
     def all_docids(self, txn: Any, iid: int) -> BitMap:
         return self.engine.registry.all_docids(txn, iid)
@@ -189,7 +231,8 @@ class Index:
 
     def get_documents(self, offset: int = 0, limit: int = 20, fields: Iterable[str] | None = None,
                       ids: list[str] | None = None, filter: Any = None,
-                      sort: Sequence[str] | None = None) -> tuple[list[dict[str, Any]], int]:
+                      sort: Sequence[str] | None = None, *,
+                      retrieve_vectors: bool = False) -> tuple[list[dict[str, Any]], int]:
         """Documents in internal-id (insertion) order, or in the order of ``sort`` entries
         (`engine.documents.listing`), optionally restricted by ids and filter."""
         with self.store.index_env.begin() as txn:
@@ -216,8 +259,9 @@ class Index:
                                     offset, limit)
             else:
                 page = candidates[offset:offset + limit] if offset < total else []
-            docs = self.documents_by_docids(txn, iid, page)
-        return [select_fields(d, fields) for d in docs], total
+            found = [(docid, d) for docid, d in zip(page, read_documents(self.store, txn, iid, page)) if d is not None]
+            return [self._vectors_view(txn, iid, docid, d, select_fields(d, fields), retrieve_vectors)
+                    for docid, d in found], total
 
 
 

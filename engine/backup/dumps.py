@@ -45,7 +45,7 @@ from ..errors import LoupeError
 from ..indexer.apply import IndexWriter
 from ..settings import default_settings
 from ..store import Store
-from ..store.codecs import dumps, index_key, loads, u64
+from ..store.codecs import dumps, index_key, loads, read_u32, u64
 from ..store.registry import Registry
 from ..tasks.task import ENQUEUED, PROCESSING, SUCCEEDED
 from ..tasks.timefmt import format_date, parse_datetime_ns
@@ -177,16 +177,27 @@ def _export_indexes(store: Store, out: Path) -> None:
                 "uid": record["uid"], "primaryKey": record["primaryKey"],
                 "createdAt": format_date(record["createdAt"]), "updatedAt": format_date(record["updatedAt"]),
             })
-            _write_json(folder / "settings.json", registry.get_meta(txn, record["iid"], "settings"))
+            settings = registry.get_meta(txn, record["iid"], "settings")
+            _write_json(folder / "settings.json", settings)
             prefix = index_key(record["iid"])
+            embedders = bool((settings or {}).get("embedders"))
             with open(folder / "documents.jsonl", "wb") as f:
                 cursor = txn.cursor(documents)
                 if cursor.set_range(prefix):
                     for key, raw in cursor:
                         if key[:4] != prefix:
                             break
+                        if embedders:  # the embeddings live in the vectors table: back into `_vectors`
+                            raw = _with_vectors(store, txn, record["iid"], settings, read_u32(key, 4), raw)
                         f.write(raw)  # stored as compact orjson: one line, no re-encoding
                         f.write(b"\n")
+
+
+def _with_vectors(store: Store, txn: Any, iid: int, settings: dict[str, Any], docid: int, raw: bytes) -> bytes:
+    """A document as a dump holds it: `_vectors` with every configured embedder's embeddings, in the
+    shape `retrieveVectors` shows (re-parsed on import)."""
+    from ..vectors.view import with_vectors
+    return orjson.dumps(with_vectors(store, txn, iid, settings, docid, orjson.loads(raw)))
 
 
 def _pack(staging: Path, target: Path) -> None:

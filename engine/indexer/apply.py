@@ -11,7 +11,7 @@ themselves), so adding one touches no other.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import lmdb
 import orjson
@@ -27,6 +27,9 @@ from .facets import FacetIndexer
 from .fields import FieldsMap
 from .parallel import CHUNK_DOCS, BulkExtraction, paused_gc
 from .words import WordIndexer
+
+if TYPE_CHECKING:
+    from ..vectors.writer import VectorWriter
 
 #: The indexers of every index, in the order they hear of changes and finish.  An indexer whose
 #: finish leaves work to a helper process (the word indexer) comes first: the others' finish then
@@ -95,11 +98,27 @@ class IndexWriter:
             for doc in documents:
                 if "_geo" in doc:
                     check_geo(doc, get_path(doc, primary_key), self.record["uid"])
+        updates = None
+        if self.settings.get("embedders"):
+            documents, updates = self._vectors().prepare(documents, ids, self._docid, self._get, method)
         if self.record["primaryKey"] != primary_key:
             self.record["primaryKey"] = primary_key
             self.changed = True
         with paused_gc():
-            return self._add(ids, documents, method, skip_creation)
+            indexed = self._add(ids, documents, method, skip_creation)
+        if updates is not None:
+            vectors = self._vectors()
+            for ext, entries in zip(ids, updates):
+                if entries:
+                    docid = self._docid(ext)
+                    if docid is not None:
+                        vectors.apply(docid, entries)
+        return indexed
+
+    def _vectors(self) -> "VectorWriter":
+        """The embeddings' writer for the current settings (engine/vectors/writer.py)."""
+        from ..vectors.writer import VectorWriter
+        return VectorWriter(self.store, self.txn, self.iid, self.record["uid"], self.settings)
 
     def _add(self, ids: list[str], documents: list[dict[str, Any]], method: str, skip_creation: bool) -> int:
         """Store the documents while the bulk indexers extract them, then index them.
@@ -233,6 +252,12 @@ class IndexWriter:
 
     # -- settings ------------------------------------------------------------------------------
     def set_settings(self, settings: dict[str, Any], rebuild: bool = False) -> None:
+        old = self.settings
+        embedders_changed = (old.get("embedders") or {}) != (settings.get("embedders") or {})
+        searchable_changed = old.get("searchableAttributes") != settings.get("searchableAttributes") and any(
+            (config or {}).get("source") != "userProvided" for config in (settings.get("embedders") or {}).values())
+        if (embedders_changed or searchable_changed) and self.docids:
+            self._vectors().settings_changed(old, settings, self._get, self._store_document, BitMap(self.docids))
         self.settings = settings
         self.registry.put_meta(self.txn, self.iid, "settings", settings)
         if rebuild:
@@ -306,6 +331,8 @@ class IndexWriter:
         if old is None:
             return
         self.txn.delete(index_key(self.iid, u32(docid)), db=self.docs_db)
+        if self.settings.get("embedders"):
+            self._vectors().remove(docid)
         self.docids.discard(docid)
         if ext is not None:
             self.txn.delete(self.prefix + ext.encode(), db=self.ids_db)

@@ -324,6 +324,7 @@ class IndexResult:
     hits: list[Ranked]
     candidates: BitMap
     facets: FacetCounts | None = None
+    query_vectors: dict[int, list[float]] = field(default_factory=dict)  # by query position (retrieveVectors)
 
 
 OpenIndex = Callable[[str], Index]
@@ -381,6 +382,9 @@ def federated_search(open_index: OpenIndex, federation: Federation, queries: tup
                         totalPages=-(-total // per_page) if per_page else 0, totalHits=total)
     else:
         response.update(limit=federation.limit, offset=federation.offset, estimatedTotalHits=total)
+    query_vectors = {position: vector for r in results for position, vector in r.query_vectors.items()}
+    if query_vectors:
+        response["queryVectors"] = {str(position): query_vectors[position] for position in sorted(query_vectors)}
     if semantic:
         response["semanticHitCount"] = sum(1 for r in page if any(s.is_vector for s in r.hit.scores))
     facets = {r.uid: r.facets for r in results if r.facets is not None}
@@ -430,6 +434,7 @@ def _search_pinned(index: Index, uid: str, fqs: list[FederatedQuery], federation
     candidates = BitMap()
     window = 0
     semantic = False
+    query_vectors: dict[int, list[float]] = {}
     for fq in fqs:
         entry = fq.query
         query = entry.params.to_query(filters[fq.request_index] if filters is not None else None)
@@ -446,6 +451,8 @@ def _search_pinned(index: Index, uid: str, fqs: list[FederatedQuery], federation
         except LoupeError as err:
             raise err.with_prefix(f"Inside `.queries[{fq.position}]`: ") from None
         semantic = semantic or is_semantic(query)
+        if entry.params.retrieve_vectors and result.query_vector is not None:
+            query_vectors[fq.position] = list(result.query_vector)
         renderer = HitRenderer(entry.params, result.displayed, result=result)
         streams.append([Ranked(hit, uid, fq.position, fq.weight, renderer) for hit in result.hits])
         candidates |= result.candidates
@@ -469,7 +476,7 @@ def _search_pinned(index: Index, uid: str, fqs: list[FederatedQuery], federation
     facets = None
     if listed is not None:
         facets = _count_facets(index, uid, candidates, listed, note)
-    return IndexResult(uid, hits, candidates, facets), semantic
+    return IndexResult(uid, hits, candidates, facets, query_vectors), semantic
 
 
 def _check_unused(open_index: OpenIndex, uid: str, facets: Sequence[str] | None, facet_order: FacetOrder) -> None:

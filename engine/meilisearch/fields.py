@@ -84,7 +84,13 @@ def locale_list(value: Any, path: str, code: str) -> tuple[str, ...]:
 
 
 def vector_values(value: Any, path: str, code: str) -> tuple[float, ...]:
+    if isinstance(value, list) and _NUMBER_TYPES.issuperset(map(type, value)):  # the common case, at C speed
+        with np.errstate(over="ignore"):
+            return tuple(np.asarray(value, dtype=np.float32).astype(float).tolist())
     return tuple(f32(check_number(v, f"{path}[{i}]", code)) for i, v in enumerate(check_list(value, path, code)))
+
+
+_NUMBER_TYPES = frozenset((int, float))
 
 
 # -- the walk --------------------------------------------------------------------------------------

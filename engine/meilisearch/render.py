@@ -47,7 +47,8 @@ class HitRenderer:
         self.geo = next((s for s in params.sort or () if isinstance(s, GeoSortSpec)), None)
         self.show_score = params.show_ranking_score if show_score is None else show_score
         self.show_details = params.show_ranking_score_details
-        self.with_vectors = params.retrieve_vectors
+        self.with_vectors = params.retrieve_vectors and _vectors_displayed(displayed)
+        self.vectors = result.vectors if result is not None else None  # docid -> `_vectors` (configured embedders)
         # the stored JSON with the formatter's and the scores' keys appended, never re-encoded
         self.as_extended = as_fragments and self.retrieved is None and self.geo is None
         self.as_stored = as_fragments and self.retrieved is None and self.geo is None and not (
@@ -67,7 +68,7 @@ class HitRenderer:
         """The hit's JSON; ``federation`` (a federated search's `_federation` object) follows the
         document's fields and `_geoDistance`, before the scores."""
         raw = hit.stored
-        if self.as_stored and federation is None and raw is not None and (
+        if self.as_stored and federation is None and raw is not None and not self.vectors and (
                 self.with_vectors or b'"_vectors"' not in raw):
             return orjson.Fragment(raw)
         document = orjson.loads(raw) if raw is not None else {}
@@ -78,7 +79,7 @@ class HitRenderer:
                 positions = self.formatter.matches_positions(document)
         added = self._added_keys(hit, formatted, positions)
         if self.as_extended and federation is None and raw is not None and not _RESERVED_KEY.search(raw) and (
-                self.with_vectors or b'"_vectors"' not in raw):
+                not self.vectors) and (self.with_vectors or b'"_vectors"' not in raw):
             # the stored JSON (an object) followed by the added keys, the document never re-encoded
             if not added:
                 return orjson.Fragment(raw)
@@ -87,6 +88,11 @@ class HitRenderer:
         out = select_fields(document, self.retrieved)
         if not self.with_vectors:
             out.pop("_vectors", None)
+        elif self.vectors and hit.docid in self.vectors:
+            out.pop("_vectors", None)
+            out["_vectors"] = self.vectors[hit.docid]
+        elif "_vectors" in out:
+            out["_vectors"] = out.pop("_vectors")
         if self.geo is not None:
             self._add_geo_distance(out, document)
         if federation is not None:
@@ -119,11 +125,19 @@ class HitRenderer:
         out["_geoDistance"] = int(round(distance))
 
 
+def _vectors_displayed(displayed: Sequence[str] | None) -> bool:
+    return displayed is None or "*" in displayed or "_vectors" in displayed
+
+
 def search_response(params: SearchParams, result: SearchResult, hits: list[Any], processing_ms: int,
                     request_uid: str) -> dict[str, Any]:
-    """The search envelope: hits, query, time, then the page keys of the pagination mode asked for,
-    then facets, then the request's uid (api.md §5)."""
-    response: dict[str, Any] = {"hits": hits, "query": params.q or "", "processingTimeMs": processing_ms}
+    """The search envelope: hits, query, queryVector (semantic searches with `retrieveVectors`),
+    time, then the page keys of the pagination mode asked for, then facets, the request's uid and
+    semanticHitCount (api.md §5, hybrid.md §5.4)."""
+    response: dict[str, Any] = {"hits": hits, "query": params.q or ""}
+    if params.retrieve_vectors and result.query_vector is not None:
+        response["queryVector"] = list(result.query_vector)
+    response["processingTimeMs"] = processing_ms
     if params.is_finite_pagination():
         per_page = params.per_page
         response.update(hitsPerPage=per_page, page=params.page if params.page is not None else 1,
@@ -134,4 +148,6 @@ def search_response(params: SearchParams, result: SearchResult, hits: list[Any],
         response["facetDistribution"] = result.facets.distribution
         response["facetStats"] = result.facets.stats
     response["requestUid"] = request_uid
+    if result.semantic_hit_count is not None:
+        response["semanticHitCount"] = result.semantic_hit_count
     return response

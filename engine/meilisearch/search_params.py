@@ -127,7 +127,7 @@ class SearchParams:
             offset=offset, limit=limit, exhaustive=self.is_finite_pagination(), facets=self.facets,
             matching_strategy=self.matching_strategy, attributes_to_search_on=self.attributes_to_search_on,
             ranking_score_threshold=self.ranking_score_threshold, scores=self.wants_scores, semantic=semantic,
-            locales=self.locales)
+            locales=self.locales, retrieve_vectors=self.retrieve_vectors)
 
     def crop_spec(self) -> list[tuple[str, int]]:
         """``attributesToCrop`` as (name, length): ``name:N`` with N a non-negative integer sets the

@@ -1,7 +1,5 @@
-"""``/indexes/{uid}/similar`` parameters, POST body and GET query string (api.md §7, hybrid.md §6).
-
-The route itself waits on vectors (no embedder is searchable yet); its parameters already answer
-with Meilisearch's errors."""
+"""``/indexes/{uid}/similar``: parameters (POST body and GET query string, api.md §7, hybrid.md §6)
+with Meilisearch's errors, and the response (`run_similar`)."""
 from __future__ import annotations
 
 import re
@@ -100,3 +98,21 @@ def parse_similar_query_string(params: Mapping[str, str]) -> SimilarParams:
 def _snake(name: str) -> str:
     return re.sub(r"([A-Z])", r"_\1", name).lower()
 
+
+
+def run_similar(index: Any, params: SimilarParams, *, tenant_filter: Any = None) -> dict[str, Any]:
+    """The similar route's response body: hits, the target id (always a string), time, page keys."""
+    import time
+    from .render import HitRenderer
+    from .search_params import SearchParams
+    started = time.perf_counter()
+    result = index.similar(params.id, params.embedder, filter=params.filter, tenant_filter=tenant_filter,
+                           offset=params.offset, limit=params.limit, threshold=params.ranking_score_threshold,
+                           retrieve_vectors=params.retrieve_vectors)
+    shown = SearchParams(attributes_to_retrieve=params.attributes_to_retrieve, retrieve_vectors=params.retrieve_vectors,
+                         show_ranking_score=params.show_ranking_score,
+                         show_ranking_score_details=params.show_ranking_score_details)
+    renderer = HitRenderer(shown, result.displayed, result=result)
+    return {"hits": [renderer.render(hit) for hit in result.hits], "id": params.id,
+            "processingTimeMs": int((time.perf_counter() - started) * 1000), "limit": params.limit,
+            "offset": params.offset, "estimatedTotalHits": result.total}

@@ -263,7 +263,7 @@ __all__ = ["SearchContext", "IndexCache", "index_cache", "meta_key"]
 
 def warm_index(store: Store, registry: Registry, uid: str) -> None:
     """Build one index's read caches ahead of the first search (lexicon, facet values, sort arrays,
-    the typo candidates of the first keystrokes with a typo).
+    the embedders' matrices, the typo candidates of the first keystrokes with a typo).
 
     Servers call this from a background thread whenever an index version changes, so the first
     filtered or sorted search after a batch does not pay for decoding every facet value.
@@ -284,6 +284,9 @@ def warm_index(store: Store, registry: Registry, uid: str) -> None:
         for field in settings.get("sortableAttributes") or []:
             if field != "_geo":
                 sort_arrays(ctx, field)
+        for name, config in (settings.get("embedders") or {}).items():
+            from .hybrid import embedder_matrix
+            embedder_matrix(ctx, name, config or {})  # the first semantic search finds its matrix read
         typo = settings.get("typoTolerance") or {}
         if typo.get("enabled", True):
             from .typos import min_word_sizes, warm_prefix_candidates

@@ -74,6 +74,7 @@ class Query:
     scores: bool = False
     semantic: Semantic | None = None
     locales: tuple[str, ...] | None = None
+    retrieve_vectors: bool = False  # read each hit's embeddings (`SearchResult.vectors`)
 
     @property
     def needs_scores(self) -> bool:
@@ -147,6 +148,9 @@ class SearchResult:
     processing_ms: int = 0
     tokenizer: Any = field(default=None, repr=False)  # the index's formatting tokenizer (no stop words)
     fields: tuple[str, ...] | None = field(default=None, repr=False)  # the index's leaf fields, field-id order
+    semantic_hit_count: int | None = None  # semantic and hybrid searches (hybrid.md §5.4)
+    query_vector: tuple[float, ...] | None = None  # the vector a semantic search ran with
+    vectors: dict[int, dict[str, Any]] | None = field(default=None, repr=False)  # docid -> `_vectors` shown
 
     @cached_property
     def terms(self) -> tuple[MatchingTerm, ...]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from dataclasses import dataclass
 from typing import Any, cast
 
 from pyroaring import BitMap
@@ -24,14 +25,14 @@ from ..indexer.keys import f64_key, facet_key
 from ..limits import DEFAULT_MAX_TOTAL_HITS, DEFAULT_MAX_VALUES_PER_FACET, DEFAULT_SEARCH_CUTOFF_MS
 from ..store.registry import Registry
 from ..store import Store
-from .buckets import bucket_sort
+from .buckets import SortOutcome, bucket_sort
 from .checks import check_attributes_to_search_on, check_distinct, check_facets, check_semantic
 from .context import SearchContext
 from .hit_values import field_values
 from .query import FacetCounts, FacetSearchResult, FacetValueCount, FilterInput, Hit, Query, SearchResult
 from .query_terms import parse_query
 from .rules import RulePlan, build_rules
-from .rules.base import State
+from .rules.base import Score, State
 from .rules.words import matching, removal_groups
 from .sort_spec import check_sort_against_index
 from .terms import Node, build_nodes, phrase_docids
@@ -105,21 +106,52 @@ def search(store: Store, registry: Registry, uid: str, query: Query, *, contains
            txn: Any) -> SearchResult:
     """One search of index ``uid`` in the read snapshot ``txn`` (ranking.md §6): checks against the
     index, universe, bucket sort, totals and facets; the hits' stored documents are read in the
-    same snapshot."""
+    same snapshot.  A semantic or hybrid query (hybrid.md §3.1) goes on in `engine.search.hybrid`."""
     started = time.perf_counter()
     ctx = SearchContext(store, txn, registry, registry.require(txn, uid))
     displayed = _displayed(ctx.settings)
     facet_fields = _check_query(ctx, query, uid, displayed)
-    universe, state, nodes, n_terms = prepare_universe(ctx, query, uid, ctx.cache.filterable_rules,
-                                                       contains_enabled)
+    from .hybrid import KEYWORD, run_semantic, search_kind
+    kind = search_kind(query)
+    if kind != KEYWORD:
+        return run_semantic(ctx, query, uid, kind, displayed, facet_fields, contains_enabled, started)
     max_total = _max_total_hits(query, ctx.settings)
     offset, limit = query.page_window(max_total)
-    distinct_field = query.distinct or ctx.settings.get("distinctAttribute")
+    ranked = keyword_ranking(ctx, query, uid, contains_enabled, offset, limit, max_total, started)
+    return make_result(ctx, query, ranked.outcome.hits, ranked.candidates, max_total, offset, limit, facet_fields,
+                       ranked.nodes, displayed, ranked.outcome.degraded, started)
+
+
+@dataclass
+class Ranking:
+    """One bucket sort's outcome with the candidates it counts and the query graph's nodes."""
+
+    outcome: SortOutcome
+    candidates: BitMap
+    nodes: tuple[Node, ...] = ()
+
+
+def keyword_ranking(ctx: SearchContext, query: Query, uid: str, contains_enabled: bool, offset: int, limit: int,
+                    max_total: int, started: float, need_scores: bool | None = None) -> Ranking:
+    """The keyword bucket sort of ``query`` for the page [offset, offset + limit)."""
+    universe, state, nodes, n_terms = prepare_universe(ctx, query, uid, ctx.cache.filterable_rules,
+                                                       contains_enabled)
     plan = RulePlan(query.matching_strategy, n_terms, placeholder=not nodes, sort=query.sort or (),
-                    displayed=displayed)
+                    displayed=_displayed(ctx.settings))
     rules = build_rules(query.ranking_rules or ctx.settings.get("rankingRules") or [], plan)
+    outcome, candidates = run_bucket_sort(ctx, query, rules, universe, state, offset, limit, max_total, started,
+                                          need_scores)
+    return Ranking(outcome, candidates, nodes)
+
+
+def run_bucket_sort(ctx: SearchContext, query: Query, rules: list, universe: BitMap, state: State, offset: int,
+                    limit: int, max_total: int, started: float, need_scores: bool | None = None
+                    ) -> tuple[SortOutcome, BitMap]:
+    """bucket sort with the query's threshold, distinct and deadline; the candidates it leaves."""
+    distinct_field = query.distinct or ctx.settings.get("distinctAttribute")
     threshold = query.ranking_score_threshold
-    outcome = bucket_sort(ctx, rules, universe, state, offset, limit, need_scores=query.needs_scores,
+    outcome = bucket_sort(ctx, rules, universe, state, offset, limit,
+                          need_scores=query.needs_scores if need_scores is None else need_scores,
                           threshold=threshold,
                           distinct=_distinct_function(ctx, distinct_field) if distinct_field else None,
                           exhaustive_threshold=max_total if query.exhaustive and threshold is not None else None,
@@ -127,14 +159,36 @@ def search(store: Store, registry: Registry, uid: str, query: Query, *, contains
     candidates = outcome.candidates
     if distinct_field and query.exhaustive:
         candidates = distinct_candidates(ctx, distinct_field, candidates)
-    stored = read_raw_documents(store, txn, ctx.iid, [docid for docid, _scores in outcome.hits])
+    return outcome, candidates
+
+
+def make_result(ctx: SearchContext, query: Query, ranked: list[tuple[int, list[Score]]], candidates: BitMap,
+                max_total: int, offset: int, limit: int, facet_fields: list[str] | None, nodes: tuple[Node, ...],
+                displayed: list[str] | None, degraded: bool, started: float, **extra: Any) -> SearchResult:
+    """The `SearchResult` of ranked (docid, scores) pairs: stored documents read, facets counted."""
+    stored = read_raw_documents(ctx.store, ctx.txn, ctx.iid, [docid for docid, _scores in ranked])
     keep_scores = query.needs_scores
-    hits = [Hit(docid, raw, tuple(scores) if keep_scores else ()) for (docid, scores), raw in zip(outcome.hits, stored)]
+    hits = [Hit(docid, raw, tuple(scores) if keep_scores else ()) for (docid, scores), raw in zip(ranked, stored)]
     facets = None if facet_fields is None else _facet_counts(ctx, candidates, facet_fields)
+    if query.retrieve_vectors and ctx.settings.get("embedders"):
+        extra["vectors"] = hit_vectors(ctx, hits)
     return SearchResult(hits=hits, candidates=candidates, total=min(len(candidates), max_total), offset=offset,
-                        limit=limit, facets=facets, nodes=nodes, displayed=displayed, degraded=outcome.degraded,
+                        limit=limit, facets=facets, nodes=nodes, displayed=displayed, degraded=degraded,
                         tokenizer=ctx.cache.format_tokenizer, fields=ctx.cache.known_fields,
-                        processing_ms=int((time.perf_counter() - started) * 1000))
+                        processing_ms=int((time.perf_counter() - started) * 1000), **extra)
+
+
+def hit_vectors(ctx: SearchContext, hits: list[Hit]) -> dict[int, dict[str, Any]]:
+    """Each hit's `_vectors` as `retrieveVectors` shows it, read in the search's snapshot."""
+    import orjson
+    from ..vectors.store import VectorTable
+    from ..vectors.view import vectors_object
+    table = VectorTable(ctx.store, ctx.txn, ctx.iid)
+    out = {}
+    for hit in hits:
+        own = orjson.loads(hit.stored).get("_vectors") if hit.stored is not None and b'"_vectors"' in hit.stored else None
+        out[hit.docid] = vectors_object(table, ctx.settings, hit.docid, own)
+    return out
 
 
 def _check_query(ctx: SearchContext, query: Query, uid: str, displayed: list[str] | None) -> list[str] | None:

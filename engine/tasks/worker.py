@@ -63,6 +63,15 @@ class Worker:
         self._last_cancel_check = 0.0
         self._seen_uid = -1
 
+    def _schedule_ann(self, tasks: list[Task]) -> None:
+        """Annoy forests for the indexes a batch changed, built in the background (engine/vectors/ann.py)."""
+        uids = {t["indexUid"] for t in tasks if t.get("status") == SUCCEEDED and isinstance(t.get("indexUid"), str)
+                and t["type"] in ("documentAdditionOrUpdate", "documentDeletion", "settingsUpdate")}
+        if not uids:
+            return
+        from ..vectors.ann import builder_for
+        builder_for(self.store, self.registry).schedule(uids)
+
     def _default_services(self) -> dict[str, Callable[[Task], Any]]:
         """Instance-wide task types, each a function of the task returning its final details."""
         def dump(task: Task) -> dict[str, Any]:
@@ -150,6 +159,7 @@ class Worker:
             txn.delete(u64(batch_uid), db=self.store.i["journal"])
         for task in batch:
             self._drop_update_file(task)
+        self._schedule_ann(entry["tasks"])
         if self.on_batch:
             try:
                 self.on_batch(entry["tasks"])

@@ -91,11 +91,12 @@ def _fields_param(q: dict[str, str]) -> list[str] | None:
 
 async def get_document(request: web.Request, index_uid: str, document_id: str) -> web.Response:
     q = query(request, ("fields", "retrieveVectors"))
+    retrieve = False
     if "retrieveVectors" in q:
-        parse_bool_param("retrieveVectors", q["retrieveVectors"], "invalid_document_retrieve_vectors")
+        retrieve = parse_bool_param("retrieveVectors", q["retrieveVectors"], "invalid_document_retrieve_vectors")
     validate_index_uid(index_uid)
-    doc = request.app["engine"].index(index_uid).get_document(document_id, _fields_param(q))
-    doc.pop("_vectors", None)
+    doc = request.app["engine"].index(index_uid).get_document(document_id, _fields_param(q),
+                                                               retrieve_vectors=retrieve)
     return json_response(doc)
 
 
@@ -140,16 +141,15 @@ async def list_documents(request: web.Request, index_uid: str) -> web.Response:
     q = query(request, ("offset", "limit", "fields", "retrieveVectors", "ids", "filter", "sort"))
     offset = parse_uint_param("offset", q["offset"], "invalid_document_offset") if "offset" in q else 0
     limit = parse_uint_param("limit", q["limit"], "invalid_document_limit") if "limit" in q else 20
+    retrieve = False
     if "retrieveVectors" in q:
-        parse_bool_param("retrieveVectors", q["retrieveVectors"], "invalid_document_retrieve_vectors")
+        retrieve = parse_bool_param("retrieveVectors", q["retrieveVectors"], "invalid_document_retrieve_vectors")
     ids = _checked_ids(q["ids"].split(",")) if "ids" in q else None
     filt = _filter_from_query(q["filter"]) if q.get("filter") else None
     sort = split_sort_query_string(q["sort"]) if q.get("sort") else None
     validate_index_uid(index_uid)
     results, total = request.app["engine"].index(index_uid).get_documents(
-        offset, limit, _fields_param(q), ids, filt, sort)
-    for doc in results:
-        doc.pop("_vectors", None)
+        offset, limit, _fields_param(q), ids, filt, sort, retrieve_vectors=retrieve)
     return json_response(paginated(results, offset, limit, total))
 
 
@@ -192,9 +192,7 @@ async def fetch_documents(request: web.Request, index_uid: str) -> web.Response:
                          f"Invalid syntax for the filter parameter: `expected String, Array, found: {compact_json(filt)}`.")
     sort = _string_list(body, "sort", "invalid_document_sort")
     results, total = request.app["engine"].index(index_uid).get_documents(offset, limit, fields, ids, filt or None,
-                                                                          sort)
-    for doc in results:
-        doc.pop("_vectors", None)
+                                                                          sort, retrieve_vectors=bool(rv))
     return json_response(paginated(results, offset, limit, total))
 
 

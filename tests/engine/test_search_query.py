@@ -163,7 +163,8 @@ def test_embedder_not_looked_at_without_a_semantic_part(index):
 
 
 def test_vector_of_the_wrong_length(make_index):
-    index = make_index(DOCS[:1], {"embedders": {"manual": {"source": "userProvided", "dimensions": 2}}})
+    index = make_index([{**DOCS[0], "_vectors": {"manual": None}}],
+                       {"embedders": {"manual": {"source": "userProvided", "dimensions": 2}}})
     assert error(index, Query(semantic=Semantic("manual", vector=(0.1, 0.2, 0.3)))) == (
         "invalid_vector_dimensions", "Invalid vector dimensions: expected: `2`, found: `3`.")
 

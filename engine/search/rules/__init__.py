@@ -59,6 +59,30 @@ def build_rules(names: list[str] | tuple[str, ...], plan: RulePlan) -> list[Rule
     return rules
 
 
+def build_semantic_rules(names: list[str] | tuple[str, ...], plan: RulePlan, vector_rule: Rule) -> list[Rule]:
+    """A semantic search's rules (hybrid.md §4.1, §8.11): the first textual rule of the list becomes
+    ``vector_rule``, the other textual rules go, sort and custom `asc`/`desc` rules stay in place.
+    A list without any textual rule has no vector rule at all."""
+    rules: list[Rule] = []
+    sorted_fields: set[str] = set()
+    placed = False
+    for name in names:
+        cls = RULES.get(name)
+        if cls is None:
+            field, _colon, order = name.rpartition(":")
+            if field:
+                _add_sort(rules, SortRule.on_field(field, order == "asc", plan), sorted_fields)
+            continue
+        if cls.textual:
+            if not placed:
+                rules.append(vector_rule)
+                placed = True
+            continue
+        for rule in cls.build(plan):
+            _add_sort(rules, rule, sorted_fields)
+    return rules
+
+
 def _add_sort(rules: list[Rule], rule: Rule, sorted_fields: set[str]) -> None:
     """A sort on a field already sorted by an earlier rule would change nothing: it is left out."""
     if rule.sorted_field is not None:
@@ -68,4 +92,4 @@ def _add_sort(rules: list[Rule], rule: Rule, sorted_fields: set[str]) -> None:
     rules.append(rule)
 
 
-__all__ = ["RULES", "SORT_RULES", "GeoSortRule", "Rule", "RulePlan", "SortRule", "build_rules"]
+__all__ = ["RULES", "SORT_RULES", "GeoSortRule", "Rule", "RulePlan", "SortRule", "build_rules", "build_semantic_rules"]

@@ -27,7 +27,8 @@ DOCS = [{"id": 1, "title": "the quick brown fox"}, {"id": 2, "title": "lazy dog"
 async def http(tmp_path, aiohttp_client):
     engine = Engine(tmp_path / "db", worker="thread")
     index_documents(engine, "plain", DOCS)
-    index_documents(engine, "vectors", DOCS, {"embedders": {"manual": {"source": "userProvided", "dimensions": 2}}})
+    index_documents(engine, "vectors", [{**doc, "_vectors": {"manual": [1.0, float(doc["id"])]}} for doc in DOCS],
+                    {"embedders": {"manual": {"source": "userProvided", "dimensions": 2}}})
     client = await aiohttp_client(create_app(engine, master_key=KEY))
     client.headers = {"Authorization": f"Bearer {KEY}"}
     yield client

@@ -1,0 +1,101 @@
+"""One embedder's stored embeddings as arrays, built once per index version and shared by readers.
+
+    rows    float32 (n_embeddings, dims)   every embedding, documents in docid order
+    owners  uint32  (n_embeddings,)        the docid each row belongs to
+    docids  uint32  (n_documents,)         documents with at least one embedding, ascending
+    starts  int64   (n_documents,)         first row of each of them (rows of a document are contiguous)
+
+`distances(q, universe)` is the exact search: the best (smallest) distance of each document of the
+universe that has an embedding, computed with numpy over the whole matrix, never a Python loop over
+documents.  Readers find the matrix in a process-wide cache keyed by the index version (bumped by
+every batch), like `search.context.index_cache`.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from pyroaring import BitMap
+
+from ..store import Store
+from .similarity import cosine_distances, hamming_distances, norms, pack_bits
+from .store import VectorTable, decode
+
+
+class EmbedderMatrix:
+    def __init__(self, rows: np.ndarray, owners: np.ndarray, quantized: bool, dimensions: int):
+        self.rows, self.owners, self.quantized, self.dimensions = rows, owners, quantized, dimensions
+        if len(owners):
+            boundaries = np.flatnonzero(np.diff(owners)) + 1
+            self.starts = np.concatenate(([0], boundaries)).astype(np.int64)
+            self.docids = owners[self.starts]
+        else:
+            self.starts = np.zeros(0, dtype=np.int64)
+            self.docids = np.zeros(0, dtype=np.uint32)
+        self.with_vectors = BitMap(self.docids.tolist())
+        self.norms = norms(rows) if len(rows) and not quantized else np.zeros(len(rows), np.float32)
+        self.packed = pack_bits(rows) if quantized and len(rows) else None
+        self.ann: Any = None  # an `ann.AnnIndex` matched with these rows, when a forest is built
+        self.ann_stamp: int | None = None  # the forests directory's stamp when `ann` was attached
+
+    @classmethod
+    def load(cls, store: Store, txn: Any, iid: int, name: str, dimensions: int, quantized: bool) -> "EmbedderMatrix":
+        parts: list[np.ndarray] = []
+        owners: list[np.ndarray] = []
+        for docid, raw in VectorTable(store, txn, iid).scan(name):
+            embeddings, _regenerate = decode(raw, dimensions)
+            if len(embeddings):
+                parts.append(embeddings)
+                owners.append(np.full(len(embeddings), docid, dtype=np.uint32))
+        rows = np.concatenate(parts) if parts else np.zeros((0, dimensions), dtype=np.float32)
+        owner = np.concatenate(owners) if owners else np.zeros(0, dtype=np.uint32)
+        return cls(np.ascontiguousarray(rows, dtype=np.float32), owner, quantized, dimensions)
+
+    def universe_mask(self, universe: BitMap) -> np.ndarray:
+        """A boolean array indexed by docid (up to the largest owner): membership in ``universe``."""
+        size = int(self.docids[-1]) + 1 if len(self.docids) else 1
+        mask = np.zeros(size, dtype=bool)
+        ids = np.frombuffer(universe.to_array(), dtype=np.uint32) if universe else np.zeros(0, np.uint32)
+        mask[ids[ids < size]] = True
+        return mask
+
+    def row_ranks(self) -> np.ndarray:
+        """Each row's position among its document's embeddings (0 for the first)."""
+        if not len(self.owners):
+            return np.zeros(0, dtype=np.int64)
+        counts = np.diff(np.concatenate((self.starts, [len(self.owners)])))
+        return np.arange(len(self.owners)) - np.repeat(self.starts, counts)
+
+    def row_distances(self, q: np.ndarray, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Distances of ``q`` to the given rows (indexes or a slice), float32."""
+        if self.quantized:
+            return hamming_distances(q, self.packed[rows])
+        return cosine_distances(q, self.rows[rows], self.norms[rows])
+
+    def distances(self, q: np.ndarray, universe: BitMap | None) -> tuple[np.ndarray, np.ndarray]:
+        """(docids, best distance) of the universe's documents with an embedding, by docid."""
+        if not len(self.docids):
+            return self.docids, np.zeros(0, dtype=np.float32)
+        if universe is None:
+            mask_rows = slice(None)
+            owners = self.owners
+        else:
+            mask_rows = np.flatnonzero(self.universe_mask(universe)[self.owners])
+            owners = self.owners[mask_rows]
+            if not len(owners):
+                return owners, np.zeros(0, dtype=np.float32)
+        distance = self.row_distances(q, mask_rows)
+        return best_per_document(owners, distance)
+
+
+def best_per_document(owners: np.ndarray, distance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows grouped by owner (contiguous, ascending) -> each owner's smallest distance."""
+    if not len(owners):
+        return owners, distance
+    boundaries = np.flatnonzero(np.diff(owners)) + 1
+    starts = np.concatenate(([0], boundaries))
+    if len(starts) == len(owners):
+        return owners, distance
+    return owners[starts], np.minimum.reduceat(distance, starts)
+
+

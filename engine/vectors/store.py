@@ -1,0 +1,96 @@
+"""Stored embeddings: the `vectors` table, the truth every vector structure is built from.
+
+    key   = iid (u32) + embedder name + b"\\0" + docid (u32 big-endian)
+    value = one flag byte (bit 0: regenerate) + the embeddings as little-endian float32, row after row
+
+A document with an entry but no embedding (``_vectors.manual: null``) stores the flag byte alone.
+Writes happen in the batch's write transaction, next to the documents, so they commit (or vanish)
+with them.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import lmdb
+import numpy as np
+
+from ..store import Store
+from ..store.codecs import read_u32, u32
+
+REGENERATE = 1
+
+
+def embedder_prefix(iid: int, name: str) -> bytes:
+    return u32(iid) + name.encode() + b"\0"
+
+
+def vector_key(iid: int, name: str, docid: int) -> bytes:
+    return embedder_prefix(iid, name) + u32(docid)
+
+
+def encode(embeddings: np.ndarray, regenerate: bool) -> bytes:
+    flags = bytes([REGENERATE if regenerate else 0])
+    if embeddings.size == 0:
+        return flags
+    return flags + np.ascontiguousarray(embeddings, dtype="<f4").tobytes()
+
+
+def decode(raw: bytes | memoryview, dimensions: int) -> tuple[np.ndarray, bool]:
+    raw = bytes(raw)
+    regenerate = bool(raw[0] & REGENERATE)
+    values = np.frombuffer(raw, dtype="<f4", offset=1)
+    if values.size == 0 or dimensions <= 0 or values.size % dimensions:
+        return np.zeros((0, max(dimensions, 0)), dtype=np.float32), regenerate
+    return values.reshape(-1, dimensions).astype(np.float32), regenerate
+
+
+class VectorTable:
+    """Reads and writes one index's embeddings inside a caller's transaction."""
+
+    def __init__(self, store: Store, txn: lmdb.Transaction, iid: int):
+        self.txn, self.iid = txn, iid
+        self.db = store.i["vectors"]
+
+    def put(self, name: str, docid: int, embeddings: np.ndarray, regenerate: bool) -> None:
+        self.txn.put(vector_key(self.iid, name, docid), encode(embeddings, regenerate), db=self.db)
+
+    def get(self, name: str, docid: int, dimensions: int) -> tuple[np.ndarray, bool] | None:
+        raw = self.txn.get(vector_key(self.iid, name, docid), db=self.db)
+        return decode(raw, dimensions) if raw is not None else None
+
+    def has(self, name: str, docid: int) -> bool:
+        return self.txn.get(vector_key(self.iid, name, docid), db=self.db) is not None
+
+    def delete(self, name: str, docid: int) -> None:
+        self.txn.delete(vector_key(self.iid, name, docid), db=self.db)
+
+    def scan(self, name: str) -> Iterator[tuple[int, bytes]]:
+        """(docid, raw value) of every document with an entry for ``name``, by docid."""
+        prefix = embedder_prefix(self.iid, name)
+        cursor = self.txn.cursor(self.db)
+        if not cursor.set_range(prefix):
+            return
+        n = len(prefix)
+        for key, raw in cursor:
+            if key[:n] != prefix:
+                break
+            yield read_u32(key, n), raw
+
+    def drop(self, name: str) -> None:
+        prefix = embedder_prefix(self.iid, name)
+        cursor = self.txn.cursor(self.db)
+        if not cursor.set_range(prefix):
+            return
+        while cursor.key()[:len(prefix)] == prefix:
+            if not cursor.delete():
+                break
+
+
+def embedder_dimensions(settings: dict[str, Any], name: str) -> int:
+    config = (settings.get("embedders") or {}).get(name) or {}
+    return int(config.get("dimensions") or 0)
+
+
+def quantize(embeddings: np.ndarray) -> np.ndarray:
+    """binaryQuantized: one bit per component, kept as 1.0 (> 0) or 0.0 (hybrid.md §8.7)."""
+    return (embeddings > 0).astype(np.float32)
