@@ -45,6 +45,7 @@ from ..settings.registry import DEFAULT_RANKING_RULES
 from .multi_search import Federation, FederatedQuery, MultiSearchQuery, partition
 from .ranking_rules import KEYWORD, PLACEHOLDER, VECTOR, Compatibility, RankingRules
 from .render import HitRenderer
+from ..tasks.timefmt import format_trace_duration
 from .request_uid import new_request_uid
 from .search_params import DEFAULT_LIMIT
 
@@ -399,6 +400,9 @@ def federated_search(open_index: OpenIndex, federation: Federation, queries: tup
             remove_hits(counts, [r for r in rejected if r.index_uid == uid])
         response["facetsByIndex"] = {uid: {"distribution": counts.distribution, "stats": counts.stats}
                                      for uid, counts in facets.items()}
+    if federation.show_performance_details:
+        elapsed = int((time.perf_counter() - started) * 1_000_000_000)
+        response["performanceDetails"] = {"federated search": format_trace_duration(elapsed)}
     response["requestUid"] = request_uid or new_request_uid()
     return response
 

@@ -130,10 +130,10 @@ def _vectors_displayed(displayed: Sequence[str] | None) -> bool:
 
 
 def search_response(params: SearchParams, result: SearchResult, hits: list[Any], processing_ms: int,
-                    request_uid: str) -> dict[str, Any]:
+                    request_uid: str, performance: dict[str, str] | None = None) -> dict[str, Any]:
     """The search envelope: hits, query, queryVector (semantic searches with `retrieveVectors`),
-    time, then the page keys of the pagination mode asked for, then facets, the request's uid and
-    semanticHitCount (api.md §5, hybrid.md §5.4)."""
+    time, then the page keys of the pagination mode asked for, then facets, the request's uid,
+    performanceDetails (when asked) and semanticHitCount (api.md §5, hybrid.md §5.4)."""
     response: dict[str, Any] = {"hits": hits, "query": params.q or ""}
     if params.retrieve_vectors and result.query_vector is not None:
         response["queryVector"] = list(result.query_vector)
@@ -148,6 +148,8 @@ def search_response(params: SearchParams, result: SearchResult, hits: list[Any],
         response["facetDistribution"] = result.facets.distribution
         response["facetStats"] = result.facets.stats
     response["requestUid"] = request_uid
+    if performance is not None:
+        response["performanceDetails"] = performance
     if result.semantic_hit_count is not None:
         response["semanticHitCount"] = result.semantic_hit_count
     return response

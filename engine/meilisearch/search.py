@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 from ..index import Index
+from ..tasks.timefmt import format_trace_duration
 
 from .facet_search import FacetSearchParams
 from .render import HitRenderer, search_response
@@ -22,12 +23,19 @@ def run_search(index: Index, params: SearchParams, *, filter: Any = None, as_fra
     an `orjson.Fragment` of the stored JSON: a caller that only serialises the answer skips decoding
     and encoding every document again (the HTTP route does this).  ``request_uid`` names the request
     (a new one when None; a /multi-search shares one among its results)."""
-    started = time.perf_counter()
+    started = time.perf_counter_ns()
     result = index.execute(params.to_query(filter))
+    searched = time.perf_counter_ns()
     renderer = HitRenderer(params, result.displayed, as_fragments=as_fragments, result=result)
     hits = [renderer.render(hit) for hit in result.hits]
-    return search_response(params, result, hits, int((time.perf_counter() - started) * 1000),
-                           request_uid or new_request_uid())
+    done = time.perf_counter_ns()
+    performance = None
+    if params.show_performance_details:
+        performance = {"search": format_trace_duration(done - started),
+                       "search > ranking": format_trace_duration(searched - started),
+                       "search > formatting hits": format_trace_duration(done - searched)}
+    return search_response(params, result, hits, (done - started) // 1_000_000, request_uid or new_request_uid(),
+                           performance)
 
 
 def run_facet_search(index: Index, params: FacetSearchParams, *, filter: Any = None) -> dict[str, Any]:

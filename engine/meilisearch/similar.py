@@ -105,7 +105,9 @@ def run_similar(index: Any, params: SimilarParams, *, tenant_filter: Any = None)
     import time
     from .render import HitRenderer
     from .search_params import SearchParams
-    started = time.perf_counter()
+    from ..tasks.timefmt import format_trace_duration
+    from .request_uid import new_request_uid
+    started = time.perf_counter_ns()
     result = index.similar(params.id, params.embedder, filter=params.filter, tenant_filter=tenant_filter,
                            offset=params.offset, limit=params.limit, threshold=params.ranking_score_threshold,
                            retrieve_vectors=params.retrieve_vectors)
@@ -113,6 +115,10 @@ def run_similar(index: Any, params: SimilarParams, *, tenant_filter: Any = None)
                          show_ranking_score=params.show_ranking_score,
                          show_ranking_score_details=params.show_ranking_score_details)
     renderer = HitRenderer(shown, result.displayed, result=result)
-    return {"hits": [renderer.render(hit) for hit in result.hits], "id": params.id,
-            "processingTimeMs": int((time.perf_counter() - started) * 1000), "limit": params.limit,
-            "offset": params.offset, "estimatedTotalHits": result.total}
+    hits = [renderer.render(hit) for hit in result.hits]
+    elapsed = time.perf_counter_ns() - started
+    response = {"hits": hits, "id": params.id, "processingTimeMs": elapsed // 1_000_000, "limit": params.limit,
+                "offset": params.offset, "estimatedTotalHits": result.total, "requestUid": new_request_uid()}
+    if params.show_performance_details:
+        response["performanceDetails"] = {"similar": format_trace_duration(elapsed)}
+    return response

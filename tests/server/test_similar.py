@@ -15,11 +15,13 @@ Properties:
    with two embeddings each, embedding #k is compared with the target's #k only.
 6. A tenant token's filter narrows the universe and hides a target outside it (`not_found_similar_id`).
 """
+import re
+
 import pytest
 
 from engine.engine import Engine
 from server.app import create_app
-from support import index_documents
+from support import pop_request_uid, index_documents
 
 KEY = "similar-master-key-0123456789"
 FILMS = [
@@ -82,6 +84,8 @@ async def test_neighbours_with_upstream_scores(http):
         ("522681", 0.890957772731781), ("299537", 0.39060014486312866), ("166428", 0.2819308042526245),
         ("287947", 0.1662663221359253)]
     body.pop("processingTimeMs")
+    assert list(body)[-1] == "requestUid"  # a UUID v7 of its own, as every search answer (issue 15 §1)
+    pop_request_uid(body)
     assert body["id"] == "143" and list(body) == ["hits", "id", "limit", "offset", "estimatedTotalHits"]
     assert (body["limit"], body["offset"], body["estimatedTotalHits"]) == (20, 0, 4)
     status, body = await similar(http, {"id": "299537", "embedder": "manual"})
@@ -168,3 +172,10 @@ def test_tenant_filter_hides_the_target(engine):
     assert (err.value.code, err.value.message) == ("not_found_similar_id", "Document `143` not found.")
     result = index.similar("522681", "manual", tenant_filter="release_year = 2019")
     assert result.total == 3  # the 1930 film is outside the tenant's documents
+
+
+async def test_performance_details(http):
+    _s, body = await similar(http, {"id": 143, "embedder": "manual", "showPerformanceDetails": True})
+    assert list(body)[-2:] == ["requestUid", "performanceDetails"]
+    assert list(body["performanceDetails"]) == ["similar"]
+    assert re.fullmatch(r"\d+\.\d\d(s|ms|µs|ns)", body["performanceDetails"]["similar"])

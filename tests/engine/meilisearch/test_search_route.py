@@ -113,3 +113,31 @@ async def test_one_request_uid_per_request(http):
     status, federated = await post(http, "/multi-search", {"queries": queries, "federation": {}})
     assert status == 200 and list(federated)[-1] == "requestUid"
     assert pop_request_uid(federated) != uids[0]
+
+
+# showPerformanceDetails ---------------------------------------------------------------------------
+
+DURATION = r"\d+\.\d\d(s|ms|µs|ns)"
+
+
+async def test_performance_details(http):
+    """`showPerformanceDetails` adds `performanceDetails` (step -> duration as Meilisearch prints
+    them) after `requestUid`; not asked, it is absent; /multi-search gives each query's result its
+    own and a federation one for the whole."""
+    import re
+    status, body = await post(http, "/indexes/plain/search", {"q": "fox", "showPerformanceDetails": True})
+    assert status == 200 and list(body)[-2:] == ["requestUid", "performanceDetails"]
+    steps = body["performanceDetails"]
+    assert list(steps) == ["search", "search > ranking", "search > formatting hits"]
+    assert all(re.fullmatch(DURATION, value) for value in steps.values())
+    _s, body = await post(http, "/indexes/plain/search", {"q": "fox"})
+    assert "performanceDetails" not in body
+    response = await http.get("/indexes/plain/search?q=fox&showPerformanceDetails=true", headers=http.headers)
+    assert "performanceDetails" in await response.json()
+    _s, body = await post(http, "/multi-search", {"queries": [
+        {"indexUid": "plain", "q": "fox", "showPerformanceDetails": True}, {"indexUid": "plain", "q": "dog"}]})
+    assert "performanceDetails" in body["results"][0] and "performanceDetails" not in body["results"][1]
+    _s, body = await post(http, "/multi-search", {"federation": {"showPerformanceDetails": True},
+                                                  "queries": [{"indexUid": "plain", "q": "fox"}]})
+    assert list(body)[-2:] == ["performanceDetails", "requestUid"]
+    assert re.fullmatch(DURATION, body["performanceDetails"]["federated search"])
