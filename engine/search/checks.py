@@ -20,12 +20,15 @@ def check_attributes_to_search_on(
     index_uid: str | None = None,
 ) -> None:
     """Reject an entry that names no searchable attribute — only when ``searchableAttributes`` was
-    set by the user (``None``/``["*"]`` = the default, where unknown names are silently ignored)."""
-    if not attributes or "*" in attributes:
+    set by the user (``None``/``["*"]`` = the default, where unknown names are silently ignored).
+    A ``*`` entry widens the search to every field but does not excuse an unknown name beside it."""
+    if not attributes:
         return
     if searchable_setting is None or "*" in searchable_setting:
         return
     for attribute in attributes:
+        if attribute == "*":
+            continue
         if not any(match_pattern(attribute, s) == "match" or match_legacy(s, attribute) == "match"
                    for s in searchable_setting):
             listed = available_list(searchable_setting, displayed)

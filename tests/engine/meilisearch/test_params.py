@@ -597,7 +597,11 @@ def test_similar_query_string():
 def test_attributes_to_search_on():
     check_attributes_to_search_on(["nope"], None)  # default searchable: unknown names ignored
     check_attributes_to_search_on(["nope"], ["*"])
-    check_attributes_to_search_on(["*", "nope"], ["title"])
+    check_attributes_to_search_on(["*", "title"], ["title"])
+    # `*` does not excuse an unknown name beside it (milli checks every entry)
+    assert error_of(check_attributes_to_search_on, ["*", "nope"], ["title"])[1] == (
+        "Attribute `nope` is not searchable. Available searchable attributes are: `title`.")
+    check_attributes_to_search_on(["*", "nope"], ["*"])  # the default searchable: still ignored
     check_attributes_to_search_on(["title", "over*", "doggos.name"], ["title", "overview", "doggos"])
     assert error_of(check_attributes_to_search_on, ["desc"], ["title", "id"], None, "movies") == (
         "invalid_search_attributes_to_search_on",
