@@ -109,7 +109,30 @@ async def patch_features(request: web.Request) -> web.Response:
     return json_response(request.app["features"].patch(await json_body(request)))
 
 
+def _network_enabled(request: web.Request) -> None:
+    if "network" not in request.app["features"].enabled():
+        from engine.settings.features import feature_not_enabled
+        raise feature_not_enabled("Using the /network route", "network",
+                                  "https://github.com/orgs/meilisearch/discussions/805")
+
+
+async def get_network(request: web.Request) -> web.Response:
+    """GET /network: this instance's name and its remotes (api.md §19)."""
+    from engine.network import read_network
+    _network_enabled(request)
+    return json_response(read_network(request.app["engine"].store))
+
+
+async def patch_network(request: web.Request) -> web.Response:
+    """PATCH /network: merge a change into the network object and answer the result."""
+    from engine.network import patch_network as merge
+    _network_enabled(request)
+    return json_response(merge(request.app["engine"].store, await json_body(request)))
+
+
 def register(router: Router) -> None:
+    router.add("GET", "/network", get_network, "network.get")
+    router.add("PATCH", "/network", patch_network, "network.update")
     router.add("GET", "/experimental-features", get_features, "experimental.get")
     router.add("PATCH", "/experimental-features", patch_features, "experimental.update")
     router.add("GET", "/", root, None)
