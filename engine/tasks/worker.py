@@ -153,7 +153,7 @@ class Worker:
             self._current = set()
         trace = {**entry.pop("trace", {}), "processing tasks": time.perf_counter_ns() - clock}
         entry["batch"] = self._batch_record(batch_uid, entry["tasks"], started, entry["finishedAt"], strategy,
-                                            trace)
+                                            trace, entry.get("embedderRequests"))
         self._record(entry)
         with self.store.index_env.begin(write=True) as txn:
             txn.delete(u64(batch_uid), db=self.store.i["journal"])
@@ -268,7 +268,10 @@ class Worker:
                     self._finish(task, FAILED, error=exc)
                 entry["tasks"].append(task)
         else:
-            entry = self._apply_index_batch(batch, batch_uid)
+            from ..embedders.stats import EmbedderRequests, counting
+            with counting(EmbedderRequests()) as requests:
+                entry = self._apply_index_batch(batch, batch_uid)
+            entry["embedderRequests"] = requests.view()
         finished = now_ns()
         for task in entry["tasks"]:
             task["finishedAt"] = finished
@@ -507,7 +510,10 @@ class Worker:
             task["details"] = details
 
     def _batch_record(self, uid: int, tasks: list[Task], started: int, finished: int | None,
-                      strategy: str, trace: dict[str, int] | None = None) -> dict[str, Any]:
+                      strategy: str, trace: dict[str, int] | None = None,
+                      embedder_requests: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The batch as GET /batches shows it; ``embedder_requests`` (tasks.md §6) only when the
+        batch sent requests to remote embedders."""
         status: dict[str, int] = {}
         types: dict[str, int] = {}
         index_uids: dict[str, int] = {}
@@ -518,10 +524,14 @@ class Worker:
             if task["indexUid"] is not None:
                 index_uids[task["indexUid"]] = index_uids.get(task["indexUid"], 0) + 1
             _merge_details(details, task.get("details") or {})
+        stats: dict[str, Any] = {
+            "totalNbTasks": len(tasks), "status": status, "types": types, "indexUids": index_uids,
+            "progressTrace": {step: format_trace_duration(ns) for step, ns in (trace or {}).items()}}
+        if embedder_requests:
+            stats["embedderRequests"] = embedder_requests
         return {
             "uid": uid, "details": details,
-            "stats": {"totalNbTasks": len(tasks), "status": status, "types": types, "indexUids": index_uids,
-                      "progressTrace": {step: format_trace_duration(ns) for step, ns in (trace or {}).items()}},
+            "stats": stats,
             "startedAt": started, "finishedAt": finished, "batchStrategy": strategy,
             "_tasks": [t["uid"] for t in tasks],
         }
