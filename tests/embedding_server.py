@@ -13,9 +13,21 @@ Every request is recorded (path, headers, JSON body). A path answers from its sc
 """
 from __future__ import annotations
 
+import ipaddress
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from engine.embedders import transport
+
+LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"),)
+
+
+def allow_loopback(monkeypatch: Any) -> None:
+    """What ``MEILI_EXPERIMENTAL_ALLOWED_IP_NETWORKS=127.0.0.0/8`` does: embedders may reach this
+    server (upstream refuses non-global addresses by default); undone after the test."""
+    monkeypatch.setattr(transport, "_allowed", LOOPBACK)
 
 
 def vec(text: str, dims: int = 3) -> list[float]:

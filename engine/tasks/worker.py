@@ -51,8 +51,13 @@ class Worker:
                  dump_dir: Path | None = None, snapshot_dir: Path | None = None,
                  on_batch: Callable[[list[Task]], None] | None = None,
                  indexers_for: Callable[..., list[Any]] | None = None,
-                 services: dict[str, Any] | None = None):
+                 services: dict[str, Any] | None = None, allowed_ip_networks: Any = None):
+        """``allowed_ip_networks``: --experimental-allowed-ip-networks, the non-global networks
+        embedders may reach from this process (None: leave the process's allowance as it is)."""
         self.store, self.queue = store, queue
+        if allowed_ip_networks is not None:
+            from ..embedders.transport import allow_networks
+            allow_networks(allowed_ip_networks)
         self.registry = Registry(store)
         self.max_batched_tasks = max_batched_tasks
         self.dump_dir, self.snapshot_dir = dump_dir, snapshot_dir

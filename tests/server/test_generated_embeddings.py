@@ -16,6 +16,9 @@ Properties:
    index's task in the queue succeeds.
 6. Query embedding failing: hybrid falls back to the keyword hits with `semanticHitCount: 0`;
    semantic-only answers `vector_embedding_error`.
+8. Outgoing-request IP policy: without an allowance a loopback embedding server is refused before
+   anything is sent (upstream's resolver error, retried as a network failure), for documents and
+   queries alike; `--experimental-allowed-ip-networks` (here `any`) lets it through.
 7. `ollama`, `openAi` and `composite` sources through stand-ins of their APIs; `huggingFace` with
    the bundled model (skipped without the optional extra, unless LOUPE_REQUIRE_EMBEDDINGS=1).
 """
@@ -27,7 +30,7 @@ from typing import Any
 import pytest
 
 import engine.embedders.base as embedders_base
-from embedding_server import EmbeddingServer, vec
+from embedding_server import EmbeddingServer, allow_loopback, vec
 from engine.embedders import RetryPolicy
 from engine.engine import Engine
 from server.app import create_app
@@ -47,6 +50,13 @@ def server():
     s = EmbeddingServer()
     yield s
     s.close()
+
+
+@pytest.fixture(autouse=True)
+def loopback_allowed(monkeypatch):
+    """The scripted server is on loopback: allowed as --experimental-allowed-ip-networks would
+    (the tests of the policy itself put their own allowance over this one)."""
+    allow_loopback(monkeypatch)
 
 
 @pytest.fixture(autouse=True)
@@ -330,3 +340,35 @@ async def test_huggingface_source(http, engine):
     status, body = await call(http, "POST", "/indexes/t/search", {
         "q": "a yellow fruit", "hybrid": {"embedder": "rest", "semanticRatio": 1.0}, "attributesToRetrieve": ["id"]})
     assert status == 200 and body["semanticHitCount"] == 3 and body["hits"][2] == {"id": 1}
+
+
+# 8 ------------------------------------------------------------------------------------------------
+
+REJECTED = "runtime error: could not reach embedding server:\n  - bad uri: Rejected URI"
+
+
+async def test_loopback_is_refused_by_default(http, engine, server, monkeypatch):
+    from engine.embedders import transport
+    monkeypatch.setattr(transport, "_allowed", ())
+    done = await task(http, engine, "PATCH", "/indexes/t/settings", {"embedders": {"rest": rest(server, dimensions=3)}})
+    assert done["status"] == "succeeded"
+    done = await task(http, engine, "POST", "/indexes/t/documents?primaryKey=id", DOCS[:1])
+    assert done["status"] == "failed"
+    assert done["error"]["message"] == f"Index `t`: While embedding documents for embedder `rest`: {REJECTED}"
+    assert (await batch_stats(http, done))["embedderRequests"] == {"total": 11, "failed": 11, "lastError": REJECTED}
+    status, body = await call(http, "POST", "/indexes/t/search", {
+        "q": "kefir", "hybrid": {"embedder": "rest", "semanticRatio": 1.0}})
+    assert (status, body["message"]) == (400, f"Error while generating embeddings: {REJECTED}")
+    assert server.requests == []
+
+
+async def test_any_network_allowed(http, engine, server, monkeypatch):
+    from engine.embedders import transport
+    from server.cli import worker_options
+    from server.cli_args import load_config
+    config = load_config([], {"MEILI_EXPERIMENTAL_ALLOWED_IP_NETWORKS": "any"}, engine.path.parent)
+    networks = worker_options(config)["allowed_ip_networks"]
+    assert [str(n) for n in networks] == ["0.0.0.0/0", "::/0"]
+    monkeypatch.setattr(transport, "_allowed", networks)
+    await setup(http, engine, "t", rest(server))
+    assert await stored_vectors(http, "t") == {n: generated(t) for n, t in TEXTS.items()}

@@ -3,8 +3,13 @@ from __future__ import annotations
 
 import pytest
 
-from embedding_server import EmbeddingServer, vec  # noqa: F401  (vec re-exported for the tests)
+from embedding_server import EmbeddingServer, allow_loopback, vec  # noqa: F401  (vec re-exported for the tests)
 from engine.embedders import RetryPolicy
+
+
+@pytest.fixture(autouse=True)
+def loopback_allowed(monkeypatch):
+    allow_loopback(monkeypatch)
 
 
 @pytest.fixture
