@@ -39,6 +39,7 @@ class EmbeddingServer:
     def __init__(self) -> None:
         self.requests: list[dict] = []
         self.scripts: dict[str, list[tuple[int, object]]] = {}
+        self.gates: dict[str, threading.Event] = {}  # a rest text whose answer waits for its event
         self.lock = threading.Lock()
         server = self
 
@@ -49,6 +50,10 @@ class EmbeddingServer:
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 body = json.loads(raw)
+                text = body.get("input") if isinstance(body, dict) else None
+                gate = server.gates.get(text) if isinstance(text, str) else None
+                if gate is not None:
+                    gate.wait()
                 with server.lock:
                     server.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
                     scripted = server.scripts.get(self.path)
@@ -69,6 +74,13 @@ class EmbeddingServer:
 
     def script(self, path: str, *answers: tuple[int, object]) -> None:
         self.scripts.setdefault(path, []).extend(answers)
+
+    def hold(self, text: str) -> threading.Event:
+        """Keep the answer to a request for ``text`` (rest single template) until the event is set:
+        the test sees the engine while it waits, without timing anything."""
+        event = threading.Event()
+        self.gates[text] = event
+        return event
 
     def texts(self, path: str) -> list[str]:
         """The texts sent to a rest path so far, in order (single and batch templates alike)."""
@@ -99,5 +111,7 @@ class EmbeddingServer:
         return 404, "not here"
 
     def close(self) -> None:
+        for event in self.gates.values():
+            event.set()
         self.httpd.shutdown()
         self.httpd.server_close()

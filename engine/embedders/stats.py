@@ -12,7 +12,7 @@ is threaded through the embedders' signatures.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -47,6 +47,16 @@ class EmbedderRequests:
 
 
 CURRENT: ContextVar[EmbedderRequests | None] = ContextVar("embedder_requests", default=None)
+
+#: Where the indexer reports how far embedding went, ``(embedded, to embed)`` after each call of an
+#: embedder; the task worker installs one that shows it in the running batch's progress.
+PROGRESS: ContextVar[Callable[[int, int], None] | None] = ContextVar("embedding_progress", default=None)
+
+
+def report_progress(finished: int, total: int) -> None:
+    hook = PROGRESS.get()
+    if hook is not None:
+        hook(finished, total)
 
 
 @contextmanager

@@ -273,15 +273,30 @@ class Worker:
                     self._finish(task, FAILED, error=exc)
                 entry["tasks"].append(task)
         else:
-            from ..embedders.stats import EmbedderRequests, counting
-            with counting(EmbedderRequests()) as requests:
-                entry = self._apply_index_batch(batch, batch_uid)
+            from ..embedders.stats import PROGRESS, EmbedderRequests, counting
+            token = PROGRESS.set(lambda done, total: self._show_embedding(batch_uid, batch, started, done, total))
+            try:
+                with counting(EmbedderRequests()) as requests:
+                    entry = self._apply_index_batch(batch, batch_uid)
+            finally:
+                PROGRESS.reset(token)
             entry["embedderRequests"] = requests.view()
         finished = now_ns()
         for task in entry["tasks"]:
             task["finishedAt"] = finished
         entry["finishedAt"] = finished
         return entry
+
+    def _show_embedding(self, batch_uid: int, batch: list[Task], started: int, done: int, total: int) -> None:
+        """The running batch's progress while documents are embedded (tasks.md §6): the batch's
+        step, then how many of the texts to embed are done. Written to the queue, which has its
+        own write transactions, while the index's stays open; GET /batches shows it."""
+        record = self._batch_record(batch_uid, batch, started, None, "")
+        steps = [{"currentStep": "processing tasks", "finished": 0, "total": len(batch)},
+                 {"currentStep": "embedding documents", "finished": done, "total": max(total, 1)}]
+        record["progress"] = {"steps": steps, "percentage": progress_percentage(steps)}
+        with self.store.queue_env.begin(write=True) as txn:
+            txn.put(u64(batch_uid), dumps(record), db=self.store.q["batches"])
 
     def _count_cancelable(self, uids: list[int]) -> int:
         count = 0
@@ -563,3 +578,13 @@ def _merge_details(into: dict[str, Any], details: dict[str, Any]) -> None:
 
 def _not_supported(kind: str) -> None:
     raise LoupeError("internal", f"`{kind}` is not supported by this server yet.")
+
+
+def progress_percentage(steps: list[dict[str, Any]]) -> float:
+    """Upstream's nesting: each step is a fraction of one unit of the step above it."""
+    percentage, scale = 0.0, 1.0
+    for step in steps:
+        scale *= step["total"]
+        percentage += step["finished"] / scale
+    return round(percentage * 100, 2)
+

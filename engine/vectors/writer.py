@@ -22,6 +22,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..embedders import Embedder, EmbeddingError, make_embedder
+from ..embedders.stats import report_progress
 from ..errors import LoupeError
 from ..indexer.fields import searchable_weight
 from ..store import Store
@@ -152,6 +153,7 @@ class VectorWriter:
                 texts.append(text)
                 targets.append(n)
             for lo in range(0, len(texts), EMBED_BATCH):
+                report_progress(lo, len(texts))
                 vectors = self._embed(embedder, name, texts[lo:lo + EMBED_BATCH])
                 for n, vector in zip(targets[lo:lo + EMBED_BATCH], vectors):
                     updates[n] = {**updates[n], name: Entry(np.asarray([vector], dtype=np.float32), True)}
@@ -209,8 +211,12 @@ class VectorWriter:
             embedder = self._embedder(name, config)
         dimensions = self.dimensions(name)
         pending: list[tuple[int, str]] = []
+        done, total = 0, len(all_docids)
 
         def flush() -> None:
+            nonlocal done
+            report_progress(done, total)
+            done += len(pending)
             vectors = self._embed(embedder, name, [text for _d, text in pending])
             for (docid, _text), vector in zip(pending, vectors):
                 embeddings = np.asarray([vector], dtype=np.float32)

@@ -16,6 +16,7 @@ Properties:
    index's task in the queue succeeds.
 6. Query embedding failing: hybrid falls back to the keyword hits with `semanticHitCount: 0`;
    semantic-only answers `vector_embedding_error`.
+9. While a batch embeds, GET /batches/{uid} shows an embedding step with finished/total.
 8. Outgoing-request IP policy: without an allowance a loopback embedding server is refused before
    anything is sent (upstream's resolver error, retried as a network failure), for documents and
    queries alike; `--experimental-allowed-ip-networks` (here `any`) lets it through.
@@ -372,3 +373,37 @@ async def test_any_network_allowed(http, engine, server, monkeypatch):
     monkeypatch.setattr(transport, "_allowed", networks)
     await setup(http, engine, "t", rest(server))
     assert await stored_vectors(http, "t") == {n: generated(t) for n, t in TEXTS.items()}
+
+
+# 9 ------------------------------------------------------------------------------------------------
+
+async def test_batch_progress_while_embedding(http, engine, server):
+    """65 documents: the writer embeds 64 texts per embedder call, so the 65th text is the second
+    call; its request is held until the test has seen the progress of the running batch."""
+    import asyncio
+    done = await task(http, engine, "PATCH", "/indexes/t/settings", {"embedders": {"rest": rest(server, dimensions=3)}})
+    assert done["status"] == "succeeded"
+    docs = [{"id": n, "name": f"n{n:03}", "kind": "k"} for n in range(65)]
+    release = server.hold("n064 is k")
+    try:
+        status, enqueued = await call(http, "POST", "/indexes/t/documents?primaryKey=id", docs)
+        seen = None
+        for _ in range(2000):  # until the held request arrives; bounded so a bug fails, never hangs
+            status, running = await call(http, "GET", f"/tasks/{enqueued['taskUid']}")
+            if running["batchUid"] is not None:
+                status, batch = await call(http, "GET", f"/batches/{running['batchUid']}")
+                steps = (batch["progress"] or {}).get("steps", [])
+                if len(steps) == 2 and steps[1]["finished"] > 0:  # 0 of 65 first, then 64 while held
+                    seen = batch
+                    break
+            await asyncio.sleep(0.005)
+        assert seen is not None
+        assert seen["progress"] == {"steps": [
+            {"currentStep": "processing tasks", "finished": 0, "total": 1},
+            {"currentStep": "embedding documents", "finished": 64, "total": 65}], "percentage": 98.46}
+        assert seen["finishedAt"] is None
+    finally:
+        release.set()
+    engine.wait_for_task(enqueued["taskUid"])
+    status, batch = await call(http, "GET", f"/batches/{seen['uid']}")
+    assert batch["progress"] is None and batch["stats"]["embedderRequests"] == {"total": 65, "failed": 0}
