@@ -34,7 +34,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from .errors import RUNTIME, UNDECIDED, USER, EmbeddingError, option_info
 
@@ -101,8 +101,8 @@ def serde_json_message(error: json.JSONDecodeError) -> str:
     return f"{wording} at line {error.lineno} column {error.colno}"
 
 
-IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
-IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 _allowed: tuple[IPNetwork, ...] = ()
 REJECTED = "bad uri: Rejected URI"
 
@@ -140,7 +140,7 @@ def check_destination(url: str) -> None:
     except (OSError, ValueError, UnicodeError):
         return
     for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
         if not address_allowed(address):
             kind = f"could not reach embedding server:\n  - {REJECTED}"
             raise Failure(EmbeddingError.of(RUNTIME, kind), RETRY)

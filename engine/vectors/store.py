@@ -95,7 +95,7 @@ class VectorTable:
 
     def recorded_dimensions(self, name: str) -> int | None:
         raw = self.txn.get(dimensions_key(self.iid, name), db=self.db)
-        return read_u32(raw, 0) if raw is not None else None
+        return read_u32(bytes(raw), 0) if raw is not None else None
 
     def record_dimensions(self, name: str, dimensions: int) -> None:
         self.txn.put(dimensions_key(self.iid, name), u32(dimensions), db=self.db)

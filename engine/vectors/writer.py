@@ -26,7 +26,13 @@ from ..embedders.stats import report_progress
 from ..errors import LoupeError
 from ..indexer.fields import searchable_weight
 from ..store import Store
-from .parse import Entry, missing_vectors_error, parse_document_vectors, parse_entry, _Bad
+from .parse import (
+    Entry,
+    _Bad,
+    missing_vectors_error,
+    parse_document_vectors,
+    parse_entry,
+)
 from .store import VectorTable, decode, quantize
 
 Document = dict[str, Any]

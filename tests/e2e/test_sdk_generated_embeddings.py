@@ -11,7 +11,6 @@ Properties:
 from __future__ import annotations
 
 import pytest
-
 from embedding_server import EmbeddingServer, vec
 
 DOCS = [{"id": 1, "name": "kefir"}, {"id": 2, "name": "banana"}, {"id": 3, "name": "papaya"}]

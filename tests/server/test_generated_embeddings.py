@@ -29,9 +29,9 @@ import os
 from typing import Any
 
 import pytest
+from embedding_server import EmbeddingServer, allow_loopback, vec
 
 import engine.embedders.base as embedders_base
-from embedding_server import EmbeddingServer, allow_loopback, vec
 from engine.embedders import RetryPolicy
 from engine.engine import Engine
 from server.app import create_app
