@@ -125,7 +125,7 @@ class Index:
         table = VectorTable(self.store, txn, iid)
         total, documents = 0, BitMap()
         for name, config in (settings.get("embedders") or {}).items():
-            width = 4 * int((config or {}).get("dimensions") or 0)
+            width = 4 * table.dimensions(name, config)
             for docid, raw in table.scan(name):
                 rows = (len(raw) - 1) // width if width else 0
                 if rows:

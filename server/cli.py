@@ -42,6 +42,8 @@ def run(config: Any) -> None:
     for warning in getattr(config, "warnings", []):
         log.warning(warning)
     import_at_startup(config)
+    from engine.embedders.transport import allow_networks
+    allow_networks(config.experimental_allowed_ip_networks)  # queries are embedded in this process
     hook = cli_webhook(config.task_webhook_url, config.task_webhook_authorization_header)
     engine = Engine(config.db_path, worker="process", worker_options=worker_options(config, hook))
     app = create_app(engine, master_key=config.master_key, payload_limit=config.http_payload_size_limit,
@@ -94,6 +96,8 @@ def worker_options(config: Any, hook: dict | None = None) -> dict[str, Any]:
         "max_batched_tasks": getattr(config, "experimental_max_number_of_batched_tasks", None),
         "dump_dir": getattr(config, "dump_dir", None),
         "snapshot_dir": getattr(config, "snapshot_dir", None),
+        # documents are embedded in the worker process: it needs the allowance too
+        "allowed_ip_networks": getattr(config, "experimental_allowed_ip_networks", None) or (),
     }
 
 

@@ -22,9 +22,9 @@ def paginated(results: list[Any], offset: int, limit: int, total: int) -> dict[s
 
 def batch_view(batch: dict[str, Any]) -> dict[str, Any]:
     started, finished = batch.get("startedAt"), batch.get("finishedAt")
-    progress = None if finished is not None else {"steps": [{"currentStep": "processing tasks", "finished": 0,
-                                                             "total": batch["stats"]["totalNbTasks"]}],
-                                                  "percentage": 0.0}
+    progress = None if finished is not None else batch.get("progress") or {
+        "steps": [{"currentStep": "processing tasks", "finished": 0, "total": batch["stats"]["totalNbTasks"]}],
+        "percentage": 0.0}
     return {
         "uid": batch["uid"],
         "progress": progress,

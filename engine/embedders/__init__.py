@@ -30,7 +30,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import DEFAULT_RETRY, Embedder, RetryPolicy, deadline_in
+from . import base
+from .base import Embedder, RetryPolicy, deadline_in
 from .errors import EmbedderSetupError, EmbeddingError, TemplateRenderError
 from .template import DocumentTemplate, truncate_to_bytes
 
@@ -47,7 +48,7 @@ __all__ = [
 ]
 
 
-def make_embedder(name: str, config: dict[str, Any], *, retry: RetryPolicy = DEFAULT_RETRY) -> Embedder:
+def make_embedder(name: str, config: dict[str, Any], *, retry: RetryPolicy | None = None) -> Embedder:
     """The embedder for one stored configuration; ``source`` defaults to ``openAi`` as upstream.
 
     Raises :class:`EmbedderSetupError` when it cannot be built (unparsable template, unknown
@@ -55,6 +56,8 @@ def make_embedder(name: str, config: dict[str, Any], *, retry: RetryPolicy = DEF
     sources do no I/O here unless ``dimensions`` must be inferred — that happens on first use
     of ``dimensions`` — except ``composite``, which checks its two sides at once as upstream does.
     """
+    if retry is None:  # read now, not at import: tests of the engine put a policy that never sleeps
+        retry = base.DEFAULT_RETRY
     source = config.get("source") or "openAi"
     if source == "userProvided":
         from .manual import UserProvidedEmbedder

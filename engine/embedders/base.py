@@ -103,6 +103,12 @@ class Embedder(ABC):
     def infer_dimensions(self) -> int | None:
         return None
 
+    def assume_dimensions(self, dimensions: int) -> None:
+        """Take the dimensions the vector store learnt from this embedder's earlier embeddings, so
+        that no test embedding is sent again (configured dimensions always win)."""
+        if self._dimensions is None and dimensions:
+            self._dimensions = dimensions
+
     @property
     def distribution(self) -> dict[str, float] | None:
         """``{"mean", "sigma"}`` to shift similarity scores (configured, or the model's own)."""

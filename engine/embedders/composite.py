@@ -19,6 +19,7 @@ from typing import Any
 
 from .base import Embedder
 from .errors import RUNTIME, USER, EmbedderSetupError, EmbeddingError
+from .stats import CURRENT
 
 MAX_DISTANCE = 0.01
 PROBES = ["test", "a brave dog", "This is a sample text. It is meant to compare similarity."]
@@ -46,6 +47,9 @@ def _hint(search: Embedder, index: Embedder) -> str:
 
 
 def _test_embeddings(embedder: Embedder, side: str) -> list[list[float]]:
+    """The probes, uncounted: upstream sends them while building the embedder, outside any batch's
+    `embedderRequests`."""
+    token = CURRENT.set(None)
     try:
         return embedder.embed_documents(list(PROBES))
     except EmbeddingError as error:
@@ -54,6 +58,8 @@ def _test_embeddings(embedder: Embedder, side: str) -> list[list[float]]:
             "error while generating test embeddings.\n  - could not generate test embedding with embedder at "
             f"{side} time.\n  - Embedding failed with {error.message}",
         ) from None
+    finally:
+        CURRENT.reset(token)
 
 
 def check_agreement(search: Embedder, index: Embedder) -> None:
@@ -101,6 +107,12 @@ class CompositeEmbedder(Embedder):
 
     def infer_dimensions(self) -> int | None:
         return self.indexing.dimensions
+
+    def assume_dimensions(self, dimensions: int) -> None:
+        """Both sides embed with these dimensions (checked when the composite was built)."""
+        super().assume_dimensions(dimensions)
+        self.search.assume_dimensions(dimensions)
+        self.indexing.assume_dimensions(dimensions)
 
     @property
     def distribution(self) -> dict[str, float] | None:

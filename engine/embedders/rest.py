@@ -15,6 +15,7 @@ from typing import Any
 
 from .base import DEFAULT_RETRY, Embedder, RetryPolicy
 from .errors import RUNTIME, USER, EmbedderSetupError, EmbeddingError
+from .stats import CURRENT, EmbedderRequests
 from .json_template import (
     ExtractionError,
     InjectableValue,
@@ -94,15 +95,25 @@ class RestClient:
     def batch_size(self) -> int:
         return BATCH_SIZE if self.request.has_array_value else 1
 
-    def embed(self, texts: list[str], dimensions: int | None, deadline: float | None = None) -> list[list[float]]:
-        """Vectors of ``texts`` (at most :attr:`batch_size`) from one successful request."""
+    def embed(self, texts: list[str], dimensions: int | None, deadline: float | None = None,
+              stats: EmbedderRequests | None = None, counted: bool = True) -> list[list[float]]:
+        """Vectors of ``texts`` (at most :attr:`batch_size`) from one successful request.
+
+        Every attempt counts in ``stats`` (default: the batch's, see ``stats.py``) unless
+        ``counted`` is false (the dimensions test embedding, which upstream does not count)."""
         if not texts:
             return []
+        if stats is None and counted:
+            stats = CURRENT.get()
         body = self.request.inject(list(texts))
         for attempt in range(self.retry.retries + 1):
             try:
+                if stats is not None:
+                    stats.sent()
                 return self._attempt(body, len(texts), dimensions)
             except Failure as failure:
+                if stats is not None:
+                    stats.failure(failure.error.message)
                 last_attempt = attempt == self.retry.retries
                 if failure.strategy == GIVE_UP or last_attempt:
                     raise _with_status(failure) from None
@@ -143,10 +154,11 @@ class RestClient:
         """Every text, cut in requests of :attr:`batch_size`, a few requests in flight at once."""
         size = self.batch_size
         chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
+        stats = CURRENT.get()  # the pool's threads do not see this thread's context: hand it over
         if len(chunks) <= 1 or self.retry.parallelism <= 1:
-            return [vector for chunk in chunks for vector in self.embed(chunk, dimensions)]
+            return [vector for chunk in chunks for vector in self.embed(chunk, dimensions, stats=stats)]
         with ThreadPoolExecutor(max_workers=min(self.retry.parallelism, len(chunks))) as pool:
-            results = list(pool.map(lambda chunk: self.embed(chunk, dimensions), chunks))
+            results = list(pool.map(lambda chunk: self.embed(chunk, dimensions, stats=stats), chunks))
         return [vector for chunk in results for vector in chunk]
 
 
@@ -168,7 +180,7 @@ class RemoteEmbedder(Embedder):
 
     def infer_dimensions(self) -> int:
         try:
-            return len(self.client.embed(["test"], None)[0])
+            return len(self.client.embed(["test"], None, counted=False)[0])
         except EmbeddingError as error:
             raise self._setup_error(error) from None
 

@@ -15,12 +15,24 @@ Each failure is classified as milli's ``rest.rs::check_response`` does:
     anything else   error: received unexpected HTTP …                        retry
     no connection   runtime error: could not reach embedding server          retry
     not JSON        runtime error: error deserializing the response body …   retry
+    refused address runtime error: could not reach … bad uri: Rejected URI  retry
+
+Outgoing-request IP policy (``--experimental-allowed-ip-networks``, upstream's http-client
+``policy.rs``): the embedding server's host is resolved first and every address it resolves to
+must be global, or inside one of the allowed networks; otherwise nothing is sent and the request
+fails as upstream's resolver makes it fail (a ``BadUri("Rejected URI")`` transport error, which
+its embedders report as a network failure). The process-wide allowance is set once by the server
+and the task worker from the configuration (``allow_networks``); none allowed by default.
 """
 from __future__ import annotations
 
+import ipaddress
 import json
+import socket
 import urllib.error
+import urllib.parse
 import urllib.request
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,8 +101,54 @@ def serde_json_message(error: json.JSONDecodeError) -> str:
     return f"{wording} at line {error.lineno} column {error.colno}"
 
 
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+_allowed: tuple[IPNetwork, ...] = ()
+REJECTED = "bad uri: Rejected URI"
+
+
+def allow_networks(networks: Iterable[IPNetwork] | None) -> None:
+    """The networks outgoing embedder requests may reach besides global addresses (``any`` is
+    0.0.0.0/0 and ::/0); None or empty: global addresses only, upstream's default."""
+    global _allowed
+    _allowed = tuple(networks or ())
+
+
+def allowed_networks() -> tuple[IPNetwork, ...]:
+    return _allowed
+
+
+def address_allowed(address: IPAddress) -> bool:
+    """Global addresses always; private, loopback, link-local, shared, reserved... only when an
+    allowed network holds them. An IPv4-mapped IPv6 address is never global (as upstream)."""
+    mapped = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None
+    if mapped is None and address.is_global:
+        return True
+    return any(address in network for network in _allowed)
+
+
+def check_destination(url: str) -> None:
+    """Resolve the url's host and refuse it (a retried :class:`Failure`, as a network error) when
+    an address it resolves to is not allowed. An unresolvable host is left to the request."""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname
+    if not host:
+        return
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except (OSError, ValueError, UnicodeError):
+        return
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        if not address_allowed(address):
+            kind = f"could not reach embedding server:\n  - {REJECTED}"
+            raise Failure(EmbeddingError.of(RUNTIME, kind), RETRY)
+
+
 def post_json(url: str, body: Any, headers: dict[str, str], timeout: float, configured_by: str) -> Any:
     """POST ``body`` as JSON; the decoded answer, or a :class:`Failure` raised."""
+    check_destination(url)
     data = json.dumps(body, ensure_ascii=False).encode("utf-8")
     request = urllib.request.Request(url, data=data, method="POST")
     for name, value in headers.items():

@@ -3,7 +3,7 @@
 ones (filters-facets.md §5.1), `distinct` a filterable one, a semantic search an embedder the index has (hybrid.md §3.1).  Errors carry Meilisearch's codes and the ``Index `uid`: `` prefix."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from ..errors import LoupeError
 from ..facets.filterable import FilterableRules, match_legacy, match_pattern
@@ -106,10 +106,12 @@ def check_facets(
 
 
 
-def check_semantic(query: "Query", embedders: dict) -> None:
+def check_semantic(query: "Query", embedders: dict,
+                   dimensions_of: Callable[[str, dict], int] | None = None) -> None:
     """A search that needs its embedder (hybrid.md §3.1 kinds 4–6) must name one the index has,
     and a query vector must have that embedder's dimensions.  A ratio of 0.0, or neither text nor
-    vector, is a keyword search that never looks at the embedder."""
+    vector, is a keyword search that never looks at the embedder.  ``dimensions_of`` also knows
+    the dimensions a generating embedder learnt from its first embedding (0: none yet)."""
     semantic = query.semantic
     if semantic is None or semantic.ratio == 0.0:
         return
@@ -120,6 +122,8 @@ def check_semantic(query: "Query", embedders: dict) -> None:
     if settings is None:
         raise LoupeError("invalid_search_embedder", f"Cannot find embedder with name `{semantic.embedder}`.")
     dimensions = settings.get("dimensions") if isinstance(settings, dict) else None
+    if dimensions is None and dimensions_of is not None and isinstance(settings, dict):
+        dimensions = dimensions_of(semantic.embedder, settings) or None
     if semantic.vector is not None and dimensions is not None and len(semantic.vector) != dimensions:
         raise LoupeError("invalid_vector_dimensions",
                          f"Invalid vector dimensions: expected: `{dimensions}`, found: `{len(semantic.vector)}`.")

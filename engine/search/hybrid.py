@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import replace
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 from pyroaring import BitMap
@@ -26,6 +26,9 @@ from .query import Query, SearchResult
 from .rules import RulePlan, build_semantic_rules
 from .rules.base import Score, State
 from .rules.vector_sort import VectorPlan, VectorSortRule
+
+if TYPE_CHECKING:
+    from ..embedders import Embedder
 
 KEYWORD, SEMANTIC, HYBRID = "keyword", "semantic", "hybrid"
 EPSILON = sys.float_info.epsilon
@@ -58,8 +61,9 @@ def f32_vector(values: Sequence[float]) -> tuple[float, ...]:
 
 # -- the query vector -------------------------------------------------------------------------------
 
-def query_vector(query: Query, config: dict[str, Any]) -> np.ndarray:
-    """The `vector` parameter, else `q` embedded by the embedder (§4.4)."""
+def query_vector(query: Query, config: dict[str, Any], ctx: SearchContext | None = None) -> np.ndarray:
+    """The `vector` parameter, else `q` embedded by the embedder (§4.4), built once per index
+    version (see `query_embedder`)."""
     semantic = query.semantic
     if semantic.vector is not None:
         return np.asarray(semantic.vector, dtype=np.float32)
@@ -68,17 +72,33 @@ def query_vector(query: Query, config: dict[str, Any]) -> np.ndarray:
         raise LoupeError("vector_embedding_error",
                          "Error while generating embeddings: user error: attempt to embed the following text in a "
                          f"configuration where embeddings must be user provided:\n  - `{text}`")
+    from ..embedders import EmbeddingError
     try:
-        from ..embedders import EmbeddingError, make_embedder  # the embedders package (another branch)
-    except ImportError:
-        raise LoupeError("vector_embedding_error",
-                         f"Error while generating embeddings: embedder `{semantic.embedder}` cannot embed a query "
-                         "in this build") from None
-    try:
-        vector = make_embedder(semantic.embedder, config).embed_query(text)
+        vector = query_embedder(ctx, semantic.embedder, config).embed_query(text)
     except EmbeddingError as err:
         raise LoupeError("vector_embedding_error", f"Error while generating embeddings: {err}") from None
     return np.asarray(vector, dtype=np.float32)
+
+
+def query_embedder(ctx: SearchContext | None, name: str, config: dict[str, Any]) -> "Embedder":
+    """The embedder that embeds queries, kept with the index version's cache as upstream keeps its
+    embedders with the index: a test embedding (no configured dimensions, the index has none
+    recorded yet) or a composite's probes are sent once, not before every query.  It is told the
+    dimensions the index learnt from its embeddings."""
+    from ..embedders import make_embedder
+    if ctx is None:
+        return make_embedder(name, config)
+    cache = ctx.cache
+    with cache.lock:
+        embedders = cache.__dict__.setdefault("query_embedders", {})
+        embedder = embedders.get(name)
+    if embedder is None:
+        from ..vectors.store import VectorTable
+        embedder = make_embedder(name, config)
+        embedder.assume_dimensions(VectorTable(ctx.store, ctx.txn, ctx.iid).dimensions(name, config))
+        with cache.lock:
+            embedders[name] = embedder
+    return embedder
 
 
 def embedder_matrix(ctx: SearchContext, name: str, config: dict[str, Any]):
@@ -86,7 +106,9 @@ def embedder_matrix(ctx: SearchContext, name: str, config: dict[str, Any]):
     from ..vectors.ann import MIN_ROWS, ann_worthwhile, attach_ann, directory_stamp
     from ..vectors.matrix import EmbedderMatrix
     cache = ctx.cache
-    key = (name, int(config.get("dimensions") or 0), bool(config.get("binaryQuantized")))
+    from ..vectors.store import VectorTable
+    dimensions = VectorTable(ctx.store, ctx.txn, ctx.iid).dimensions(name, config)
+    key = (name, dimensions, bool(config.get("binaryQuantized")))
     with cache.lock:
         matrices = cache.__dict__.setdefault("vector_matrices", {})
         matrix = matrices.get(key)
@@ -148,7 +170,7 @@ def run_semantic(ctx: SearchContext, query: Query, uid: str, kind: str, displaye
     max_total = _max_total_hits(query, ctx.settings)
     offset, limit = query.page_window(max_total)
     if kind == SEMANTIC:
-        vector = query_vector(query, config)
+        vector = query_vector(query, config, ctx)
         ranked = semantic_ranking(ctx, query, uid, vector, config, offset, limit, max_total, started,
                                   contains_enabled)
         return make_result(ctx, query, ranked.outcome.hits, ranked.candidates, max_total, offset, limit,
@@ -167,7 +189,7 @@ def run_semantic(ctx: SearchContext, query: Query, uid: str, kind: str, displaye
     if len(k_hits) >= window and all(_global(scores) * w_keyword >= GOOD_ENOUGH for _d, scores in k_hits):
         return keyword_only()
     try:
-        vector = query_vector(query, config)
+        vector = query_vector(query, config, ctx)
     except LoupeError:
         return keyword_only()
     semantic = semantic_ranking(ctx, query, uid, vector, config, 0, window, max_total, started, contains_enabled,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import time
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, Callable, cast
 
 from pyroaring import BitMap
 
@@ -200,10 +200,17 @@ def _check_query(ctx: SearchContext, query: Query, uid: str, displayed: list[str
     rules_filter = ctx.cache.filterable_rules
     facet_fields = _facet_fields(ctx, query.facets, rules_filter, uid) if query.facets is not None else None
     check_attributes_to_search_on(query.attributes_to_search_on, settings.get("searchableAttributes"), displayed, uid)
-    check_semantic(query, settings.get("embedders") or {})
+    check_semantic(query, settings.get("embedders") or {}, _dimensions_of(ctx))
     if query.distinct is not None:
         check_distinct(query.distinct, rules_filter, uid)
     return facet_fields
+
+
+def _dimensions_of(ctx: SearchContext) -> Callable[[str, dict], int]:
+    """Embedder dimensions as the vector table knows them (configured or learnt)."""
+    from ..vectors.store import VectorTable
+    table = VectorTable(ctx.store, ctx.txn, ctx.iid)
+    return table.dimensions
 
 
 def _max_total_hits(query: Query, settings: dict[str, Any]) -> int:
@@ -265,7 +272,7 @@ def facet_search(store: Store, registry: Registry, uid: str, query: Query, facet
     with store.index_env.begin() as txn:
         ctx = SearchContext(store, txn, registry, registry.require(txn, uid))
         rules_filter = ctx.cache.filterable_rules
-        check_semantic(query, ctx.settings.get("embedders") or {})
+        check_semantic(query, ctx.settings.get("embedders") or {}, _dimensions_of(ctx))
         candidates, _state, _nodes, _n = prepare_universe(ctx, query, uid, rules_filter, contains_enabled)
         found = search_facet_values(ctx.facets, candidates, facet_name, facet_query, ctx.settings, rules_filter,
                                     exhaustive)

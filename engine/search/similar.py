@@ -56,8 +56,8 @@ def similar(store: Store, registry: Registry, uid: str, external_id: str, embedd
     if target is None:
         raise LoupeError("not_found_similar_id", f"Document `{external_id}` not found.")
     universe.discard(target)
-    dimensions = int(config.get("dimensions") or 0)
-    found = VectorTable(store, txn, ctx.iid).get(embedder, target, dimensions)
+    table = VectorTable(store, txn, ctx.iid)
+    found = table.get(embedder, target, table.dimensions(embedder, config))
     ranked: list[tuple[int, list]] = []
     candidates = universe
     if found is not None and len(found[0]):

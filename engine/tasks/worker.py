@@ -51,8 +51,13 @@ class Worker:
                  dump_dir: Path | None = None, snapshot_dir: Path | None = None,
                  on_batch: Callable[[list[Task]], None] | None = None,
                  indexers_for: Callable[..., list[Any]] | None = None,
-                 services: dict[str, Any] | None = None):
+                 services: dict[str, Any] | None = None, allowed_ip_networks: Any = None):
+        """``allowed_ip_networks``: --experimental-allowed-ip-networks, the non-global networks
+        embedders may reach from this process (None: leave the process's allowance as it is)."""
         self.store, self.queue = store, queue
+        if allowed_ip_networks is not None:
+            from ..embedders.transport import allow_networks
+            allow_networks(allowed_ip_networks)
         self.registry = Registry(store)
         self.max_batched_tasks = max_batched_tasks
         self.dump_dir, self.snapshot_dir = dump_dir, snapshot_dir
@@ -153,7 +158,7 @@ class Worker:
             self._current = set()
         trace = {**entry.pop("trace", {}), "processing tasks": time.perf_counter_ns() - clock}
         entry["batch"] = self._batch_record(batch_uid, entry["tasks"], started, entry["finishedAt"], strategy,
-                                            trace)
+                                            trace, entry.get("embedderRequests"))
         self._record(entry)
         with self.store.index_env.begin(write=True) as txn:
             txn.delete(u64(batch_uid), db=self.store.i["journal"])
@@ -268,12 +273,30 @@ class Worker:
                     self._finish(task, FAILED, error=exc)
                 entry["tasks"].append(task)
         else:
-            entry = self._apply_index_batch(batch, batch_uid)
+            from ..embedders.stats import PROGRESS, EmbedderRequests, counting
+            token = PROGRESS.set(lambda done, total: self._show_embedding(batch_uid, batch, started, done, total))
+            try:
+                with counting(EmbedderRequests()) as requests:
+                    entry = self._apply_index_batch(batch, batch_uid)
+            finally:
+                PROGRESS.reset(token)
+            entry["embedderRequests"] = requests.view()
         finished = now_ns()
         for task in entry["tasks"]:
             task["finishedAt"] = finished
         entry["finishedAt"] = finished
         return entry
+
+    def _show_embedding(self, batch_uid: int, batch: list[Task], started: int, done: int, total: int) -> None:
+        """The running batch's progress while documents are embedded (tasks.md §6): the batch's
+        step, then how many of the texts to embed are done. Written to the queue, which has its
+        own write transactions, while the index's stays open; GET /batches shows it."""
+        record = self._batch_record(batch_uid, batch, started, None, "")
+        steps = [{"currentStep": "processing tasks", "finished": 0, "total": len(batch)},
+                 {"currentStep": "embedding documents", "finished": done, "total": max(total, 1)}]
+        record["progress"] = {"steps": steps, "percentage": progress_percentage(steps)}
+        with self.store.queue_env.begin(write=True) as txn:
+            txn.put(u64(batch_uid), dumps(record), db=self.store.q["batches"])
 
     def _count_cancelable(self, uids: list[int]) -> int:
         count = 0
@@ -507,7 +530,10 @@ class Worker:
             task["details"] = details
 
     def _batch_record(self, uid: int, tasks: list[Task], started: int, finished: int | None,
-                      strategy: str, trace: dict[str, int] | None = None) -> dict[str, Any]:
+                      strategy: str, trace: dict[str, int] | None = None,
+                      embedder_requests: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The batch as GET /batches shows it; ``embedder_requests`` (tasks.md §6) only when the
+        batch sent requests to remote embedders."""
         status: dict[str, int] = {}
         types: dict[str, int] = {}
         index_uids: dict[str, int] = {}
@@ -518,10 +544,14 @@ class Worker:
             if task["indexUid"] is not None:
                 index_uids[task["indexUid"]] = index_uids.get(task["indexUid"], 0) + 1
             _merge_details(details, task.get("details") or {})
+        stats: dict[str, Any] = {
+            "totalNbTasks": len(tasks), "status": status, "types": types, "indexUids": index_uids,
+            "progressTrace": {step: format_trace_duration(ns) for step, ns in (trace or {}).items()}}
+        if embedder_requests:
+            stats["embedderRequests"] = embedder_requests
         return {
             "uid": uid, "details": details,
-            "stats": {"totalNbTasks": len(tasks), "status": status, "types": types, "indexUids": index_uids,
-                      "progressTrace": {step: format_trace_duration(ns) for step, ns in (trace or {}).items()}},
+            "stats": stats,
             "startedAt": started, "finishedAt": finished, "batchStrategy": strategy,
             "_tasks": [t["uid"] for t in tasks],
         }
@@ -548,3 +578,13 @@ def _merge_details(into: dict[str, Any], details: dict[str, Any]) -> None:
 
 def _not_supported(kind: str) -> None:
     raise LoupeError("internal", f"`{kind}` is not supported by this server yet.")
+
+
+def progress_percentage(steps: list[dict[str, Any]]) -> float:
+    """Upstream's nesting: each step is a fraction of one unit of the step above it."""
+    percentage, scale = 0.0, 1.0
+    for step in steps:
+        scale *= step["total"]
+        percentage += step["finished"] / scale
+    return round(percentage * 100, 2)
+

@@ -191,7 +191,8 @@ def match(annoy: Any, owners: np.ndarray, ranks: np.ndarray, prints: np.ndarray,
 def load_for_build(store: Any, iid: int, name: str, config: dict[str, Any], txn: Any) -> Any:
     """The embedder's matrix from the snapshot ``txn`` when it deserves a forest, else None."""
     from .matrix import EmbedderMatrix
-    dimensions = int(config.get("dimensions") or 0)
+    from .store import VectorTable
+    dimensions = VectorTable(store, txn, iid).dimensions(name, config)
     if config.get("binaryQuantized") or not dimensions:
         return None
     matrix = EmbedderMatrix.load(store, txn, iid, name, dimensions, False)

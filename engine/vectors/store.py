@@ -4,6 +4,14 @@
     value = one flag byte (bit 0: regenerate) + the embeddings as little-endian float32, row after row
 
 A document with an entry but no embedding (``_vectors.manual: null``) stores the flag byte alone.
+
+A generating embedder whose settings give no `dimensions` learns them from its first embedding;
+readers cannot split a value into rows without them, so they are recorded next to the embeddings:
+
+    key   = iid (u32) + b"\\0" + embedder name      (no embedder name is empty or starts with NUL)
+    value = dimensions (u32)
+
+`VectorTable.dimensions` gives the configured value, else the recorded one: every reader asks it.
 Writes happen in the batch's write transaction, next to the documents, so they commit (or vanish)
 with them.
 """
@@ -26,6 +34,10 @@ def embedder_prefix(iid: int, name: str) -> bytes:
 
 def vector_key(iid: int, name: str, docid: int) -> bytes:
     return embedder_prefix(iid, name) + u32(docid)
+
+
+def dimensions_key(iid: int, name: str) -> bytes:
+    return u32(iid) + b"\0" + name.encode()
 
 
 def encode(embeddings: np.ndarray, regenerate: bool) -> bytes:
@@ -76,7 +88,24 @@ class VectorTable:
                 break
             yield read_u32(key, n), raw
 
+    def dimensions(self, name: str, config: dict[str, Any] | None) -> int:
+        """The width of the embedder's embeddings: configured, else recorded, else 0 (none yet)."""
+        configured = int((config or {}).get("dimensions") or 0)
+        return configured or (self.recorded_dimensions(name) or 0)
+
+    def recorded_dimensions(self, name: str) -> int | None:
+        raw = self.txn.get(dimensions_key(self.iid, name), db=self.db)
+        return read_u32(bytes(raw), 0) if raw is not None else None
+
+    def record_dimensions(self, name: str, dimensions: int) -> None:
+        self.txn.put(dimensions_key(self.iid, name), u32(dimensions), db=self.db)
+
+    def forget_dimensions(self, name: str) -> None:
+        self.txn.delete(dimensions_key(self.iid, name), db=self.db)
+
     def drop(self, name: str) -> None:
+        """Every embedding of the embedder, and the dimensions recorded for it."""
+        self.forget_dimensions(name)
         prefix = embedder_prefix(self.iid, name)
         cursor = self.txn.cursor(self.db)
         if not cursor.set_range(prefix):

@@ -15,8 +15,7 @@ from .store import VectorTable
 def vectors_object(table: VectorTable, settings: dict[str, Any], docid: int, own: Any) -> dict[str, Any]:
     out: dict[str, Any] = dict(own) if isinstance(own, dict) else {}
     for name in sorted(settings.get("embedders") or {}):
-        dimensions = int((settings["embedders"][name] or {}).get("dimensions") or 0)
-        found = table.get(name, docid, dimensions)
+        found = table.get(name, docid, table.dimensions(name, settings["embedders"][name]))
         if found is None:
             out[name] = {"embeddings": [], "regenerate": False}
         else:
