@@ -39,7 +39,7 @@ from ..search.checks import check_semantic
 from ..search.hit_values import FieldValue, field_values
 from ..search.query import FacetCounts, Hit, Query, SearchResult
 from ..search.rules.base import Score
-from ..search.scores import fold
+from ..search.scores import GEO, NUMBER, SORT, compare_sort_values, score_values
 from ..settings.registry import DEFAULT_RANKING_RULES
 
 from .multi_search import Federation, FederatedQuery, MultiSearchQuery, partition
@@ -95,54 +95,8 @@ class Ranked:
         return order > 0 or (order == 0 and self.position < other.position)
 
 
-NUMBER, SORT, GEO = 0, 1, 2
-
-
-def score_values(scores: Sequence[Score], weight: float) -> list[tuple]:
-    """A hit's scores as the groups federated search compares (notes/federation.md §2.1): each run
-    of consecutive ranking rules folded into one weighted score (rank / max rank × weight), a vector
-    similarity × weight, a sort rule as (direction, value), a geo sort as (direction, distance)."""
-    out: list[tuple] = []
-    run: list[tuple[int | float, int | float]] = []
-
-    def close_run() -> None:
-        if run:
-            rank, max_rank = fold(run)
-            out.append((NUMBER, (rank / max_rank if max_rank else 0.0) * weight))
-            run.clear()
-
-    for score in scores:
-        if score.is_vector:
-            close_run()
-            out.append((NUMBER, (score.similarity or 0.0) * weight))
-        elif score.in_score:
-            run.append((score.rank, score.max_rank))
-        else:
-            close_run()
-            details = dict(score.details)
-            ascending = score.key.endswith(":asc")
-            if score.key.startswith("_geoPoint("):
-                out.append((GEO, ascending, details.get("distance")))
-            else:
-                out.append((SORT, ascending, details.get("value")))
-    close_run()
-    return out
-
-
 def _order(difference: float) -> int:
     return 1 if difference > 0 else -1 if difference < 0 else 0
-
-
-def compare_sort_values(ascending: bool, left: Any, right: Any) -> int:
-    """> 0 when ``left`` sorts first: a missing value last, numbers before strings whatever the
-    direction, then the smaller first when ascending, the larger when descending."""
-    if left is None or right is None:
-        return (left is not None) - (right is not None)
-    left_number, right_number = isinstance(left, (int, float)), isinstance(right, (int, float))
-    if left_number != right_number:
-        return 1 if left_number else -1
-    order = (left > right) - (left < right)
-    return -order if ascending else order
 
 
 def compare(left: Ranked, right: Ranked) -> int:

@@ -26,6 +26,7 @@ from .query import Query, SearchResult
 from .rules import RulePlan, build_semantic_rules
 from .rules.base import Score, State
 from .rules.vector_sort import VectorPlan, VectorSortRule
+from .scores import NUMBER, compare_sort_values, score_values
 
 if TYPE_CHECKING:
     from ..embedders import Embedder
@@ -219,52 +220,6 @@ def _global(scores: Sequence[Score]) -> float:
 
 # -- merging ----------------------------------------------------------------------------------------
 
-NUMBER, SORT, GEO = 0, 1, 2
-
-
-def score_values(scores: Sequence[Score], weight: float) -> list[tuple]:
-    """A hit's score details as §5.1's values: runs of rank-based rules folded into one weighted
-    number, a vector similarity weighted (0 when null), sorts as (SORT, ascending, value), geo sorts
-    as (GEO, ascending, distance)."""
-    from .scores import fold
-    out: list[tuple] = []
-    run: list[tuple[int | float, int | float]] = []
-
-    def close_run() -> None:
-        if run:
-            rank, max_rank = fold(run)
-            out.append((NUMBER, (rank / max_rank if max_rank else 0.0) * weight))
-            run.clear()
-
-    for score in scores:
-        if score.is_vector:
-            close_run()
-            out.append((NUMBER, (score.similarity or 0.0) * weight))
-        elif score.in_score:
-            run.append((score.rank, score.max_rank))
-        else:
-            close_run()
-            details = dict(score.details)
-            ascending = score.key.endswith(":asc")
-            if score.key.startswith("_geoPoint("):
-                out.append((GEO, ascending, details.get("distance")))
-            else:
-                out.append((SORT, ascending, details.get("value")))
-    close_run()
-    return out
-
-
-def _sort_order(ascending: bool, left: Any, right: Any) -> int:
-    """> 0 when ``left`` sorts first: a missing value last, numbers before strings, then by value."""
-    if left is None or right is None:
-        return (left is not None) - (right is not None)
-    left_number, right_number = isinstance(left, (int, float)), isinstance(right, (int, float))
-    if left_number != right_number:
-        return 1 if left_number else -1
-    order = (left > right) - (left < right)
-    return -order if ascending else order
-
-
 def compare(left: list[tuple], right: list[tuple]) -> int:
     """§5.1: > 0 when ``left`` goes first, 0 when equal."""
     for a, b in zip(left, right):
@@ -278,7 +233,7 @@ def compare(left: list[tuple], right: list[tuple]) -> int:
             return 1 if b[1] == 0 else -1
         if a[0] != b[0]:
             return (len(left) > len(right)) - (len(left) < len(right))
-        order = _sort_order(a[1], a[2], b[2])
+        order = compare_sort_values(a[1], a[2], b[2])
         if order:
             return order
     return (len(left) > len(right)) - (len(left) < len(right))

@@ -52,3 +52,52 @@ def score_details(scores: Sequence[Score]) -> dict[str, Any]:
             entry.update(score.details)
             out[score.key] = entry
     return out
+
+
+# -- a hit's scores as comparable values (hybrid.md §5.1, federated search) --------------------------
+
+NUMBER, SORT, GEO = 0, 1, 2
+
+
+def score_values(scores: Sequence[Score], weight: float) -> list[tuple]:
+    """A hit's scores as the groups hybrid merging and federated search compare: each run of
+    consecutive rank-based rules folded into one weighted number (rank / max rank × weight), a
+    vector similarity × weight (0 when null), a sort rule as (SORT, ascending, value), a geo sort as
+    (GEO, ascending, distance)."""
+    out: list[tuple] = []
+    run: list[tuple[int | float, int | float]] = []
+
+    def close_run() -> None:
+        if run:
+            rank, max_rank = fold(run)
+            out.append((NUMBER, (rank / max_rank if max_rank else 0.0) * weight))
+            run.clear()
+
+    for score in scores:
+        if score.is_vector:
+            close_run()
+            out.append((NUMBER, (score.similarity or 0.0) * weight))
+        elif score.in_score:
+            run.append((score.rank, score.max_rank))
+        else:
+            close_run()
+            details = dict(score.details)
+            ascending = score.key.endswith(":asc")
+            if score.key.startswith("_geoPoint("):
+                out.append((GEO, ascending, details.get("distance")))
+            else:
+                out.append((SORT, ascending, details.get("value")))
+    close_run()
+    return out
+
+
+def compare_sort_values(ascending: bool, left: Any, right: Any) -> int:
+    """> 0 when ``left`` sorts first: a missing value last, numbers before strings whatever the
+    direction, then the smaller first when ascending, the larger when descending."""
+    if left is None or right is None:
+        return (left is not None) - (right is not None)
+    left_number, right_number = isinstance(left, (int, float)), isinstance(right, (int, float))
+    if left_number != right_number:
+        return 1 if left_number else -1
+    order = (left > right) - (left < right)
+    return -order if ascending else order
