@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import orjson
 
-from ..errors import LoupeError
+from ..errors import LoupeError, serde_unexpected
 
 MAX_EMBEDDINGS_PER_DOCUMENT = 256  # hybrid.md §8.9: more are silently cut to the first 256
 
@@ -106,18 +106,7 @@ def _regenerate_column(obj: dict, upto: str) -> int:
     return len(text)
 
 
-def _serde_value(value: Any) -> str:
-    if isinstance(value, str):
-        return f"string {_compact(value)}"
-    if isinstance(value, bool):
-        return f"boolean `{_compact(value)}`"
-    if isinstance(value, int):
-        return f"integer `{value}`"
-    if isinstance(value, float):
-        return f"floating point `{value!r}`"
-    if value is None:
-        return "null"
-    return "sequence" if isinstance(value, list) else "map"
+_serde_value = serde_unexpected
 
 
 def parse_entry(value: Any, name: str) -> Entry:
