@@ -481,11 +481,11 @@ class Tokenizer:
                 byte = placeholder
                 missing.append(found.start())
             raw[found.start()] = byte
-        if missing and not self._placeholders_hold(text, raw, missing, placeholder):  # type: ignore[arg-type]
+        if missing and not self._placeholders_hold(text, raw, missing):
             return None
         return bytes(raw)
 
-    def _placeholders_hold(self, text: str, raw: bytearray, missing: list[int], placeholder: int) -> bool:
+    def _placeholders_hold(self, text: str, raw: bytearray, missing: list[int]) -> bool:
         """Whether each word holding a placeholder is one token whose lemma agrees with the
         stand-in before its first placeholder and is not ASCII at it (`ascii_stand_in`)."""
         marks = bytes(raw).translate(self._ascii_shape.marks)

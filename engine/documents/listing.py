@@ -12,7 +12,7 @@ from typing import Any, Sequence
 from pyroaring import BitMap
 
 from ..errors import LoupeError
-from ..search.sort_spec import GEO_FIELD, GeoSortSpec, SortSpec, is_sortable, not_sortable_message, parse_sort
+from ..search.sort_spec import GEO_FIELD, SortSpec, is_sortable, not_sortable_message, parse_sort
 
 SORT_CODE = "invalid_document_sort"
 
@@ -48,4 +48,4 @@ def _ordered(ctx: Any, universe: BitMap, rules: list[Any], need: int) -> list[in
     return out
 
 
-__all__ = ["GeoSortSpec", "ordered_page", "sort_specs"]
+__all__ = ["ordered_page", "sort_specs"]
