@@ -5,6 +5,7 @@
     docids  uint32  (n_documents,)         documents with at least one embedding, ascending
     starts  int64   (n_documents,)         first row of each of them (rows of a document are contiguous)
 
+`projection` is the reduced first pass of a large matrix (projection.py), or None.
 `distances(q, universe)` is the exact search: the best (smallest) distance of each document of the
 universe that has an embedding, computed with numpy over the whole matrix, never a Python loop over
 documents.  Readers find the matrix in a process-wide cache keyed by the index version (bumped by
@@ -18,6 +19,7 @@ import numpy as np
 from pyroaring import BitMap
 
 from ..store import Store
+from .projection import Projection, worth_projecting
 from .similarity import cosine_distances, hamming_distances, norms, pack_bits
 from .store import VectorTable, decode
 
@@ -35,6 +37,8 @@ class EmbedderMatrix:
         self.with_vectors = BitMap(self.docids.tolist())
         self.norms = norms(rows) if len(rows) and not quantized else np.zeros(len(rows), np.float32)
         self.packed = pack_bits(rows) if quantized and len(rows) else None
+        # the reduced first pass of large matrices (projection.py); built here, by the warm-up
+        self.projection = Projection.build(rows, self.norms) if worth_projecting(rows, quantized) else None
         self.ann: Any = None  # an `ann.AnnIndex` matched with these rows, when a forest is built
         self.ann_stamp: int | None = None  # the forests directory's stamp when `ann` was attached
 
@@ -58,6 +62,17 @@ class EmbedderMatrix:
         ids = np.frombuffer(universe.to_array(), dtype=np.uint32) if universe else np.zeros(0, np.uint32)
         mask[ids[ids < size]] = True
         return mask
+
+    def rows_of(self, docids: np.ndarray) -> np.ndarray:
+        """The rows of every embedding of ``docids`` (documents with one, ascending), ascending."""
+        at = np.searchsorted(self.docids, docids)
+        starts = self.starts[at]
+        ends = np.append(self.starts, len(self.owners))[at + 1]
+        counts = ends - starts
+        if len(counts) and counts.max(initial=0) == 1:
+            return starts
+        offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        return np.repeat(starts, counts) + offsets
 
     def row_ranks(self) -> np.ndarray:
         """Each row's position among its document's embeddings (0 for the first)."""
