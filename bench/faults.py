@@ -20,7 +20,8 @@ disk: (a) the index store's LMDB map full (`LOUPE_INDEX_MAP_SIZE`), then (b) the
     restart; files removed from the tmpfs) writing succeeds again.
 
 load: the 10k Debian corpus indexed, then `--clients` concurrent keep-alive clients for
-    `--seconds`: 60 % searches (typing workload), 30 % facet searches, 10 % document writes.
+    `--seconds`: 60 % searches (typing workload), 30 % facet searches, 10 % document writes
+    (`--writes`; searches and facet searches keep their 2:1 ratio in the rest).
     Prints requests, throughput, p50/p99 per kind and every non-2xx answer.
 """
 from __future__ import annotations
@@ -379,9 +380,13 @@ def _percentile(samples: list[float], p: float) -> float:
 
 
 async def _client(session, url: str, queries: list[str], rng: random.Random, deadline: float,
-                  out: dict, next_id: list[int]) -> None:
+                  out: dict, next_id: list[int], writes: float) -> None:
     while time.monotonic() < deadline:
         roll = rng.random()
+        if roll >= 1 - writes:
+            roll = 1.0
+        else:
+            roll *= 0.9 / (1 - writes)
         if roll < 0.6:
             kind, method, path = "search", "POST", f"/indexes/{INDEX}/search"
             body: object = {"q": rng.choice(queries), "limit": 20, "attributesToHighlight": ["name", "description"]}
@@ -405,14 +410,14 @@ async def _client(session, url: str, queries: list[str], rng: random.Random, dea
             out["bad"].append((kind, status))
 
 
-async def _load(url: str, clients: int, seconds: float, queries: list[str]) -> dict:
+async def _load(url: str, clients: int, seconds: float, queries: list[str], writes: float) -> dict:
     import aiohttp
     out: dict = {"times": {}, "bad": []}
     deadline = time.monotonic() + seconds
     connector = aiohttp.TCPConnector(limit=clients)
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60)) as session:
         next_id = [0]
-        await asyncio.gather(*(_client(session, url, queries, random.Random(i), deadline, out, next_id)
+        await asyncio.gather(*(_client(session, url, queries, random.Random(i), deadline, out, next_id, writes)
                                for i in range(clients)))
     return out
 
@@ -433,7 +438,7 @@ def load(args: argparse.Namespace) -> int:
         server.wait(uid, timeout=600)
         queries = [json.loads(line)["q"] for line in (DATASETS / "queries" / "typing.jsonl").read_text().splitlines()]
         started = time.monotonic()
-        out = asyncio.run(_load(server.url, args.clients, args.seconds, queries))
+        out = asyncio.run(_load(server.url, args.clients, args.seconds, queries, args.writes))
         elapsed = time.monotonic() - started
     finally:
         server.stop()
@@ -460,6 +465,7 @@ def main() -> int:
     lo = sub.add_parser("load")
     lo.add_argument("--seconds", type=float, default=600)
     lo.add_argument("--clients", type=int, default=50)
+    lo.add_argument("--writes", type=float, default=0.1, help="share of requests that write (default 0.1)")
     lo.add_argument("--server-arg", action="append", default=[], help="passed to loupe, e.g. --server-arg=--x=2")
     args = ap.parse_args()
     return {"crash": crash, "disk": disk, "load": load}[args.mode](args)
