@@ -367,7 +367,12 @@ def disk(args: argparse.Namespace) -> int:
         ok &= resumed["status"] == "succeeded"
         server.stop()
     finally:
-        subprocess.run(["umount", str(mount)])
+        for _ in range(50):  # the worker leaves a moment after the server
+            if subprocess.run(["umount", str(mount)], stderr=subprocess.DEVNULL).returncode == 0:
+                break
+            time.sleep(0.2)
+        else:
+            subprocess.run(["umount", "-l", str(mount)])
         shutil.rmtree(tmp, ignore_errors=True)
     return 0 if ok else 1
 

@@ -33,6 +33,7 @@ from .filters import parse_filter
 from .index import Index
 from .store.registry import Registry
 from .store import Store
+from .store.space import space_error
 from .tasks.queue import TaskFilter, TaskQueue
 from .tasks.task import FINISHED, PROCESSING
 from .tasks.worker import Worker
@@ -157,10 +158,14 @@ class Engine:
         """Store a validated payload durably (fsync) and enqueue its task."""
         name = f"{uuid.uuid4()}.{fmt}"
         path = self.store.update_files / name
-        with open(path, "wb") as f:
-            f.write(payload)
-            f.flush()
-            os.fsync(f.fileno())
+        try:
+            with open(path, "wb") as f:
+                f.write(payload)
+                f.flush()
+                os.fsync(f.fileno())
+        except OSError as exc:
+            path.unlink(missing_ok=True)
+            raise space_error(exc, self.store.path) or exc
         op = {"file": name, "format": fmt, "method": method, "primaryKey": primary_key,
               "allowIndexCreation": allow_index_creation, "skipCreation": skip_creation}
         details = {"receivedDocuments": count, "indexedDocuments": None}

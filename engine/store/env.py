@@ -38,9 +38,9 @@ INDEX_MAP_SIZE = 256 << 30
 
 
 def map_size(variable: str, default: int) -> int:
-    """An environment's LMDB map size: ``default``, unless ``variable`` says otherwise.  The server
-    sets the variables from `--max-index-size` / `--max-task-db-size` before its worker process
-    starts, so both processes open the environments with the same size."""
+    """An environment's LMDB map size: ``default``, unless ``variable`` says otherwise (tests and
+    bench/faults.py fill small maps this way; Meilisearch v1 has no size options any more, its
+    stores grow as needed).  Processes inherit the variable, so server and worker agree."""
     value = os.environ.get(variable)
     return int(value) if value else default
 

@@ -30,6 +30,7 @@ from ..store.registry import Registry
 from ..settings import apply_patch, reindex_needed
 from ..store import Store
 from ..store.codecs import dumps, loads, read_u64, u64
+from ..store.space import space_error
 from .timefmt import format_trace_duration, now_ns
 from .batcher import select_batch
 from .queue import TaskQueue
@@ -346,8 +347,10 @@ class Worker:
                 self._finish(task, FAILED, error=exc)
             entry["retarget"] = []
         except Exception as exc:
-            log.error("batch failed: %s", traceback.format_exc())
-            error = LoupeError("internal", f"An internal error has occurred. `{exc}`.")
+            error = space_error(exc, self.store.path)
+            if error is None:
+                log.error("batch failed: %s", traceback.format_exc())
+                error = LoupeError("internal", f"An internal error has occurred. `{exc}`.")
             for task in batch:
                 self._finish(task, FAILED, error=error)
             entry["retarget"] = []
