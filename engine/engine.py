@@ -29,7 +29,7 @@ from pyroaring import BitMap
 from .documents.payloads import decode_update_file, encode_update_file
 from .errors import LoupeError, index_not_found
 from .filters.stored import filter_docids
-from .filters import parse_filter
+from .filters.parser import FilterFeatures, parse_with
 from .index import Index
 from .store.registry import Registry
 from .store import Store
@@ -118,14 +118,17 @@ class Engine:
         iid = record["iid"]
         settings = self.registry.get_meta(txn, iid, "settings")
         return filter_docids(self.store, txn, iid, settings, self.registry.all_docids(txn, iid), filter,
-                             code=code, index_uid=None, contains_enabled=self.contains_enabled())
+                             code=code, index_uid=None, features=self.filter_features())
 
-    def contains_enabled(self) -> bool:
+    def filter_features(self) -> FilterFeatures:
+        """The experimental filter features switched on (`containsFilter`, `multimodal`)."""
         from .settings.features import Features
-        return "containsFilter" in Features(self.store).enabled()
+        enabled = Features(self.store).enabled()
+        return FilterFeatures(contains="containsFilter" in enabled, multimodal="multimodal" in enabled)
 
     def check_filter_syntax(self, filter: Any, code: str) -> None:
-        parse_filter(filter, code, contains_enabled=True)
+        """A filter a task will apply, checked when it is enqueued (syntax and experimental features)."""
+        parse_with(filter, code, self.filter_features())
 
     # -- writes (enqueue) ----------------------------------------------------------------------
     def create_index(self, uid: str, primary_key: str | None = None) -> dict[str, Any]:

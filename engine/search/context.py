@@ -126,6 +126,13 @@ class SearchContext:
         self.search_fids: frozenset[int] | None = None  # attributesToSearchOn, as field ids
         self.memo: dict[Any, Any] = {}  # per-search results rules share between buckets
 
+    def vector_status(self) -> Any:
+        """Which documents have embeddings per embedder (for `_vectors` filters), from the
+        embedders' matrices of this index version."""
+        from ..filters.vectors import MatrixVectorStatus
+        from .hybrid import embedder_matrix
+        return MatrixVectorStatus(self.settings, lambda name, config: embedder_matrix(self, name, config))
+
     # -- postings ------------------------------------------------------------------------------
     # Postings come back decoded from the version-wide read cache; they are shared, so callers
     # combine them into new bitmaps (`a | b`, `a & b`) and never update them in place.  Per-word

@@ -4,6 +4,8 @@
     owners  uint32  (n_embeddings,)        the docid each row belongs to
     docids  uint32  (n_documents,)         documents with at least one embedding, ascending
     starts  int64   (n_documents,)         first row of each of them (rows of a document are contiguous)
+    user_provided  BitMap                  documents whose entry is kept as given (`regenerate: false`),
+                                           with or without embeddings: what `_vectors.<e>.userProvided` reads
 
 `distances(q, universe)` is the exact search: the best (smallest) distance of each document of the
 universe that has an embedding, computed with numpy over the whole matrix, never a Python loop over
@@ -23,8 +25,10 @@ from .store import VectorTable, decode
 
 
 class EmbedderMatrix:
-    def __init__(self, rows: np.ndarray, owners: np.ndarray, quantized: bool, dimensions: int):
+    def __init__(self, rows: np.ndarray, owners: np.ndarray, quantized: bool, dimensions: int,
+                 user_provided: BitMap | None = None):
         self.rows, self.owners, self.quantized, self.dimensions = rows, owners, quantized, dimensions
+        self.user_provided = user_provided if user_provided is not None else BitMap()
         if len(owners):
             boundaries = np.flatnonzero(np.diff(owners)) + 1
             self.starts = np.concatenate(([0], boundaries)).astype(np.int64)
@@ -42,14 +46,17 @@ class EmbedderMatrix:
     def load(cls, store: Store, txn: Any, iid: int, name: str, dimensions: int, quantized: bool) -> "EmbedderMatrix":
         parts: list[np.ndarray] = []
         owners: list[np.ndarray] = []
+        kept: list[int] = []
         for docid, raw in VectorTable(store, txn, iid).scan(name):
-            embeddings, _regenerate = decode(raw, dimensions)
+            embeddings, regenerate = decode(raw, dimensions)
+            if not regenerate:
+                kept.append(docid)
             if len(embeddings):
                 parts.append(embeddings)
                 owners.append(np.full(len(embeddings), docid, dtype=np.uint32))
         rows = np.concatenate(parts) if parts else np.zeros((0, dimensions), dtype=np.float32)
         owner = np.concatenate(owners) if owners else np.zeros(0, dtype=np.uint32)
-        return cls(np.ascontiguousarray(rows, dtype=np.float32), owner, quantized, dimensions)
+        return cls(np.ascontiguousarray(rows, dtype=np.float32), owner, quantized, dimensions, BitMap(kept))
 
     def universe_mask(self, universe: BitMap) -> np.ndarray:
         """A boolean array indexed by docid (up to the largest owner): membership in ``universe``."""
