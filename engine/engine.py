@@ -21,7 +21,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from pyroaring import BitMap
@@ -37,6 +37,9 @@ from .tasks.queue import TaskFilter, TaskQueue
 from .tasks.task import FINISHED, PROCESSING
 from .tasks.worker import Worker
 
+if TYPE_CHECKING:
+    from .settings.features import Features
+
 
 class Engine:
     def __init__(self, path: str | os.PathLike = "./data.ms", *, worker: str = "thread",
@@ -45,6 +48,8 @@ class Engine:
         self.store = Store(self.path)
         self.registry = Registry(self.store)
         self.worker_options = worker_options or {}
+        # experimental features switched on by the command line (the server sets them)
+        self.forced_features: frozenset[str] = frozenset()
         self._stop: Any = None
         self._wake: Any = None
         self._thread: threading.Thread | None = None
@@ -120,10 +125,14 @@ class Engine:
         return filter_docids(self.store, txn, iid, settings, self.registry.all_docids(txn, iid), filter,
                              code=code, index_uid=None, features=self.filter_features())
 
+    def features(self) -> "Features":
+        """The runtime experimental features: stored by PATCH /experimental-features, or forced on."""
+        from .settings.features import Features
+        return Features(self.store, self.forced_features)
+
     def filter_features(self) -> FilterFeatures:
         """The experimental filter features switched on (`containsFilter`, `multimodal`)."""
-        from .settings.features import Features
-        enabled = Features(self.store).enabled()
+        enabled = self.features().enabled()
         return FilterFeatures(contains="containsFilter" in enabled, multimodal="multimodal" in enabled)
 
     def check_filter_syntax(self, filter: Any, code: str) -> None:

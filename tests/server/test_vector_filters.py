@@ -219,3 +219,15 @@ async def test_delete_by_vector_filter(http, engine):
     assert (done["status"], done["details"]["deletedDocuments"]) == ("succeeded", 3)
     status, body = await call(http, "POST", "/indexes/doomed/documents/fetch", {"fields": ["name"]})
     assert body["results"] == [{"name": "echo"}]
+
+
+async def test_features_forced_by_the_command_line_reach_the_filters(engine, aiohttp_client):
+    """`--experimental-contains-filter` forces `containsFilter` on: every filter sees it, not only
+    GET /experimental-features."""
+    app = create_app(engine, master_key=KEY, forced_features=frozenset({"containsFilter"}))
+    client = await aiohttp_client(app)
+    headers = {"Authorization": f"Bearer {KEY}"}
+    response = await client.post("/indexes/vf/search", json={"filter": "name CONTAINS ef"}, headers=headers)
+    assert response.status == 200 and [hit["name"] for hit in (await response.json())["hits"]] == ["kefir"]
+    response = await client.post("/indexes/vf/documents/fetch", json={"filter": "name CONTAINS ch"}, headers=headers)
+    assert response.status == 200 and [doc["name"] for doc in (await response.json())["results"]] == ["echo"]
