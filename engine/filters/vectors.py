@@ -3,9 +3,9 @@
 For one embedder ``e`` (the bitmaps come from its `EmbedderMatrix`, built once per index version):
 
     _vectors.e EXISTS                   documents with at least one embedding for e
-    _vectors.e.userProvided EXISTS      documents whose embeddings are kept as given (`regenerate: false`)
+    _vectors.e.userProvided EXISTS      documents whose embeddings (possibly none) the document gave
     _vectors.e.documentTemplate EXISTS  documents with embeddings, minus the user-provided ones
-    _vectors.e.regenerate EXISTS        documents with embeddings that are regenerated (not kept as given)
+    _vectors.e.regenerate EXISTS        documents with embeddings the embedder may replace (`regenerate: true`)
     _vectors.e.fragments.f EXISTS       Loupe's embedders have no fragments: always the "does not exist" error
     _vectors EXISTS                     the union of the first line over every configured embedder
 
@@ -32,6 +32,8 @@ class VectorStatus(Protocol):
 
     def user_provided(self, embedder: str) -> BitMap: ...
 
+    def must_regenerate(self, embedder: str) -> BitMap: ...
+
 
 class NoEmbedders:
     """The status of an index without embedders (in-memory sources, tests)."""
@@ -43,6 +45,9 @@ class NoEmbedders:
         return BitMap()
 
     def user_provided(self, embedder: str) -> BitMap:
+        return BitMap()
+
+    def must_regenerate(self, embedder: str) -> BitMap:
         return BitMap()
 
 
@@ -63,6 +68,9 @@ class MatrixVectorStatus:
     def user_provided(self, embedder: str) -> BitMap:
         return self.load(embedder, self.configs[embedder]).user_provided
 
+    def must_regenerate(self, embedder: str) -> BitMap:
+        return self.load(embedder, self.configs[embedder]).must_regenerate
+
 
 def vector_docids(node: VectorExists, status: VectorStatus, code: str) -> BitMap:
     """The documents ``node`` (without its EXISTS / NOT EXISTS) selects."""
@@ -79,8 +87,10 @@ def vector_docids(node: VectorExists, status: VectorStatus, code: str) -> BitMap
     if node.kind == "userProvided":
         return BitMap(status.user_provided(name))
     documents = status.documents(name)
-    if node.kind in ("documentTemplate", "regenerate"):
+    if node.kind == "documentTemplate":
         return documents - status.user_provided(name)
+    if node.kind == "regenerate":
+        return documents & status.must_regenerate(name)
     return BitMap(documents)
 
 

@@ -4,11 +4,15 @@
 Corpus: a `rest` embedder generating from `{{doc.name}}` (the scripted loopback server) and a
 `manual` userProvided embedder of 2 dimensions:
 
-    id name   rest                         manual
-    0  kefir  generated                    [1, 0]
-    1  echo   user-provided [1, 1, 1]      [0, 1]
-    2  intel  generated                    null (opt-out)
-    3  iko    generated                    [1, 1]
+    id name    rest                                              manual
+    0  kefir   generated                                         [1, 0]
+    1  echo    given [1, 1, 1]                                   [0, 1]
+    2  intel   generated                                         null (opt-out: given, none)
+    3  iko     generated                                         [1, 1]
+    4  dustin  given {"embeddings": [2, 2, 2], "regenerate": true}  [-1, 0]
+
+As upstream's embedding status: given embeddings are user-provided (whatever `regenerate` says),
+`regenerate` is the flag given (true for generated ones).
 
 Properties:
 1. Without the `multimodal` feature every route refuses a `_vectors` filter with upstream's gate
@@ -19,7 +23,8 @@ Properties:
    semantic search and /similar filter their universe with them.
 3. An unknown embedder or fragment fails with upstream's message (index prefix where the route
    has one, "Did you mean" suggestion) pointing at the offending name.
-4. Delete-by-filter applies it in the worker.
+4. Delete-by-filter applies it in the worker; document updates move documents between the
+   user-provided and regenerated sets as upstream's embedding status does.
 """
 from __future__ import annotations
 
@@ -38,6 +43,7 @@ DOCS = [
     {"id": 1, "name": "echo", "_vectors": {"rest": [1, 1, 1], "manual": [0, 1]}},
     {"id": 2, "name": "intel", "_vectors": {"manual": None}},
     {"id": 3, "name": "iko", "_vectors": {"manual": [1, 1]}},
+    {"id": 4, "name": "dustin", "_vectors": {"rest": {"embeddings": [2, 2, 2], "regenerate": True}, "manual": [-1, 0]}},
 ]
 GATE = ("using a vector filter requires enabling the `multimodal` experimental feature. "
         "See https://github.com/orgs/meilisearch/discussions/846")
@@ -119,20 +125,21 @@ async def test_every_route_refuses_vector_filters_without_the_feature(http):
 # 2 -------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("filter, expected", [
-    ("_vectors EXISTS", ["kefir", "echo", "intel", "iko"]),
+    ("_vectors EXISTS", ["kefir", "echo", "intel", "iko", "dustin"]),
     ("_vectors NOT EXISTS", []),
-    ("_vectors.rest EXISTS", ["kefir", "echo", "intel", "iko"]),
-    ("_vectors.rest.userProvided EXISTS", ["echo"]),
+    ("_vectors.rest EXISTS", ["kefir", "echo", "intel", "iko", "dustin"]),
+    ("_vectors.rest.userProvided EXISTS", ["echo", "dustin"]),
     ("_vectors.rest.userProvided NOT EXISTS", ["kefir", "intel", "iko"]),
     ("_vectors.rest.documentTemplate EXISTS", ["kefir", "intel", "iko"]),
-    ("_vectors.rest.regenerate EXISTS", ["kefir", "intel", "iko"]),
-    ("_vectors.manual EXISTS", ["kefir", "echo", "iko"]),
+    ("_vectors.rest.regenerate EXISTS", ["kefir", "intel", "iko", "dustin"]),
+    ("_vectors.manual EXISTS", ["kefir", "echo", "iko", "dustin"]),
     ("NOT _vectors.manual EXISTS", ["intel"]),
-    ("_vectors.manual.userProvided EXISTS", ["kefir", "echo", "intel", "iko"]),
+    ("_vectors.manual.userProvided EXISTS", ["kefir", "echo", "intel", "iko", "dustin"]),
     ("_vectors.manual.documentTemplate EXISTS", []),
-    ("_vectors.'manual' EXISTS AND name != kefir", ["echo", "iko"]),
-    ("_vectors.rest.userProvided EXISTS OR name = intel", ["echo", "intel"]),
-    (["_vectors.manual EXISTS", ["_vectors.rest.userProvided EXISTS", "name = iko"]], ["echo", "iko"]),
+    ("_vectors.manual.regenerate EXISTS", []),
+    ("_vectors.'manual' EXISTS AND name != kefir", ["echo", "iko", "dustin"]),
+    ("_vectors.rest.userProvided EXISTS OR name = intel", ["echo", "intel", "dustin"]),
+    (["_vectors.manual EXISTS", ["_vectors.rest.userProvided EXISTS", "name = iko"]], ["echo", "iko", "dustin"]),
 ])
 async def test_vector_filters_select_by_embedding_status(http, filter, expected):
     await multimodal(http, True)
@@ -151,11 +158,11 @@ async def test_vector_filters_in_the_other_routes(http):
                                                  {"value": "kefir", "count": 1}])
     status, body = await call(http, "POST", "/multi-search", {"queries": [
         {"indexUid": "vf", "filter": "_vectors.rest.userProvided EXISTS", "attributesToRetrieve": ["name"]}]})
-    assert (status, body["results"][0]["hits"]) == (200, [{"name": "echo"}])
+    assert (status, body["results"][0]["hits"]) == (200, [{"name": "echo"}, {"name": "dustin"}])
     status, body = await call(http, "POST", "/multi-search", {"federation": {}, "queries": [
         {"indexUid": "vf", "filter": "_vectors.rest.userProvided EXISTS", "attributesToRetrieve": ["name"]},
         {"indexUid": "vf", "filter": "_vectors.manual NOT EXISTS", "attributesToRetrieve": ["name"]}]})
-    assert status == 200 and [hit["name"] for hit in body["hits"]] == ["echo", "intel"]
+    assert status == 200 and [hit["name"] for hit in body["hits"]] == ["echo", "dustin", "intel"]
     # semantic search: the filter is the universe of vectorSort
     status, body = await call(http, "POST", "/indexes/vf/search", {
         "vector": [1, 0], "hybrid": {"embedder": "manual", "semanticRatio": 1.0},
@@ -218,7 +225,26 @@ async def test_delete_by_vector_filter(http, engine):
     done = engine.wait_for_task(task["taskUid"])
     assert (done["status"], done["details"]["deletedDocuments"]) == ("succeeded", 3)
     status, body = await call(http, "POST", "/indexes/doomed/documents/fetch", {"fields": ["name"]})
-    assert body["results"] == [{"name": "echo"}]
+    assert body["results"] == [{"name": "echo"}, {"name": "dustin"}]
+
+
+async def test_updates_change_the_status_as_upstream(http, engine, monkeypatch):
+    """`regenerate: true` without embeddings hands a document to the embedder (no longer
+    user-provided); `regenerate: false` alone keeps the embeddings and whose they are."""
+    allow_loopback(monkeypatch)
+    await multimodal(http, True)
+    status, task = await call(http, "PUT", "/indexes/doomed/documents", [
+        {"id": 1, "_vectors": {"rest": {"regenerate": True}}}, {"id": 4, "_vectors": {"rest": {"regenerate": False}}}])
+    assert status == 202 and engine.wait_for_task(task["taskUid"])["status"] == "succeeded"
+
+    async def doomed(filter: str) -> list[str]:
+        status, body = await call(http, "POST", "/indexes/doomed/documents/fetch", {"filter": filter, "fields": ["name"]})
+        assert status == 200, body
+        return [doc["name"] for doc in body["results"]]
+
+    assert await doomed("_vectors.rest.userProvided EXISTS") == ["dustin"]
+    assert await doomed("_vectors.rest.documentTemplate EXISTS") == ["echo"]
+    assert await doomed("_vectors.rest.regenerate EXISTS") == ["echo"]
 
 
 async def test_features_forced_by_the_command_line_reach_the_filters(engine, aiohttp_client):
