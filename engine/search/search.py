@@ -18,7 +18,8 @@ from pyroaring import BitMap
 from ..facets import facet_distribution
 from ..facets import facet_search as search_facet_values
 from ..facets.filterable import FilterableRules
-from ..filters import evaluate, parse_filter
+from ..filters import evaluate
+from ..filters.parser import FilterFeatures, parse_with
 from ..filters.ast import Expr, is_filter_expr
 from ..index import read_documents, read_raw_documents
 from ..indexer.keys import f64_key, facet_key
@@ -102,7 +103,7 @@ def _displayed(settings: dict[str, Any]) -> list[str] | None:
     return None if "*" in displayed else list(displayed)
 
 
-def search(store: Store, registry: Registry, uid: str, query: Query, *, contains_enabled: bool = False,
+def search(store: Store, registry: Registry, uid: str, query: Query, *, features: FilterFeatures = FilterFeatures(),
            txn: Any) -> SearchResult:
     """One search of index ``uid`` in the read snapshot ``txn`` (ranking.md §6): checks against the
     index, universe, bucket sort, totals and facets; the hits' stored documents are read in the
@@ -114,10 +115,10 @@ def search(store: Store, registry: Registry, uid: str, query: Query, *, contains
     from .hybrid import KEYWORD, run_semantic, search_kind
     kind = search_kind(query)
     if kind != KEYWORD:
-        return run_semantic(ctx, query, uid, kind, displayed, facet_fields, contains_enabled, started)
+        return run_semantic(ctx, query, uid, kind, displayed, facet_fields, features, started)
     max_total = _max_total_hits(query, ctx.settings)
     offset, limit = query.page_window(max_total)
-    ranked = keyword_ranking(ctx, query, uid, contains_enabled, offset, limit, max_total, started)
+    ranked = keyword_ranking(ctx, query, uid, features, offset, limit, max_total, started)
     return make_result(ctx, query, ranked.outcome.hits, ranked.candidates, max_total, offset, limit, facet_fields,
                        ranked.nodes, displayed, ranked.outcome.degraded, started)
 
@@ -131,11 +132,11 @@ class Ranking:
     nodes: tuple[Node, ...] = ()
 
 
-def keyword_ranking(ctx: SearchContext, query: Query, uid: str, contains_enabled: bool, offset: int, limit: int,
+def keyword_ranking(ctx: SearchContext, query: Query, uid: str, features: FilterFeatures, offset: int, limit: int,
                     max_total: int, started: float, need_scores: bool | None = None) -> Ranking:
     """The keyword bucket sort of ``query`` for the page [offset, offset + limit)."""
     universe, state, nodes, n_terms = prepare_universe(ctx, query, uid, ctx.cache.filterable_rules,
-                                                       contains_enabled)
+                                                       features)
     plan = RulePlan(query.matching_strategy, n_terms, placeholder=not nodes, sort=query.sort or (),
                     displayed=_displayed(ctx.settings))
     rules = build_rules(query.ranking_rules or ctx.settings.get("rankingRules") or [], plan)
@@ -228,15 +229,15 @@ def _facet_counts(ctx: SearchContext, candidates: BitMap, fields: list[str]) -> 
 
 
 def prepare_universe(ctx: SearchContext, query: Query, uid: str, rules_filter: FilterableRules,
-                     contains_enabled: bool) -> tuple[BitMap, State, tuple[Node, ...], int]:
+                     features: FilterFeatures) -> tuple[BitMap, State, tuple[Node, ...], int]:
     """filter ∩ documents matching the query with every removable term removed, minus negatives;
     the query graph's nodes (empty for a placeholder search) and its number of terms."""
     settings = ctx.settings
     ctx.restrict_to_fields(query.attributes_to_search_on)
     universe = BitMap(ctx.all_docids)
-    expr = _filter_expr(query.filter, contains_enabled)
+    expr = _filter_expr(query.filter, features)
     if expr is not None:
-        universe &= evaluate(expr, ctx.facets, rules_filter, uid, "invalid_search_filter")
+        universe &= evaluate(expr, ctx.facets, rules_filter, uid, "invalid_search_filter", ctx.vector_status())
     prefix_search = settings.get("prefixSearch") != "disabled"
     parsed = parse_query(query.text, ctx.cache.tokenizer, prefix_search=prefix_search)
     for word in parsed.negative_words:
@@ -256,16 +257,16 @@ def prepare_universe(ctx: SearchContext, query: Query, uid: str, rules_filter: F
     return universe, state, nodes, n_terms
 
 
-def _filter_expr(filter: FilterInput, contains_enabled: bool) -> Expr | None:
+def _filter_expr(filter: FilterInput, features: FilterFeatures) -> Expr | None:
     """The query's filter as an AST: given as one, or parsed from Meilisearch's text and arrays."""
     if is_filter_expr(filter):
         return cast(Expr, filter)
-    return parse_filter(filter, "invalid_search_filter", contains_enabled)
+    return parse_with(filter, "invalid_search_filter", features)
 
 
 def facet_search(store: Store, registry: Registry, uid: str, query: Query, facet_name: str,
                  facet_query: str | None, *, exhaustive: bool = False,
-                 contains_enabled: bool = False) -> FacetSearchResult:
+                 features: FilterFeatures = FilterFeatures()) -> FacetSearchResult:
     """The values of ``facet_name`` among the candidates of ``query`` that match ``facet_query``
     (filters-facets.md §6.1)."""
     started = time.perf_counter()
@@ -273,7 +274,7 @@ def facet_search(store: Store, registry: Registry, uid: str, query: Query, facet
         ctx = SearchContext(store, txn, registry, registry.require(txn, uid))
         rules_filter = ctx.cache.filterable_rules
         check_semantic(query, ctx.settings.get("embedders") or {}, _dimensions_of(ctx))
-        candidates, _state, _nodes, _n = prepare_universe(ctx, query, uid, rules_filter, contains_enabled)
+        candidates, _state, _nodes, _n = prepare_universe(ctx, query, uid, rules_filter, features)
         found = search_facet_values(ctx.facets, candidates, facet_name, facet_query, ctx.settings, rules_filter,
                                     exhaustive)
     return FacetSearchResult([FacetValueCount(hit["value"], hit["count"]) for hit in found],

@@ -35,6 +35,7 @@ from .timefmt import format_trace_duration, now_ns
 from .batcher import select_batch
 from .queue import TaskQueue
 from .task import CANCELED, ENQUEUED, FAILED, FINISHED, PROCESSING, SUCCEEDED, zeroed_details
+from ..filters.parser import ALL_FILTER_FEATURES
 from ..filters.stored import filter_docids
 from ..indexer.apply import IndexWriter
 
@@ -420,7 +421,7 @@ class Worker:
                 else:
                     matched = filter_docids(self.store, writer.txn, writer.iid, writer.settings, writer.docids,
                                             op["filter"], code="invalid_document_filter",
-                                            index_uid=writer.record["uid"], contains_enabled=True)
+                                            index_uid=writer.record["uid"], features=ALL_FILTER_FEATURES)
                     deleted = writer.delete_docids(matched)
                 self._finish(task, SUCCEEDED, details={**task["details"], "deletedDocuments": deleted})
             elif kind == "documentEdition":
@@ -456,7 +457,7 @@ class Worker:
         else:
             candidates = filter_docids(self.store, writer.txn, writer.iid, writer.settings, writer.docids,
                                        op["filter"], code="invalid_document_filter", index_uid=uid,
-                                       contains_enabled=True)
+                                       features=ALL_FILTER_FEATURES)
         count = len(candidates)
         if count:
             primary_key = writer.record["primaryKey"]
