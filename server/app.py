@@ -15,12 +15,14 @@ from .http import Router, make_dispatcher
 from engine.settings.features import Features
 
 from .metrics import MetricsRegistry
-from .routes import admin, documents, indexes, keys, metrics, multi_search, search, settings, tasks, webhooks
+from .routes import (admin, documents, indexes, keys, metrics, multi_search, search, search_rules, settings, tasks,
+                     webhooks)
 
 
 def build_router() -> Router:
     router = Router()
-    for module in (admin, indexes, documents, settings, search, multi_search, tasks, keys, webhooks, metrics):
+    for module in (admin, indexes, documents, settings, search, multi_search, tasks, keys, webhooks, metrics,
+                   search_rules):
         module.register(router)
     return router
 

@@ -133,7 +133,7 @@ def semantic_universe(ctx: SearchContext, query: Query, uid: str, contains_enabl
     from .search import _filter_expr
     from .terms import phrase_docids
     from ..filters import evaluate
-    universe = BitMap(ctx.all_docids)
+    universe = ctx.rankable()
     expr = _filter_expr(query.filter, contains_enabled)
     if expr is not None:
         universe &= evaluate(expr, ctx.facets, ctx.cache.filterable_rules, uid, "invalid_search_filter")

@@ -36,6 +36,7 @@ from .queue import TaskQueue
 from .task import CANCELED, ENQUEUED, FAILED, FINISHED, PROCESSING, SUCCEEDED, zeroed_details
 from ..filters.stored import filter_docids
 from ..indexer.apply import IndexWriter
+from ..search_rules.store import apply_rule_task
 
 log = logging.getLogger("loupe.worker")
 
@@ -263,6 +264,11 @@ class Worker:
             entry["tasks"] = [first]
         elif kind == "taskDeletion":
             entry.update(self._delete_tasks(batch))
+        elif kind in ("dsrUpdate", "dsrClear"):
+            for task in batch:
+                apply_rule_task(self.store, task)
+                self._finish(task, SUCCEEDED)
+                entry["tasks"].append(task)
         elif kind in ("dumpCreation", "snapshotCreation", "export", "indexCompaction"):
             handler = self.services.get(kind)
             for task in batch:
