@@ -6,7 +6,8 @@ A rule applies to a search while it is active and its conditions hold (milli's
 * ``time``: ``start`` not after the search's time, ``end`` not before it;
 * ``query.isEmpty``: the query has no term (true) or at least one (false);
 * ``query.words``: the query holds every word of the condition (the condition's words counted with
-  their repeats, the query's distinct words compared as typed, no typo, no prefix).
+  their repeats, the query's distinct words compared as typed, no typo, no prefix);
+* ``filter.values``: the search's filter constrains those facet values (`filter_condition`).
 
 Applicable rules are taken by ascending ``precedence``, rules without one last, then in their
 internal order; each pin action selects one document by primary key (in the index it names, if
@@ -23,9 +24,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Iterable, Iterator, Sequence, TypeVar
 
+from ..filters.ast import Expr
 from ..limits import MAX_FIELD_WORD_COUNT
 from ..tasks.timefmt import parse_datetime_ns
 from ..tokenizer import Tokenizer
+from .filter_condition import filter_holds
 from .model import Rule
 
 T = TypeVar("T")
@@ -47,12 +50,14 @@ class Pin:
 @dataclass(frozen=True)
 class SearchFacts:
     """What the conditions look at: the query's single words (as typed, normalized), whether the
-    query has any term, the search's time, the searched index."""
+    query has any term, the search's time, the searched index, and its filter (parsed on demand,
+    when a rule has filter conditions)."""
 
     words: frozenset[str]
     is_empty: bool
     now_ns: int
     index_uid: str
+    filter: Callable[[], Expr | None] = lambda: None
 
 
 @lru_cache(maxsize=256)
@@ -65,7 +70,9 @@ def applies(rule: Rule, facts: SearchFacts) -> bool:
     if not rule.get("active", True):
         return False
     conditions = rule.get("conditions") or {}
-    return _time_holds(conditions.get("time"), facts.now_ns) and _query_holds(conditions.get("query"), facts)
+    values = (conditions.get("filter") or {}).get("values") or {}
+    return (_time_holds(conditions.get("time"), facts.now_ns) and _query_holds(conditions.get("query"), facts)
+            and (not values or filter_holds(values, facts.filter())))
 
 
 def _time_holds(time: dict[str, str] | None, now_ns: int) -> bool:

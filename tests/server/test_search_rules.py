@@ -505,3 +505,24 @@ async def test_multi_search_and_federated_search_apply_the_rules(http, engine):
     assert [(h["_federation"]["indexUid"], h["id"]) for h in body["hits"]] == [
         ("movies", "remote"), ("books", "b2"), ("movies", "local"), ("books", "b1")]
     assert body["estimatedTotalHits"] == 4
+
+
+async def test_filter_condition(http, engine):
+    await enable(http)
+    docs = [{"id": "a", "genre": "horror", "year": 2000}, {"id": "b", "genre": "horror", "year": 2001}]
+    index_documents(engine, "movies", docs, {"filterableAttributes": ["genre", "year"]})
+    await patch_rule(http, engine, "horror-2000s", {"conditions": {"filter": {"values": {"genre": "Horror",
+                                                                                         "year": 2000}}},
+                                                    "actions": [pin("b", 0)]})
+    pinned, organic = [docs[1], docs[0]], [docs[0], docs[1]]
+    for expression, expected in (
+            ("genre = horror AND year >= 1990", pinned),
+            ("genre = horror", organic),  # one of the two constraints
+            ("genre = horror OR year = 2000", organic),  # never both in one conjunction
+            ("genre IN [horror, comedy] AND year 1990 TO 2005", pinned),
+            ("genre = horror AND year < 1990", []),
+            ("NOT genre != horror AND year EXISTS", pinned),  # EXISTS holds for any rule
+            ("genre = horror AND year = 2000", [docs[0]]),  # applies, but the filter drops the pinned one
+            (None, organic)):
+        got = await hits(http, "movies", {"filter": expression} if expression else {})
+        assert got == expected, expression
