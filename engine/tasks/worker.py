@@ -431,6 +431,7 @@ class Worker:
             elif kind == "settingsUpdate":
                 current = writer.settings
                 new = apply_patch(current, op["patch"])
+                writer.check_geo_for(new)
                 writer.set_settings(new, rebuild=bool(reindex_needed(current, new) & {"search", "facets"}))
                 self._finish(task, SUCCEEDED)
             elif kind == "indexCompaction":
