@@ -30,7 +30,8 @@ from typing import Any
 from ..errors import LoupeError
 from ..facets.values import RUST_WHITESPACE
 from ..settings.validate import compact_json
-from .ast import And, Condition, Expr, GeoBoundingBox, GeoPolygon, GeoRadius, Not, Or, Token, iter_leaves, negate
+from .ast import (And, Condition, Expr, Foreign, GeoBoundingBox, GeoPolygon, GeoRadius, Not, Or, Token, iter_leaves,
+                  negate)
 
 # Upstream's nom parser stops recursing past this depth (filter-parser `MAX_FILTER_DEPTH`).
 MAX_PARSE_DEPTH = 150
@@ -58,6 +59,10 @@ CONTAINS_FEATURE_MESSAGE = (
 VECTORS_FEATURE_MESSAGE = (
     "Using `_vectors` in a filter requires enabling the `multimodal` experimental feature. "
     "See https://github.com/orgs/meilisearch/discussions/846"
+)
+FOREIGN_FEATURE_MESSAGE = (
+    "using a foreign filter requires enabling the `foreign_keys` experimental feature. "
+    "See https://github.com/orgs/meilisearch/discussions/873"
 )
 OPERATIONS = (
     "`=`, `!=`, `>=`, `>`, `<=`, `<`, `IN`, `NOT IN`, `TO`, `EXISTS`, `NOT EXISTS`, `IS NULL`, "
@@ -359,6 +364,8 @@ class _Parser:
             return self.geo_bounding_box(p, word_end)
         if word == "_geoPolygon":
             return self.geo_polygon(p, word_end)
+        if word == "_foreign" and s.startswith("(", word_end):
+            return self.foreign(q, word_end + 1, depth)
         try:
             fid, r = self.value(p)
         except _Err as err:
@@ -371,6 +378,22 @@ class _Parser:
         if found is None:
             raise _Err("invalid_primary", p, n, False)
         return found
+
+    def foreign(self, start: int, p: int, depth: int) -> tuple[Expr, int]:
+        """``_foreign(field, filter)`` once ``_foreign(`` is read: everything after is a cut."""
+        s, n = self.s, self.n
+        field, r = self.cut_value(p)
+        r = self.ascii_ws(r)
+        if r >= n or s[r] != ",":
+            raise _Err("invalid_primary", r, n, True)
+        try:
+            inner, r = self.expression(self.ascii_ws(r + 1), depth + 1)
+        except _Err as err:
+            raise err.cut()
+        r = self.ascii_ws(r)
+        if r >= n or s[r] != ")":
+            raise _Err("missing_delimiter", start, n, True, ")")
+        return Foreign(field, inner, self.token(s[start:r + 1], start, r + 1)), self.ascii_ws(r + 1)
 
     def operation(self, fid: Token, r: int) -> tuple[Expr, int] | None:
         """What follows a field name, in upstream's order of alternatives."""
@@ -774,6 +797,8 @@ def check_condition_depth(expr: Expr, code: str = "invalid_search_filter") -> No
 
 
 def _first_token(node: Expr) -> Token:
+    if isinstance(node, Foreign):
+        return node.field
     if isinstance(node, GeoRadius):
         return node.lat
     if isinstance(node, GeoBoundingBox):
@@ -785,6 +810,8 @@ def _first_token(node: Expr) -> Token:
 def check_features(expr: Expr, contains_enabled: bool) -> None:
     """Experimental operators: CONTAINS needs `containsFilter`; `_vectors` filters are not ported."""
     for leaf in iter_leaves(expr):
+        if isinstance(leaf, Foreign):
+            raise foreign_gate(leaf)
         if not isinstance(leaf, Condition):
             continue
         name = leaf.field.value
@@ -794,6 +821,16 @@ def check_features(expr: Expr, contains_enabled: bool) -> None:
             raise token_error("feature_not_enabled", VECTORS_FEATURE_MESSAGE, leaf.field)
         if leaf.op == "CONTAINS" and not contains_enabled and leaf.keyword is not None:
             raise token_error("feature_not_enabled", CONTAINS_FEATURE_MESSAGE, leaf.keyword)
+
+
+def foreign_gate(leaf: Foreign) -> LoupeError:
+    """Loupe filters on no foreign index: a `_foreign(...)` filter always answers upstream's gate
+    error, which points at the foreign key field (its column in the whole filter) and quotes only
+    the `_foreign(...)` expression."""
+    field = leaf.field
+    column = field.start - (field.source.rfind("\n", 0, field.start) + 1) + 1
+    return LoupeError("feature_not_enabled", f"{FOREIGN_FEATURE_MESSAGE}\n{column}:{column + field.end - field.start} "
+                                             f"{leaf.text.value}")
 
 
 def _unquoted(token: Token) -> bool:
