@@ -12,7 +12,8 @@ satisfied (milli's `resolve_constraints`).
 """
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from ..facets.values import facet_number, normalize_facet_string
 from ..filters.ast import And, Condition, Expr, Not, Or

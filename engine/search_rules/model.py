@@ -18,7 +18,13 @@ import re
 from typing import Any
 
 from ..errors import LoupeError
-from ..settings.validate import check_fields, invalid_value, missing_field, type_error, unknown_value
+from ..settings.validate import (
+    check_fields,
+    invalid_value,
+    missing_field,
+    type_error,
+    unknown_value,
+)
 from ..tasks.timefmt import parse_datetime_ns
 
 FIELDS = ("description", "precedence", "active", "conditions", "actions")

@@ -20,9 +20,10 @@ does; when organic hits run out the remaining pins follow.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Iterable, Iterator, Sequence, TypeVar
+from typing import TypeVar
 
 from ..filters.ast import Expr
 from ..limits import MAX_FIELD_WORD_COUNT

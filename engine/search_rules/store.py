@@ -7,7 +7,8 @@ new rule; `_id` reproduces that order.
 """
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from ..settings.features import FEATURES_KEY
 from ..store import Store

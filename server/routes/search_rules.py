@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from engine.search_rules.listing import list_rules as page_of_rules, parse_list_body
+from engine.search_rules.listing import list_rules as page_of_rules
+from engine.search_rules.listing import parse_list_body
 from engine.search_rules.model import parse_update, rule_key_error
 from engine.search_rules.store import get_rule as read_rule
 from engine.settings.features import feature_not_enabled

@@ -8,9 +8,9 @@ Documents (hand-checkable): 1 "big red dog"; 2 "red big"; 3 title "big", desc "r
 4 "big blue red"; 5 title "big", tags ["red", "small"].
 """
 import pytest
+from support import index_documents
 
 from engine.engine import Engine
-from support import index_documents
 
 DOCS = [{"id": 1, "title": "big red dog"}, {"id": 2, "title": "red big"}, {"id": 3, "title": "big", "desc": "red"},
         {"id": 4, "title": "big blue red"}, {"id": 5, "title": "big", "tags": ["red", "small"]}]

@@ -9,10 +9,10 @@ Syntax errors inside it are reported as for any filter.
 from __future__ import annotations
 
 import pytest
+from support import index_documents, post_json
 
 from engine.engine import Engine
 from server.app import create_app
-from support import index_documents, post_json
 
 KEY = "foreign-filter-master-key"
 FILTER = 'genres = action AND _foreign(author, birthday STARTS WITH "1958-" AND popularity >= 3.5)'
@@ -55,10 +55,9 @@ async def test_foreign_filters_answer_the_gate(http, foreign_keys):
 
 async def test_foreign_filter_syntax(http):
     body = await post_json(http, "/indexes/books/search", {"filter": "_foreign(author, id = 1"}, KEY, 400)
-    assert (body["code"], body["message"]) == (
-        "invalid_search_filter",
-        "Expression `_foreign(author, id = 1` is missing the following closing delimiter: `)`.\n"
-        "1:24 _foreign(author, id = 1")
+    missing = ("Expression `_foreign(author, id = 1` is missing the following closing delimiter: `)`.\n"
+               "1:24 _foreign(author, id = 1")
+    assert (body["code"], body["message"]) == ("invalid_search_filter", missing)
     # `_foreign` not followed by `(` is a field name like any other
     body = await post_json(http, "/indexes/books/search", {"filter": "_foreign = 1"}, KEY, 400)
     assert body["message"].startswith("Index `books`: Attribute `_foreign` is not filterable.")

@@ -26,10 +26,10 @@ from typing import Any
 
 import orjson
 import pytest
+from support import index_documents, pop_request_uid
 
 from engine.engine import Engine
 from server.app import create_app
-from support import index_documents, pop_request_uid
 
 KEY = "dynamic-search-rules-master-key"
 AUTH = {"Authorization": f"Bearer {KEY}"}
@@ -449,6 +449,7 @@ async def test_hybrid_search_keeps_pins(http, engine):
     status, body = await call(http, "POST", "/indexes/movies/search", {
         "q": "Batman Returns", "filter": "kind = keep", "vector": [1.0, 1.0],
         "hybrid": {"embedder": "default", "semanticRatio": 0.5}})
+    assert status == 200, body
     body.pop("processingTimeMs")
     pop_request_uid(body)
     strip = [{k: v for k, v in doc.items() if k != "color"} for doc in (MOVIES[1], MOVIES[0])]
