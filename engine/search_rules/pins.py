@@ -26,13 +26,18 @@ from functools import lru_cache
 from typing import TypeVar
 
 from ..filters.ast import Expr
-from ..limits import MAX_FIELD_WORD_COUNT
 from ..tasks.timefmt import parse_datetime_ns
 from ..tokenizer import Tokenizer
 from .filter_condition import filter_holds
 from .model import Rule
 
 T = TypeVar("T")
+
+# milli's DSR fuel (`DsrFuel::new(10, 1000, 100, ...)` in the search): query words compared with a
+# rule's word condition, applicable rules examined, documents pinned.
+MAX_COUNTED_WORDS = 10
+MAX_ACTIVE_RULES = 1000
+MAX_PINS = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,10 +99,10 @@ def _query_holds(query: dict[str, object] | None, facts: SearchFacts) -> bool:
     if words is None:
         return True
     wanted = _condition_words(str(words))
-    counted = min(len(facts.words), MAX_FIELD_WORD_COUNT)
-    if len(wanted) > counted:
+    counted = set(sorted(facts.words)[:MAX_COUNTED_WORDS])  # milli looks at the first ten, sorted
+    if len(wanted) > len(counted):
         return False
-    return len(set(wanted) & facts.words) >= len(wanted)
+    return len(set(wanted) & counted) >= len(wanted)
 
 
 def by_precedence(rules: Iterable[Rule]) -> list[Rule]:
@@ -111,8 +116,10 @@ def resolve_pins(rules: Sequence[Rule], facts: SearchFacts, docid_of: Callable[[
     primary key; ``allowed`` tells whether the search's filter keeps it."""
     pins: list[Pin] = []
     pinned: set[int] = set()
-    for rule in by_precedence(r for r in rules if applies(r, facts)):
+    for rule in by_precedence(r for r in rules if applies(r, facts))[:MAX_ACTIVE_RULES]:
         for action in rule.get("actions") or ():
+            if len(pins) >= MAX_PINS:
+                break
             selector = action["selector"]
             if selector.get("indexUid") not in (None, facts.index_uid):
                 continue

@@ -4,7 +4,8 @@ Properties:
 1. POST /dumps writes `<dump-dir>/<dumpUid>.dump`; `--import-dump` into a new db path restores indexes,
    documents (in order), settings, keys (same key values with the same master key), tasks and the
    dynamic search rules;
-2. POST /snapshots writes `<snapshot-dir>/data.ms.snapshot`; `--import-snapshot` restores it;
+2. POST /snapshots writes `<snapshot-dir>/data.ms.snapshot`; `--import-snapshot` restores it (the
+   dynamic search rules included);
 3. importing into an existing database is refused unless told to ignore it.
 """
 import subprocess
@@ -65,7 +66,10 @@ def test_snapshot_round_trip(tmp_path):
     restored = LoupeProcess(tmp_path / "b" / "data.ms",
                             extra=["--import-snapshot", str(snapshots / "data.ms.snapshot")]).start()
     try:
-        assert restored.client().index("movies").get_stats().number_of_documents == 50
+        client = restored.client()
+        assert client.index("movies").get_stats().number_of_documents == 50
+        assert client.get_dynamic_search_rule("last-first").uid == "last-first"
+        assert client.index("movies").search("", {"limit": 1})["hits"][0]["id"] == 49
     finally:
         restored.stop()
 

@@ -527,3 +527,15 @@ async def test_filter_condition(http, engine):
             (None, organic)):
         got = await hits(http, "movies", {"filter": expression} if expression else {})
         assert got == expected, expression
+
+
+async def test_limits_of_upstream_fuel(http, engine):
+    """milli's DSR fuel: at most 100 documents pinned per search."""
+    await enable(http)
+    index_documents(engine, "many", [{"id": n} for n in range(120)])
+    await patch_rule(http, engine, "lots", {"actions": [pin(str(n), 0) for n in range(119, -1, -1)]})
+    status, body = await call(http, "POST", "/indexes/many/search", {"limit": 120})
+    assert status == 200
+    # the first hundred actions pin documents 119..20 (all at position 0, in action order); 19..0 follow
+    assert [hit["id"] for hit in body["hits"]] == list(range(119, 19, -1)) + list(range(20))
+    assert body["estimatedTotalHits"] == 120
