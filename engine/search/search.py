@@ -141,21 +141,13 @@ def _pins(ctx: SearchContext, query: Query, uid: str, rules: Sequence[Rule], con
     """The documents the rules pin in this search (`engine.search_rules.pins`); the filter is only
     evaluated when a rule selects a document of this index."""
     parsed = parse_query(query.text, ctx.cache.tokenizer, prefix_search=ctx.settings.get("prefixSearch") != "disabled")
-    parsed_filter: list[Expr | None] = []
-
-    def filter_expr() -> Expr | None:
-        if not parsed_filter:
-            parsed_filter.append(_filter_expr(query.filter, contains_enabled))
-        return parsed_filter[0]
-
-    facts = SearchFacts(frozenset(t.word for t in parsed.terms if not t.is_phrase), not parsed.terms, now_ns(), uid,
-                        filter_expr)
+    facts = SearchFacts(frozenset(t.word for t in parsed.terms if not t.is_phrase), not parsed.terms, now_ns(), uid)
     filtered: list[BitMap] = []
 
     def allowed(docid: int) -> bool:
         if not filtered:
             universe = BitMap(ctx.all_docids)
-            expr = filter_expr()
+            expr = _filter_expr(query.filter, contains_enabled)
             if expr is not None:
                 universe &= evaluate(expr, ctx.facets, ctx.cache.filterable_rules, uid, "invalid_search_filter")
             filtered.append(universe)

@@ -28,7 +28,7 @@ from ..settings.validate import (
 from ..tasks.timefmt import parse_datetime_ns
 
 FIELDS = ("description", "precedence", "active", "conditions", "actions")
-CONDITION_FIELDS = ("time", "query", "filter")
+CONDITION_FIELDS = ("time", "query")  # v1.50: the `filter` condition came with v1.51
 _CODES = {"description": "invalid_dynamic_search_rule_description",
           "precedence": "invalid_dynamic_search_rule_priority",
           "active": "invalid_dynamic_search_rule_active",
@@ -120,8 +120,6 @@ def _conditions(value: Any) -> dict[str, Any]:
         out["time"] = _time(value["time"])
     if value.get("query") is not None:
         out["query"] = _query(value["query"])
-    if value.get("filter") is not None:
-        out["filter"] = _filter(value["filter"])
     _check_conditions(out)
     return out
 
@@ -156,18 +154,6 @@ def _query(value: Any) -> dict[str, Any]:
             raise type_error(".conditions.query.words", "a string", value["words"], _CONDITIONS)
         out["words"] = value["words"]
     return out
-
-
-def _filter(value: Any) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise type_error(".conditions.filter", "an object", value, _CONDITIONS)
-    check_fields(value, ("values",), _CONDITIONS, inside=".conditions.filter")
-    values = value.get("values")
-    if values is None:
-        return {"values": {}}
-    if not isinstance(values, dict):
-        raise type_error(".conditions.filter.values", "an object", values, _CONDITIONS)
-    return {"values": dict(sorted(values.items()))}  # a BTreeMap upstream
 
 
 def _check_conditions(conditions: dict[str, Any]) -> None:

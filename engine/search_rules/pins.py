@@ -6,8 +6,7 @@ A rule applies to a search while it is active and its conditions hold (milli's
 * ``time``: ``start`` not after the search's time, ``end`` not before it;
 * ``query.isEmpty``: the query has no term (true) or at least one (false);
 * ``query.words``: the query holds every word of the condition (the condition's words counted with
-  their repeats, the query's distinct words compared as typed, no typo, no prefix);
-* ``filter.values``: the search's filter constrains those facet values (`filter_condition`).
+  their repeats, the query's distinct words compared as typed, no typo, no prefix).
 
 Applicable rules are taken by ascending ``precedence``, rules without one last, then in their
 internal order; each pin action selects one document by primary key (in the index it names, if
@@ -25,10 +24,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TypeVar
 
-from ..filters.ast import Expr
 from ..tasks.timefmt import parse_datetime_ns
 from ..tokenizer import Tokenizer
-from .filter_condition import filter_holds
 from .model import Rule
 
 T = TypeVar("T")
@@ -56,14 +53,12 @@ class Pin:
 @dataclass(frozen=True)
 class SearchFacts:
     """What the conditions look at: the query's single words (as typed, normalized), whether the
-    query has any term, the search's time, the searched index, and its filter (parsed on demand,
-    when a rule has filter conditions)."""
+    query has any term, the search's time, the searched index."""
 
     words: frozenset[str]
     is_empty: bool
     now_ns: int
     index_uid: str
-    filter: Callable[[], Expr | None] = lambda: None
 
 
 @lru_cache(maxsize=256)
@@ -76,9 +71,7 @@ def applies(rule: Rule, facts: SearchFacts) -> bool:
     if not rule.get("active", True):
         return False
     conditions = rule.get("conditions") or {}
-    values = (conditions.get("filter") or {}).get("values") or {}
-    return (_time_holds(conditions.get("time"), facts.now_ns) and _query_holds(conditions.get("query"), facts)
-            and (not values or filter_holds(values, facts.filter())))
+    return _time_holds(conditions.get("time"), facts.now_ns) and _query_holds(conditions.get("query"), facts)
 
 
 def _time_holds(time: dict[str, str] | None, now_ns: int) -> bool:

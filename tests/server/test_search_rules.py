@@ -219,8 +219,7 @@ async def test_patch_updates_field_by_field(http, engine):
                                                  "conditions": None, "actions": None})
     assert await shown() == {"uid": "updatable", "active": True, "conditions": {}, "actions": []}
     # conditions are replaced whole
-    await patch_rule(http, engine, "updatable", {"conditions": {"query": {"words": "a"},
-                                                                "filter": {"values": {"b": 1, "a": [2]}}}})
+    await patch_rule(http, engine, "updatable", {"conditions": {"query": {"words": "a"}}})
     await patch_rule(http, engine, "updatable", {"conditions": {"time": {"start": "2025-01-01T10:00:00.500+02:00"}}})
     assert (await shown())["conditions"] == {"time": {"start": "2025-01-01T10:00:00.5+02:00"}}
 
@@ -281,7 +280,11 @@ async def test_clear_removes_every_rule(http, engine):
                               "Invalid value type at `.active`: expected a boolean, but found a string: `\"yes\"`")),
     ({"conditions": {"when": 1}}, error("invalid_dynamic_search_rule_conditions",
                                         "Unknown field `when` inside `.conditions`: expected one of `time`, "
-                                        "`query`, `filter`")),
+                                        "`query`")),
+    # v1.50 has no filter condition (it came with v1.51)
+    ({"conditions": {"filter": {"values": {"a": 1}}}}, error(
+        "invalid_dynamic_search_rule_conditions",
+        "Unknown field `filter` inside `.conditions`: expected one of `time`, `query`")),
     ({"conditions": {"time": {"start": "tomorrow"}}}, error(
         "invalid_dynamic_search_rule_conditions", "Invalid value at `.conditions.time.start`: `tomorrow` is an "
         "invalid date-time. It should follow the YYYY-MM-DD or RFC 3339 date-time format.")),
@@ -506,27 +509,6 @@ async def test_multi_search_and_federated_search_apply_the_rules(http, engine):
     assert [(h["_federation"]["indexUid"], h["id"]) for h in body["hits"]] == [
         ("movies", "remote"), ("books", "b2"), ("movies", "local"), ("books", "b1")]
     assert body["estimatedTotalHits"] == 4
-
-
-async def test_filter_condition(http, engine):
-    await enable(http)
-    docs = [{"id": "a", "genre": "horror", "year": 2000}, {"id": "b", "genre": "horror", "year": 2001}]
-    index_documents(engine, "movies", docs, {"filterableAttributes": ["genre", "year"]})
-    await patch_rule(http, engine, "horror-2000s", {"conditions": {"filter": {"values": {"genre": "Horror",
-                                                                                         "year": 2000}}},
-                                                    "actions": [pin("b", 0)]})
-    pinned, organic = [docs[1], docs[0]], [docs[0], docs[1]]
-    for expression, expected in (
-            ("genre = horror AND year >= 1990", pinned),
-            ("genre = horror", organic),  # one of the two constraints
-            ("genre = horror OR year = 2000", organic),  # never both in one conjunction
-            ("genre IN [horror, comedy] AND year 1990 TO 2005", pinned),
-            ("genre = horror AND year < 1990", []),
-            ("NOT genre != horror AND year EXISTS", pinned),  # EXISTS holds for any rule
-            ("genre = horror AND year = 2000", [docs[0]]),  # applies, but the filter drops the pinned one
-            (None, organic)):
-        got = await hits(http, "movies", {"filter": expression} if expression else {})
-        assert got == expected, expression
 
 
 async def test_limits_of_upstream_fuel(http, engine):
