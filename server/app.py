@@ -12,16 +12,15 @@ from engine.engine import Engine
 
 from .access import Authenticator
 from .http import Router, make_dispatcher
-from engine.settings.features import Features
 
 from .metrics import MetricsRegistry
-from .routes import (admin, documents, indexes, keys, metrics, multi_search, search, search_rules, settings, tasks,
-                     webhooks)
+from .routes import (admin, documents, indexes, keys, metrics, multi_search, render, search, search_rules, settings,
+                     tasks, webhooks)
 
 
 def build_router() -> Router:
     router = Router()
-    for module in (admin, indexes, documents, settings, search, multi_search, tasks, keys, webhooks, metrics,
+    for module in (admin, indexes, documents, settings, search, multi_search, render, tasks, keys, webhooks, metrics,
                    search_rules):
         module.register(router)
     return router
@@ -36,7 +35,8 @@ def create_app(engine: Engine, *, master_key: str | None = None, payload_limit: 
     app["payload_limit"] = payload_limit
     app["payload_limit_text"] = payload_limit_text
     app["env"] = env
-    app["features"] = Features(engine.store, forced_features)
+    engine.forced_features = frozenset(forced_features)  # searches read them through the engine too
+    app["features"] = engine.features()
     authenticator = Authenticator(engine, master_key)
     app["auth"] = authenticator
     app["cli_webhook"] = cli_webhook

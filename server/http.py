@@ -63,7 +63,7 @@ class Route:
     method: str
     segments: tuple[str, ...]
     handler: Handler
-    action: str | None
+    action: str | tuple[str, ...] | None  # a tuple needs every action (render-template)
     params: tuple[str, ...] = ()  # accepted query parameters; None-check done by handler helpers
 
     def __post_init__(self) -> None:
@@ -85,7 +85,7 @@ class Router:
     routes: list[Route] = field(default_factory=list)
     _by_length: dict[int, list[Route]] = field(default_factory=dict)
 
-    def add(self, method: str, path: str, handler: Handler, action: str | None) -> None:
+    def add(self, method: str, path: str, handler: Handler, action: str | tuple[str, ...] | None) -> None:
         segments = tuple(p for p in path.split("/") if p)
         route = Route(method, segments, handler, action)
         self.routes.append(route)
@@ -116,7 +116,7 @@ class Router:
         return best[1], best[2], True
 
 
-Authenticate = Callable[[web.Request, str | None, str | None], Any]
+Authenticate = Callable[[web.Request, str | tuple[str, ...] | None, str | None], Any]
 
 
 def make_dispatcher(router: Router, authenticate: Authenticate, metrics: Any = None) -> Handler:

@@ -33,9 +33,10 @@ from ..facets.filterable import GEO_FIELD, GEOJSON_FIELD, FilterableRules
 GEO_OR_GEOJSON = f"{GEO_FIELD}/{GEOJSON_FIELD}"
 from .ast import (
     COMPARISON_OPS, EQUALITY_OPS, And, Condition, Expr, GeoBoundingBox, GeoPolygon, GeoRadius, Not, Or, Token,
-    iter_leaves,
+    VectorExists, iter_leaves,
 )
 from .parser import token_error
+from .vectors import NoEmbedders, VectorStatus, vector_docids
 
 # Mean Earth radius used by upstream's haversine (geoutils), in metres.
 EARTH_RADIUS_M = 6_371_000.0
@@ -93,17 +94,18 @@ def haversine_m(lat1: float, lng1: float, lat2: np.ndarray, lng2: np.ndarray) ->
 
 
 def evaluate(expr: Expr | None, source: FacetSource, rules: FilterableRules, index_uid: str | None = None,
-             code: str = "invalid_search_filter") -> BitMap:
+             code: str = "invalid_search_filter", vectors: VectorStatus | None = None) -> BitMap:
     """The documents of ``source`` matching ``expr`` (None = every document).
 
     Semantic errors carry ``code``; with ``index_uid`` their message is prefixed by
-    ``Index `<uid>`: `` as the HTTP routes report them.
+    ``Index `<uid>`: `` as the HTTP routes report them.  ``vectors`` answers `_vectors` filters
+    (an index without embedders when absent).
     """
     try:
         if expr is None:
             return BitMap(source.all_docids())
         check_filterable(expr, rules, code)
-        return BitMap(_Evaluator(source, rules, code).run(expr))
+        return BitMap(_Evaluator(source, rules, code, vectors or NoEmbedders()).run(expr))
     except LoupeError as err:
         if index_uid is None:
             raise
@@ -144,8 +146,8 @@ def _successor(prefix: str) -> str | None:
 
 
 class _Evaluator:
-    def __init__(self, source: FacetSource, rules: FilterableRules, code: str):
-        self.source, self.rules, self.code = source, rules, code
+    def __init__(self, source: FacetSource, rules: FilterableRules, code: str, vectors: VectorStatus):
+        self.source, self.rules, self.code, self.vectors = source, rules, code, vectors
         self._all: BitMap | None = None
 
     @property
@@ -204,6 +206,8 @@ class _Evaluator:
             return self.geo_bounding_box(node)
         if isinstance(node, GeoPolygon):
             return self.geo_polygon(node)
+        if isinstance(node, VectorExists):
+            return vector_docids(node, self.vectors, self.code) & self.all
         raise TypeError(f"not a filter leaf: {node!r}")  # pragma: no cover
 
     def check_operator(self, cond: Condition) -> None:

@@ -8,7 +8,7 @@ Within one search, bitmaps are memoised per key.
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import lmdb
 import numpy as np
@@ -25,6 +25,9 @@ from ..facets.cache import CachedFacetSource, FacetCache
 from ..tokenizer import Tokenizer, tokenizer_for
 from .lexicon import Lexicon
 from .read_cache import BoundedCache
+
+if TYPE_CHECKING:
+    from ..filters.vectors import MatrixVectorStatus
 
 _EMPTY = BitMap()
 
@@ -126,6 +129,13 @@ class SearchContext:
         self.search_fids: frozenset[int] | None = None  # attributesToSearchOn, as field ids
         self.memo: dict[Any, Any] = {}  # per-search results rules share between buckets
         self.excluded: BitMap | None = None  # documents placed apart (pinned): never ranked
+
+    def vector_status(self) -> "MatrixVectorStatus":
+        """Which documents have embeddings per embedder (for `_vectors` filters), from the
+        embedders' matrices of this index version."""
+        from ..filters.vectors import MatrixVectorStatus
+        from .hybrid import embedder_matrix
+        return MatrixVectorStatus(self.settings, lambda name, config: embedder_matrix(self, name, config))
 
     # -- postings ------------------------------------------------------------------------------
     # Postings come back decoded from the version-wide read cache; they are shared, so callers

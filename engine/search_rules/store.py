@@ -39,12 +39,12 @@ def all_rules(store: Store) -> list[Rule]:
     return sorted(records, key=lambda r: r["_id"])
 
 
-def rules_in_force(store: Store) -> list[Rule]:
+def rules_in_force(store: Store, forced: bool = False) -> list[Rule]:
     """The rules searches apply, read in one transaction with the feature flag: none while the
-    `dynamicSearchRules` feature is off."""
+    `dynamicSearchRules` feature is off (``forced``: switched on by the command line)."""
     with store.queue_env.begin() as txn:
         raw = txn.get(FEATURES_KEY, db=store.q["meta"])
-        if raw is None or not loads(raw).get("dynamicSearchRules"):
+        if not forced and (raw is None or not loads(raw).get("dynamicSearchRules")):
             return []
         records = list(_records(txn, store))
     return sorted(records, key=lambda r: r["_id"])

@@ -10,8 +10,11 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
+import lmdb
+
 from ..store import Store
 from ..store.codecs import dumps, loads, read_u64, u64
+from ..store.space import space_error
 from .timefmt import now_ns
 from .task import ENQUEUED, FINISHED, GLOBAL_TYPES, PROCESSING
 
@@ -105,6 +108,16 @@ class TaskQueue:
         ``prepare(uid)`` may complete ``details``/``op`` once the uid is known (cancel and delete
         tasks freeze the tasks they match, which must have smaller uids).
         """
+        try:
+            task = self._append(kind, index_uid, details, op, custom_metadata, prepare)
+        except (lmdb.Error, OSError) as exc:
+            raise space_error(exc, self.store.path) or exc
+        if self._notify:
+            self._notify()
+        return task
+
+    def _append(self, kind: str, index_uid: str | None, details: dict[str, Any] | None, op: dict[str, Any] | None,
+                custom_metadata: str | None, prepare: Callable[[int], dict[str, Any]] | None) -> dict[str, Any]:
         with self._lock, self.store.queue_env.begin(write=True) as txn:
             cursor = txn.cursor(self.tasks_db)
             uid = read_u64(cursor.key()) + 1 if cursor.last() else 0
@@ -121,8 +134,6 @@ class TaskQueue:
                 task["details"] = extra.get("details", task["details"])
                 task["op"].update(extra.get("op", {}))
             txn.put(u64(uid), dumps(task), db=self.tasks_db)
-        if self._notify:
-            self._notify()
         return task
 
     # -- reading -------------------------------------------------------------------------------

@@ -30,10 +30,12 @@ from ..store.registry import Registry
 from ..settings import apply_patch, reindex_needed
 from ..store import Store
 from ..store.codecs import dumps, loads, read_u64, u64
+from ..store.space import space_error
 from .timefmt import format_trace_duration, now_ns
 from .batcher import select_batch
 from .queue import TaskQueue
 from .task import CANCELED, ENQUEUED, FAILED, FINISHED, PROCESSING, SUCCEEDED, zeroed_details
+from ..filters.parser import ALL_FILTER_FEATURES
 from ..filters.stored import filter_docids
 from ..indexer.apply import IndexWriter
 from ..search_rules.store import apply_rule_task
@@ -352,8 +354,10 @@ class Worker:
                 self._finish(task, FAILED, error=exc)
             entry["retarget"] = []
         except Exception as exc:
-            log.error("batch failed: %s", traceback.format_exc())
-            error = LoupeError("internal", f"An internal error has occurred. `{exc}`.")
+            error = space_error(exc, self.store.path)
+            if error is None:
+                log.error("batch failed: %s", traceback.format_exc())
+                error = LoupeError("internal", f"An internal error has occurred. `{exc}`.")
             for task in batch:
                 self._finish(task, FAILED, error=error)
             entry["retarget"] = []
@@ -423,7 +427,7 @@ class Worker:
                 else:
                     matched = filter_docids(self.store, writer.txn, writer.iid, writer.settings, writer.docids,
                                             op["filter"], code="invalid_document_filter",
-                                            index_uid=writer.record["uid"], contains_enabled=True)
+                                            index_uid=writer.record["uid"], features=ALL_FILTER_FEATURES)
                     deleted = writer.delete_docids(matched)
                 self._finish(task, SUCCEEDED, details={**task["details"], "deletedDocuments": deleted})
             elif kind == "documentEdition":
@@ -460,7 +464,7 @@ class Worker:
         else:
             candidates = filter_docids(self.store, writer.txn, writer.iid, writer.settings, writer.docids,
                                        op["filter"], code="invalid_document_filter", index_uid=uid,
-                                       contains_enabled=True)
+                                       features=ALL_FILTER_FEATURES)
         count = len(candidates)
         if count:
             primary_key = writer.record["primaryKey"]
