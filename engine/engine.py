@@ -136,6 +136,12 @@ class Engine:
         enabled = self.features().enabled()
         return FilterFeatures(contains="containsFilter" in enabled, multimodal="multimodal" in enabled)
 
+    def search_rules(self) -> list[dict[str, Any]]:
+        """The dynamic search rules searches apply: none unless the `dynamicSearchRules`
+        experimental feature is on (disabling it keeps the rules but stops applying them)."""
+        from .search_rules.store import rules_in_force
+        return rules_in_force(self.store, forced="dynamicSearchRules" in self.forced_features)
+
     def check_filter_syntax(self, filter: Any, code: str) -> None:
         """A filter a task will apply, checked when it is enqueued (syntax and experimental features)."""
         parse_with(filter, code, self.filter_features())
@@ -241,6 +247,19 @@ class Engine:
             details = {"matchedTasks": len(matched), counter: None, "originalFilter": original}
             return {"details": details, "op": {"matched": matched}}
         return self.queue.enqueue(kind, None, None, {}, prepare=prepare)
+
+    def update_search_rule(self, uid: str, update: dict[str, Any], custom_metadata: str | None = None
+                           ) -> dict[str, Any]:
+        """Enqueue a `dsrUpdate` creating or patching rule ``uid`` with a checked update
+        (`engine.search_rules.model.parse_update`)."""
+        return self.queue.enqueue("dsrUpdate", None, None, {"kind": "update", "uid": uid, "update": update},
+                                  custom_metadata)
+
+    def delete_search_rule(self, uid: str, custom_metadata: str | None = None) -> dict[str, Any]:
+        return self.queue.enqueue("dsrUpdate", None, None, {"kind": "delete", "uid": uid}, custom_metadata)
+
+    def clear_search_rules(self, custom_metadata: str | None = None) -> dict[str, Any]:
+        return self.queue.enqueue("dsrClear", None, None, {}, custom_metadata)
 
     def create_dump(self) -> dict[str, Any]:
         return self.queue.enqueue("dumpCreation", None, {"dumpUid": None})

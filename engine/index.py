@@ -141,7 +141,8 @@ class Index:
         from .search.search import search
         with self._reading() as txn:
             return search(self.store, self.engine.registry, self.uid, query,
-                          features=self._filter_features(query.filter), txn=txn)
+                          features=self._filter_features(query.filter), txn=txn,
+                          rules=self.engine.search_rules())
 
     def similar(self, external_id: str, embedder: str, **options: Any) -> "SearchResult":
         """Documents similar to ``external_id`` by ``embedder`` (hybrid.md §6); ``options``: filter,

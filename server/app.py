@@ -14,12 +14,14 @@ from .access import Authenticator
 from .http import Router, make_dispatcher
 
 from .metrics import MetricsRegistry
-from .routes import admin, documents, indexes, keys, metrics, multi_search, render, search, settings, tasks, webhooks
+from .routes import (admin, documents, indexes, keys, metrics, multi_search, render, search, search_rules, settings,
+                     tasks, webhooks)
 
 
 def build_router() -> Router:
     router = Router()
-    for module in (admin, indexes, documents, settings, search, multi_search, render, tasks, keys, webhooks, metrics):
+    for module in (admin, indexes, documents, settings, search, multi_search, render, tasks, keys, webhooks, metrics,
+                   search_rules):
         module.register(router)
     return router
 

@@ -32,7 +32,7 @@ from ..errors import LoupeError
 from ..facets.values import RUST_WHITESPACE
 from ..settings.validate import compact_json
 from .ast import (
-    And, Condition, Expr, GeoBoundingBox, GeoPolygon, GeoRadius, Not, Or, Token, VectorExists, iter_leaves, negate,
+    And, Condition, Expr, Foreign, GeoBoundingBox, GeoPolygon, GeoRadius, Not, Or, Token, VectorExists, iter_leaves, negate,
 )
 from .suggest import suggestion
 
@@ -62,6 +62,10 @@ CONTAINS_FEATURE_MESSAGE = (
 VECTORS_FEATURE_MESSAGE = (
     "using a vector filter requires enabling the `multimodal` experimental feature. "
     "See https://github.com/orgs/meilisearch/discussions/846"
+)
+FOREIGN_FEATURE_MESSAGE = (
+    "using a foreign filter requires enabling the `foreign_keys` experimental feature. "
+    "See https://github.com/orgs/meilisearch/discussions/873"
 )
 # what may follow `_vectors.<embedder>` (upstream's `VectorFilter` kinds), in its order
 VECTOR_KINDS = ("fragments", "userProvided", "documentTemplate", "regenerate")
@@ -390,6 +394,8 @@ class _Parser:
             return self.geo_bounding_box(p, word_end)
         if word == "_geoPolygon":
             return self.geo_polygon(p, word_end)
+        if word == "_foreign" and s.startswith("(", word_end):
+            return self.foreign(q, word_end + 1, depth)
         if s.startswith(_VECTORS, q):
             found_vector = self.vectors(q)
             if found_vector is not None:
@@ -406,6 +412,22 @@ class _Parser:
         if found is None:
             raise _Err("invalid_primary", p, n, False)
         return found
+
+    def foreign(self, start: int, p: int, depth: int) -> tuple[Expr, int]:
+        """``_foreign(field, filter)`` once ``_foreign(`` is read: everything after is a cut."""
+        s, n = self.s, self.n
+        field, r = self.cut_value(p)
+        r = self.ascii_ws(r)
+        if r >= n or s[r] != ",":
+            raise _Err("invalid_primary", r, n, True)
+        try:
+            inner, r = self.expression(self.ascii_ws(r + 1), depth + 1)
+        except _Err as err:
+            raise err.cut()
+        r = self.ascii_ws(r)
+        if r >= n or s[r] != ")":
+            raise _Err("missing_delimiter", start, n, True, ")")
+        return Foreign(field, inner, self.token(s[start:r + 1], start, r + 1)), self.ascii_ws(r + 1)
 
     def operation(self, fid: Token, r: int) -> tuple[Expr, int] | None:
         """What follows a field name, in upstream's order of alternatives."""
@@ -922,6 +944,8 @@ def check_condition_depth(expr: Expr, code: str = "invalid_search_filter") -> No
 
 
 def _first_token(node: Expr) -> Token:
+    if isinstance(node, Foreign):
+        return node.field
     if isinstance(node, GeoRadius):
         return node.lat
     if isinstance(node, GeoBoundingBox):
@@ -934,7 +958,8 @@ def _first_token(node: Expr) -> Token:
 
 def check_features(expr: Expr, contains_enabled: bool, multimodal_enabled: bool = False) -> None:
     """Experimental filters, checked like upstream: any `CONTAINS` needs `containsFilter`, then any
-    `_vectors` filter needs `multimodal` (each error points at the first offender)."""
+    `_vectors` filter needs `multimodal` (each error points at the first offender); a `_foreign`
+    filter always answers its gate (`foreign_gate`)."""
     leaves = list(iter_leaves(expr))
     if not contains_enabled:
         for leaf in leaves:
@@ -944,6 +969,19 @@ def check_features(expr: Expr, contains_enabled: bool, multimodal_enabled: bool 
         for leaf in leaves:
             if isinstance(leaf, VectorExists):
                 raise token_error("feature_not_enabled", VECTORS_FEATURE_MESSAGE, leaf.fid)
+    for leaf in leaves:
+        if isinstance(leaf, Foreign):
+            raise foreign_gate(leaf)
+
+
+def foreign_gate(leaf: Foreign) -> LoupeError:
+    """Loupe filters on no foreign index: a `_foreign(...)` filter always answers upstream's gate
+    error, which points at the foreign key field (its column in the whole filter) and quotes only
+    the `_foreign(...)` expression."""
+    field = leaf.field
+    column = field.start - (field.source.rfind("\n", 0, field.start) + 1) + 1
+    return LoupeError("feature_not_enabled", f"{FOREIGN_FEATURE_MESSAGE}\n{column}:{column + field.end - field.start} "
+                                             f"{leaf.text.value}")
 
 
 __all__ = [

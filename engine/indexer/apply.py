@@ -246,9 +246,29 @@ class IndexWriter:
     def all_docids(self) -> BitMap:
         return BitMap(self.docids)
 
-    def _geo_checked(self) -> bool:
-        filterable = self.settings.get("filterableAttributes") or []
-        return "_geo" in (self.settings.get("sortableAttributes") or []) or "_geo" in filterable
+    def _geo_checked(self, settings: dict[str, Any] | None = None) -> bool:
+        settings = self.settings if settings is None else settings
+        filterable = settings.get("filterableAttributes") or []
+        return "_geo" in (settings.get("sortableAttributes") or []) or "_geo" in filterable
+
+    def check_geo_for(self, settings: dict[str, Any]) -> None:
+        """Before ``settings`` make `_geo` filterable or sortable, every stored `_geo` must be valid:
+        upstream extracts the geo points then, and a bad one fails the settings task (nothing is
+        written before this check)."""
+        if self._geo_checked() or not self._geo_checked(settings) or not self.docids:
+            return
+        from ..documents.geo import check_geo
+        from ..documents.primary_key import get_path
+        cursor = self.txn.cursor(self.docs_db)
+        if not cursor.set_range(self.prefix):
+            return
+        for key, raw in cursor:
+            if key[:4] != self.prefix:
+                break
+            if b'"_geo"' in raw:
+                doc = orjson.loads(raw)
+                if "_geo" in doc:
+                    check_geo(doc, get_path(doc, self.record["primaryKey"]), self.record["uid"])
 
     # -- settings ------------------------------------------------------------------------------
     def set_settings(self, settings: dict[str, Any], rebuild: bool = False) -> None:

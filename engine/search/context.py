@@ -141,6 +141,7 @@ class SearchContext:
         self._read = self.cache.postings  # decoded postings, shared by the searches of this version
         self.search_fids: frozenset[int] | None = None  # attributesToSearchOn, as field ids
         self.memo: dict[Any, Any] = {}  # per-search results rules share between buckets
+        self.excluded: BitMap | None = None  # documents placed apart (pinned): never ranked
 
     def vector_status(self) -> "MatrixVectorStatus":
         """Which documents have embeddings per embedder (for `_vectors` filters), from the
@@ -201,6 +202,10 @@ class SearchContext:
             exact, tolerant = self.word_bitmap(b"X", word), self.word_bitmap(b"W", word)
             both = self._read.put(("A", word), tolerant | exact) if exact else tolerant
         return both
+
+    def rankable(self) -> BitMap:
+        """A new bitmap of the documents a ranking may return: all of them but `excluded`."""
+        return BitMap(self.all_docids) - self.excluded if self.excluded else BitMap(self.all_docids)
 
     def word_docids(self, word: str) -> BitMap:
         """Documents containing ``word`` exactly (tolerant or exact set), in the searched fields."""

@@ -134,7 +134,7 @@ def semantic_universe(ctx: SearchContext, query: Query, uid: str, features: Filt
     from .search import _filter_expr
     from .terms import phrase_docids
     from ..filters import evaluate
-    universe = BitMap(ctx.all_docids)
+    universe = ctx.rankable()
     expr = _filter_expr(query.filter, features)
     if expr is not None:
         universe &= evaluate(expr, ctx.facets, ctx.cache.filterable_rules, uid, "invalid_search_filter",

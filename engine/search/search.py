@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import itertools
 import time
-from dataclasses import dataclass
-from typing import Any, Callable, cast
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Sequence, cast
 
 from pyroaring import BitMap
 
@@ -24,8 +24,12 @@ from ..filters.ast import Expr, is_filter_expr
 from ..index import read_documents, read_raw_documents
 from ..indexer.keys import f64_key, facet_key
 from ..limits import DEFAULT_MAX_TOTAL_HITS, DEFAULT_MAX_VALUES_PER_FACET, DEFAULT_SEARCH_CUTOFF_MS
+from ..search_rules.model import Rule
+from ..search_rules.pins import Pin, SearchFacts, merge_page, resolve_pins
+from ..store.codecs import index_key, read_u32
 from ..store.registry import Registry
 from ..store import Store
+from ..tasks.timefmt import now_ns
 from .buckets import SortOutcome, bucket_sort
 from .checks import check_attributes_to_search_on, check_distinct, check_facets, check_semantic
 from .context import SearchContext
@@ -104,14 +108,25 @@ def _displayed(settings: dict[str, Any]) -> list[str] | None:
 
 
 def search(store: Store, registry: Registry, uid: str, query: Query, *, features: FilterFeatures = FilterFeatures(),
-           txn: Any) -> SearchResult:
+           txn: Any, rules: Sequence[Rule] = ()) -> SearchResult:
     """One search of index ``uid`` in the read snapshot ``txn`` (ranking.md §6): checks against the
     index, universe, bucket sort, totals and facets; the hits' stored documents are read in the
-    same snapshot.  A semantic or hybrid query (hybrid.md §3.1) goes on in `engine.search.hybrid`."""
+    same snapshot.  A semantic or hybrid query (hybrid.md §3.1) goes on in `engine.search.hybrid`.
+    ``rules``: the dynamic search rules in force (`engine.search_rules`), whose pins are put into
+    the ranked results."""
     started = time.perf_counter()
     ctx = SearchContext(store, txn, registry, registry.require(txn, uid))
     displayed = _displayed(ctx.settings)
     facet_fields = _check_query(ctx, query, uid, displayed)
+    pins = _pins(ctx, query, uid, rules, features) if rules else []
+    if pins:
+        return _pinned(ctx, query, uid, pins, displayed, facet_fields, features, started)
+    return _ranked(ctx, query, uid, displayed, facet_fields, features, started)
+
+
+def _ranked(ctx: SearchContext, query: Query, uid: str, displayed: list[str] | None,
+            facet_fields: list[str] | None, features: FilterFeatures, started: float) -> SearchResult:
+    """The ranked results of a keyword, semantic or hybrid search."""
     from .hybrid import KEYWORD, run_semantic, search_kind
     kind = search_kind(query)
     if kind != KEYWORD:
@@ -121,6 +136,66 @@ def search(store: Store, registry: Registry, uid: str, query: Query, *, features
     ranked = keyword_ranking(ctx, query, uid, features, offset, limit, max_total, started)
     return make_result(ctx, query, ranked.outcome.hits, ranked.candidates, max_total, offset, limit, facet_fields,
                        ranked.nodes, displayed, ranked.outcome.degraded, started)
+
+
+def _pins(ctx: SearchContext, query: Query, uid: str, rules: Sequence[Rule], features: FilterFeatures) -> list[Pin]:
+    """The documents the rules pin in this search (`engine.search_rules.pins`); the filter is only
+    evaluated when a rule selects a document of this index."""
+    parsed = parse_query(query.text, ctx.cache.tokenizer, prefix_search=ctx.settings.get("prefixSearch") != "disabled")
+    facts = SearchFacts(frozenset(t.word for t in parsed.terms if not t.is_phrase), not parsed.terms, now_ns(), uid)
+    filtered: list[BitMap] = []
+
+    def allowed(docid: int) -> bool:
+        if not filtered:
+            universe = BitMap(ctx.all_docids)
+            expr = _filter_expr(query.filter, features)
+            if expr is not None:
+                universe &= evaluate(expr, ctx.facets, ctx.cache.filterable_rules, uid, "invalid_search_filter")
+            filtered.append(universe)
+        return docid in filtered[0]
+
+    return resolve_pins(rules, facts, lambda external_id: docid_of(ctx, external_id), allowed)
+
+
+def _pinned(ctx: SearchContext, query: Query, uid: str, pins: list[Pin], displayed: list[str] | None,
+            facet_fields: list[str] | None, features: FilterFeatures, started: float) -> SearchResult:
+    """The search without the pinned documents, ranked from its first hit, with the pins put at their
+    positions; they count among the candidates (totals, facets) whether they match the query or not."""
+    max_total = _max_total_hits(query, ctx.settings)
+    offset, limit = query.page_window(max_total)
+    ctx.excluded = BitMap(pin.docid for pin in pins)
+    inner = replace(query, offset=0, limit=offset + limit, scores=True)
+    result = _ranked(ctx, inner, uid, displayed, None, features, started)
+    stored = dict(zip((pin.docid for pin in pins),
+                      read_raw_documents(ctx.store, ctx.txn, ctx.iid, [pin.docid for pin in pins])))
+
+    def pin_hit(pin: Pin) -> Hit:
+        return Hit(pin.docid, stored[pin.docid], (pin_score(pin),))
+
+    hits = merge_page(result.hits, pins, offset, limit, pin_hit)
+    if result.semantic_hit_count is not None:
+        result.semantic_hit_count = sum(1 for hit in hits if any(score.is_vector for score in hit.scores))
+    if not query.needs_scores:
+        hits = [hit._replace(scores=()) for hit in hits]
+    result.hits = hits
+    result.candidates = result.candidates | ctx.excluded
+    result.total = min(len(result.candidates), max_total)
+    result.offset, result.limit = offset, limit
+    result.facets = None if facet_fields is None else _facet_counts(ctx, result.candidates, facet_fields)
+    if result.vectors is not None:
+        result.vectors = hit_vectors(ctx, hits)
+    result.processing_ms = int((time.perf_counter() - started) * 1000)
+    return result
+
+
+def pin_score(pin: Pin) -> Score:
+    """A pinned hit's only score: `{"pin": {"order": 0, "position": n}}` in its details."""
+    return Score("pin", 1, 1, details=(("position", pin.position),), in_score=False, pin=pin.order)
+
+
+def docid_of(ctx: SearchContext, external_id: str) -> int | None:
+    raw = ctx.txn.get(index_key(ctx.iid, external_id.encode()), db=ctx.store.i["external_ids"])
+    return read_u32(raw) if raw is not None else None
 
 
 @dataclass
@@ -234,7 +309,7 @@ def prepare_universe(ctx: SearchContext, query: Query, uid: str, rules_filter: F
     the query graph's nodes (empty for a placeholder search) and its number of terms."""
     settings = ctx.settings
     ctx.restrict_to_fields(query.attributes_to_search_on)
-    universe = BitMap(ctx.all_docids)
+    universe = ctx.rankable()
     expr = _filter_expr(query.filter, features)
     if expr is not None:
         universe &= evaluate(expr, ctx.facets, rules_filter, uid, "invalid_search_filter", ctx.vector_status())

@@ -38,6 +38,7 @@ from .task import CANCELED, ENQUEUED, FAILED, FINISHED, PROCESSING, SUCCEEDED, z
 from ..filters.parser import ALL_FILTER_FEATURES
 from ..filters.stored import filter_docids
 from ..indexer.apply import IndexWriter
+from ..search_rules.store import apply_rule_task
 
 log = logging.getLogger("loupe.worker")
 
@@ -265,6 +266,11 @@ class Worker:
             entry["tasks"] = [first]
         elif kind == "taskDeletion":
             entry.update(self._delete_tasks(batch))
+        elif kind in ("dsrUpdate", "dsrClear"):
+            for task in batch:
+                apply_rule_task(self.store, task)
+                self._finish(task, SUCCEEDED)
+                entry["tasks"].append(task)
         elif kind in ("dumpCreation", "snapshotCreation", "export", "indexCompaction"):
             handler = self.services.get(kind)
             for task in batch:
@@ -429,6 +435,7 @@ class Worker:
             elif kind == "settingsUpdate":
                 current = writer.settings
                 new = apply_patch(current, op["patch"])
+                writer.check_geo_for(new)
                 writer.set_settings(new, rebuild=bool(reindex_needed(current, new) & {"search", "facets"}))
                 self._finish(task, SUCCEEDED)
             elif kind == "indexCompaction":

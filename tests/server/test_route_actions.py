@@ -117,6 +117,10 @@ SPEC_ROUTE_ACTIONS: list[tuple[str, str, str | tuple[str, ...]]] = [
     ("DELETE", r"/webhooks/\{[a-z_]+\}", "webhooks.delete"),
     ("GET", r"/network", "network.get"),
     ("PATCH", r"/network", "network.update"),
+    ("POST", r"/dynamic-search-rules", "dynamicSearchRules.get"),
+    ("GET", r"/dynamic-search-rules/\{[a-z_]+\}", "dynamicSearchRules.get"),
+    ("PATCH", r"/dynamic-search-rules/\{[a-z_]+\}", "dynamicSearchRules.update"),
+    ("DELETE", r"/dynamic-search-rules|/dynamic-search-rules/\{[a-z_]+\}", "dynamicSearchRules.delete"),
     ("POST", r"/render-template", ("settings.get", "documents.get")),  # both actions
 ]
 
@@ -166,7 +170,7 @@ def actions_with(needed: str | tuple[str, ...]) -> list[str]:
 
 
 def concrete_path(route, key_uid: str) -> str:
-    values = {"index_uid": "movies", "document_id": "1", "task_uid": "0", "batch_uid": "0"}
+    values = {"index_uid": "movies", "document_id": "1", "task_uid": "0", "batch_uid": "0", "uid": "rule"}
     parts = []
     for segment in route.segments:
         if not segment.startswith("{"):
