@@ -22,6 +22,8 @@ SETTINGS = {
     "searchableAttributes": ["name", "summary", "description"],
     "filterableAttributes": ["section", "priority", "tags", "architecture", "installed_size"],
     "sortableAttributes": ["installed_size", "name"],
+    # the preview page shows exact hit counts (finite pagination): let them count every document
+    "pagination": {"maxTotalHits": 10000},
 }
 
 

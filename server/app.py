@@ -15,12 +15,14 @@ from .http import Router, make_dispatcher
 from engine.settings.features import Features
 
 from .metrics import MetricsRegistry
-from .routes import admin, documents, indexes, keys, metrics, multi_search, search, settings, tasks, webhooks
+from .routes import (admin, documents, indexes, keys, metrics, multi_search, preview, search, settings, tasks,
+                     webhooks)
 
 
 def build_router() -> Router:
     router = Router()
-    for module in (admin, indexes, documents, settings, search, multi_search, tasks, keys, webhooks, metrics):
+    for module in (admin, indexes, documents, settings, search, multi_search, tasks, keys, webhooks, metrics,
+                   preview):
         module.register(router)
     return router
 
@@ -28,12 +30,13 @@ def build_router() -> Router:
 def create_app(engine: Engine, *, master_key: str | None = None, payload_limit: int = 100_000_000,
                payload_limit_text: str = "100 MB", env: str = "development",
                forced_features: frozenset[str] = frozenset(), cli_webhook: dict | None = None,
-               metrics_registry: MetricsRegistry | None = None) -> web.Application:
+               metrics_registry: MetricsRegistry | None = None, search_preview: bool = True) -> web.Application:
     app = web.Application(client_max_size=payload_limit + 1024)
     app["engine"] = engine
     app["payload_limit"] = payload_limit
     app["payload_limit_text"] = payload_limit_text
     app["env"] = env
+    app["search_preview"] = search_preview and env == "development"  # routes/preview.py
     app["features"] = Features(engine.store, forced_features)
     authenticator = Authenticator(engine, master_key)
     app["auth"] = authenticator
