@@ -202,3 +202,13 @@ def test_keystroke_to_rendered_results_time(seen, capsys):
               f"({', '.join(f'{t:.0f}' for t in times)} ms); screenshot {ARTIFACTS / 'search-preview.png'}")
     assert all(t > 0 for t in times)
     assert (ARTIFACTS / "search-preview.png").stat().st_size > 10_000
+
+
+def test_no_search_preview_flag_reaches_the_server(fresh_server):
+    """`loupe --no-search-preview`: a browser asking for `/` gets the JSON status line, like curl."""
+    import urllib.request
+    server = fresh_server(extra=["--no-search-preview"])
+    request = urllib.request.Request(server.url + "/", headers={"Accept": "text/html,*/*;q=0.8"})
+    with urllib.request.urlopen(request) as response:
+        assert response.headers["Content-Type"] == "application/json"
+        assert response.read() == b'{"status":"Meilisearch is running"}'
