@@ -16,7 +16,10 @@ property of them:
 7. phone width: nothing wider than the screen, filters folded, hits shown;
 8. the static files need no key; every API call the page makes carries the key it was given;
 9. the keystroke-to-rendered-results time, p50 over the typed query, is printed (and saved with
-   the screenshots under tests/artifacts/).
+   the screenshots under tests/artifacts/);
+10. an index with an embedder gets the semanticRatio slider; moving it with the keyboard changes the
+    `hybrid` the page sends and the hits shown (keyword only: the one matching document; semantic
+    only: every document, nearest first).
 
 Locally the module skips when Chromium, Node.js or web/node_modules is missing, unless
 LOUPE_REQUIRE_BROWSER is set (CI sets it, after installing them), in which case it fails.
@@ -67,6 +70,20 @@ def load_demo(url: str, key: str) -> None:
     assert module.main(["--url", url, "--key", key]) == 0
 
 
+def drive(tools: dict[str, str], **options) -> dict:
+    """Run the driver against a running server; its observations, checked for driver failures."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    options = {"artifacts": str(ARTIFACTS), "chromium": tools["chromium"], **options}
+    run = subprocess.run([tools["node"], str(DRIVER), json.dumps(options)], cwd=REPO / "web",
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    observed = json.loads(run.stdout)
+    if observed.get("failure") is not None:
+        pytest.fail(f"{observed['failure']}\nthe page showed: {json.dumps(observed.get('failedOn'))[:3000]}")
+    assert observed["pageErrors"] == []
+    return observed
+
+
 @pytest.fixture(scope="module")
 def seen(tmp_path_factory):
     """What the driver observed, from one browser session against a fresh server with the demo data."""
@@ -75,18 +92,11 @@ def seen(tmp_path_factory):
     try:
         load_demo(server.url, MASTER_KEY)
         search_key = server.client().create_key({"actions": ["search"], "indexes": ["*"], "expiresAt": None}).key
-        ARTIFACTS.mkdir(exist_ok=True)
-        options = {"url": server.url, "key": MASTER_KEY, "searchKey": search_key, "query": QUERY, "facet": FACET,
-                   "sort": SORT, "index": INDEX, "artifacts": str(ARTIFACTS), "chromium": tools["chromium"]}
-        run = subprocess.run([tools["node"], str(DRIVER), json.dumps(options)], cwd=REPO / "web",
-                             capture_output=True, text=True, timeout=300)
+        observed = drive(tools, url=server.url, key=MASTER_KEY, searchKey=search_key, query=QUERY, facet=FACET,
+                         sort=SORT, index=INDEX)
     finally:
         server.stop()
-    assert run.returncode == 0, run.stderr
-    observed = json.loads(run.stdout)
     observed["searchKey"] = search_key
-    assert observed.get("failure") is None, observed["failure"]
-    assert observed["pageErrors"] == []
     return observed
 
 
@@ -212,3 +222,32 @@ def test_no_search_preview_flag_reaches_the_server(fresh_server):
     with urllib.request.urlopen(request) as response:
         assert response.headers["Content-Type"] == "application/json"
         assert response.read() == b'{"status":"Meilisearch is running"}'
+
+
+FOOD = [{"id": 1, "name": "kefir"}, {"id": 2, "name": "banana"}, {"id": 3, "name": "papaya"}]
+
+
+def test_semantic_ratio_slider_for_an_index_with_an_embedder(fresh_server):
+    """A `rest` embedder on loopback (tests/embedding_server.py: vec("banana") == vec("papaya"))."""
+    from embedding_server import EmbeddingServer
+    tools = browser_tools()
+    embedding = EmbeddingServer()
+    try:
+        server = fresh_server(extra=["--experimental-allowed-ip-networks", "127.0.0.0/8"])
+        index = server.client().index("food")
+        task = index.update_settings({"embedders": {"rest": {
+            "source": "rest", "url": embedding.url + "/rest", "request": {"input": "{{text}}"},
+            "response": {"embedding": "{{embedding}}"}, "documentTemplate": "{{doc.name}}"}}})
+        assert server.client().wait_for_task(task.task_uid).status == "succeeded"
+        task = index.add_documents(FOOD, primary_key="id")
+        assert server.client().wait_for_task(task.task_uid).status == "succeeded"
+        seen = drive(tools, mode="semantic", url=server.url, key=MASTER_KEY, query="banana")
+    finally:
+        embedding.close()
+    assert seen["sliderVisible"] is True
+    keyword, semantic = seen["ratios"]["0"], seen["ratios"]["1"]
+    assert keyword["sent"] == {"embedder": "rest", "semanticRatio": 0} and keyword["shown"] == "0"
+    assert semantic["sent"] == {"embedder": "rest", "semanticRatio": 1} and semantic["shown"] == "1"
+    assert titles(keyword) == ["banana"] and count(keyword["stats"]) == 1
+    assert count(semantic["stats"]) == 3 and set(titles(semantic)[:2]) == {"banana", "papaya"}
+    assert titles(semantic)[2] == "kefir"

@@ -18,7 +18,7 @@ export async function discover(key, uid) {
   const path = `/indexes/${encodeURIComponent(uid)}`;
   const [settings, probe] = await Promise.all([
     api(key, 'GET', `${path}/settings`).catch((error) => error),
-    api(key, 'POST', `${path}/search`, { q: '', limit: 1, facets: ['*'] }),
+    probeSearch(key, path),
   ]);
   const notes = [];
   let known = settings;
@@ -40,6 +40,19 @@ export async function discover(key, uid) {
     meta: facets.map((facet) => facet.attribute).filter((name) => name !== texts[0]).slice(0, MAX_META_ATTRIBUTES),
     notes,
   };
+}
+
+/**
+ * One document and every facet's values. An index without filterable attributes refuses
+ * `facets: ["*"]` (invalid_search_facets, as Meilisearch does): it simply has no facets.
+ */
+async function probeSearch(key, path) {
+  try {
+    return await api(key, 'POST', `${path}/search`, { q: '', limit: 1, facets: ['*'] });
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.code !== 'invalid_search_facets') throw error;
+    return api(key, 'POST', `${path}/search`, { q: '', limit: 1 });
+  }
 }
 
 /** Filterable attributes with values, each with `numeric` when a range fits it better than a list. */

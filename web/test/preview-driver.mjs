@@ -14,6 +14,8 @@ const options = JSON.parse(process.argv[2]);
 const observed = { requests: [], responses: [], pageErrors: [] };
 /** Which key the page was given last, so the requests can be checked against it: none, wrong, key, searchKey. */
 let phase = 'none';
+/** The page being driven, to report what it showed when a step fails. */
+let current = null;
 
 /** What the results area shows now: the query it is for, the stats line and the hits. */
 async function results(page) {
@@ -78,6 +80,7 @@ function countRenders() {
 async function newPage(browser, viewport) {
   const page = await browser.newPage({ viewport });
   await page.addInitScript(countRenders);
+  current = page;
   page.on('pageerror', (error) => observed.pageErrors.push(error.message));
   page.on('request', (request) => {
     const url = new URL(request.url());
@@ -254,13 +257,49 @@ async function phone(browser) {
   await page.close();
 }
 
+/**
+ * An index with an embedder (options.mode === 'semantic'): the slider is shown, and moving it with
+ * the keyboard changes the `hybrid.semanticRatio` the page sends and the hits it shows.
+ */
+async function semantic(browser) {
+  const page = await newPage(browser, { width: 1280, height: 900 });
+  const sent = [];
+  page.on('request', (request) => {
+    if (request.url().endsWith('/multi-search')) sent.push(JSON.parse(request.postData()).queries[0].hybrid ?? null);
+  });
+  await page.goto(options.url + '/');
+  phase = 'key';
+  await enterKey(page, options.key);
+  await settled(page, '');
+  observed.sliderVisible = await page.isVisible('#semantic-ratio');
+  await page.focus('#searchbox input');
+  await page.keyboard.type(options.query);
+  await settled(page, options.query);
+  observed.ratios = {};
+  for (const key of ['Home', 'End']) {
+    const before = await renders(page);
+    await page.focus('#semantic-ratio');
+    await page.keyboard.press(key);
+    await settled(page, options.query, { after: before });
+    const ratio = await page.inputValue('#semantic-ratio');
+    observed.ratios[ratio] = { sent: sent.at(-1), shown: await page.textContent('#semantic output'), ...(await results(page)) };
+  }
+  await page.screenshot({ path: `${options.artifacts}/search-preview-semantic.png` });
+  await page.close();
+}
+
 const browser = await chromium.launch({ executablePath: options.chromium, args: CHROMIUM_ARGS });
 try {
-  await desktop(browser);
-  await searchOnlyKey(browser);
-  await phone(browser);
+  if (options.mode === 'semantic') {
+    await semantic(browser);
+  } else {
+    await desktop(browser);
+    await searchOnlyKey(browser);
+    await phone(browser);
+  }
 } catch (error) {
   observed.failure = String(error && error.stack || error);
+  observed.failedOn = current && !current.isClosed() ? await results(current).catch(() => null) : null;
 } finally {
   await browser.close();
   process.stdout.write(JSON.stringify(observed));
