@@ -205,12 +205,18 @@ def test_static_files_need_no_key_and_api_calls_carry_it(seen):
 def test_keystroke_to_rendered_results_time(seen, capsys):
     times = [step["ms"] for step in seen["typing"]]
     p50 = statistics.median(times)
-    report = {"query": QUERY, "keystroke_to_render_ms": [round(t, 1) for t in times], "p50_ms": round(p50, 1)}
+    parts = {part: statistics.median(step["parts"][part] for step in seen["typing"])
+             for part in ("beforeRequest", "http", "render")}
+    report = {"query": QUERY, "keystroke_to_render_ms": [round(t, 1) for t in times], "p50_ms": round(p50, 1),
+              "p50_parts_ms": {k: round(v, 1) for k, v in parts.items()}}
     (ARTIFACTS / "search-preview-timing.json").write_text(json.dumps(report, indent=2) + "\n")
     with capsys.disabled():
         print(f"\nsearch preview: keystroke to rendered results, p50 {p50:.1f} ms over {QUERY!r} "
-              f"({', '.join(f'{t:.0f}' for t in times)} ms); screenshot {ARTIFACTS / 'search-preview.png'}")
+              f"({', '.join(f'{t:.0f}' for t in times)} ms; p50 of the parts: "
+              f"{', '.join(f'{k} {v:.1f}' for k, v in parts.items())} ms); "
+              f"screenshot {ARTIFACTS / 'search-preview.png'}")
     assert all(t > 0 for t in times)
+    assert all(step["parts"]["http"] > 0 and step["parts"]["render"] >= 0 for step in seen["typing"])
     assert (ARTIFACTS / "search-preview.png").stat().st_size > 10_000
 
 

@@ -27,6 +27,9 @@ export function buildWidgets(info, elements) {
   return [
     configure({
       hitsPerPage: HITS_PER_PAGE,
+      // only what a hit shows is highlighted: less formatting on the server and in the browser
+      // than instant-meilisearch's default (every attribute), on every keystroke
+      attributesToHighlight: info.title ? [info.title, ...info.texts] : ['*'],
       attributesToSnippet: info.texts.map((attribute) => `${attribute}:${CROP_WORDS}`),
       snippetEllipsisText: '…',
     }),

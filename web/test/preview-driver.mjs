@@ -119,8 +119,17 @@ async function typeTimed(page, query) {
     const prefix = query.slice(0, i + 1);
     await page.keyboard.press(query[i]);
     await settled(page, prefix);
-    const timing = await page.evaluate((q) => ({ down: window.__timing.down.at(-1), shown: window.__timing.shown[q] }), prefix);
-    steps.push({ prefix, ms: timing.shown - timing.down, ...(await results(page)) });
+    const timing = await page.evaluate((q) => {
+      const request = performance.getEntriesByType('resource').filter((e) => e.name.endsWith('/multi-search')).at(-1);
+      return { down: window.__timing.down.at(-1), shown: window.__timing.shown[q], start: request.startTime, end: request.responseEnd };
+    }, prefix);
+    steps.push({
+      prefix,
+      ms: timing.shown - timing.down,
+      // where the time goes: until the request leaves, the HTTP exchange, then parsing and rendering
+      parts: { beforeRequest: timing.start - timing.down, http: timing.end - timing.start, render: timing.shown - timing.end },
+      ...(await results(page)),
+    });
   }
   return steps;
 }
