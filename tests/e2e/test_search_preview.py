@@ -10,6 +10,7 @@ property of them:
 2. typing a query letter by letter updates the hits at every letter; matches are highlighted and
    long descriptions cropped;
 3. clicking a facet value filters the hits to it and the hit count equals the count the facet showed;
+   a numeric facet is a range (bounds from facetStats) that filters the hits;
 4. the sort choice orders the hits by the sortable attribute, both ways; page 2 shows other hits;
 5. the keyboard alone reaches and toggles a facet;
 6. an unreachable server, an unknown index, a search-only key: readable messages, then recovery;
@@ -45,6 +46,7 @@ QUERY = "python"
 FACET = "section"
 SORT = "installed_size"
 INDEX = "packages"
+RANGE = (100, 2000)  # installed_size, applied on top of the clicked facet value
 
 
 def browser_tools() -> dict[str, str]:
@@ -92,7 +94,7 @@ def seen(tmp_path_factory):
         load_demo(server.url, MASTER_KEY)
         search_key = server.client().create_key({"actions": ["search"], "indexes": ["*"], "expiresAt": None}).key
         observed = drive(tools, url=server.url, key=MASTER_KEY, searchKey=search_key, query=QUERY, facet=FACET,
-                         sort=SORT, index=INDEX)
+                         sort=SORT, index=INDEX, rangeMin=RANGE[0], rangeMax=RANGE[1])
     finally:
         server.stop()
     observed["searchKey"] = search_key
@@ -161,6 +163,15 @@ def test_sort_choice_orders_hits_both_ways_and_pages_move_on(seen):
     assert titles(seen["sorted_desc"]) != titles(seen["sorted_asc"])
     assert count(seen["page2"]["stats"]) == count(seen["page1"]["stats"])
     assert not set(titles(seen["page2"])) & set(titles(seen["page1"]))
+
+
+def test_numeric_facet_is_a_range(seen):
+    low, high = (int(p) for p in seen["rangePlaceholders"])  # the facet's min and max, from facetStats
+    assert low <= RANGE[0] < RANGE[1] <= high
+    sizes = [int(hit["meta"][SORT].replace(",", "")) for hit in seen["ranged"]["hits"]]
+    assert sizes and all(RANGE[0] <= size <= RANGE[1] for size in sizes)
+    assert sizes == sorted(sizes)  # the ascending sort still holds
+    assert 0 < count(seen["ranged"]["stats"]) < seen["facetClicked"]["count"]
 
 
 def test_keyboard_alone_reaches_and_toggles_a_facet(seen):

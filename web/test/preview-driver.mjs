@@ -181,6 +181,16 @@ async function desktop(browser) {
   }
   await page.screenshot({ path: `${options.artifacts}/search-preview.png` });
 
+  // 6b. a numeric range, typed in the range's two fields and applied with Enter
+  const range = `.facet[data-attribute="${options.sort}"]`;
+  observed.rangePlaceholders = await page.$$eval(`${range} input`, (inputs) => inputs.map((i) => i.placeholder));
+  await page.fill(`${range} input >> nth=0`, String(options.rangeMin));
+  await page.fill(`${range} input >> nth=1`, String(options.rangeMax));
+  const beforeRange = await renders(page);
+  await page.press(`${range} input >> nth=1`, 'Enter');
+  await settled(page, options.query, { after: beforeRange });
+  observed.ranged = await results(page);
+
   // 7. page 2 of the unfiltered results
   await page.click('.ais-ClearRefinements-button');
   await settled(page, options.query, { selected: false });
