@@ -1,6 +1,7 @@
 """Every route of the route table is guarded by exactly its action (errors-auth.md §4.3, §5.2).
 
-For each route of `server.app.build_router().routes` (except the open `GET /health` and `GET /`):
+For each route of `server.app.build_router().routes` (except the open `GET /health`, `GET /` and the search
+preview's static files `GET /_preview/{name}`, tests/server/test_preview.py):
 
 Properties:
 1. a key holding every action of the spec's list EXCEPT the route's own action and the wildcards
@@ -124,7 +125,7 @@ SPEC_ROUTE_ACTIONS: list[tuple[str, str, str | tuple[str, ...]]] = [
     ("POST", r"/render-template", ("settings.get", "documents.get")),  # both actions
 ]
 
-OPEN_ROUTES = {("GET", ()), ("GET", ("health",))}
+OPEN_ROUTES = {("GET", ()), ("GET", ("health",)), ("GET", ("_preview", "{name}"))}
 ROUTES = [r for r in build_router().routes if (r.method, r.segments) not in OPEN_ROUTES]
 
 
