@@ -21,7 +21,7 @@ from ..documents.primary_key import document_id, infer_primary_key
 from ..errors import LoupeError
 from ..store.registry import Registry, _delete_prefix, meta_key
 from ..store import Store
-from ..store.codecs import bitmap_loads, index_key, read_u32, u32
+from ..store.codecs import bitmap_loads, external_id_key, index_key, read_u32, u32
 from .base import BulkIndexer, Completion, DocumentIndexer, IndexContext, RegisteredIndexer
 from .facets import FacetIndexer
 from .fields import FieldsMap
@@ -294,14 +294,14 @@ class IndexWriter:
                 completion.close()
 
     def _docid(self, ext: str) -> int | None:
-        raw = self.txn.get(self.prefix + ext.encode(), db=self.ids_db)
+        raw = self.txn.get(external_id_key(self.iid, ext), db=self.ids_db)
         return read_u32(raw) if raw is not None else None
 
     def _allocate(self, ext: str) -> int:
         docid = self.stats["nextDocid"]
         self.stats["nextDocid"] = docid + 1
         self.docids.add(docid)
-        self.txn.put(self.prefix + ext.encode(), u32(docid), db=self.ids_db)
+        self.txn.put(external_id_key(self.iid, ext), u32(docid), db=self.ids_db)
         return docid
 
     def _get(self, docid: int) -> dict[str, Any] | None:
@@ -335,7 +335,7 @@ class IndexWriter:
             self._vectors().remove(docid)
         self.docids.discard(docid)
         if ext is not None:
-            self.txn.delete(self.prefix + ext.encode(), db=self.ids_db)
+            self.txn.delete(external_id_key(self.iid, ext), db=self.ids_db)
         self.stats["numberOfDocuments"] -= 1
         self.stats["documentBytes"] = max(0, self.stats.get("documentBytes", 0) - len(orjson.dumps(old)))
         _count_fields(self.stats["fieldDistribution"], old, -1)

@@ -18,7 +18,7 @@ from pyroaring import BitMap
 from ..errors import LoupeError
 from ..limits import DEFAULT_MAX_TOTAL_HITS
 from ..store import Store
-from ..store.codecs import index_key, read_u32
+from ..store.codecs import external_id_key, read_u32
 from ..store.registry import Registry
 from .context import SearchContext
 from .query import Hit, SearchResult
@@ -45,7 +45,7 @@ def similar(store: Store, registry: Registry, uid: str, external_id: str, embedd
     expr = parse_filter(filter, "invalid_similar_filter", contains_enabled)
     if expr is not None:
         universe &= evaluate(expr, ctx.facets, rules, None, "invalid_similar_filter")
-    raw = txn.get(index_key(ctx.iid, external_id.encode()), db=store.i["external_ids"])
+    raw = txn.get(external_id_key(ctx.iid, external_id), db=store.i["external_ids"])
     target = read_u32(raw) if raw is not None else None
     if target is not None and tenant_filter is not None:
         allowed = evaluate(parse_filter(tenant_filter, "invalid_similar_filter", contains_enabled), ctx.facets,

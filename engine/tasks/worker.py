@@ -14,6 +14,7 @@ transaction is dropped and the tasks go back to ``enqueued``, to be canceled nex
 """
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import threading
@@ -25,6 +26,7 @@ from typing import Any, Callable
 import orjson
 
 from ..documents.payloads import decode_update_file
+from ..documents.shape import check_shapes
 from ..errors import LoupeError, error_object
 from ..store.registry import Registry
 from ..settings import apply_patch, reindex_needed
@@ -328,8 +330,11 @@ class Worker:
         return {"tasks": batch, "delete_tasks": sorted(doomed), "delete_batches": emptied}
 
     def _apply_index_batch(self, batch: list[Task], batch_uid: int) -> dict[str, Any]:
+        """Apply an index's batch in one write transaction; should it fail unexpectedly, apply its
+        tasks again one by one (`_apply_one_by_one`) so that the failure stays with its task."""
         entry: dict[str, Any] = {"tasks": batch, "retarget": []}
         trace: dict[str, int] = {}
+        originals = [copy.deepcopy(task) for task in batch] if len(batch) > 1 else []
         try:
             clock = time.perf_counter_ns()
             with self.store.index_env.begin(write=True) as txn:
@@ -346,12 +351,43 @@ class Worker:
                 self._finish(task, FAILED, error=exc)
             entry["retarget"] = []
         except Exception as exc:
-            log.error("batch failed: %s", traceback.format_exc())
-            error = LoupeError("internal", f"An internal error has occurred. `{exc}`.")
-            for task in batch:
-                self._finish(task, FAILED, error=error)
-            entry["retarget"] = []
+            if not originals:
+                log.error("task failed: %s", traceback.format_exc())
+                self._finish(batch[0], FAILED, error=_internal(exc))
+                entry["retarget"] = []
+            else:
+                log.warning("batch of %d tasks failed (%s); applying its tasks one by one", len(batch), exc)
+                for task, original in zip(batch, originals):
+                    task.clear()
+                    task.update(original)
+                entry = self._apply_one_by_one(batch, batch_uid)
         entry["trace"] = trace
+        return entry
+
+    def _apply_one_by_one(self, batch: list[Task], batch_uid: int) -> dict[str, Any]:
+        """Each task of a batch in its own nested transaction of one batch transaction: a task
+        that fails, whatever the error, leaves nothing behind and fails alone; the others are
+        committed together with the journal entry, as a batch is."""
+        entry: dict[str, Any] = {"tasks": batch, "retarget": []}
+        env = self.store.index_env
+        with env.begin(write=True) as txn:
+            for task in batch:
+                child = env.begin(write=True, parent=txn)
+                try:
+                    self._apply_index_tasks(child, [task], entry)
+                except Aborted:
+                    child.abort()
+                    raise
+                except LoupeError as exc:
+                    child.abort()
+                    self._finish(task, FAILED, error=exc)
+                except Exception as exc:
+                    child.abort()
+                    log.error("task %s failed: %s", task["uid"], traceback.format_exc())
+                    self._finish(task, FAILED, error=_internal(exc))
+                else:
+                    child.commit()
+            txn.put(u64(batch_uid), orjson.dumps(entry), db=self.store.i["journal"])
         return entry
 
     def _apply_index_tasks(self, txn: Any, batch: list[Task], entry: dict[str, Any]) -> None:
@@ -404,8 +440,10 @@ class Worker:
         op, kind = task["op"], task["type"]
         try:
             if kind == "documentAdditionOrUpdate":
-                documents = decode_update_file((self.store.update_files / op["file"]).read_bytes(),
-                                               op.get("format", "ndjson"))
+                raw = (self.store.update_files / op["file"]).read_bytes()
+                fmt = op.get("format", "ndjson")
+                documents = decode_update_file(raw, fmt)
+                check_shapes(documents, writer.fields.ids, fmt, raw)
                 indexed = writer.add_documents(documents, op["method"], op.get("primaryKey"),
                                                op.get("skipCreation", False))
                 self._finish(task, SUCCEEDED, details={**task["details"], "indexedDocuments": indexed})
@@ -574,6 +612,10 @@ def _merge_details(into: dict[str, Any], details: dict[str, Any]) -> None:
             into[key] = f"{current}&{value}"
         elif key not in into or current is None:
             into[key] = value
+
+
+def _internal(exc: Exception) -> LoupeError:
+    return LoupeError("internal", f"An internal error has occurred. `{exc}`.")
 
 
 def _not_supported(kind: str) -> None:
