@@ -24,11 +24,10 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 import orjson  # noqa: E402
-from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import HealthCheck, given, seed, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from fuzzing import (BODIES, FILTER_DOCUMENTS, FILTER_SETTINGS, FILTERS, OUTBOUND, PAYLOADS,  # noqa: E402
-                     Harness, PropertyBroken, json_body_routes)
+from fuzzing import BODIES, FILTERS, OUTBOUND, PAYLOADS, Harness, PropertyBroken, json_body_routes  # noqa: E402
 
 
 class Tally:
@@ -53,10 +52,12 @@ class Tally:
         self.failures[key] = (count + 1, example)
 
 
-def _settings(examples: int, seed: int) -> settings:
-    return settings(max_examples=examples, deadline=None, database=None, derandomize=False,
-                    phases=[p for p in settings.default.phases if p.name in ("explicit", "generate")],
-                    suppress_health_check=list(HealthCheck))
+def _settings(examples: int, seed_value: int) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Many examples, no shrinking (each failure is recorded, not minimised), a given seed."""
+    config = settings(max_examples=examples, deadline=None, database=None,
+                      phases=[p for p in settings.default.phases if p.name in ("explicit", "generate")],
+                      suppress_health_check=list(HealthCheck))
+    return lambda test: seed(seed_value)(config(test))
 
 
 def fuzz_documents(h: Harness, tally: Tally, examples: int, seed: int) -> None:
@@ -115,9 +116,7 @@ def main() -> int:
     failed = False
     with tempfile.TemporaryDirectory(prefix="loupe-fuzz-") as tmp:
         h = Harness(Path(tmp))
-        h.request("PATCH", "/indexes/films/settings", orjson.dumps(FILTER_SETTINGS))
-        h.request("POST", "/indexes/films/documents?primaryKey=id", orjson.dumps(FILTER_DOCUMENTS))
-        h.process()
+        h.prepare()
         try:
             for name in args.targets.split(","):
                 tally = Tally()

@@ -18,8 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fuzzing import (BODIES, FILTER_DOCUMENTS, FILTER_SETTINGS, FILTERS, OUTBOUND, PAYLOADS, Harness,
-                     check_error, json_body_routes)
+from fuzzing import BODIES, FILTERS, OUTBOUND, PAYLOADS, Harness, check_error, json_body_routes
 
 
 
@@ -33,11 +32,7 @@ def ci(examples: int) -> settings:
 @pytest.fixture(scope="module")
 def harness(tmp_path_factory):
     h = Harness(tmp_path_factory.mktemp("fuzz"))
-    status, _ = h.request("PATCH", "/indexes/films/settings", orjson.dumps(FILTER_SETTINGS))
-    assert status == 202
-    status, _ = h.request("POST", "/indexes/films/documents?primaryKey=id", orjson.dumps(FILTER_DOCUMENTS))
-    assert status == 202
-    assert [t["status"] for t in h.process()] == ["succeeded", "succeeded"]
+    h.prepare()
     yield h
     h.close()
 
