@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 import string
 import sys
@@ -70,6 +71,18 @@ def check_error(status: int, body: Any, where: str) -> None:
         raise PropertyBroken(f"{where}: status {status} for {code}: {body}")
 
 
+class _ErrorLog(logging.Handler):
+    """Errors logged anywhere (the cache warmer's thread, the worker...): a failure the HTTP
+    answer does not show is still a failure."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(f"{record.name}: {record.getMessage()}"[:2000])
+
+
 class Harness:
     """An in-process Loupe (master key set) whose worker runs only when `process()` is called."""
 
@@ -90,6 +103,13 @@ class Harness:
         self.requests = 0
         self.tasks_checked = 0
         self._seen_task = -1
+        self._errors = _ErrorLog()
+        logging.getLogger().addHandler(self._errors)
+
+    def _check_logs(self, where: str) -> None:
+        if self._errors.records:
+            logged, self._errors.records = self._errors.records, []
+            raise PropertyBroken(f"{where}: logged an error: {logged[0]}")
 
     def prepare(self) -> None:
         """The indexes the fuzzers use: `films` (a few documents, filterable) for filters, `docs`
@@ -102,6 +122,7 @@ class Harness:
         assert [t["status"] for t in tasks] == ["succeeded"] * 3, tasks
 
     def close(self) -> None:
+        logging.getLogger().removeHandler(self._errors)
         self.loop.run_until_complete(self.client.close())
         self.loop.close()
         self.engine.close()
@@ -122,6 +143,7 @@ class Harness:
         except asyncio.TimeoutError:
             raise PropertyBroken(f"{where}: no answer within {REQUEST_TIMEOUT} s") from None
         self.requests += 1
+        self._check_logs(where)
         if status >= 500:
             raise PropertyBroken(f"{where}: {status} {raw[:500]!r}")
         decoded = orjson.loads(raw) if raw and raw[:1] in b"{[" else raw
@@ -135,6 +157,7 @@ class Harness:
         while self.worker.tick():
             if time.monotonic() - start > deadline:
                 raise PropertyBroken(f"the worker still had work after {deadline} s")
+        self._check_logs("processing tasks")
         finished = [task for task in self.engine.queue.iter_tasks(reverse=False) if task["uid"] > self._seen_task]
         for task in finished:
             self._seen_task = task["uid"]

@@ -60,11 +60,12 @@ _MAX_FIELD_PART = MAX_KEY_BYTES - 4 - 1 - 1 - 8
 
 
 def _field_part(field: str) -> bytes:
-    """A field name as facet keys hold it: its UTF-8 bytes, or for a name too long for a key,
-    0xFF (a byte UTF-8 never uses, so no name can look the same) and its hex SHA-256, which holds
-    no NUL byte (the separator before the value)."""
+    """A field name as facet keys hold it: its UTF-8 bytes, or for a name too long for a key or
+    holding a NUL byte (the separator before the value: ``a`` would then see the values of
+    ``a\0b``), 0xFF (a byte UTF-8 never uses, so no name can look the same) and its hex SHA-256,
+    which holds no NUL."""
     raw = field.encode()
-    if len(raw) <= _MAX_FIELD_PART:
+    if len(raw) <= _MAX_FIELD_PART and b"\0" not in raw:
         return raw
     return b"\xff" + hashlib.sha256(raw).hexdigest().encode()
 

@@ -221,3 +221,22 @@ async def test_long_filterable_field_names_and_values(server):
         response = await client.post("/indexes/movies/search", json={"filter": filter}, headers=AUTH)
         body = await response.json()
         assert sorted(hit["id"] for hit in body.get("hits", [])) == ids, (filter[:40], body)
+
+
+async def test_field_names_holding_nul(server):
+    """Facet keys separate the field name from the value with a NUL byte: the values of `a\\0b`
+    once showed up as values of `a` (wrong filter answers, and a facet distribution that failed
+    on them).  Found by bench/fuzz.py."""
+    engine, client = server
+    response = await client.patch("/indexes/movies/settings", json={"filterableAttributes": ["a", "a\u0000b"]},
+                                  headers=AUTH)
+    assert response.status == 202
+    documents = [{"id": "n1", "a": 5}, {"id": "n2", "a\u0000b": 5}, {"id": "n3", "a\u0000b": "x"}]
+    poison = await between_healthy(server, orjson.dumps(documents))
+    assert (poison["status"], poison["error"]) == ("succeeded", None)
+    for filter, ids in [("a = 5", ["n1"]), ("a > 1", ["n1"]), ("a EXISTS", ["n1"]), ("a = x", [])]:
+        response = await client.post("/indexes/movies/search", json={"filter": filter}, headers=AUTH)
+        assert sorted(hit["id"] for hit in (await response.json())["hits"]) == ids, filter
+    response = await client.post("/indexes/movies/search", json={"facets": ["a", "a\u0000b"]}, headers=AUTH)
+    assert (response.status, (await response.json())["facetDistribution"]) == (
+        200, {"a": {"5": 1}, "a\u0000b": {"5": 1, "x": 1}})
