@@ -27,7 +27,7 @@ import orjson  # noqa: E402
 from hypothesis import HealthCheck, given, seed, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from fuzzing import BODIES, FILTERS, OUTBOUND, PAYLOADS, Harness, PropertyBroken, json_body_routes  # noqa: E402
+from fuzzing import BODIES, FILTERS, OUTBOUND, PAYLOADS, SETTINGS, Harness, PropertyBroken, json_body_routes  # noqa: E402
 
 
 class Tally:
@@ -62,16 +62,19 @@ def _settings(examples: int, seed_value: int) -> Callable[[Callable[..., None]],
 
 def fuzz_documents(h: Harness, tally: Tally, examples: int, seed: int) -> None:
     @_settings(examples, seed)
-    @given(payloads=st.lists(PAYLOADS, min_size=1, max_size=4), primary_key=st.sampled_from([None, "id", "title"]))
-    def target(payloads: list[tuple[bytes, str]], primary_key: str | None) -> None:
+    @given(payloads=st.lists(PAYLOADS, min_size=1, max_size=4), primary_key=st.sampled_from([None, "id", "title"]),
+           new_settings=st.one_of(st.none(), SETTINGS))
+    def target(payloads: list[tuple[bytes, str]], primary_key: str | None, new_settings: Any) -> None:
         def prop() -> None:
+            if new_settings is not None:
+                h.request("PATCH", "/indexes/docs/settings", orjson.dumps(new_settings))
             query = f"?primaryKey={primary_key}" if primary_key else ""
             for body, content_type in payloads:
                 h.request("POST", f"/indexes/docs/documents{query}", body, content_type)
             h.process()
             h.request("POST", "/indexes/docs/search", b'{"q": "a", "limit": 3}')
             h.request("GET", "/indexes/docs/documents?limit=3")
-        tally.run(prop, lambda: repr([(body[:300], ct) for body, ct in payloads]))
+        tally.run(prop, lambda: f"settings {new_settings!r:.300} then " + repr([(body[:300], ct) for body, ct in payloads]))
     target()
 
 

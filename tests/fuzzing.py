@@ -246,6 +246,31 @@ PAYLOADS = st.one_of(
     st.binary(max_size=200).map(lambda raw: (raw, "text/csv")),
 )
 
+# -- settings of the documents' index -----------------------------------------------------------
+
+NAMES = st.lists(st.one_of(FIELD_NAMES, st.sampled_from(["*", "id", "title", "deep", "big", "_geo", "f1", "a.b"])),
+                 max_size=4)
+RANKING_RULES = st.lists(st.one_of(st.sampled_from(["words", "typo", "proximity", "attribute", "sort", "exactness",
+                                                    "attributeRank", "wordPosition"]),
+                                   FIELD_NAMES.map(lambda f: f + ":asc"), FIELD_NAMES.map(lambda f: f + ":desc")),
+                         max_size=8)
+SETTINGS = st.fixed_dictionaries({}, optional={
+    "searchableAttributes": NAMES, "displayedAttributes": NAMES, "sortableAttributes": NAMES,
+    "filterableAttributes": st.one_of(NAMES, st.just([{"attributePatterns": ["*"], "features": {
+        "facetSearch": True, "filter": {"equality": True, "comparison": True}}}])),
+    "distinctAttribute": st.one_of(st.none(), FIELD_NAMES), "rankingRules": RANKING_RULES,
+    "stopWords": st.lists(TEXT, max_size=3), "synonyms": st.dictionaries(TEXT, st.lists(TEXT, max_size=2), max_size=2),
+    "dictionary": st.lists(TEXT, max_size=2), "separatorTokens": st.lists(TEXT, max_size=2),
+    "nonSeparatorTokens": st.lists(TEXT, max_size=2),
+    "proximityPrecision": st.sampled_from(["byWord", "byAttribute"]),
+    "typoTolerance": st.fixed_dictionaries({}, optional={"enabled": st.booleans(), "disableOnNumbers": st.booleans(),
+                                                         "disableOnAttributes": NAMES, "disableOnWords": NAMES}),
+    "faceting": st.fixed_dictionaries({}, optional={"maxValuesPerFacet": st.integers(0, 10)}),
+    "localizedAttributes": st.lists(st.fixed_dictionaries({"attributePatterns": NAMES, "locales": st.lists(
+        st.sampled_from(["eng", "fra", "jpn", "cmn", "heb", "xx"]), max_size=2)}), max_size=2),
+    "prefixSearch": st.sampled_from(["indexingTime", "disabled"]), "facetSearch": st.booleans(),
+})
+
 # -- bodies of every JSON route ------------------------------------------------------------------
 
 PARAMETER_NAMES = (

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fuzzing import BODIES, FILTERS, OUTBOUND, PAYLOADS, Harness, check_error, json_body_routes
+from fuzzing import BODIES, FILTERS, OUTBOUND, PAYLOADS, SETTINGS, Harness, check_error, json_body_routes
 
 
 
@@ -51,8 +51,11 @@ def test_check_error_rejects_what_it_must():
 
 
 @ci(120)
-@given(payloads=st.lists(PAYLOADS, min_size=1, max_size=3), primary_key=st.sampled_from([None, "id", "title"]))
-def test_document_payloads(harness, payloads, primary_key):
+@given(payloads=st.lists(PAYLOADS, min_size=1, max_size=3), primary_key=st.sampled_from([None, "id", "title"]),
+       new_settings=st.one_of(st.none(), SETTINGS))
+def test_document_payloads(harness, payloads, primary_key, new_settings):
+    if new_settings is not None:
+        harness.request("PATCH", "/indexes/docs/settings", orjson.dumps(new_settings))
     query = f"?primaryKey={primary_key}" if primary_key else ""
     for body, content_type in payloads:
         harness.request("POST", f"/indexes/docs/documents{query}", body, content_type)
