@@ -33,7 +33,7 @@ from ..settings import apply_patch, reindex_needed
 from ..store import Store
 from ..store.codecs import dumps, loads, read_u64, u64
 from .timefmt import format_trace_duration, now_ns
-from .batcher import select_batch
+from .batcher import may_create_index, select_batch
 from .queue import TaskQueue
 from .task import CANCELED, ENQUEUED, FAILED, FINISHED, PROCESSING, SUCCEEDED, zeroed_details
 from ..filters.stored import filter_docids
@@ -138,11 +138,15 @@ class Worker:
 
     def tick(self) -> bool:
         enqueued = [t for t in self.queue.iter_tasks(reverse=False) if t["status"] == ENQUEUED]
-        batch, strategy = select_batch(enqueued, self.max_batched_tasks)
+        batch, strategy = select_batch(enqueued, self.max_batched_tasks, self._index_exists)
         if not batch:
             return False
         self.process(batch, strategy)
         return True
+
+    def _index_exists(self, uid: str) -> bool:
+        with self.store.index_env.begin() as txn:
+            return self.registry.get(txn, uid) is not None
 
     # -- one batch -----------------------------------------------------------------------------
     def process(self, batch: list[Task], strategy: str) -> None:
@@ -425,9 +429,7 @@ class Worker:
             return
         record = self.registry.get(txn, uid)
         if record is None:
-            creating = kind in ("documentAdditionOrUpdate", "settingsUpdate") and all(
-                t["op"].get("allowIndexCreation", True) and not t["op"].get("reset") for t in batch)
-            if not creating:
+            if not may_create_index(first):  # the batch's rule is its first task's (batcher.py)
                 raise LoupeError("index_not_found", f"Index `{uid}` not found.")
             record = self.registry.create(txn, uid, None, now)
         writer = IndexWriter(self.store, txn, self.registry, record,

@@ -240,3 +240,21 @@ async def test_field_names_holding_nul(server):
     response = await client.post("/indexes/movies/search", json={"facets": ["a", "a\u0000b"]}, headers=AUTH)
     assert (response.status, (await response.json())["facetDistribution"]) == (
         200, {"a": {"5": 1}, "a\u0000b": {"5": 1, "x": 1}})
+
+
+async def test_creation_rights_of_one_client_never_fail_another(server):
+    """A client whose key may not create indexes writes first to a missing index; another, who
+    may, writes next: the first fails alone with `index_not_found`, the second creates the index,
+    and a third write without the right joins the second's batch and succeeds."""
+    engine, client = server
+    response = await client.post("/keys", json={"actions": ["documents.add"], "indexes": ["*"], "expiresAt": None},
+                                 headers=AUTH)
+    cannot_create = {"Authorization": f"Bearer {(await response.json())['key']}", "Content-Type": "application/json"}
+    first = await post(client, b'[{"id": "c1"}]', cannot_create)
+    second = await post(client, b'[{"id": "c2"}]')
+    third = await post(client, b'[{"id": "c3"}]', cannot_create)
+    run_worker(engine)
+    tasks = [await task(client, uid) for uid in (first, second, third)]
+    assert [(t["status"], t["error"]) for t in tasks] == [
+        ("failed", error("index_not_found", "Index `movies` not found.")), ("succeeded", None), ("succeeded", None)]
+    assert tasks[0]["batchUid"] != tasks[1]["batchUid"] == tasks[2]["batchUid"]
