@@ -62,7 +62,7 @@ class IndexWriter:
         self.hooks = list(indexers)
         self.indexers = self._make_indexers()
         self.should_stop = should_stop or (lambda: None)
-        self.changed = False
+        self.writes = 0  # changes made so far: a task that fails after one left the batch dirty
 
     def _make_indexers(self, fresh: bool | None = None) -> list[DocumentIndexer]:
         """The registered indexers, new, for the current settings; then the hooks."""
@@ -103,7 +103,7 @@ class IndexWriter:
             documents, updates = self._vectors().prepare(documents, ids, self._docid, self._get, method)
         if self.record["primaryKey"] != primary_key:
             self.record["primaryKey"] = primary_key
-            self.changed = True
+            self.writes += 1
         with paused_gc():
             indexed = self._add(ids, documents, method, skip_creation)
         if updates is not None:
@@ -222,7 +222,7 @@ class IndexWriter:
         self.docids = BitMap()
         self.stats.update(numberOfDocuments=0, documentBytes=0, fieldDistribution={})
         self.indexers = self._make_indexers(fresh=True)
-        self.changed = True
+        self.writes += 1
         return count
 
     def reindex(self) -> None:
@@ -241,7 +241,7 @@ class IndexWriter:
                 doc = orjson.loads(raw)
                 for indexer in self.indexers:
                     indexer.on_change(read_u32(key, 4), None, doc)
-        self.changed = True
+        self.writes += 1
 
     def all_docids(self) -> BitMap:
         return BitMap(self.docids)
@@ -262,7 +262,7 @@ class IndexWriter:
         self.registry.put_meta(self.txn, self.iid, "settings", settings)
         if rebuild:
             self.reindex()
-        self.changed = True
+        self.writes += 1
 
     # -- bookkeeping ---------------------------------------------------------------------------
     def finish(self, now: int) -> None:
@@ -323,7 +323,7 @@ class IndexWriter:
         _count_fields(distribution, new, +1)
         for indexer in self.indexers if indexers is None else indexers:
             indexer.on_change(docid, old, new)
-        self.changed = True
+        self.writes += 1
 
     def _remove_document(self, docid: int, ext: str | None, old: dict[str, Any] | None = None) -> None:
         if old is None:
@@ -341,7 +341,7 @@ class IndexWriter:
         _count_fields(self.stats["fieldDistribution"], old, -1)
         for indexer in self.indexers:
             indexer.on_change(docid, old, None)
-        self.changed = True
+        self.writes += 1
 
 
 def _count_fields(distribution: dict[str, int], document: dict[str, Any], delta: int) -> None:

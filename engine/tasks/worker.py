@@ -356,8 +356,7 @@ class Worker:
             entry["retarget"] = []
         except Exception as exc:
             if not originals:
-                log.error("task failed: %s", traceback.format_exc())
-                self._finish(batch[0], FAILED, error=_internal(exc))
+                self._finish(batch[0], FAILED, error=_task_error(exc))
                 entry["retarget"] = []
             else:
                 log.warning("batch of %d tasks failed (%s); applying its tasks one by one", len(batch), exc)
@@ -387,8 +386,7 @@ class Worker:
                     self._finish(task, FAILED, error=exc)
                 except Exception as exc:
                     child.abort()
-                    log.error("task %s failed: %s", task["uid"], traceback.format_exc())
-                    self._finish(task, FAILED, error=_internal(exc))
+                    self._finish(task, FAILED, error=_task_error(exc))
                 else:
                     child.commit()
             txn.put(u64(batch_uid), orjson.dumps(entry), db=self.store.i["journal"])
@@ -439,7 +437,11 @@ class Worker:
         writer.finish(now)
 
     def _apply_one(self, writer: IndexWriter, task: Task) -> None:
+        """Apply one task of a batch; its own error fails it alone.  An error raised after the
+        task changed something cannot be undone here (the writer's state is shared by the batch):
+        it becomes `_DirtyFailure`, and the batch is applied again task by task."""
         op, kind = task["op"], task["type"]
+        writes = writer.writes
         try:
             if kind == "documentAdditionOrUpdate":
                 raw = (self.store.update_files / op["file"]).read_bytes()
@@ -472,6 +474,8 @@ class Worker:
             else:
                 raise LoupeError("internal", f"Task type `{kind}` is not supported.")
         except LoupeError as exc:
+            if writer.writes != writes:
+                raise _DirtyFailure(exc) from exc
             self._finish(task, FAILED, error=exc)
 
     def _edit(self, writer: IndexWriter, task: Task) -> dict[str, Any]:
@@ -616,8 +620,26 @@ def _merge_details(into: dict[str, Any], details: dict[str, Any]) -> None:
             into[key] = value
 
 
+class _DirtyFailure(Exception):
+    """A task's own error, raised after the task had changed the index: only dropping the
+    transaction undoes that, so the batch is applied again task by task (`_apply_one_by_one`)."""
+
+    def __init__(self, error: LoupeError):
+        super().__init__(error.message)
+        self.error = error
+
+
 def _internal(exc: Exception) -> LoupeError:
     return LoupeError("internal", f"An internal error has occurred. `{exc}`.")
+
+
+def _task_error(exc: Exception) -> LoupeError:
+    """The error of a task that failed alone, its writes dropped: its own error when it had one,
+    else `internal` (and the traceback in the log)."""
+    if isinstance(exc, _DirtyFailure):
+        return exc.error
+    log.error("task failed: %s", "".join(traceback.format_exception(exc)))
+    return _internal(exc)
 
 
 def _not_supported(kind: str) -> None:

@@ -258,3 +258,25 @@ async def test_creation_rights_of_one_client_never_fail_another(server):
     assert [(t["status"], t["error"]) for t in tasks] == [
         ("failed", error("index_not_found", "Index `movies` not found.")), ("succeeded", None), ("succeeded", None)]
     assert tasks[0]["batchUid"] != tasks[1]["batchUid"] == tasks[2]["batchUid"]
+
+
+async def test_an_error_after_partial_writes_leaves_nothing_behind(server, monkeypatch):
+    """A task's own error raised once it had written something (here: after storing its first
+    document) fails that task with its error, and none of its writes stay; the others stand."""
+    from engine.errors import LoupeError
+    add_documents = IndexWriter.add_documents
+
+    def half_done(self, documents, *args, **kwargs):
+        if documents[0]["id"] == "half":
+            add_documents(self, documents[:1], *args, **kwargs)
+            raise LoupeError("invalid_document_geo_field", "The `_geo` field in the document is invalid.")
+        return add_documents(self, documents, *args, **kwargs)
+
+    monkeypatch.setattr(IndexWriter, "add_documents", half_done)
+    poison = await between_healthy(server, b'[{"id": "half", "title": "healthy"}, {"id": "other"}]')
+    failed_with(poison, error("invalid_document_geo_field", "The `_geo` field in the document is invalid."))
+    _, client = server
+    response = await client.get("/indexes/movies/documents/half", headers=AUTH)
+    assert response.status == 404
+    stats = await (await client.get("/indexes/movies/stats", headers=AUTH)).json()
+    assert stats["numberOfDocuments"] == 2
