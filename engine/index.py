@@ -15,7 +15,7 @@ import orjson
 from pyroaring import BitMap
 
 from .errors import LoupeError, index_not_found
-from .store.codecs import index_key, read_u32, u32
+from .store.codecs import external_id_key, index_key, read_u32, u32
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -195,7 +195,7 @@ class Index:
 
     # -- documents -----------------------------------------------------------------------------
     def _docid(self, txn: Any, iid: int, external_id: str) -> int | None:
-        raw = txn.get(index_key(iid, external_id.encode()), db=self.store.i["external_ids"])
+        raw = txn.get(external_id_key(iid, external_id), db=self.store.i["external_ids"])
         return read_u32(raw) if raw is not None else None
 
     def get_document(self, external_id: str, fields: Iterable[str] | None = None, *,

@@ -28,6 +28,7 @@ from pyroaring import BitMap
 from ..errors import LoupeError
 from ..facets.values import facet_number, format_facet_number, normalize_facet_string
 from ..facets.filterable import GEO_FIELD, GEOJSON_FIELD, FilterableRules
+from ..indexer.keys import fit_facet_value
 
 # how milli names the fields `_geoRadius` / `_geoBoundingBox` can read when neither is filterable
 GEO_OR_GEOJSON = f"{GEO_FIELD}/{GEOJSON_FIELD}"
@@ -73,6 +74,12 @@ class FacetSource(Protocol):
     def geo_points(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(docids uint32, lat float64, lng float64) of every document with a valid ``_geo``."""
         ...
+
+
+def _facet_string(field: str, raw: str) -> str:
+    """A filter's string operand as the facet keys of ``field`` hold values: normalized, then cut
+    like a stored value beside a long field name (`fit_facet_value`)."""
+    return fit_facet_value(field, normalize_facet_string(raw))
 
 
 def haversine_exact_m(lat1: float, lng1: float, lat2: np.ndarray, lng2: np.ndarray) -> np.ndarray:
@@ -235,7 +242,7 @@ class _Evaluator:
             return BitMap.union(*parts) if parts else BitMap()
         if op in (">", ">=", "<", "<="):
             raw = cond.values[0].value
-            number, text = facet_number(raw), normalize_facet_string(raw)
+            number, text = facet_number(raw), _facet_string(field, raw)
             inclusive = op.endswith("=")
             if op.startswith(">"):
                 numbers = source.number_range(field, number, inclusive, None, False) if number is not None else BitMap()
@@ -249,7 +256,7 @@ class _Evaluator:
             low_n, high_n = facet_number(low), facet_number(high)
             numbers = (source.number_range(field, low_n, True, high_n, True)
                        if low_n is not None and high_n is not None else BitMap())
-            strings = source.string_range(field, normalize_facet_string(low), True, normalize_facet_string(high), True)
+            strings = source.string_range(field, _facet_string(field, low), True, _facet_string(field, high), True)
             return numbers | strings
         if op == "EXISTS":
             return source.exists(field)
@@ -262,7 +269,7 @@ class _Evaluator:
             parts = [docids for value, docids in source.string_values(field) if needle in value]
             return BitMap.union(*parts) if parts else BitMap()
         if op == "STARTS WITH":
-            prefix = normalize_facet_string(cond.values[0].value)
+            prefix = _facet_string(field, cond.values[0].value)
             if not prefix:
                 return source.exists(field)
             successor = _successor(prefix)
@@ -270,7 +277,7 @@ class _Evaluator:
         raise TypeError(f"unknown filter operator {op!r}")  # pragma: no cover
 
     def equal(self, field: str, raw: str) -> BitMap:
-        strings = self.source.string_equal(field, normalize_facet_string(raw))
+        strings = self.source.string_equal(field, _facet_string(field, raw))
         number = facet_number(raw)
         if number is None:
             return strings

@@ -33,7 +33,7 @@ from ..indexer.fields import searchable_weight
 from ..settings.checks import check_object, check_str, check_uint, fields, missing_field
 from ..settings.features import feature_not_enabled
 from ..settings.validate import expect_object, unknown_value
-from ..store.codecs import index_key, read_u32
+from ..store.codecs import external_id_key, read_u32
 from .multi_search import INDEX_UID_RE, index_uid_error
 
 TEMPLATE_KINDS = ("documentTemplate", "chatDocumentTemplate", "indexingFragment", "searchFragment",
@@ -329,7 +329,7 @@ def _stored_document(engine: Any, uid: str, external_id: str) -> dict[str, Any]:
     store = engine.store
     with store.index_env.begin() as txn:
         record = engine.registry.get(txn, uid)
-        raw = txn.get(index_key(record["iid"], external_id.encode()), db=store.i["external_ids"]) if record else None
+        raw = txn.get(external_id_key(record["iid"], external_id), db=store.i["external_ids"]) if record else None
         document = read_documents(store, txn, record["iid"], [read_u32(raw)])[0] if raw is not None else None
     if document is None:
         raise _fetching_input(f"document `{external_id}` not found in `{uid}`", "render_document_not_found")

@@ -26,7 +26,7 @@ from ..indexer.keys import f64_key, facet_key
 from ..limits import DEFAULT_MAX_TOTAL_HITS, DEFAULT_MAX_VALUES_PER_FACET, DEFAULT_SEARCH_CUTOFF_MS
 from ..search_rules.model import Rule
 from ..search_rules.pins import Pin, SearchFacts, merge_page, resolve_pins
-from ..store.codecs import index_key, read_u32
+from ..store.codecs import external_id_key, read_u32
 from ..store.registry import Registry
 from ..store import Store
 from ..tasks.timefmt import now_ns
@@ -194,7 +194,7 @@ def pin_score(pin: Pin) -> Score:
 
 
 def docid_of(ctx: SearchContext, external_id: str) -> int | None:
-    raw = ctx.txn.get(index_key(ctx.iid, external_id.encode()), db=ctx.store.i["external_ids"])
+    raw = ctx.txn.get(external_id_key(ctx.iid, external_id), db=ctx.store.i["external_ids"])
     return read_u32(raw) if raw is not None else None
 
 

@@ -19,7 +19,7 @@ from ..errors import LoupeError
 from ..filters.parser import FilterFeatures
 from ..limits import DEFAULT_MAX_TOTAL_HITS
 from ..store import Store
-from ..store.codecs import index_key, read_u32
+from ..store.codecs import external_id_key, read_u32
 from ..store.registry import Registry
 from .context import SearchContext
 from .query import Hit, SearchResult
@@ -47,7 +47,7 @@ def similar(store: Store, registry: Registry, uid: str, external_id: str, embedd
     expr = parse_with(filter, "invalid_similar_filter", features)
     if expr is not None:
         universe &= evaluate(expr, ctx.facets, rules, None, "invalid_similar_filter", ctx.vector_status())
-    raw = txn.get(index_key(ctx.iid, external_id.encode()), db=store.i["external_ids"])
+    raw = txn.get(external_id_key(ctx.iid, external_id), db=store.i["external_ids"])
     target = read_u32(raw) if raw is not None else None
     if target is not None and tenant_filter is not None:
         allowed = evaluate(parse_with(tenant_filter, "invalid_similar_filter", features), ctx.facets,
