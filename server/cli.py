@@ -8,14 +8,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
-
 from engine.engine import Engine
 
 from engine.tasks.webhooks import cli_webhook
 
 from .app import create_app
 from .notify import BatchNotifier
+from .protocol import timeouts
+from .serve import run_server
 from .cli_args import load_config
 from .config import ConfigError, format_size_limit
 
@@ -50,13 +50,10 @@ def run(config: Any) -> None:
                      payload_limit_text=format_size_limit(config.http_payload_size_limit), env=config.env,
                      forced_features=frozenset(k for k, on in config.instance_features().items() if on),
                      cli_webhook=hook)
+    app["body_timeout"] = timeouts()[1]
     host, port = config.host, config.port
     log.info("Loupe listening on http://%s:%s (db: %s)", host, port, config.db_path)
-    try:
-        web.run_app(app, host=host, port=port, print=None, access_log=None, handle_signals=True,
-                    reuse_address=True, loop=new_event_loop())
-    finally:
-        engine.close()
+    run_server(app, engine, host, port, new_event_loop())
 
 
 def new_event_loop() -> asyncio.AbstractEventLoop:

@@ -23,10 +23,12 @@ def free_port() -> int:
 class LoupeProcess:
     """A real `loupe` server on a free port, driven like a user would drive it."""
 
-    def __init__(self, db_path: Path, master_key: str | None = MASTER_KEY, extra: list[str] | None = None):
+    def __init__(self, db_path: Path, master_key: str | None = MASTER_KEY, extra: list[str] | None = None,
+                 env: dict[str, str] | None = None):
         self.db_path = db_path
         self.master_key = master_key
         self.extra = extra or []
+        self.env = env or {}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
@@ -38,6 +40,7 @@ class LoupeProcess:
         if self.master_key:
             args += ["--master-key", self.master_key]
         env = {k: v for k, v in os.environ.items() if not k.startswith("MEILI_")}
+        env.update(self.env)
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(args, cwd=self.db_path.parent, stdout=self._log, stderr=subprocess.STDOUT,
@@ -65,6 +68,25 @@ class LoupeProcess:
             os.killpg(self.proc.pid, 9)
             self.proc.wait(10)
 
+    def worker_pid(self, other_than: int | None = None, timeout: float = 30.0) -> int:
+        """The pid of the server's task worker process (a child running multiprocessing's spawn
+        entry point); with ``other_than``, waits for a worker with another pid (a restarted one)."""
+        assert self.proc is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for pid in child_pids(self.proc.pid):
+                try:
+                    cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+                except OSError:
+                    continue
+                if b"spawn_main" in cmdline and pid != other_than:
+                    return pid
+            time.sleep(0.02)
+        raise AssertionError("no task worker process found")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
@@ -76,6 +98,17 @@ class LoupeProcess:
             self._log.close()
 
 
+
+
+def child_pids(pid: int) -> list[int]:
+    """Live children of ``pid`` (Linux /proc)."""
+    children = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return children
 
 
 def index_documents(engine: Any, uid: str, docs: list[dict], settings: dict | None = None) -> None:
