@@ -216,6 +216,7 @@ async def read_body(request: web.Request) -> bytes:
             async with asyncio.timeout(patience):
                 chunk = await request.content.read(1 << 20)
         except TimeoutError:
+            request.content.feed_eof()  # no lingering for the rest: the connection closes after the 408
             raise body_timeout(patience) from None
         if not chunk:
             break
