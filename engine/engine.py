@@ -11,7 +11,8 @@ Writes are tasks: they are validated, stored durably, and applied later by the s
 (`tasks/worker.py`), which runs in a thread of this process (``worker="thread"``, the library
 default), in a child process (``worker="process"``, what the server uses so that indexing never
 holds the GIL of the process answering searches), or nowhere (``worker="none"``, for a read-only
-handle beside another process's worker).
+handle beside another process's worker), or in a process of its own that this handle only wakes up
+(``worker="external"``: each of several serving processes).
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import orjson
 from pyroaring import BitMap
@@ -41,7 +42,10 @@ from .tasks.worker import Worker
 
 class Engine:
     def __init__(self, path: str | os.PathLike = "./data.ms", *, worker: str = "thread",
-                 worker_options: dict[str, Any] | None = None):
+                 worker_options: dict[str, Any] | None = None,
+                 worker_health: Callable[[], bool] | None = None):
+        """``worker="external"``: another process runs the worker (several serving processes
+        share one); this handle wakes it up after each enqueue and reports ``worker_health()``."""
         self.path = Path(path)
         self.store = Store(self.path)
         self.registry = Registry(self.store)
@@ -50,6 +54,7 @@ class Engine:
         self._wake: Any = None
         self._thread: threading.Thread | None = None
         self.supervisor: WorkerSupervisor | None = None
+        self._health: Callable[[], bool] | None = None
         self.queue = TaskQueue(self.store, notify=self._notify)
         if worker == "thread":
             self._stop, self._wake = threading.Event(), threading.Event()
@@ -61,6 +66,9 @@ class Engine:
             self._wake = Waker(self.path)
             self.supervisor = WorkerSupervisor(str(self.path), self.worker_options)
             self.supervisor.start()
+        elif worker == "external":
+            self._wake = Waker(self.path)
+            self._health = worker_health
         elif worker != "none":
             raise ValueError(f"unknown worker mode {worker!r}")
 
@@ -79,6 +87,7 @@ class Engine:
             self._thread.join(timeout=10)
         if self.supervisor is not None:
             self.supervisor.stop(worker_timeout)
+        if isinstance(self._wake, Waker):
             self._wake.close()
         from .vectors.ann import stop_builds
         stop_builds(self.store)
@@ -90,6 +99,8 @@ class Engine:
             return self._thread.is_alive()
         if self.supervisor is not None:
             return self.supervisor.healthy()
+        if self._health is not None:
+            return self._health()
         return True
 
     # -- reads ---------------------------------------------------------------------------------

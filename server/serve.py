@@ -25,9 +25,10 @@ import asyncio
 import logging
 import os
 import signal
+import socket
 import threading
 import time
-from typing import Any
+from typing import Any, Callable
 
 from aiohttp import web
 
@@ -47,8 +48,10 @@ HARD_EXIT_AFTER = 1.5
 class Shutdown:
     """The first SIGTERM/SIGINT starts a graceful stop under a hard deadline; a second exits."""
 
-    def __init__(self, engine: Engine, loop: asyncio.AbstractEventLoop):
-        self.engine, self.loop = engine, loop
+    def __init__(self, engine: Engine, loop: asyncio.AbstractEventLoop, exit_on_second: bool = True):
+        """``exit_on_second``: False in a serving process of several, which may get both the
+        signal sent to its process group and the one its master relays: only the first counts."""
+        self.engine, self.loop, self.exit_on_second = engine, loop, exit_on_second
         self.requested = asyncio.Event()
         self.signalled_at: float | None = None
 
@@ -65,8 +68,10 @@ class Shutdown:
     def _on_signal(self, signum: int, frame: Any) -> None:
         name = signal.Signals(signum).name
         if self.signalled_at is not None:
-            log.warning("%s received again: exiting now", name)
-            self._exit_now()
+            if self.exit_on_second:
+                log.warning("%s received again: exiting now", name)
+                self._exit_now()
+            return
         self.signalled_at = time.monotonic()
         log.info("%s received: shutting down (at most %.1f s)", name, SHUTDOWN_DEADLINE)
         threading.Thread(target=self._deadline, name="loupe-shutdown-deadline", daemon=True).start()
@@ -91,14 +96,45 @@ class Shutdown:
         os._exit(0)
 
 
-def run_server(app: web.Application, engine: Engine, host: str, port: int,
-               loop: asyncio.AbstractEventLoop) -> None:
-    """Serve ``app`` on ``host:port`` until a signal; then stop everything, ``engine`` included."""
+def listen(host: str, port: int) -> list[socket.socket]:
+    """Bound listening sockets, one per address ``host`` resolves to (as asyncio's own
+    `create_server` does); made before anything else so that several serving processes can
+    share them (they accept from the same queue: a process busy with a long search takes no new
+    connection, an idle one does)."""
+    sockets = []
+    seen = set()
+    for family, kind, proto, _name, address in socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM,
+                                                                  flags=socket.AI_PASSIVE):
+        if (family, address) in seen:
+            continue
+        seen.add((family, address))
+        sock = socket.socket(family, kind, proto)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        try:
+            sock.bind(address)
+        except OSError:
+            sock.close()
+            for other in sockets:
+                other.close()
+            raise
+        sock.listen(1024)
+        sock.setblocking(False)
+        sockets.append(sock)
+    return sockets
+
+
+def run_server(app: web.Application, engine: Engine, sockets: list[socket.socket],
+               loop: asyncio.AbstractEventLoop, serving: Callable[[], None] | None = None) -> None:
+    """Serve ``app`` on ``sockets`` until a signal; then stop everything, ``engine`` included.
+    ``serving()`` is called once requests are being accepted (by one of several serving processes,
+    which also ignores any signal after the first)."""
     asyncio.set_event_loop(loop)
-    shutdown = Shutdown(engine, loop)
+    shutdown = Shutdown(engine, loop, exit_on_second=serving is None)
     shutdown.install()
     try:
-        loop.run_until_complete(_serve(app, host, port, shutdown))
+        loop.run_until_complete(_serve(app, sockets, shutdown, serving))
     finally:
         started = time.monotonic()
         engine.close(worker_timeout=max(0.1, shutdown.remaining() - 0.2))
@@ -108,17 +144,21 @@ def run_server(app: web.Application, engine: Engine, host: str, port: int,
                      time.monotonic() - shutdown.signalled_at, time.monotonic() - started)
 
 
-async def _serve(app: web.Application, host: str, port: int, shutdown: Shutdown) -> None:
+async def _serve(app: web.Application, sockets: list[socket.socket], shutdown: Shutdown,
+                 serving: Callable[[], None] | None) -> None:
     options = handler_options()
     runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=GRACE, **options)
     await runner.setup()
     loop = asyncio.get_running_loop()
     manager = runner.server
     assert manager is not None
-    server = await loop.create_server(lambda: LoupeRequestHandler(manager, loop=loop, **options),
-                                      host, port, reuse_address=True, backlog=1024)
+    servers = [await loop.create_server(lambda: LoupeRequestHandler(manager, loop=loop, **options), sock=sock,
+                                        backlog=1024) for sock in sockets]
+    if serving is not None:
+        serving()
     try:
         await shutdown.requested.wait()
     finally:
-        server.close()
+        for server in servers:
+            server.close()
         await runner.cleanup()

@@ -69,18 +69,14 @@ class LoupeProcess:
             self.proc.wait(10)
 
     def worker_pid(self, other_than: int | None = None, timeout: float = 30.0) -> int:
-        """The pid of the server's task worker process (a child running multiprocessing's spawn
-        entry point); with ``other_than``, waits for a worker with another pid (a restarted one)."""
-        assert self.proc is not None
+        """The pid of the server's task worker process, from its "ready" log line; with
+        ``other_than``, waits for a worker with another pid (a restarted one)."""
+        import re
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            for pid in child_pids(self.proc.pid):
-                try:
-                    cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-                except OSError:
-                    continue
-                if b"spawn_main" in cmdline and pid != other_than:
-                    return pid
+            pids = [int(p) for p in re.findall(r"task worker \(pid (\d+)\) ready", self.log())]
+            if pids and pids[-1] != other_than:
+                return pids[-1]
             time.sleep(0.02)
         raise AssertionError("no task worker process found")
 

@@ -34,7 +34,7 @@ import os
 import signal
 import threading
 import time
-from typing import Any
+from typing import Any, Callable
 
 log = logging.getLogger("loupe.supervisor")
 
@@ -52,8 +52,12 @@ class WorkerShutdown(BaseException):
 class WorkerSupervisor:
     """Keeps one worker process running for the store at ``path``."""
 
-    def __init__(self, path: str, options: dict[str, Any]):
+    def __init__(self, path: str, options: dict[str, Any],
+                 on_health: Callable[[bool], None] | None = None):
+        """``on_health(healthy)`` is called on every change of `healthy()` (several serving
+        processes read it from shared memory)."""
         self.path, self.options = path, options
+        self.on_health = on_health
         self._ctx = multiprocessing.get_context("spawn")
         self._stopping = threading.Event()
         self._ready = threading.Event()
@@ -87,7 +91,7 @@ class WorkerSupervisor:
         """Begin stopping without waiting: no restart any more, SIGTERM to the worker.  Safe to
         call from a signal handler (no lock is taken)."""
         self._stopping.set()
-        self._ready.clear()
+        self._set_ready(False)
         try:
             os.write(self._interrupt_w, b"!")
         except OSError:
@@ -106,6 +110,14 @@ class WorkerSupervisor:
                 process.kill()
                 process.join(1.0)
         self._thread.join(1.0)
+
+    def _set_ready(self, ready: bool) -> None:
+        if ready:
+            self._ready.set()
+        else:
+            self._ready.clear()
+        if self.on_health is not None:
+            self.on_health(ready and not self._stopping.is_set())
 
     def _signal(self, signum: int) -> None:
         process = self._process
@@ -156,7 +168,7 @@ class WorkerSupervisor:
                 if ready_reader in fired:
                     try:
                         ready_reader.recv_bytes()
-                        self._ready.set()
+                        self._set_ready(True)
                         log.info("task worker (pid %s) ready", process.pid)
                     except (EOFError, OSError):
                         pass  # it is dying: its sentinel fires next
@@ -164,7 +176,7 @@ class WorkerSupervisor:
                 if self._interrupt_r in fired:
                     os.read(self._interrupt_r, 64)
         finally:
-            self._ready.clear()
+            self._set_ready(False)
             ready_reader.close()
         process.join(1.0)
 

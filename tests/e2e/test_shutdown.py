@@ -24,6 +24,11 @@ from support import child_pids
 SIGNALS = [(signal.SIGTERM, "server"), (signal.SIGINT, "server"), (signal.SIGTERM, "group"),
            (signal.SIGINT, "group")]
 IDS = ["TERM-server", "INT-server", "TERM-group", "INT-group"]
+# The default runs one serving process per core (a master and its children); `--http-workers 1`
+# serves from the master itself: both are stopped the same way.
+BUSY = [(*case, []) for case in SIGNALS] + [(signal.SIGTERM, "server", ["--http-workers", "1"]),
+                                            (signal.SIGINT, "group", ["--http-workers", "1"])]
+BUSY_IDS = IDS + ["TERM-server-1-process", "INT-group-1-process"]
 
 
 def stop_with(server, signum: int, target: str) -> float:
@@ -36,6 +41,7 @@ def stop_with(server, signum: int, target: str) -> float:
         server.proc.send_signal(signum)
     server.proc.wait(30)
     elapsed = time.monotonic() - started
+    print(f"shutdown: {signal.Signals(signum).name} to the {target}: {elapsed:.3f} s")
     assert server.proc.returncode == 0, server.log()
     time.sleep(0.2)
     assert not [pid for pid in workers if os.path.exists(f"/proc/{pid}") and _alive(pid)], "a child outlived the server"
@@ -57,9 +63,9 @@ def test_idle(fresh_server, signum, target):
     assert f"{signal.Signals(signum).name} received: shutting down" in server.log()
 
 
-@pytest.mark.parametrize("signum,target", SIGNALS, ids=IDS)
-def test_mid_request(fresh_server, signum, target):
-    server = fresh_server()
+@pytest.mark.parametrize("signum,target,extra", BUSY, ids=BUSY_IDS)
+def test_mid_request(fresh_server, signum, target, extra):
+    server = fresh_server(extra=extra)
     client = server.client()
     words = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu".split()
     docs = [{"id": i, "text": " ".join(words[(i * j) % 12] for j in range(1, 30))} for i in range(2000)]
@@ -80,9 +86,9 @@ def test_mid_request(fresh_server, signum, target):
     thread.join(10)
 
 
-@pytest.mark.parametrize("signum,target", SIGNALS, ids=IDS)
-def test_mid_body(fresh_server, signum, target):
-    server = fresh_server()
+@pytest.mark.parametrize("signum,target,extra", BUSY, ids=BUSY_IDS)
+def test_mid_body(fresh_server, signum, target, extra):
+    server = fresh_server(extra=extra)
     stalled = socket.create_connection(("127.0.0.1", server.port))
     stalled.sendall(b"POST /indexes/a/documents HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
                     + server.master_key.encode() + b"\r\nContent-Type: application/json\r\n"
@@ -95,9 +101,9 @@ def test_mid_body(fresh_server, signum, target):
     assert "Traceback" not in server.log()
 
 
-@pytest.mark.parametrize("signum,target", SIGNALS, ids=IDS)
-def test_mid_batch(fresh_server, signum, target):
-    server = fresh_server()
+@pytest.mark.parametrize("signum,target,extra", BUSY, ids=BUSY_IDS)
+def test_mid_batch(fresh_server, signum, target, extra):
+    server = fresh_server(extra=extra)
     client = server.client()
     docs = [{"id": i, "text": "lorem ipsum dolor sit amet " * 10} for i in range(20000)]
     uid = client.index("batch").add_documents(docs).task_uid
