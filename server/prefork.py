@@ -22,7 +22,7 @@ process.  With N processes::
 * A serving process that dies is started again (logged as a WARNING); all die with the master
   (``PR_SET_PDEATHSIG``).
 * SIGTERM/SIGINT to the master (or to the whole group): the worker and the serving processes are
-  told to stop, each under its own deadline (serve.py); whoever is left 1.8 s after the signal
+  told to stop, each under its own deadline (serve.py); whoever is left 1.6 s after the signal
   is killed, and the master exits within 2 s.
 """
 from __future__ import annotations
@@ -42,7 +42,7 @@ from engine.tasks.supervisor import STABLE_AFTER, WorkerSupervisor, die_with_par
 log = logging.getLogger("loupe")
 
 #: The master kills whatever still runs this long after the signal, then exits.
-KILL_AFTER = 1.8
+KILL_AFTER = 1.6
 MAX_RESTART_DELAY = 5.0
 
 

@@ -42,7 +42,7 @@ SHUTDOWN_DEADLINE = 2.0
 #: Seconds in-flight requests get to finish once shutdown begins (then as long to unwind).
 GRACE = 0.4
 #: The deadline thread exits the process this long after the signal, whatever is still running.
-HARD_EXIT_AFTER = 1.5
+HARD_EXIT_AFTER = 1.2
 
 
 class Shutdown:

@@ -14,7 +14,7 @@ is refused like an invalid key.
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, TypeVar
+from typing import Callable, TypeVar
 
 import orjson
 from aiohttp import web
