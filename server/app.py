@@ -42,7 +42,8 @@ def create_app(engine: Engine, *, master_key: str | None = None, payload_limit: 
     app["auth"] = authenticator
     app["cli_webhook"] = cli_webhook
     app["metrics"] = metrics_registry or MetricsRegistry()
-    app.router.add_route("*", "/{tail:.*}", make_dispatcher(build_router(), authenticator, app["metrics"]))
+    # [\s\S]: every path reaches the dispatcher, even one with a decoded CR or LF (`%0D%0A`)
+    app.router.add_route("*", "/{tail:[\\s\\S]*}", make_dispatcher(build_router(), authenticator, app["metrics"]))
     app.on_startup.append(_start_warmer)
     app.on_cleanup.append(_stop_warmer)
     return app

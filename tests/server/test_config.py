@@ -29,6 +29,7 @@ Properties proved here:
 from __future__ import annotations
 
 import base64
+import os
 import re
 import tomllib
 from pathlib import Path
@@ -543,6 +544,19 @@ def test_max_indexing_threads_value(tmp_path):
     assert load(["--max-indexing-threads", "3"], cwd=tmp_path).max_indexing_threads == 3
     (tmp_path / "config.toml").write_text("max_indexing_threads = 2\n")
     assert load(cwd=tmp_path).max_indexing_threads == 2
+
+
+def test_http_workers(tmp_path):
+    """Serving processes: --http-workers / MEILI_HTTP_WORKERS / http_workers; unset means one per core."""
+    from server.cli import http_workers
+    assert load(cwd=tmp_path).http_workers is None
+    assert http_workers(load(cwd=tmp_path)) == len(os.sched_getaffinity(0))
+    assert load(["--http-workers", "3"], cwd=tmp_path).http_workers == 3
+    assert http_workers(load(env={"MEILI_HTTP_WORKERS": "1"}, cwd=tmp_path)) == 1
+    (tmp_path / "config.toml").write_text("http_workers = 4\n")
+    assert load(cwd=tmp_path).http_workers == 4
+    assert refusal(["--http-workers", "0"], cwd=tmp_path).message == (
+        "invalid value '0' for '--http-workers <HTTP_WORKERS>': expected a positive integer, found 0")
 
 
 def test_positive_integers(tmp_path):
