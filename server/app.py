@@ -15,6 +15,7 @@ from .http import Router, make_dispatcher
 from engine.settings.features import Features
 
 from .metrics import MetricsRegistry
+from .qdrant import routes as qdrant_routes
 from .similars import routes as similars_routes
 from .routes import admin, documents, indexes, keys, metrics, multi_search, search, settings, tasks, webhooks
 
@@ -41,6 +42,9 @@ def create_app(engine: Engine, *, master_key: str | None = None, payload_limit: 
     app["cli_webhook"] = cli_webhook
     app["metrics"] = metrics_registry or MetricsRegistry()
     app.router.add_route("*", "/v1/{tail:.*}", similars_routes.dispatcher(authenticator, app["metrics"]))
+    qdrant = qdrant_routes.dispatcher(authenticator, app["metrics"])
+    app.router.add_route("*", "/qdrant", qdrant)
+    app.router.add_route("*", "/qdrant/{tail:.*}", qdrant)
     app.router.add_route("*", "/{tail:.*}", make_dispatcher(build_router(), authenticator, app["metrics"]))
     app.on_startup.append(_start_warmer)
     app.on_cleanup.append(_stop_warmer)
