@@ -242,6 +242,10 @@ FILTERS = [
      lambda pid, p: "note" in p and p["note"] is None),
     (models.Filter(must=[F(key="tags", values_count=models.ValuesCount(gte=2))]),
      lambda pid, p: len(p.get("tags", [])) >= 2),
+    (models.Filter(min_should=models.MinShould(min_count=2, conditions=[
+        F(key="tags", match=models.MatchValue(value="a")), F(key="tags", match=models.MatchValue(value="b")),
+        F(key="city", match=models.MatchValue(value="Rome"))])),
+     lambda pid, p: sum(["a" in p.get("tags", []), "b" in p.get("tags", []), p.get("city") == "Rome"]) >= 2),
     (models.Filter(must=[F(key="country.name", match=models.MatchValue(value="UK"))],
                    must_not=[F(key="ok", match=models.MatchValue(value=False))]),
      lambda pid, p: p.get("country", {}).get("name") == "UK" and p.get("ok") is not False),
