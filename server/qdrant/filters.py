@@ -36,6 +36,7 @@ class Filter:
 
     check: Check
     loupe: str | None
+    everything: bool = False  # no condition at all: the exact check drops nothing
 
 
 def _format_error(message: str) -> Exception:
@@ -260,7 +261,7 @@ def _conditions(value: Any, what: str) -> list[Filter]:
 def parse_filter(value: Any) -> Filter:
     """A filter object (None: everything)."""
     if value is None:
-        return Filter(lambda _p, _i: True, None)
+        return Filter(lambda _p, _i: True, None, everything=True)
     if not isinstance(value, dict):
         raise _format_error("`filter` must be an object")
     unknown = set(value) - {"must", "should", "must_not", "min_should"}

@@ -38,6 +38,9 @@ class Search:
     payload: PayloadSelector
     vectors: VectorSelector
 
+    def __post_init__(self) -> None:
+        self.plan.wanted = self.offset + self.limit
+
 
 @dataclass(frozen=True)
 class Grouping:

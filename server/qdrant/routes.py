@@ -195,6 +195,7 @@ def _group_keys(payload: dict[str, Any], key: str) -> list[Any]:
 
 def _groups(request: web.Request, index: Index, config: Collection, search: Search, spec: Grouping) -> dict[str, Any]:
     groups: dict[Any, list[Scored]] = {}
+    search.plan.wanted = spec.limit * spec.group_size
     for point in ranked(index, search.plan):
         for key in _group_keys(point.payload, spec.group_by):
             if key in groups:

@@ -27,7 +27,7 @@ from .points import PointId
 from .scoring import SMALLER_IS_BETTER, best_score, passes, shown, similarities
 
 ENGINE_MARGIN = 1e-6
-FIRST_WINDOW = 32
+SLACK = 16  # extra room in the first window for candidates the exact check may drop
 
 
 @dataclass
@@ -43,6 +43,7 @@ class Plan:
     exclude: frozenset = frozenset()
     score_threshold: float | None = None
     with_vectors: bool = False
+    wanted: int = 10  # how many ranked points the caller expects to take: the engine's first window
 
     @property
     def by_engine(self) -> bool:
@@ -80,7 +81,7 @@ def _by_engine(index: Index, plan: Plan) -> Iterator[Scored]:
     engine_threshold = None
     if threshold is not None and threshold > -1.0:
         engine_threshold = min(1.0, max(0.0, (1.0 + threshold) / 2.0 - ENGINE_MARGIN))
-    window, seen = FIRST_WINDOW + len(plan.exclude), 0
+    window, seen = plan.wanted + len(plan.exclude) + (0 if plan.filter.everything else SLACK), 0
     vector = tuple(float(x) for x in plan.vector)
     while True:
         result = index.execute(Query(semantic=Semantic(plan.space.embedder, 1.0, vector), filter=plan.filter.loupe,
