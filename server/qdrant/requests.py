@@ -80,12 +80,12 @@ def _threshold(body: dict[str, Any]) -> float | None:
 
 
 def _common(index: Index, collection: Collection, body: dict[str, Any], using: str | None,
-            default_limit: int | None) -> tuple[Plan, int, int, PayloadSelector, VectorSelector]:
+            default_limit: int | None, tenant: Any) -> tuple[Plan, int, int, PayloadSelector, VectorSelector]:
     _params(body.get("params"))
     space = collection.space(using)
     vectors = vector_selector(body.get("with_vector", body.get("with_vectors")))
     plan = Plan(collection, space, parse_filter(body.get("filter")), score_threshold=_threshold(body),
-                with_vectors=vectors.enabled)
+                with_vectors=vectors.enabled, tenant=tenant)
     limit = _uint(body, "limit", default_limit, 1) if "limit" in body or default_limit is not None else None
     if limit is None:
         limit = _uint(body, "top", None, 1)
@@ -94,11 +94,15 @@ def _common(index: Index, collection: Collection, body: dict[str, Any], using: s
     return plan, limit, _uint(body, "offset", 0) or 0, payload_selector(body.get("with_payload")), vectors
 
 
-def stored_vector(index: Index, collection: Collection, using: str | None, raw_id: Any) -> np.ndarray:
-    """The ``using`` vector of a stored point (404 when there is no such point or vector)."""
+def stored_vector(index: Index, collection: Collection, using: str | None, raw_id: Any, tenant: Any = None
+                  ) -> np.ndarray:
+    """The ``using`` vector of a stored point (404 when there is no such point or vector, or when a
+    tenant token's filter hides it)."""
     pid = point_id(raw_id)
     try:
         document = index.get_document(str(pid), retrieve_vectors=True)
+        if tenant is not None and not index.get_documents(0, 1, ids=[str(pid)], filter=tenant)[1]:
+            raise LoupeError("document_not_found", "hidden by the tenant token")
     except LoupeError as exc:
         if exc.code == "document_not_found":
             raise not_found(f"No point with id {pid} found") from None
@@ -111,12 +115,12 @@ def stored_vector(index: Index, collection: Collection, using: str | None, raw_i
 
 
 def _example(index: Index, collection: Collection, using: str | None, value: Any, where: str,
-             ids: set) -> np.ndarray:
+             ids: set, tenant: Any) -> np.ndarray:
     if isinstance(value, list):  # as given: averaged raw, normalised (Cosine) only as a query
         space = collection.space(using)
         return np.asarray(_checked(value, space.size, where), dtype=np.float32)
     ids.add(point_id(value))
-    return stored_vector(index, collection, using, value)
+    return stored_vector(index, collection, using, value, tenant)
 
 
 def _recommend(index: Index, plan: Plan, collection: Collection, using: str | None, body: dict[str, Any]) -> None:
@@ -124,8 +128,9 @@ def _recommend(index: Index, plan: Plan, collection: Collection, using: str | No
     if strategy not in STRATEGIES:
         raise bad_request(f"Format error in JSON body: unknown recommend strategy `{strategy}`")
     ids: set = set()
-    positives = [_example(index, collection, using, v, "positive", ids) for v in body.get("positive") or []]
-    negatives = [_example(index, collection, using, v, "negative", ids) for v in body.get("negative") or []]
+    examples = {side: [_example(index, collection, using, v, side, ids, plan.tenant) for v in body.get(side) or []]
+                for side in ("positive", "negative")}
+    positives, negatives = examples["positive"], examples["negative"]
     plan.exclude = frozenset(ids)
     if strategy == "best_score":
         if not positives and not negatives:
@@ -156,7 +161,8 @@ def _object(body: Any) -> dict[str, Any]:
     return body
 
 
-def search_request(index: Index, collection: Collection, body: Any, default_limit: int | None = None) -> Search:
+def search_request(index: Index, collection: Collection, body: Any, tenant: Any = None,
+                   default_limit: int | None = None) -> Search:
     """/points/search (and the search half of /search/groups)."""
     body = _object(body)
     raw = body.get("vector")
@@ -165,29 +171,30 @@ def search_request(index: Index, collection: Collection, body: Any, default_limi
         using, raw = raw.get("name"), raw.get("vector")
     if raw is None:
         raise bad_request("Format error in JSON body: missing field `vector`")
-    plan, limit, offset, payload, vectors = _common(index, collection, body, using, default_limit)
+    plan, limit, offset, payload, vectors = _common(index, collection, body, using, default_limit, tenant)
     plan.vector = np.asarray(prepare_vector(collection, using or "", raw, "vector"), dtype=np.float32)
     return Search(plan, limit, offset, payload, vectors)
 
 
-def recommend_request(index: Index, collection: Collection, body: Any, default_limit: int | None = None) -> Search:
+def recommend_request(index: Index, collection: Collection, body: Any, tenant: Any = None,
+                      default_limit: int | None = None) -> Search:
     body = _object(body)
     using = body.get("using")
     if body.get("lookup_from") is not None:
         raise bad_request("`lookup_from` is not supported by Loupe")
-    plan, limit, offset, payload, vectors = _common(index, collection, body, using, default_limit)
+    plan, limit, offset, payload, vectors = _common(index, collection, body, using, default_limit, tenant)
     _recommend(index, plan, collection, using, body)
     return Search(plan, limit, offset, payload, vectors)
 
 
-def query_request(index: Index, collection: Collection, body: Any) -> Search:
+def query_request(index: Index, collection: Collection, body: Any, tenant: Any = None) -> Search:
     """/points/query: ``query`` as a vector, a point id, {"nearest"} or {"recommend"}."""
     body = _object(body)
     for unsupported in ("prefetch", "lookup_from"):
         if body.get(unsupported) is not None:
             raise bad_request(f"`{unsupported}` is not supported by Loupe")
     using = body.get("using")
-    plan, limit, offset, payload, vectors = _common(index, collection, body, using, 10)
+    plan, limit, offset, payload, vectors = _common(index, collection, body, using, 10, tenant)
     query = body.get("query")
     if isinstance(query, dict) and "nearest" in query:
         query = query["nearest"]
@@ -197,7 +204,7 @@ def query_request(index: Index, collection: Collection, body: Any) -> Search:
         plan.vector = np.asarray(prepare_vector(collection, using or "", query, "query"), dtype=np.float32)
     elif isinstance(query, (int, str)) and not isinstance(query, bool):
         plan.exclude = frozenset({point_id(query)})
-        plan.vector = _for_space(plan, stored_vector(index, collection, using, query))
+        plan.vector = _for_space(plan, stored_vector(index, collection, using, query, tenant))
     elif query is None:
         raise bad_request("`query` is required (a vector, a point id, {\"nearest\": …} or {\"recommend\": …})")
     else:

@@ -226,14 +226,19 @@ def _lookup(request: web.Request, lookup: dict[str, Any], key: Any) -> dict[str,
         return None  # a group value that is no point id finds nothing
 
 
-Reader = Callable[[Index, Collection, Any], Search]
+Reader = Callable[[Index, Collection, Any, Any], Search]
+
+
+def _tenant(request: web.Request, index: Index) -> Any:
+    """A tenant token's filter for the collection (None for API keys)."""
+    return request["grant"].filter_for_index(index.uid)
 
 
 def _single(reader: Reader) -> Handler:
     async def handler(request: web.Request, collection: str) -> web.Response:
         index, config = _collection(request, collection)
         body = await json_body(request)
-        return ok(request, _top(index, config, reader(index, config, body)))
+        return ok(request, _top(index, config, reader(index, config, body, _tenant(request, index))))
     return handler
 
 
@@ -244,7 +249,9 @@ def _batch(reader: Reader) -> Handler:
         if not isinstance(body, dict) or not isinstance(body.get("searches"), list):
             raise bad_request("Format error in JSON body: missing field `searches`")
         with index.snapshot() as pinned:
-            return ok(request, [_top(pinned, config, reader(pinned, config, one)) for one in body["searches"]])
+            tenant = _tenant(request, index)
+            return ok(request, [_top(pinned, config, reader(pinned, config, one, tenant))
+                                for one in body["searches"]])
     return handler
 
 
@@ -253,13 +260,15 @@ def _grouped(reader: Reader) -> Handler:
         index, config = _collection(request, collection)
         body = await json_body(request)
         spec = grouping(body if isinstance(body, dict) else {})
-        return ok(request, _groups(request, index, config, reader(index, config, body), spec))
+        search = reader(index, config, body, _tenant(request, index))
+        return ok(request, _groups(request, index, config, search, spec))
     return handler
 
 
 async def query(request: web.Request, collection: str) -> web.Response:
     index, config = _collection(request, collection)
-    return ok(request, {"points": _top(index, config, query_request(index, config, await json_body(request)))})
+    search = query_request(index, config, await json_body(request), _tenant(request, index))
+    return ok(request, {"points": _top(index, config, search)})
 
 
 async def query_batch(request: web.Request, collection: str) -> web.Response:
@@ -268,7 +277,8 @@ async def query_batch(request: web.Request, collection: str) -> web.Response:
     if not isinstance(body, dict) or not isinstance(body.get("searches"), list):
         raise bad_request("Format error in JSON body: missing field `searches`")
     with index.snapshot() as pinned:
-        return ok(request, [{"points": _top(pinned, config, query_request(pinned, config, one))}
+        tenant = _tenant(request, index)
+        return ok(request, [{"points": _top(pinned, config, query_request(pinned, config, one, tenant))}
                             for one in body["searches"]])
 
 
@@ -276,7 +286,8 @@ async def query_groups(request: web.Request, collection: str) -> web.Response:
     index, config = _collection(request, collection)
     body = await json_body(request)
     spec = grouping(body if isinstance(body, dict) else {})
-    return ok(request, _groups(request, index, config, query_request(index, config, body), spec))
+    return ok(request, _groups(request, index, config, query_request(index, config, body, _tenant(request, index)),
+                               spec))
 
 
 # -- wiring -----------------------------------------------------------------------------------------
@@ -294,14 +305,14 @@ def build_router() -> Router:
     add("PUT", c + "/points", upsert_points, "documents.add")
     add("POST", c + "/points", retrieve_points, "documents.get")
     add("GET", c + "/points/{id}", get_point, "documents.get")
-    add("POST", c + "/points/search", _single(lambda i, k, b: search_request(i, k, b)), "search")
-    add("POST", c + "/points/search/batch", _batch(lambda i, k, b: search_request(i, k, b)), "search")
-    add("POST", c + "/points/search/groups", _grouped(lambda i, k, b: search_request(i, k, b, default_limit=10)),
+    add("POST", c + "/points/search", _single(search_request), "search")
+    add("POST", c + "/points/search/batch", _batch(search_request), "search")
+    add("POST", c + "/points/search/groups", _grouped(lambda i, k, b, t: search_request(i, k, b, t, default_limit=10)),
         "search")
-    add("POST", c + "/points/recommend", _single(lambda i, k, b: recommend_request(i, k, b)), "search")
-    add("POST", c + "/points/recommend/batch", _batch(lambda i, k, b: recommend_request(i, k, b)), "search")
+    add("POST", c + "/points/recommend", _single(recommend_request), "search")
+    add("POST", c + "/points/recommend/batch", _batch(recommend_request), "search")
     add("POST", c + "/points/recommend/groups",
-        _grouped(lambda i, k, b: recommend_request(i, k, b, default_limit=10)), "search")
+        _grouped(lambda i, k, b, t: recommend_request(i, k, b, t, default_limit=10)), "search")
     add("POST", c + "/points/query", query, "search")
     add("POST", c + "/points/query/batch", query_batch, "search")
     add("POST", c + "/points/query/groups", query_groups, "search")

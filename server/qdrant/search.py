@@ -21,6 +21,8 @@ import orjson
 from engine.index import Index
 from engine.search.query import Query, Semantic
 
+from ..auth import merge_filters
+
 from .collections import Collection, VectorSpace
 from .filters import Filter
 from .points import PointId
@@ -44,6 +46,11 @@ class Plan:
     score_threshold: float | None = None
     with_vectors: bool = False
     wanted: int = 10  # how many ranked points the caller expects to take: the engine's first window
+    tenant: Any = None  # a tenant token's filter for the collection (Loupe syntax), ANDed in
+
+    @property
+    def engine_filter(self) -> Any:
+        return merge_filters(self.filter.loupe, self.tenant)
 
     @property
     def by_engine(self) -> bool:
@@ -84,7 +91,7 @@ def _by_engine(index: Index, plan: Plan) -> Iterator[Scored]:
     window, seen = plan.wanted + len(plan.exclude) + (0 if plan.filter.everything else SLACK), 0
     vector = tuple(float(x) for x in plan.vector)
     while True:
-        result = index.execute(Query(semantic=Semantic(plan.space.embedder, 1.0, vector), filter=plan.filter.loupe,
+        result = index.execute(Query(semantic=Semantic(plan.space.embedder, 1.0, vector), filter=plan.engine_filter,
                                      limit=window, max_total_hits=window, scores=True,
                                      ranking_score_threshold=engine_threshold, retrieve_vectors=plan.with_vectors))
         for hit in result.hits[seen:]:
@@ -113,7 +120,7 @@ def _exactly(index: Index, plan: Plan) -> Iterator[Scored]:
     total = point_count(index)
     if total == 0:
         return
-    result = index.execute(Query(filter=plan.filter.loupe, limit=total, max_total_hits=total, retrieve_vectors=True))
+    result = index.execute(Query(filter=plan.engine_filter, limit=total, max_total_hits=total, retrieve_vectors=True))
     embedder = plan.space.embedder
     documents, rows, vectors = [], [], []
     for hit in result.hits:

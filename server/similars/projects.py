@@ -52,9 +52,10 @@ def handles_of(uid: str) -> tuple[str, str] | None:
 
 
 def project_settings(dimensions: int) -> dict[str, Any]:
-    """A new project's index: one user-provided embedder, ids sortable for the embeddings listing."""
+    """A new project's index: one user-provided embedder, ids sortable for the embeddings listing,
+    ids and metadata filterable for tenant tokens' filters, nothing searchable by keywords."""
     return {"embedders": {EMBEDDER: {"source": "userProvided", "dimensions": dimensions}},
-            "sortableAttributes": ["id"]}
+            "sortableAttributes": ["id"], "filterableAttributes": ["id", "metadata"], "searchableAttributes": []}
 
 
 def dimensions_of(settings: dict[str, Any]) -> int | None:

@@ -72,13 +72,15 @@ def _kept(hits: Iterable[Hit], params: SimilarParams, exclude_id: str | None) ->
     return out
 
 
-def similars(index: Index, vector: list[float], params: SimilarParams, exclude_id: str | None = None) -> list[Found]:
-    """The page of results, highest similarity first, ties by id."""
+def similars(index: Index, vector: list[float], params: SimilarParams, exclude_id: str | None = None,
+             tenant: Any = None) -> list[Found]:
+    """The page of results, highest similarity first, ties by id; ``tenant`` is a tenant token's
+    filter for the project (Loupe syntax on `id` and `metadata.*`), which the engine applies."""
     needed = params.page.offset + params.page.limit
     window = needed + (1 if exclude_id is not None else 0) + 1
     engine_threshold = max(0.0, (1.0 + params.threshold) / 2.0 - ENGINE_MARGIN)
     while True:
-        result = index.execute(Query(semantic=Semantic(EMBEDDER, 1.0, tuple(vector)), limit=window,
+        result = index.execute(Query(semantic=Semantic(EMBEDDER, 1.0, tuple(vector)), limit=window, filter=tenant,
                                      max_total_hits=window, scores=True,
                                      ranking_score_threshold=engine_threshold))
         kept = _kept(result.hits, params, exclude_id)

@@ -86,10 +86,14 @@ async def similars_of_id(request: web.Request, user: str, project: str, id: str)
         if exc.code == "document_not_found":
             raise not_found(f"Embedding `{id}` not found in project `{user}/{project}`.") from None
         raise
+    tenant = request["grant"].filter_for_index(index.uid)
+    if tenant is not None and not index.get_documents(0, 1, ids=[id], filter=tenant)[1]:
+        raise not_found(f"Embedding `{id}` not found in project `{user}/{project}`.")  # hidden from the token
     embeddings = document["_vectors"][EMBEDDER]["embeddings"]
     if not embeddings:
         raise not_found(f"Embedding `{id}` has no vector.")
-    return json_response(_results(user, project, similars(index, embeddings[0], params, exclude_id=id)))
+    found = similars(index, embeddings[0], params, exclude_id=id, tenant=tenant)
+    return json_response(_results(user, project, found))
 
 
 async def similars_of_vector(request: web.Request, user: str, project: str) -> web.Response:
@@ -99,7 +103,8 @@ async def similars_of_vector(request: web.Request, user: str, project: str) -> w
         raise bad_request("the body must be a JSON object with a `vector` array")
     index, settings = _project(request, user, project)
     vector = _vector(body["vector"], "vector", dimensions_of(settings))
-    return json_response(_results(user, project, similars(index, vector, params)))
+    tenant = request["grant"].filter_for_index(index.uid)
+    return json_response(_results(user, project, similars(index, vector, params, tenant=tenant)))
 
 
 # -- embeddings -------------------------------------------------------------------------------------
@@ -150,10 +155,14 @@ async def upsert_embeddings(request: web.Request, user: str, project: str) -> we
     items = body["embeddings"]
     if not items:
         return json_response({"upserted": 0})
-    first = dimensions if dimensions is not None else len(items[0].get("vector") or []) if isinstance(items[0], dict) else None
-    documents = [_embedding(item, n, first or None) for n, item in enumerate(items)]
+    if dimensions is None and isinstance(items[0], dict) and isinstance(items[0].get("vector"), list):
+        dimensions = len(items[0]["vector"]) or None  # a new project takes its first vector's size
+        creating = True
+    else:
+        creating = False
+    documents = [_embedding(item, n, dimensions) for n, item in enumerate(items)]
     tasks = []
-    if dimensions is None:
+    if creating:
         if not request["grant"].can_create_index(uid):
             raise LoupeError("invalid_api_key", "The provided API key is invalid.")
         patch = validate_settings_patch(project_settings(len(documents[0]["_vectors"][EMBEDDER])))

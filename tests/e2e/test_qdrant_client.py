@@ -481,3 +481,21 @@ def test_large_filtered_collection_equals_brute_force(client):
                                must=[F(key="rank", range=models.Range(lt=2000))]))):
             points = client.query_points("large", query=query, query_filter=query_filter, limit=15, offset=5).points
             check(points, expected(query, keep=keep, limit=15, offset=5, vectors=stored, payloads=payloads))
+
+
+def test_tenant_token_filter(server, client):
+    """A tenant token's rule filter (Loupe syntax on the point's `payload.*`) narrows every search,
+    and an example point outside it is not found."""
+    meili = server.client()
+    key = meili.create_key({"actions": ["search"], "indexes": ["qdrant_*"], "expiresAt": None})
+    token = meili.generate_tenant_token(key.uid, {"qdrant_films": {"filter": "payload.city = paris"}}, api_key=key.key)
+    tenant = QdrantClient(url=server.url + "/qdrant", api_key=token, https=False)
+    paris = lambda pid, p: p.get("city", "").lower() == "paris"  # noqa: E731 - Loupe's filters fold case
+    check(tenant.query_points("films", query=[1, 0, 0]).points, expected([1, 0, 0], keep=paris))
+    check(tenant.query_points("films", query=3).points, expected(VECTORS[3], keep=lambda pid, p: paris(pid, p) and pid != 3))
+    with pytest.raises(UnexpectedResponse) as hidden:
+        tenant.query_points("films", query=1)
+    assert hidden.value.status_code == 404 and b"No point with id 1 found" in hidden.value.content
+    with pytest.raises(UnexpectedResponse) as refused:
+        tenant.query_points("dots", query=[1, 0, 0])
+    assert refused.value.status_code == 403

@@ -276,6 +276,24 @@ async def test_keys(http):
     assert status == 403
 
 
+async def test_tenant_token_filter(http):
+    """A tenant token's rule filter (Loupe syntax on `id` and `metadata.*`) narrows the results and
+    hides a query document outside it."""
+    import meilisearch
+    _s, key = await post(http, "/keys", {"actions": ["search"], "indexes": ["similars_alice_*"], "expiresAt": None})
+    token = meilisearch.Client("http://unused", KEY).generate_tenant_token(
+        key["uid"], {"similars_alice_docs": {"filter": "metadata.author.name = ann OR id = h"}}, api_key=key["key"])
+    tenant = {"Authorization": f"Bearer {token}"}
+    visible = {"a", "c", "f", "h"}  # Loupe's filters fold case: "Ann" and "ann"
+    status, body = await post(http, "/v1/similars/alice/docs?threshold=0", {"vector": [1, 0]}, headers=tenant)
+    assert status == 200
+    check(body, expected([1, 0], threshold=0.0, drop={e["id"] for e in EMBEDDINGS} - visible))
+    status, body = await get(http, "/v1/similars/alice/docs/h?threshold=0", headers=tenant)
+    check(body, expected([1, 1], exclude="h", threshold=0.0, drop={e["id"] for e in EMBEDDINGS} - visible))
+    assert await get(http, "/v1/similars/alice/docs/b", headers=tenant) == (
+        404, problem(404, "Embedding `b` not found in project `alice/docs`."))
+
+
 # 6 -------------------------------------------------------------------------------------------------
 
 async def test_deletes(http, engine):
