@@ -17,6 +17,7 @@ from engine.settings.features import Features
 from .metrics import MetricsRegistry
 from .qdrant import routes as qdrant_routes
 from .similars import routes as similars_routes
+from .tpuf import routes as tpuf_routes
 from .routes import admin, documents, indexes, keys, metrics, multi_search, search, settings, tasks, webhooks
 
 
@@ -45,6 +46,7 @@ def create_app(engine: Engine, *, master_key: str | None = None, payload_limit: 
     qdrant = qdrant_routes.dispatcher(authenticator, app["metrics"])
     app.router.add_route("*", "/qdrant", qdrant)
     app.router.add_route("*", "/qdrant/{tail:.*}", qdrant)
+    app.router.add_route("*", "/tpuf/{tail:.*}", tpuf_routes.dispatcher(authenticator, app["metrics"]))
     app.router.add_route("*", "/{tail:.*}", make_dispatcher(build_router(), authenticator, app["metrics"]))
     app.on_startup.append(_start_warmer)
     app.on_cleanup.append(_stop_warmer)
