@@ -53,6 +53,8 @@ def settings_patch(namespace: Namespace | None, metric: str | None, dimensions: 
     if dimensions is not None and (namespace is None or namespace.metric is None):
         patch["embedders"] = {f"vector~{metric or 'cosine_distance'}": {"source": "userProvided",
                                                                         "dimensions": dimensions}}
+    if namespace is None:
+        patch["filterableAttributes"] = ["id", "attrs"]  # for tenant tokens' filters (the dialect filters itself)
     known = set(namespace.full_text) if namespace is not None else set()
     if namespace is None or not full_text <= known:
         patch["searchableAttributes"] = [f"attrs.{a}" for a in sorted(known | full_text)]

@@ -240,7 +240,17 @@ def _hashable(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
-def run_query(index: Index, namespace: Namespace, body: Any, encoding: str | None = None) -> dict[str, Any]:
+def _visible(index: Index, predicate: Callable[[dict[str, Any]], bool], tenant: Any):
+    """``predicate`` restricted to the rows a tenant token's filter lets through (Loupe syntax on
+    `id` and `attrs.*`); BM25 statistics stay those of the whole namespace."""
+    if tenant is None:
+        return predicate
+    ids = {row.values["id"] for row in all_rows(index, None, False, filter=tenant)}
+    return lambda values: values["id"] in ids and predicate(values)
+
+
+def run_query(index: Index, namespace: Namespace, body: Any, encoding: str | None = None,
+              tenant: Any = None) -> dict[str, Any]:
     """One query object's answer: ``{"rows": [...]}`` or the aggregations."""
     if not isinstance(body, dict):
         raise bad_request("a query must be a JSON object")
@@ -248,7 +258,7 @@ def run_query(index: Index, namespace: Namespace, body: Any, encoding: str | Non
     if unknown:
         raise bad_request(f"unknown query parameter `{unknown[0]}`")
     limit, per = _limit(body)
-    predicate = parse_filter(body.get("filters"))
+    predicate = _visible(index, parse_filter(body.get("filters")), tenant)
     if body.get("aggregate_by") is not None:
         if body.get("rank_by") is not None or body.get("include_attributes") is not None:
             raise bad_request("aggregate_by cannot be combined with rank_by or include_attributes")

@@ -106,6 +106,7 @@ async def query(request: web.Request, namespace: str) -> web.Response:
     if not isinstance(body, dict):
         raise bad_request("the query body must be a JSON object")
     multi = request.rel_url.query.get("stainless_overload") == "multiQuery" or "queries" in body
+    tenant = request["grant"].filter_for_index(index.uid)
     with index.snapshot() as pinned:
         size = _size(pinned)
         if multi:
@@ -113,10 +114,10 @@ async def query(request: web.Request, namespace: str) -> web.Response:
             extra = sorted(set(body) - {"queries", "vector_encoding", "consistency"})
             if not isinstance(queries, list) or not 1 <= len(queries) <= MAX_QUERIES or extra:
                 raise bad_request(f"a multi-query is {{\"queries\": [1 to {MAX_QUERIES} query objects]}}")
-            results = [run_query(pinned, found, one, body.get("vector_encoding")) for one in queries]
+            results = [run_query(pinned, found, one, body.get("vector_encoding"), tenant) for one in queries]
             answer: dict[str, Any] = {"results": results}
         else:
-            answer = run_query(pinned, found, body)
+            answer = run_query(pinned, found, body, tenant=tenant)
     returned = len(orjson.dumps(answer))
     answer["billing"] = {"billable_logical_bytes_queried": returned, "billable_logical_bytes_returned": returned}
     answer["performance"] = _performance(started, size)

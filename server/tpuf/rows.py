@@ -35,13 +35,14 @@ def row_of(docid: int, raw: bytes | None, vectors: dict[str, Any] | None, embedd
     return Row(docid, values, vector)
 
 
-def all_rows(index: Index, embedder: str | None, with_vectors: bool) -> list[Row]:
+def all_rows(index: Index, embedder: str | None, with_vectors: bool, filter: Any = None) -> list[Row]:
+    """Every row of the namespace (those a Loupe ``filter`` selects, when given)."""
     engine = index.engine
     with engine.store.index_env.begin() as txn:
         total = len(engine.registry.all_docids(txn, index.record(txn)["iid"]))
     if total == 0:
         return []
-    result = index.execute(Query(limit=total, max_total_hits=total, retrieve_vectors=with_vectors))
+    result = index.execute(Query(limit=total, max_total_hits=total, retrieve_vectors=with_vectors, filter=filter))
     vectors = result.vectors or {}
     return [row_of(hit.docid, hit.stored, vectors.get(hit.docid) if with_vectors else None, embedder)
             for hit in result.hits]

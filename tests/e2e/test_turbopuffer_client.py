@@ -311,3 +311,15 @@ def test_keys(server, tpuf):
     with pytest.raises(turbopuffer.APIStatusError) as refused:
         limited.namespace("docs").write(upsert_rows=[{"id": 9}])
     assert refused.value.status_code == 403
+
+
+def test_tenant_token_filter(server, tpuf):
+    """A tenant token's rule filter (Loupe syntax on `attrs.*`) narrows every query of the namespace."""
+    meili = server.client()
+    key = meili.create_key({"actions": ["search"], "indexes": ["tpuf_*"], "expiresAt": None})
+    token = meili.generate_tenant_token(key.uid, {"tpuf_docs": {"filter": "attrs.color = blue"}}, api_key=key.key)
+    tenant = turbopuffer.Turbopuffer(base_url=server.url + "/tpuf", api_key=token).namespace("docs")
+    assert [r.id for r in tenant.query(rank_by=("id", "asc"), top_k=10).rows] == [2, 4]
+    check(tenant.query(rank_by=("body", "BM25", "lazy dog whale"), top_k=10).rows,
+          ranked(bm25("body", "lazy dog whale"), keep=lambda r: r["color"] == "blue"))
+    assert tenant.query(aggregate_by={"n": ("Count",)}).aggregations == {"n": 2}
