@@ -17,6 +17,7 @@ import math
 import threading
 from collections import Counter
 from dataclasses import dataclass
+from typing import Callable
 
 from .rows import Row
 from .tokens import tokens
@@ -36,12 +37,14 @@ _CACHE: dict[tuple[str, int, str], FieldStats] = {}
 _LOCK = threading.Lock()
 
 
-def field_stats(uid: str, version: int, attribute: str, rows: list[Row]) -> FieldStats:
+def field_stats(uid: str, version: int, attribute: str, rows_of: Callable[[], list[Row]]) -> FieldStats:
+    """The attribute's statistics for this index version (``rows_of`` is called only to build them)."""
     key = (uid, version, attribute)
     with _LOCK:
         found = _CACHE.get(key)
     if found is not None:
         return found
+    rows = rows_of()
     postings: dict[str, dict[int, int]] = {}
     lengths = {}
     for row in rows:

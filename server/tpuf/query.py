@@ -25,7 +25,7 @@ from . import bm25
 from .errors import bad_request
 from .filters import is_filter, parse_filter
 from .namespaces import Namespace
-from .rows import Row, all_rows, f32, row_of, version
+from .rows import Row, all_rows, f32, row_of, rows_by_docids, version
 from .writes import decode_vector, encode_vector
 
 MAX_TOP_K = 10_000
@@ -88,7 +88,7 @@ def _scorer(index: Index, namespace: Namespace, expr: Any, rows_of: Callable[[],
             raise bad_request(f"attribute `{attribute}` is not configured with full_text_search")
 
         def score(rows: list[Row]) -> dict[int, float]:
-            stats = bm25.field_stats(index.uid, version(index), attribute, rows_of())
+            stats = bm25.field_stats(index.uid, version(index), attribute, rows_of)
             return bm25.scores(stats, text, bool(params.get("last_as_prefix")))
         return score
     if is_filter(expr):
@@ -99,9 +99,11 @@ def _scorer(index: Index, namespace: Namespace, expr: Any, rows_of: Callable[[],
 
 # -- one query --------------------------------------------------------------------------------------
 
-def _ann(index: Index, namespace: Namespace, vector: list[float], predicate, want_vectors: bool) -> Iterator[Ranked]:
-    """Cosine ANN through the engine, candidates filtered here, windows doubling."""
-    window, seen = 64, 0
+def _ann(index: Index, namespace: Namespace, vector: list[float], predicate, want_vectors: bool,
+         wanted: int, filtered: bool) -> Iterator[Ranked]:
+    """Cosine ANN through the engine, candidates filtered here, windows doubling from what the
+    query takes (plus room for the filter's rejections)."""
+    window, seen = wanted + (16 if filtered else 0), 0
     while True:
         result = index.execute(Query(semantic=Semantic(namespace.embedder, 1.0, tuple(vector)), limit=window,
                                      max_total_hits=window, scores=True, retrieve_vectors=want_vectors))
@@ -118,7 +120,8 @@ def _ann(index: Index, namespace: Namespace, vector: list[float], predicate, wan
         seen, window = len(result.hits), window * 2
 
 
-def _rank(index: Index, namespace: Namespace, rank_by: Any, predicate, want_vectors: bool) -> Iterator[Ranked]:
+def _rank(index: Index, namespace: Namespace, rank_by: Any, predicate, want_vectors: bool, wanted: int = 10,
+          filtered: bool = True) -> Iterator[Ranked]:
     if isinstance(rank_by, list) and len(rank_by) == 3 and rank_by[1] == "ANN":
         if rank_by[0] != "vector":
             raise bad_request("ANN ranks by the `vector` attribute")
@@ -128,7 +131,7 @@ def _rank(index: Index, namespace: Namespace, rank_by: Any, predicate, want_vect
         if len(vector) != namespace.dimensions:
             raise bad_request(f"query vector has {len(vector)} dimensions, the namespace's have {namespace.dimensions}")
         if namespace.metric == "cosine_distance":
-            yield from _ann(index, namespace, vector, predicate, want_vectors)
+            yield from _ann(index, namespace, vector, predicate, want_vectors, wanted, filtered)
             return
         rows = [r for r in all_rows(index, namespace.embedder, True) if r.vector is not None and predicate(r.values)]
         if rows:
@@ -153,13 +156,33 @@ def _rank(index: Index, namespace: Namespace, rank_by: Any, predicate, want_vect
             rows_cache.append(all_rows(index, namespace.embedder, want_vectors))
         return rows_cache[0]
 
+    lazy = _LazyRows(rows_of)
     scorer = _scorer(index, namespace, rank_by, rows_of)
-    rows = rows_of()
-    scores = scorer(rows)
-    ranked = [(scores[r.docid], r) for r in rows if scores.get(r.docid, 0.0) > 0.0 and predicate(r.values)]
-    ranked.sort(key=lambda pair: -pair[0])
-    for score, row in ranked:
-        yield Ranked(row, score)
+    scores = scorer(lazy)  # type: ignore[arg-type]
+    order = sorted((docid for docid, score in scores.items() if score > 0.0), key=lambda d: (-scores[d], d))
+    if want_vectors or lazy.loaded:
+        by_docid = {row.docid: row for row in rows_of()}
+        candidates = [by_docid[d] for d in order if d in by_docid]
+    else:  # only the scored documents are read, a chunk at a time
+        candidates = (row for lo in range(0, len(order), 256) for row in rows_by_docids(index, order[lo:lo + 256]))
+    for row in candidates:
+        if predicate(row.values):
+            yield Ranked(row, scores[row.docid])
+
+
+class _LazyRows(list):
+    """The namespace's rows, read on first iteration only (a filter clause in rank_by needs them;
+    BM25 with cached statistics does not)."""
+
+    def __init__(self, rows_of: Callable[[], list[Row]]):
+        super().__init__()
+        self.rows_of, self.loaded = rows_of, False
+
+    def __iter__(self):
+        if not self.loaded:
+            self.extend(self.rows_of())
+            self.loaded = True
+        return super().__iter__()
 
 
 def _sortable(value: Any) -> bool:
@@ -279,7 +302,9 @@ def run_query(index: Index, namespace: Namespace, body: Any, encoding: str | Non
     if encoding not in ("float", "base64"):
         raise bad_request("vector_encoding must be `float` or `base64`")
     rows, counts = [], {}
-    for ranked in _rank(index, namespace, body["rank_by"], predicate, _wants_vectors(include, exclude)):
+    filtered = body.get("filters") is not None or tenant is not None or per is not None
+    for ranked in _rank(index, namespace, body["rank_by"], predicate, _wants_vectors(include, exclude), limit,
+                        filtered):
         if per is not None:
             key = tuple(_hashable(ranked.row.values.get(a)) for a in per["attributes"])
             if counts.get(key, 0) >= per["limit"]:

@@ -50,3 +50,14 @@ def all_rows(index: Index, embedder: str | None, with_vectors: bool, filter: Any
 
 def f32(values: Any) -> np.ndarray:
     return np.asarray(values, dtype=np.float32)
+
+
+def rows_by_docids(index: Index, docids: list[int]) -> list[Row]:
+    """The rows of these documents (without vectors), in the given order: a ranking that already
+    knows its documents reads only those."""
+    from engine.index import read_raw_documents
+    engine = index.engine
+    with engine.store.index_env.begin() as txn:
+        iid = index.record(txn)["iid"]
+        raws = read_raw_documents(engine.store, txn, iid, docids)
+        return [row_of(docid, raw, None, None) for docid, raw in zip(docids, raws) if raw is not None]
