@@ -1,6 +1,8 @@
-"""Qdrant collections and similars projects are Loupe indexes: a dump and a snapshot carry them,
-and the restored server answers both dialects exactly as the source did (issue 18 §4)."""
+"""Qdrant collections, similars projects and turbopuffer namespaces are Loupe indexes: a dump and a
+snapshot carry them, and the restored server answers every dialect exactly as the source did
+(issue 18 §4)."""
 import httpx
+import turbopuffer
 from qdrant_client import QdrantClient, models
 
 from support import LoupeProcess
@@ -19,6 +21,9 @@ def _populate(server: LoupeProcess) -> None:
         {"id": "n2", "vector": [1, 1], "metadata": {"topic": "maths"}},
         {"id": "n3", "vector": [0, 1]}]})
     assert response.json() == {"upserted": 3}
+    tpuf = turbopuffer.Turbopuffer(base_url=server.url + "/tpuf", api_key=server.master_key).namespace("texts")
+    tpuf.write(upsert_rows=[{"id": 1, "vector": [1, 0], "text": "quick fox"}, {"id": 2, "vector": [0, 1], "text": "lazy dog"}],
+               distance_metric="euclidean_squared", schema={"text": {"type": "string", "full_text_search": True}})
 
 
 def _bearer(server: LoupeProcess) -> dict[str, str]:
@@ -36,7 +41,10 @@ def _answers(server: LoupeProcess) -> tuple:
     projects = httpx.get(server.url + "/v1/projects/ann", headers=_bearer(server)).json()
     for project in projects["items"]:
         project.pop("created_at"), project.pop("updated_at")
-    return config, edge, face, similars, projects
+    tpuf = turbopuffer.Turbopuffer(base_url=server.url + "/tpuf", api_key=server.master_key).namespace("texts")
+    ann = [(r.id, r["$dist"]) for r in tpuf.query(rank_by=("vector", "ANN", [1, 1]), top_k=2).rows]
+    bm25 = [(r.id, r["$dist"]) for r in tpuf.query(rank_by=("text", "BM25", "fox"), top_k=2).rows]
+    return config, edge, face, similars, projects, ann, bm25
 
 
 def test_dump_and_snapshot_carry_the_dialects(tmp_path):
@@ -48,6 +56,7 @@ def test_dump_and_snapshot_carry_the_dialects(tmp_path):
         before = _answers(source)
         assert before[1] == [(1, before[1][0][1], 3.0, {"kind": "Square"}), (2, before[1][1][1], 1.0, {"kind": "circle"})]
         assert [r["id"] for r in before[3]["results"]] == ["n2", "n3"]
+        assert before[5] == [(1, 1.0), (2, 1.0)] and [d for d, _s in before[6]] == [1]
         client = source.client()
         dump = client.wait_for_task(client.create_dump().task_uid)
         assert dump.status == "succeeded"
