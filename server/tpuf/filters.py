@@ -4,10 +4,13 @@
     [attr, "Eq" | "NotEq", value]            null: the attribute is missing (Eq) / present (NotEq)
     [attr, "In" | "NotIn", [values]]
     [attr, "Lt" | "Lte" | "Gt" | "Gte", value]            numbers with numbers, strings with strings
-    [attr, "Glob" | "NotGlob" | "IGlob" | "NotIGlob", pattern]   Unix globs (* ? [...]); I: any case
-    [attr, "Regex", pattern]                               Python `re.search`
+    [attr, "Glob" | "NotGlob" | "IGlob" | "NotIGlob", pattern]   Unix globs (* ** ? [...]; no {a,b})
+                                                           on strings or []string; I: any case
+    [attr, "Regex", pattern]                               Python `re.search` (any string attribute:
+                                                           the schema's `regex` flag is not required)
     [attr, "ContainsAllTokens", text, {"last_as_prefix"}]  every token of text among the attribute's
-    [attr, "ContainsTokenSequence", text]                  the tokens, adjacent and in order
+    [attr, "ContainsTokenSequence", text]                  the tokens, adjacent and in order (both on
+                                                           full_text_search attributes only)
     [attr, "Contains" | "NotContains", value]              an array attribute holds the value
     [attr, "ContainsAny" | "NotContainsAny", [values]]
     [attr, "AnyLt" | "AnyLte" | "AnyGt" | "AnyGte", value] some element of an array attribute compares
@@ -46,9 +49,13 @@ _ORDER = {"Lt": lambda a, b: a < b, "Lte": lambda a, b: a <= b, "Gt": lambda a, 
 
 
 def _glob(pattern: str, insensitive: bool) -> Callable[[Any], bool]:
-    if insensitive:
-        return lambda v: isinstance(v, str) and fnmatch.fnmatchcase(v.lower(), pattern.lower())
-    return lambda v: isinstance(v, str) and fnmatch.fnmatchcase(v, pattern)
+    """A string, or a []string with one element, matching the Unix glob (`*`, `**`, `?`, `[...]`)."""
+    wanted = pattern.lower() if insensitive else pattern
+
+    def one(value: Any) -> bool:
+        return isinstance(value, str) and fnmatch.fnmatchcase(value.lower() if insensitive else value, wanted)
+
+    return lambda v: any(one(e) for e in v) if isinstance(v, list) else one(v)
 
 
 def _all_tokens(text: str, prefix: bool) -> Callable[[Any], bool]:
@@ -122,8 +129,12 @@ def _value_test(op: str, value: Any, params: dict[str, Any]) -> Callable[[Any], 
     raise bad_request(f"unknown filter operator `{op}`")
 
 
-def parse_filter(value: Any) -> Predicate:
-    """A predicate on rows (None: every row)."""
+TOKEN_OPS = frozenset({"ContainsAllTokens", "ContainsTokenSequence"})
+
+
+def parse_filter(value: Any, full_text: frozenset[str] | None = None) -> Predicate:
+    """A predicate on rows (None: every row).  ``full_text``, when given, is the namespace's
+    full-text attributes: the token operators require one (as turbopuffer does)."""
     if value is None:
         return lambda _row: True
     if not isinstance(value, list) or len(value) < 2:
@@ -132,20 +143,22 @@ def parse_filter(value: Any) -> Predicate:
     if head in ("And", "Or"):
         if len(value) != 2 or not isinstance(value[1], list):
             raise bad_request(f"`{head}` expects an array of filters")
-        children = [parse_filter(child) for child in value[1]]
+        children = [parse_filter(child, full_text) for child in value[1]]
         if head == "And":
             return lambda row: all(c(row) for c in children)
         return lambda row: any(c(row) for c in children)
     if head == "Not":
         if len(value) != 2:
             raise bad_request("`Not` expects one filter")
-        child = parse_filter(value[1])
+        child = parse_filter(value[1], full_text)
         return lambda row: not child(row)
     if len(value) not in (3, 4) or not isinstance(head, str) or not isinstance(value[1], str):
         raise bad_request(f"invalid filter {value!r}: expected [attribute, operator, value]")
     params = value[3] if len(value) == 4 else {}
     if not isinstance(params, dict):
         raise bad_request(f"invalid filter parameters {params!r}")
+    if value[1] in TOKEN_OPS and full_text is not None and head not in full_text:
+        raise bad_request(f"`{value[1]}` requires attribute `{head}` to be configured with full_text_search")
     test = _value_test(value[1], value[2], params)
     return lambda row: test(row.get(head, _MISSING))
 

@@ -92,7 +92,7 @@ def _scorer(index: Index, namespace: Namespace, expr: Any, rows_of: Callable[[],
             return bm25.scores(stats, text, bool(params.get("last_as_prefix")))
         return score
     if is_filter(expr):
-        predicate = parse_filter(expr)
+        predicate = parse_filter(expr, frozenset(namespace.full_text))
         return lambda rows: {row.docid: 1.0 for row in rows if predicate(row.values)}
     raise bad_request(f"invalid rank_by expression {expr!r}")
 
@@ -281,7 +281,7 @@ def run_query(index: Index, namespace: Namespace, body: Any, encoding: str | Non
     if unknown:
         raise bad_request(f"unknown query parameter `{unknown[0]}`")
     limit, per = _limit(body)
-    predicate = _visible(index, parse_filter(body.get("filters")), tenant)
+    predicate = _visible(index, parse_filter(body.get("filters"), frozenset(namespace.full_text)), tenant)
     if body.get("aggregate_by") is not None:
         if body.get("rank_by") is not None or body.get("include_attributes") is not None:
             raise bad_request("aggregate_by cannot be combined with rank_by or include_attributes")

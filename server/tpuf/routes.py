@@ -76,7 +76,7 @@ async def write(request: web.Request, namespace: str) -> web.Response:
     if stored:
         tasks.append(engine.add_documents(index.uid, stored, primary_key="id", allow_index_creation=False))
     if by_filter is not None and found is not None:
-        predicate = parse_filter(by_filter)
+        predicate = parse_filter(by_filter, frozenset(found.full_text))
         deletes = deletes + [r.values["id"] for r in all_rows(index, None, False) if predicate(r.values)]
     if deletes:
         tasks.append(engine.delete_documents(index.uid, [str(i) for i in deletes]))
