@@ -124,9 +124,22 @@ class Router:
 
 
 Authenticate = Callable[[web.Request, str | tuple[str, ...] | None, str | None], Any]
+RenderError = Callable[[LoupeError], web.Response]
+IndexOf = Callable[[dict[str, str]], "str | None"]
 
 
-def make_dispatcher(router: Router, authenticate: Authenticate, metrics: Any = None) -> Handler:
+def _path_index_uid(params: dict[str, str]) -> str | None:
+    return params.get("index_uid")
+
+
+def make_dispatcher(router: Router, authenticate: Authenticate, metrics: Any = None, *,
+                    render_error: RenderError = error_response, index_of: IndexOf = _path_index_uid,
+                    unknown_route: Callable[[bool], LoupeError] | None = None) -> Handler:
+    """The catch-all handler of one route table.  Another HTTP dialect (server/similars,
+    server/qdrant) reuses the same plumbing with its own error shape (``render_error``), its own
+    way of naming the index a route touches (``index_of``, checked against the key's patterns) and,
+    optionally, an error body for unknown paths (``unknown_route(path_known)``) where Meilisearch
+    answers an empty 404/405."""
     from .metrics import route_template
 
     async def dispatch(request: web.Request) -> web.StreamResponse:
@@ -137,24 +150,25 @@ def make_dispatcher(router: Router, authenticate: Authenticate, metrics: Any = N
         try:
             route, params, known = router.resolve(request.method, request.path)
             if route is None:
+                if unknown_route is not None:
+                    raise unknown_route(known)
                 response = web.Response(status=405 if known else 404)
             else:
-                index_uid = params.get("index_uid")
-                request["grant"] = authenticate(request, route.action, index_uid)
+                request["grant"] = authenticate(request, route.action, index_of(params))
                 response = await route.handler(request, **params)
         except LoupeError as exc:
-            response = error_response(exc)
+            response = render_error(exc)
         except web.HTTPException as exc:  # raised by aiohttp itself (bodies over client_max_size, …)
             if exc.status < 400:
                 raise
-            response = error_response(http_exception_error(request, exc))
+            response = render_error(http_exception_error(request, exc))
         except ConnectionError as exc:  # the client went away (mid-body, mid-answer): not our error
             log.info("client disconnected during %s %s (%s)", request.method, request.path,
                      exc.__class__.__name__)
             response = web.Response(status=499)  # never sent: the connection is gone
         except Exception as exc:  # never a traceback to the client
             log.error("unhandled error on %s %s: %s", request.method, request.path, traceback.format_exc())
-            response = error_response(LoupeError("internal", f"An internal error has occurred. `{exc}`."))
+            response = render_error(LoupeError("internal", f"An internal error has occurred. `{exc}`."))
         response.headers.update(CORS_HEADERS)
         if metrics is not None:
             metrics.record(request.method, route_template(route.segments) if route else None, response.status,
