@@ -37,7 +37,7 @@ import threading
 import time
 from typing import Any
 
-from engine.tasks.supervisor import STABLE_AFTER, WorkerSupervisor, die_with_parent
+from engine.tasks.supervisor import STABLE_AFTER, WorkerSupervisor, die_with_parent, name_process
 
 log = logging.getLogger("loupe")
 
@@ -177,6 +177,7 @@ def serving_process(config: Any, sockets: list[socket.socket], health: Any, mast
     """Entry point of one serving process: its own store handle, app and event loop; says on
     ``up`` when it accepts requests."""
     die_with_parent(master)
+    name_process(multiprocessing.current_process().name)  # loupe-http-N
     from engine.engine import Engine
 
     from .cli import allow_networks_of, build_app, configure_logging, new_event_loop

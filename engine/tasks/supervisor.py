@@ -197,6 +197,7 @@ def _exit_reason(code: int | None) -> str:
 def worker_main(path: str, options: dict[str, Any], ready: Any) -> None:
     """Entry point of the worker child process: its own Store, its own LMDB handles."""
     _die_with_parent()
+    name_process("loupe-worker")
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the server, which stops us
     signal.signal(signal.SIGTERM, _leave)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -252,6 +253,17 @@ def die_with_parent(parent: int) -> bool:
     if os.getppid() != parent:  # the parent died before prctl
         os._exit(0)
     return True
+
+
+def name_process(name: str) -> None:
+    """Name this process as `ps`, `top` and /proc/<pid>/comm show it (Linux keeps 15 bytes), so
+    an operator (or bench/faults.py) can tell the task worker from the serving processes, which
+    all run the same interpreter with the same command line."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(15, name.encode()[:15] + b"\0", 0, 0, 0)  # PR_SET_NAME
+    except (OSError, AttributeError):
+        pass
 
 
 def _die_with_parent() -> None:
