@@ -681,3 +681,12 @@ def test_server_runs_on_uvloop_when_installed(monkeypatch):
         assert type(loop).__module__.startswith("asyncio")
     finally:
         loop.close()
+
+
+def test_serving_processes_get_one_blas_thread_unless_the_operator_chose(monkeypatch):
+    from server.cli import single_threaded_blas
+    environ = {"OMP_NUM_THREADS": "4", "PATH": "/usr/bin"}
+    monkeypatch.setattr(os, "environ", environ)  # what spawned processes inherit
+    single_threaded_blas()
+    assert environ == {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "4", "MKL_NUM_THREADS": "1",
+                       "PATH": "/usr/bin"}
