@@ -234,7 +234,7 @@ def crash(args: argparse.Namespace) -> int:
     db = tmp / "data.ms"
     model = Model()
     totals = {"acknowledged": 0, "lost": 0, "failed": 0, "unopenable": 0, "hangs": 0, "mismatches": 0,
-              "worker_restarts_seen": 0}
+              "worker_kills": 0, "worker_restarts_seen": 0}
     started = time.monotonic()
     for round_ in range(1, args.rounds + 1):
         server = Loupe(db)
@@ -257,15 +257,19 @@ def crash(args: argparse.Namespace) -> int:
                 server.start()
             else:
                 before = set(server.worker_pids())
+                for _ in range(100):  # the worker starts after the serving processes
+                    if before:
+                        break
+                    time.sleep(0.05)
+                    before = set(server.worker_pids())
                 for pid in before:
                     os.kill(pid, signal.SIGKILL)
+                totals["worker_kills"] += bool(before)
                 time.sleep(rng.uniform(0.0, 1.0))  # the writer goes on meanwhile
                 stop.set()
                 thread.join(HTTP_TIMEOUT + 5)
                 if thread.is_alive() or out["hung"]:
                     raise Hang("a write blocked after the worker was killed")
-                if set(server.worker_pids()) - before:
-                    totals["worker_restarts_seen"] += 1
             totals["acknowledged"] += len(out["acknowledged"])
             if out["in_flight"] is not None:
                 model.apply(out["in_flight"], certain=False)
@@ -288,6 +292,8 @@ def crash(args: argparse.Namespace) -> int:
                 totals["mismatches"] += 1
                 print(f"round {round_}: {len(wrong)} documents differ from the acknowledged writes, e.g. "
                       f"{[(i, found.get(i), model.docs.get(i)) for i in wrong[:3]]}")
+            if args.target == "worker" and set(server.worker_pids()) - before:  # every task ended: a new worker ran them
+                totals["worker_restarts_seen"] += 1
             # what is now certain: the documents as they are
             model.docs = {i: {found.get(i)} for i in set(model.docs) | set(found)}
         except Hang as error:
@@ -303,7 +309,8 @@ def crash(args: argparse.Namespace) -> int:
     print(f"\ncrash ({args.target}): {round_} rounds, {totals['acknowledged']} writes acknowledged, "
           f"{totals['lost']} lost, {totals['failed']} tasks not succeeded, {totals['mismatches']} rounds with wrong "
           f"documents, {totals['unopenable']} stores that failed to open, {totals['hangs']} hangs"
-          + (f", worker restarts seen in {totals['worker_restarts_seen']} rounds" if args.target == "worker" else ""))
+          + (f", worker killed in {totals['worker_kills']} rounds and seen restarted in "
+             f"{totals['worker_restarts_seen']}" if args.target == "worker" else ""))
     shutil.rmtree(tmp, ignore_errors=True)
     bad = totals["lost"] + totals["failed"] + totals["mismatches"] + totals["unopenable"] + totals["hangs"]
     return 1 if bad else 0
