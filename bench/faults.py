@@ -74,6 +74,7 @@ class Loupe:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
+                self.kill()  # its worker and serving processes too
                 raise RuntimeError(f"loupe exited with {self.proc.returncode}")
             try:
                 if self.call("GET", "/health", timeout=1)[0] == 200:
@@ -81,6 +82,7 @@ class Loupe:
             except (OSError, Hang):  # the port is bound before the serving processes accept
                 pass
             time.sleep(0.05)
+        self.kill()  # never leave a half-started server behind
         raise Hang("loupe did not become healthy")
 
     def worker_pids(self) -> list[int]:
