@@ -108,8 +108,11 @@ class Loupe:
         return found
 
     def kill(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
+        if self.proc:
+            try:  # the whole group, even when its leader has exited already
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
             self.proc.wait(10)
         self.log.close()
 
