@@ -38,11 +38,15 @@ import re
 import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import repeat
 from typing import Any, NamedTuple
 
 from . import limits
+from .languages import allow_list
+from .languages.detection import CJ_RE, cj_language, cj_runs
+from .languages.normalizers import normalize_cj
+from .languages.segmenters import segmenter
 from .positions import FieldPositions, IndexedField
 
 # --------------------------------------------------------------------------------------------------
@@ -180,6 +184,8 @@ def _script(c: str) -> str | None:
     """
     if not unicodedata.category(c).startswith("L"):
         return None
+    if CJ_RE.match(c):
+        return "CJ"  # kana, the prolonged sound mark and ideographs are one script (charabia's Cj)
     name = unicodedata.name(c, "")
     for part in name.split():
         if part in _MARK_STRIPPING_SCRIPTS:
@@ -219,13 +225,16 @@ def _decompose(raw: str) -> str:
     return d
 
 
-def _finish(decomposed: str, script: str | None) -> str:
-    """Steps 4-7 of §1.2: lowercase, curly quotes, æ/œ, non-spacing marks (Latin-like scripts)."""
+def _finish(decomposed: str, script: str | None, language: str | None = None) -> str:
+    """Steps 4-8 of §1.2: lowercase, curly quotes, æ/œ, the Chinese and Japanese steps of Cj
+    text (`languages.normalizers`), non-spacing marks (Latin-like scripts)."""
     lemma = decomposed.lower()
     if lemma.isascii():
         return lemma
     lemma = lemma.translate(_QUOTES_AE_OE)
-    if script in _MARK_STRIPPING_SCRIPTS:
+    if script == "CJ":
+        lemma = normalize_cj(lemma, language)
+    elif script in _MARK_STRIPPING_SCRIPTS:
         lemma = "".join(c for c in lemma if unicodedata.category(c) != "Mn")
     return lemma
 
@@ -311,6 +320,10 @@ def _alternation(strings: Iterable[str]) -> str:
 
 
 _WORD_CACHE_MAX = 200_000
+#: `Tokenizer._pieces`: the language of Chinese/Japanese chars is to be detected from the span
+_DETECT: Any = "?"
+#: scripts whose words are not the runs between separators (`languages.segmenters`)
+_SEGMENTED_SCRIPTS = frozenset({"CJ", "HANGUL", "THAI"})
 
 
 class Tokenizer:
@@ -331,7 +344,13 @@ class Tokenizer:
         separator_tokens: Iterable[str] = (),
         non_separator_tokens: Iterable[str] = (),
         dictionary: Iterable[str] = (),
+        locales: Iterable[str] | None = None,
     ) -> None:
+        #: the languages detection may choose from (`languages.allow_list` of ``locales``)
+        self.allow = allow_list(locales)
+        self._settings = (tuple(stop_words), tuple(separator_tokens), tuple(non_separator_tokens),
+                          tuple(dictionary))
+        self._localized: dict[tuple[str, ...] | None, Tokenizer] = {self.allow: self}
         # Stop words are NFKD-decomposed (not lowercased) when the setting is saved (§1.2.3).
         self.stop_words = frozenset(unicodedata.normalize("NFKD", w) for w in stop_words)
         self.separators = (DEFAULT_SEPARATORS | {s for s in separator_tokens if s}) - set(
@@ -382,26 +401,56 @@ class Tokenizer:
                 next((c for c in "/-|" if c in plain_seps and c not in HARD_SEPARATORS), None))
             self._stand_ins: dict[str, int] = {}
 
+    def with_locales(self, locales: Iterable[str] | None) -> "Tokenizer":
+        """This tokenizer with detection narrowed to ``locales`` (the ``locales`` search
+        parameter, a field's ``localizedAttributes`` rule; None: detect freely).  Built once
+        per list and kept."""
+        allow = allow_list(locales)
+        found = self._localized.get(allow)
+        if found is None:
+            found = Tokenizer(*self._settings, locales=allow)
+            if len(self._localized) < 64:
+                self._localized[allow] = found
+        return found
+
     # -- classification ------------------------------------------------------------------------
 
-    def _classify_piece(self, raw: str) -> list[tuple[TokenKind, str]]:
-        """Kind and lemma of a non-separator span; several pieces if its script changes."""
-        cached = self._word_cache.get(raw)
+    def _classify_piece(self, raw: str, cj: str | None = _DETECT) -> list[tuple[TokenKind, str]]:
+        """Kind and lemma of a non-separator span; several pieces if its script changes or a
+        segmenter cuts it (`_pieces`)."""
+        return [(kind, lemma) for kind, lemma, _ in self._pieces(raw, cj)]
+
+    def _pieces(self, raw: str, cj: str | None = _DETECT) -> list[tuple[TokenKind, str, int]]:
+        """Kind, lemma and length in chars of each piece of a non-separator span: its runs of
+        one script, each cut into words by the segmenter of its script and language
+        (`languages.segmenters`).  ``cj`` is the language of the span's Chinese/Japanese chars
+        as the whole text decided it (`_DETECT`: decided from the span alone)."""
+        key: Any = raw if cj is _DETECT else (raw, cj)
+        cached = self._word_cache.get(key)
         if cached is not None:
             return cached
-        out: list[tuple[TokenKind, str]] = []
+        out: list[tuple[TokenKind, str, int]] = []
         groups = [(raw, "LATIN")] if raw.isascii() else _script_groups(raw)
         for piece, script in groups:
-            decomposed = _decompose(piece)
-            if decomposed in self.stop_words:
-                out.append((STOP_WORD, _finish(decomposed, script)))
-            elif decomposed in self.separators:
-                out.append((SEPARATOR, decomposed))
-            else:
-                out.append((WORD, _finish(decomposed, script)))
+            language = None
+            if script == "CJ":
+                language = cj_language(piece, self.allow) if cj is _DETECT else cj
+            cut = segmenter(script, language) if script in _SEGMENTED_SCRIPTS else None
+            lengths = cut(piece) if cut is not None and len(piece) > 1 else (len(piece),)
+            at = 0
+            for length in lengths:
+                word = piece[at:at + length]
+                at += length
+                decomposed = _decompose(word)
+                if decomposed in self.stop_words:
+                    out.append((STOP_WORD, _finish(decomposed, script, language), length))
+                elif decomposed in self.separators:
+                    out.append((SEPARATOR, decomposed, length))
+                else:
+                    out.append((WORD, _finish(decomposed, script, language), length))
         if len(self._word_cache) >= _WORD_CACHE_MAX:
             self._word_cache.clear()
-        self._word_cache[raw] = out
+        self._word_cache[key] = out
         return out
 
     def _match_token(self, matched: str, start: int, end: int, byte_at: _ByteAt) -> Token:
@@ -557,15 +606,24 @@ class Tokenizer:
                 for c in set(_NON_ASCII_RE.findall(text)):
                     if c in self._non_ascii_seps:
                         scanned = scanned.replace(c, "/")
+        runs = self._cj_languages(text)
+        append_words = self._append_words if runs is None else partial(self._append_in_runs, runs)
         for m in finditer(scanned):
             start, end = m.span()
             if start > pos:
-                self._append_words(tokens, text, pos, start, byte_at)
+                append_words(tokens, text, pos, start, byte_at)
             tokens.append(self._match_token(text[start:end], start, end, byte_at))
             pos = end
         if pos < len(text):
-            self._append_words(tokens, text, pos, len(text), byte_at)
+            append_words(tokens, text, pos, len(text), byte_at)
         return tokens
+
+    def _append_in_runs(self, runs: list[tuple[int, int, str | None]], tokens: list[Token], text: str,
+                        start: int, end: int, byte_at: _ByteAt) -> None:
+        """`_append_words` for a span of a text with Chinese/Japanese runs: the span's Cj chars
+        take the language of the run they are in."""
+        language = next((lang for run_start, run_end, lang in runs if run_start < end and start < run_end), _DETECT)
+        self._append_words(tokens, text, start, end, byte_at, language)
 
     def _tokenize_ascii(self, text: str) -> list[Token]:
         """`tokenize` of ASCII text free of control chars with no stop words: words are the runs
@@ -583,25 +641,25 @@ class Tokenizer:
                 append(Token(SEPARATOR, sep, start, end, start, end, sep in HARD_SEPARATORS))
         return tokens
 
-    def _append_words(self, tokens: list[Token], text: str, start: int, end: int, byte_at: _ByteAt) -> None:
+    def _append_words(self, tokens: list[Token], text: str, start: int, end: int, byte_at: _ByteAt,
+                      cj: str | None = _DETECT) -> None:
         raw = text[start:end]
         if raw.isascii() and not self.stop_words and not _CONTROL_RE.search(raw):
             tokens.append(Token(WORD, raw.lower(), start, end, byte_at(start), byte_at(end)))
             return
-        pieces = self._classify_piece(raw)
-        if len(pieces) == 1:
-            kind, lemma = pieces[0]
-            hard = kind == SEPARATOR and lemma in HARD_SEPARATORS
-            tokens.append(Token(kind, lemma, start, end, byte_at(start), byte_at(end), hard))
-            return
-        # Script groups: recover each piece's span in the original.
         offset = start
-        for piece, _script_name in _script_groups(raw):
-            piece_end = offset + len(piece)
-            for kind, lemma in self._classify_piece(piece):
-                hard = kind == SEPARATOR and lemma in HARD_SEPARATORS
-                tokens.append(Token(kind, lemma, offset, piece_end, byte_at(offset), byte_at(piece_end), hard))
+        for kind, lemma, length in self._pieces(raw, cj):
+            piece_end = offset + length
+            hard = kind == SEPARATOR and lemma in HARD_SEPARATORS
+            tokens.append(Token(kind, lemma, offset, piece_end, byte_at(offset), byte_at(piece_end), hard))
             offset = piece_end
+
+    def _cj_languages(self, text: str) -> list[tuple[int, int, str | None]] | None:
+        """The language of each run of Chinese/Japanese chars of ``text`` (`languages.detection`),
+        None when it has none: their words are cut by the language of the whole run."""
+        if text.isascii() or not CJ_RE.search(text):
+            return None
+        return [(start, end, cj_language(text[start:end], self.allow)) for start, end in cj_runs(text, _script)]
 
     def words(self, text: str) -> list[str]:
         """Lemmas of the word tokens (stop words excluded) — a convenience for settings and tests."""
@@ -696,6 +754,11 @@ class Tokenizer:
     def _index_value_by_word(self, text: str, field: FieldPositions) -> None:
         """Word-by-word walk over the fast regex (non-ASCII text, stop words present)."""
         hard_set = self._walk_hard
+        if not text.isascii() and CJ_RE.search(text):
+            # Chinese/Japanese words are cut by the language of their whole run: tokens first
+            field.sentences([[t.lemma if t.kind == WORD else None for t in sentence]
+                             for sentence in self._sentences(text)])
+            return
         if not text.isascii():
             for c in set(_NON_ASCII_RE.findall(text)):
                 replacement = self._non_ascii_seps.get(c)
