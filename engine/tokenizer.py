@@ -251,15 +251,17 @@ def _word_script(raw: str) -> str | None:
     return None
 
 
-def normalize_word(text: str) -> str:
+def normalize_word(text: str, locales: Iterable[str] | None = None) -> str:
     """The lemma of one word as indexing and search compare it: ``"Gläss" -> "glass"``, ``"ﬁ" -> "fi"``.
 
-    No segmentation and no stop-word check; used for settings values (synonyms, disableOnWords)
-    and by tests.
+    No segmentation and no stop-word check; used for settings values (synonyms, disableOnWords),
+    facet search and by tests.  Chinese/Japanese text is read in the language ``locales`` allow.
     """
     if text.isascii() and not _CONTROL_RE.search(text):
         return text.lower()
-    return _finish(_decompose(text), _word_script(text))
+    script = _word_script(text)
+    language = cj_language(text, allow_list(locales)) if script == "CJ" else None
+    return _finish(_decompose(text), script, language)
 
 
 def flattened_text(text: str) -> str:

@@ -23,4 +23,6 @@ def allow_list(locales: Iterable[str] | None) -> tuple[str, ...] | None:
     that equal lists share one tokenizer."""
     if not locales:
         return None
-    return tuple(sorted({_LANGUAGE_OF_LOCALE.get(code, code) for code in locales}))
+    from ..settings.values import LOCALE_CODES  # ISO-639-1 codes too, as the API accepts them
+    codes = (LOCALE_CODES.get(code, code) for code in locales)
+    return tuple(sorted({_LANGUAGE_OF_LOCALE.get(code, code) for code in codes}))

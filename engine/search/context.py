@@ -150,6 +150,18 @@ class SearchContext:
             return self._read.put(cache_key, _EMPTY)
         return self._read.put(cache_key, bitmap_loads(raw), len(raw))
 
+    def query_tokenizer(self, locales: Any, format: bool = False) -> Tokenizer:
+        """The tokenizer of a query (or, ``format``, of its hits' formatting) with ``locales``, the
+        search parameter, else the localizedAttributes locales of the searched fields."""
+        from ..languages.localized import query_locales
+        rules = self.settings.get("localizedAttributes")
+        base = self.cache.format_tokenizer if format else self.cache.tokenizer
+        if not locales and not rules:
+            return base
+        fids = self.search_fids if self.search_fids is not None else self.cache.weights
+        fields = [name for name, fid in self.cache.field_ids.items() if fid in fids]
+        return base.with_locales(query_locales(rules, locales, fields))
+
     def restrict_to_fields(self, patterns: Any) -> None:
         """attributesToSearchOn: every lookup below only counts matches in these fields."""
         if not patterns or "*" in patterns:
