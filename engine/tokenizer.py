@@ -44,7 +44,7 @@ from typing import Any, NamedTuple
 
 from . import limits
 from .languages import allow_list
-from .languages.detection import CJ_RE, cj_language, cj_runs
+from .languages.detection import CJ_CHARS, CJ_RE, cj_language, cj_runs
 from .languages.normalizers import normalize_cj
 from .languages.segmenters import segmenter
 from .positions import FieldPositions, IndexedField
@@ -326,6 +326,7 @@ _WORD_CACHE_MAX = 200_000
 _DETECT: Any = "?"
 #: scripts whose words are not the runs between separators (`languages.segmenters`)
 _SEGMENTED_SCRIPTS = frozenset({"CJ", "HANGUL", "THAI"})
+_CJ_ONLY_RE = re.compile(f"[{CJ_CHARS}]+")
 
 
 class Tokenizer:
@@ -360,7 +361,9 @@ class Tokenizer:
         )
         self.dictionary = frozenset(w for w in dictionary if w)
         self._split_re = re.compile(_alternation(self.separators | self.dictionary))
-        self._word_cache: dict[str, list[tuple[TokenKind, str]]] = {}
+        self._word_cache: dict[Any, list[tuple[TokenKind, str, int]]] = {}
+        # the words a segmenter cut, classified: (word, language) -> (kind, lemma, length)
+        self._segment_cache: dict[tuple[str, str | None], tuple[TokenKind, str, int]] = {}
 
         single = {s for s in self.separators if len(s) == 1}
         multi = self.separators - single
@@ -432,28 +435,43 @@ class Tokenizer:
         if cached is not None:
             return cached
         out: list[tuple[TokenKind, str, int]] = []
-        groups = [(raw, "LATIN")] if raw.isascii() else _script_groups(raw)
+        if raw.isascii():
+            groups: list[tuple[str, str | None]] = [(raw, "LATIN")]
+        else:
+            groups = [(raw, "CJ")] if _CJ_ONLY_RE.fullmatch(raw) else _script_groups(raw)
         for piece, script in groups:
             language = None
             if script == "CJ":
                 language = cj_language(piece, self.allow) if cj is _DETECT else cj
             cut = segmenter(script, language) if script in _SEGMENTED_SCRIPTS else None
             lengths = cut(piece) if cut is not None and len(piece) > 1 else (len(piece),)
+            if len(lengths) == 1:
+                out.append(self._classify_word(piece, script, language) + (len(piece),))
+                continue
             at = 0
+            cache, classify = self._segment_cache, self._classify_word
             for length in lengths:
                 word = piece[at:at + length]
                 at += length
-                decomposed = _decompose(word)
-                if decomposed in self.stop_words:
-                    out.append((STOP_WORD, _finish(decomposed, script, language), length))
-                elif decomposed in self.separators:
-                    out.append((SEPARATOR, decomposed, length))
-                else:
-                    out.append((WORD, _finish(decomposed, script, language), length))
+                found = cache.get((word, language))
+                if found is None:
+                    if len(cache) >= _WORD_CACHE_MAX:
+                        cache.clear()
+                    found = cache[(word, language)] = classify(word, script, language) + (length,)
+                out.append(found)
         if len(self._word_cache) >= _WORD_CACHE_MAX:
             self._word_cache.clear()
         self._word_cache[key] = out
         return out
+
+    def _classify_word(self, word: str, script: str | None, language: str | None) -> tuple[TokenKind, str]:
+        """Kind and lemma of one word of one script."""
+        decomposed = _decompose(word)
+        if decomposed in self.stop_words:
+            return STOP_WORD, _finish(decomposed, script, language)
+        if decomposed in self.separators:
+            return SEPARATOR, decomposed
+        return WORD, _finish(decomposed, script, language)
 
     def _match_token(self, matched: str, start: int, end: int, byte_at: _ByteAt) -> Token:
         """Token for a regex match: a separator, or a dictionary entry (classified like a word)."""
@@ -753,13 +771,49 @@ class Tokenizer:
         else:
             field.plain_sentences(sentences)
 
+    def _cj_sentences(self, text: str) -> list[list[str | None]]:
+        """The sentences of lemmas (None: stop word) of a text with Chinese/Japanese runs, whose
+        words are cut by the language of their whole run: `_sentences` without building tokens
+        (fast tokenizers only)."""
+        scanned = text
+        for c in set(_NON_ASCII_RE.findall(text)):
+            if c in self._non_ascii_seps:
+                scanned = scanned.replace(c, "/")
+        runs = self._cj_languages(text) or []
+        sentence: list[str | None] = []
+        sentences = [sentence]
+
+        def add(kind: TokenKind, lemma: str, hard: bool) -> None:
+            nonlocal sentence
+            if kind == SEPARATOR:
+                if sentence and hard:
+                    sentence = []
+                    sentences.append(sentence)
+            elif lemma:
+                sentence.append(lemma if kind == WORD else None)
+
+        def words(start: int, end: int) -> None:
+            language = next((lang for run_start, run_end, lang in runs if run_start < end and start < run_end), _DETECT)
+            for kind, lemma, _length in self._pieces(text[start:end], language):
+                add(kind, lemma, kind == SEPARATOR and lemma in HARD_SEPARATORS)
+
+        pos = 0
+        for m in self._ascii_split_finditer(scanned):
+            start, end = m.span()
+            if start > pos:
+                words(pos, start)
+            token = self._match_token(text[start:end], start, end, _ASCII_BYTE_AT)
+            add(token.kind, token.lemma, token.hard)
+            pos = end
+        if pos < len(text):
+            words(pos, len(text))
+        return [s for s in sentences if s]
+
     def _index_value_by_word(self, text: str, field: FieldPositions) -> None:
         """Word-by-word walk over the fast regex (non-ASCII text, stop words present)."""
         hard_set = self._walk_hard
         if not text.isascii() and CJ_RE.search(text):
-            # Chinese/Japanese words are cut by the language of their whole run: tokens first
-            field.sentences([[t.lemma if t.kind == WORD else None for t in sentence]
-                             for sentence in self._sentences(text)])
+            field.sentences(self._cj_sentences(text))
             return
         if not text.isascii():
             for c in set(_NON_ASCII_RE.findall(text)):

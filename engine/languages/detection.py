@@ -21,6 +21,7 @@ _KANA_RE = re.compile("[\u3041-\u309f\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9d]")
 CJ_CHARS = ("\u3005\u3007\u3021-\u3029\u3031-\u3035\u3038-\u303c\u3041-\u309f\u30a0-\u30ff"
             "\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9d\U00020000-\U0003134f")
 CJ_RE = re.compile(f"[{CJ_CHARS}]")
+_CJ_RUN_RE = re.compile(f"[{CJ_CHARS}]+")
 
 CHINESE, JAPANESE = "cmn", "jpn"
 
@@ -56,7 +57,7 @@ def cj_runs(text: str, script_of) -> list[tuple[int, int]]:
     runs: list[tuple[int, int]] = []
     start = -1
     end = 0
-    for found in CJ_RE.finditer(text):
+    for found in _CJ_RUN_RE.finditer(text):
         at = found.start()
         if start >= 0 and any(script_of(c) not in (None, "CJ") for c in text[end:at]):
             runs.append((start, end))

@@ -1,0 +1,169 @@
+"""Tokenization and indexing speed per language family (issue 16), and CJK search latency.
+
+    python bench/languages.py                       # Debian + a generated 10 MB Chinese corpus
+    python bench/languages.py --skip-http           # tokenizer throughput only
+    python bench/languages.py --cjk-mb 2            # a smaller CJK corpus for a quick run
+
+Prints, for (a) the Debian packages (name, summary, description) and (b) the CJK corpus:
+MB of text, `index_field` and `tokenize` throughput in MB/s (one process, in memory), indexing
+time over HTTP (POST ndjson -> task succeeded, searchableAttributes title/description), and for
+the CJK corpus p50/p99 of 300 searches over HTTP (one to three dictionary words, the last one
+sometimes cut to a prefix).
+
+The CJK corpus is generated, deterministically (seed 16): titles and descriptions of words drawn
+by frequency from jieba's dictionary (`pip install jieba`: its dict.txt, 349,046 words with
+counts), joined without spaces, sentences ending in `。` with `，` between clauses — text jieba
+must segment, with the word statistics of real Chinese.  It is written to a temporary file and
+never kept in the repository.  Needs the `cjk` extra.
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import random
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+
+import orjson
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+from common import DATASETS, Server, percentiles  # noqa: E402
+from engine.tokenizer import Tokenizer  # noqa: E402
+
+DEBIAN = DATASETS / "debian-packages" / "packages.ndjson"
+DEBIAN_FIELDS = ("name", "summary", "description")
+CJK_FIELDS = ("title", "description")
+
+
+def jieba_words() -> tuple[list[str], list[int]]:
+    import jieba
+    words, counts = [], []
+    with open(os.path.join(os.path.dirname(jieba.__file__), "dict.txt"), encoding="utf-8") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) >= 2:
+                words.append(parts[0])
+                counts.append(int(parts[1]))
+    return words, counts
+
+
+def generate_cjk(target_mb: float, seed: int = 16) -> list[dict]:
+    """Chinese documents of about ``target_mb`` MB of text (see the module docstring)."""
+    words, counts = jieba_words()
+    rng = random.Random(seed)
+    cumulative = list(itertools.accumulate(counts))
+    draw = lambda k: rng.choices(words, cum_weights=cumulative, k=k)  # noqa: E731
+    docs: list[dict] = []
+    size = 0
+    while size < target_mb * 1e6:
+        title = "".join(draw(rng.randint(2, 6)))
+        sentences = []
+        for _ in range(rng.randint(2, 6)):
+            clauses = ["".join(draw(rng.randint(3, 9))) for _ in range(rng.randint(1, 3))]
+            sentences.append("，".join(clauses) + "。")
+        doc = {"id": len(docs), "title": title, "description": "".join(sentences)}
+        size += len(title.encode()) + len(doc["description"].encode())
+        docs.append(doc)
+    return docs
+
+
+def field_values(docs: list[dict], fields: tuple[str, ...]) -> list[str]:
+    return [d[k] for d in docs for k in fields if isinstance(d.get(k), str)]
+
+
+def throughput(values: list[str]) -> tuple[float, float, float]:
+    """MB of text, MB/s of `index_field`, MB/s of `tokenize`."""
+    mb = sum(len(v.encode()) for v in values) / 1e6
+    tokenizer = Tokenizer()
+    start = time.perf_counter()
+    for value in values:
+        tokenizer.index_field((value,))
+    index_s = time.perf_counter() - start
+    tokenizer = Tokenizer()  # a cold word cache again
+    start = time.perf_counter()
+    for value in values:
+        tokenizer.tokenize(value)
+    tokenize_s = time.perf_counter() - start
+    return mb, mb / index_s, mb / tokenize_s
+
+
+def index_over_http(server: Server, uid: str, ndjson: bytes, fields: tuple[str, ...]) -> float:
+    settings = json.dumps({"searchableAttributes": list(fields)}).encode()
+    server.wait(server.call("PATCH", f"/indexes/{uid}/settings", settings)["taskUid"])
+    start = time.perf_counter()
+    task = server.call("POST", f"/indexes/{uid}/documents?primaryKey=id", ndjson, "application/x-ndjson")
+    done = server.wait(task["taskUid"])
+    assert done["status"] == "succeeded", done
+    return time.perf_counter() - start
+
+
+def cjk_queries(docs: list[dict], n: int, seed: int = 17) -> list[str]:
+    rng = random.Random(seed)
+    tokenizer = Tokenizer()
+    queries = []
+    while len(queries) < n:
+        words = tokenizer.words(rng.choice(docs)["description"])
+        k = rng.randint(1, 3)
+        start = rng.randrange(max(1, len(words) - k))
+        text = "".join(words[start:start + k])
+        if rng.random() < 0.3 and len(text) > 1:
+            text = text[:-1]  # a prefix of the last word
+        if text:
+            queries.append(text)
+    return queries
+
+
+def search_latency(server: Server, uid: str, queries: list[str]) -> tuple[dict[int, float], float]:
+    samples, hits = [], 0
+    for q in queries:
+        body = json.dumps({"q": q, "attributesToHighlight": ["title"]}).encode()
+        start = time.perf_counter()
+        result = server.call("POST", f"/indexes/{urllib.parse.quote(uid)}/search", body)
+        samples.append((time.perf_counter() - start) * 1000)
+        hits += bool(result["hits"])
+    return percentiles(samples), hits / len(queries)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cjk-mb", type=float, default=10.5)
+    parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument("--skip-debian", action="store_true")
+    args = parser.parse_args()
+
+    debian = [] if args.skip_debian else [orjson.loads(line) for line in DEBIAN.read_bytes().splitlines() if line.strip()]
+    cjk = generate_cjk(args.cjk_mb)
+    corpora = [("debian", debian, DEBIAN_FIELDS), ("cjk (generated, jieba dictionary)", cjk, CJK_FIELDS)]
+    for name, docs, fields in corpora:
+        if not docs:
+            continue
+        mb, index_rate, tokenize_rate = throughput(field_values(docs, fields))
+        print(f"{name}: {len(docs)} documents, {mb:.1f} MB of text; "
+              f"index_field {index_rate:.2f} MB/s, tokenize {tokenize_rate:.2f} MB/s")
+    if args.skip_http:
+        return
+    server = Server()
+    try:
+        for uid, (name, docs, fields) in zip(("debian", "cjk"), corpora):
+            if not docs:
+                continue
+            ndjson = b"\n".join(orjson.dumps(d) for d in docs) + b"\n"
+            seconds = index_over_http(server, uid, ndjson, fields)
+            print(f"{name}: indexed {len(docs)} documents in {seconds:.1f} s over HTTP")
+        queries = cjk_queries(cjk, 300)
+        for q in queries[:5]:  # warm-up
+            server.call("POST", "/indexes/cjk/search", json.dumps({"q": q}).encode())
+        points, found = search_latency(server, "cjk", queries)
+        print(f"cjk search over HTTP ({len(queries)} queries, {found:.0%} with hits): "
+              f"p50 {points[50]:.1f} ms, p99 {points[99]:.1f} ms")
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
