@@ -134,10 +134,11 @@ def main() -> None:
     parser.add_argument("--cjk-mb", type=float, default=10.5)
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--skip-debian", action="store_true")
+    parser.add_argument("--skip-cjk", action="store_true", help="Debian only (runs on a tree without the extras)")
     args = parser.parse_args()
 
     debian = [] if args.skip_debian else [orjson.loads(line) for line in DEBIAN.read_bytes().splitlines() if line.strip()]
-    cjk = generate_cjk(args.cjk_mb)
+    cjk = [] if args.skip_cjk else generate_cjk(args.cjk_mb)
     corpora = [("debian", debian, DEBIAN_FIELDS), ("cjk (generated, jieba dictionary)", cjk, CJK_FIELDS)]
     for name, docs, fields in corpora:
         if not docs:
@@ -155,6 +156,8 @@ def main() -> None:
             ndjson = b"\n".join(orjson.dumps(d) for d in docs) + b"\n"
             seconds = index_over_http(server, uid, ndjson, fields)
             print(f"{name}: indexed {len(docs)} documents in {seconds:.1f} s over HTTP")
+        if not cjk:
+            return
         queries = cjk_queries(cjk, 300)
         for q in queries[:5]:  # warm-up
             server.call("POST", "/indexes/cjk/search", json.dumps({"q": q}).encode())

@@ -44,7 +44,7 @@ from typing import Any, NamedTuple
 
 from . import limits
 from .languages import allow_list
-from .languages.detection import CJ_CHARS, CJ_RE, cj_language, cj_runs
+from .languages.detection import CJ_CHARS, CJ_RE, cj_language, cj_runs, latin_language
 from .languages.normalizers import normalize_cj
 from .languages.segmenters import segmenter
 from .positions import FieldPositions, IndexedField
@@ -233,10 +233,42 @@ def _finish(decomposed: str, script: str | None, language: str | None = None) ->
         return lemma
     lemma = lemma.translate(_QUOTES_AE_OE)
     if script == "CJ":
-        lemma = normalize_cj(lemma, language)
-    elif script in _MARK_STRIPPING_SCRIPTS:
+        return normalize_cj(lemma, language)
+    if language == "swe" and script == "LATIN":
+        lemma = recompose_swedish(lemma)
+    translation = _SCRIPT_LETTERS.get(script)
+    if translation is not None:
+        lemma = lemma.translate(translation)
+    if script in _MARK_STRIPPING_SCRIPTS:
         lemma = "".join(c for c in lemma if unicodedata.category(c) != "Mn")
     return lemma
+
+
+#: letters charabia folds per script after lowercasing: Vietnamese/Icelandic đ ð and Turkish
+#: dotless ı (any Latin text), Greek final sigma, Arabic tatweel (dropped), alef wasla, alef
+#: maksura and teh marbuta
+_SCRIPT_LETTERS = {
+    "LATIN": str.maketrans({"đ": "d", "ð": "d", "ı": "i"}),
+    "GREEK": str.maketrans({"ς": "σ"}),
+    "ARABIC": str.maketrans({"ـ": None, "ٱ": "ا", "ى": "ي", "ة": "ه"}),
+}
+_ANY_SCRIPT_LETTERS = {k: v for table in _SCRIPT_LETTERS.values() for k, v in table.items()}
+_SWEDISH = {("a", "\u030a"): "å", ("a", "\u0308"): "ä", ("o", "\u0308"): "ö"}
+
+
+def recompose_swedish(lemma: str) -> str:
+    """å, ä and ö put back together (Swedish text): letters of their own, not a or o with an
+    accent, so they survive the removal of marks."""
+    if "\u030a" not in lemma and "\u0308" not in lemma:
+        return lemma
+    out: list[str] = []
+    for c in lemma:
+        composed = _SWEDISH.get((out[-1], c)) if out else None
+        if composed is not None:
+            out[-1] = composed
+        else:
+            out.append(c)
+    return "".join(out)
 
 
 def _word_script(raw: str) -> str | None:
@@ -265,9 +297,9 @@ def normalize_word(text: str, locales: Iterable[str] | None = None) -> str:
 
 
 def flattened_text(text: str) -> str:
-    """``text`` normalized char by char as its words are (NFKD, lowercase, quotes, æ/œ, control
-    chars dropped) and with every non-spacing mark dropped, whatever the script: any lemma of
-    ``text``, marks dropped too (`drop_marks`), occurs in it.  So a word whose `drop_marks` is
+    """``text`` normalized char by char as its words are (NFKD, lowercase, quotes, æ/œ, letters
+    folded per script, control chars dropped) and with every non-spacing mark dropped, whatever
+    the script: any lemma of ``text``, marks dropped too (`drop_marks`), occurs in it.  So a word whose `drop_marks` is
     absent from it is surely no part of a lemma of ``text`` — known without cutting words, at
     the cost of a few C-level passes.
 
@@ -283,6 +315,8 @@ def flattened_text(text: str) -> str:
             changes[ord(c)] = None
         elif ord(c) in _QUOTES_AE_OE:
             changes[ord(c)] = _QUOTES_AE_OE[ord(c)]
+        elif ord(c) in _ANY_SCRIPT_LETTERS:
+            changes[ord(c)] = _ANY_SCRIPT_LETTERS[ord(c)]
     return flat.translate(changes) if changes else flat
 
 
@@ -325,7 +359,7 @@ _WORD_CACHE_MAX = 200_000
 #: `Tokenizer._pieces`: the language of Chinese/Japanese chars is to be detected from the span
 _DETECT: Any = "?"
 #: scripts whose words are not the runs between separators (`languages.segmenters`)
-_SEGMENTED_SCRIPTS = frozenset({"CJ", "HANGUL", "THAI"})
+_SEGMENTED_SCRIPTS = frozenset({"CJ", "HANGUL", "THAI", "KHMER", "ARABIC"})
 _CJ_ONLY_RE = re.compile(f"[{CJ_CHARS}]+")
 
 
@@ -351,6 +385,7 @@ class Tokenizer:
     ) -> None:
         #: the languages detection may choose from (`languages.allow_list` of ``locales``)
         self.allow = allow_list(locales)
+        self._latin_language = latin_language(self.allow)
         self._settings = (tuple(stop_words), tuple(separator_tokens), tuple(non_separator_tokens),
                           tuple(dictionary))
         self._localized: dict[tuple[str, ...] | None, Tokenizer] = {self.allow: self}
@@ -440,7 +475,7 @@ class Tokenizer:
         else:
             groups = [(raw, "CJ")] if _CJ_ONLY_RE.fullmatch(raw) else _script_groups(raw)
         for piece, script in groups:
-            language = None
+            language = self._latin_language if script == "LATIN" else None
             if script == "CJ":
                 language = cj_language(piece, self.allow) if cj is _DETECT else cj
             cut = segmenter(script, language) if script in _SEGMENTED_SCRIPTS else None
@@ -534,8 +569,8 @@ class Tokenizer:
             >>> Tokenizer().ascii_stand_in("Tofu (豆腐), 10°C", placeholder=ord("~"))
             b'Tofu (~~), 10~C'
         """
-        if self.ascii_shape is None or _ASCII_UNUSUAL_RE.search(text):
-            return None
+        if self.ascii_shape is None or self._latin_language is not None or _ASCII_UNUSUAL_RE.search(text):
+            return None  # (a language's letters, Swedish å, are no ASCII letter with a mark)
         raw = bytearray(text.encode("ascii", "replace"))
         stand_ins = self._stand_ins
         missing: list[int] = []

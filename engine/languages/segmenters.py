@@ -14,6 +14,9 @@ stay exact.  A library is imported on first use; when it is not installed the ru
   uses.
 * Thai: the longest dictionary word at each point (PyThaiNLP's word list), chars no word starts
   with are kept together up to the next one — charabia's dictionary segmentation.
+* Arabic: the article ال cut off the word it starts (no library).
+* Khmer: khmercut's CRF segmenter (charabia uses a word list; no Khmer list ships on PyPI, the
+  CRF was trained on segmented Khmer text and cuts the same words on common text).
 """
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ log = logging.getLogger(__name__)
 
 Segmenter = Callable[[str], list[int]]
 
-EXTRA_HINT = "install the language extras: pip install 'loupe[cjk,thai]'"
+EXTRA_HINT = "install the language extras: pip install 'loupe[cjk,thai,khmer]'"
 
 
 class MissingLanguageSupport(RuntimeError):
@@ -200,8 +203,37 @@ def _load_thai() -> Segmenter | None:
     return dictionary_segmenter(set(thai_words()))
 
 
+@lru_cache(maxsize=1)
+def _load_khmer() -> Segmenter | None:
+    try:
+        from khmercut import tokenize
+    except ImportError:
+        _missing("Khmer", "khmercut")
+        return None
+
+    def segment(text: str) -> list[int]:
+        words = [w for w in tokenize(text) if w]
+        return [len(w) for w in words] if "".join(words) == text else [len(text)]
+
+    return segment
+
+
+# -- Arabic ----------------------------------------------------------------------------------------
+
+_ARTICLES = ("ال", "أل", "إل", "آل", "ٱل")
+
+
+def arabic(text: str) -> list[int]:
+    """The article ال (in any of its alef forms) cut off the word it starts, so ``الشجرة`` is
+    found by ``شجرة`` and by ``الشجرة`` alike."""
+    if len(text) > 2 and text.startswith(_ARTICLES):
+        return [2, len(text) - 2]
+    return [len(text)]
+
+
 _LOADERS: dict[str, Callable[[], Segmenter | None]] = {
     "cmn": _load_chinese, "jpn": _load_japanese, "HANGUL": _load_korean, "THAI": _load_thai,
+    "KHMER": _load_khmer,
 }
 
 
@@ -215,6 +247,8 @@ def segmenter(script: str | None, language: str | None) -> Segmenter | None:
     language, or a library missing)."""
     if script == "CJ":
         return _loader(language)() if language in ("cmn", "jpn") else None
-    if script in ("HANGUL", "THAI"):
+    if script in ("HANGUL", "THAI", "KHMER"):
         return _loader(script)()
+    if script == "ARABIC":
+        return arabic
     return None

@@ -127,3 +127,7 @@ def test_mixed_scripts_in_one_value(make_index):
     assert marked(index, "烤鸭") == []
     # (UniDic knows neither char: two words, each marked)
     assert marked(index, "烤鸭", locales=["jpn"]) == [(1, text.replace("烤鸭", "<em>烤</em><em>鸭</em>"))]
+
+
+def test_khmer_is_cut_into_words():
+    assert words("ឃាត់ខ្លួនជនសង្ស័យ០៤នាក់ ភាសាខ្មែរ") == ["ឃាត់ខ្លួន", "ជនសង្ស័យ", "០៤", "នាក់", "ភាសា", "ខ្មែរ"]
