@@ -395,6 +395,8 @@ class Tokenizer:
             non_separator_tokens
         )
         self.dictionary = frozenset(w for w in dictionary if w)
+        # German compounds are cut inside ASCII words too: no shortcut takes an ASCII run whole
+        self._whole_ascii_words = self._latin_language != "deu"
         self._split_re = re.compile(_alternation(self.separators | self.dictionary))
         self._word_cache: dict[Any, list[tuple[TokenKind, str, int]]] = {}
         # the words a segmenter cut, classified: (word, language) -> (kind, lemma, length)
@@ -404,7 +406,7 @@ class Tokenizer:
         multi = self.separators - single
         # Fast indexing path: words are exactly the runs of non-separator chars, and the only
         # multi-char separators are ". " / ", " whose chars are separators themselves.
-        self._fast = not self.dictionary and all(
+        self._fast = self._whole_ascii_words and not self.dictionary and all(
             s in (". ", ", ") and s[0] in single and " " in single for s in multi
         )
         if self._fast:
@@ -478,7 +480,7 @@ class Tokenizer:
             language = self._latin_language if script == "LATIN" else None
             if script == "CJ":
                 language = cj_language(piece, self.allow) if cj is _DETECT else cj
-            cut = segmenter(script, language) if script in _SEGMENTED_SCRIPTS else None
+            cut = segmenter(script, language) if script in _SEGMENTED_SCRIPTS or language == "deu" else None
             lengths = cut(piece) if cut is not None and len(piece) > 1 else (len(piece),)
             if len(lengths) == 1:
                 out.append(self._classify_word(piece, script, language) + (len(piece),))
@@ -699,7 +701,7 @@ class Tokenizer:
     def _append_words(self, tokens: list[Token], text: str, start: int, end: int, byte_at: _ByteAt,
                       cj: str | None = _DETECT) -> None:
         raw = text[start:end]
-        if raw.isascii() and not self.stop_words and not _CONTROL_RE.search(raw):
+        if raw.isascii() and self._whole_ascii_words and not self.stop_words and not _CONTROL_RE.search(raw):
             tokens.append(Token(WORD, raw.lower(), start, end, byte_at(start), byte_at(end)))
             return
         offset = start

@@ -15,6 +15,8 @@ stay exact.  A library is imported on first use; when it is not installed the ru
 * Thai: the longest dictionary word at each point (PyThaiNLP's word list), chars no word starts
   with are kept together up to the next one — charabia's dictionary segmentation.
 * Arabic: the article ال cut off the word it starts (no library).
+* German (Latin text under the ``deu`` locale only): compounds cut into dictionary words
+  (`german`, extra ``german``).
 * Khmer: khmercut's CRF segmenter (charabia uses a word list; no Khmer list ships on PyPI, the
   CRF was trained on segmented Khmer text and cuts the same words on common text).
 """
@@ -29,7 +31,7 @@ log = logging.getLogger(__name__)
 
 Segmenter = Callable[[str], list[int]]
 
-EXTRA_HINT = "install the language extras: pip install 'loupe[cjk,thai,khmer]'"
+EXTRA_HINT = "install the language extras: pip install 'loupe[cjk,thai,khmer,german]'"
 
 
 class MissingLanguageSupport(RuntimeError):
@@ -233,8 +235,13 @@ def arabic(text: str) -> list[int]:
 
 _LOADERS: dict[str, Callable[[], Segmenter | None]] = {
     "cmn": _load_chinese, "jpn": _load_japanese, "HANGUL": _load_korean, "THAI": _load_thai,
-    "KHMER": _load_khmer,
+    "KHMER": _load_khmer, "deu": lambda: _load_german(),
 }
+
+
+def _load_german() -> Segmenter | None:
+    from .german import load
+    return load()
 
 
 def _loader(key: str) -> Callable[[], Segmenter | None]:
@@ -251,4 +258,6 @@ def segmenter(script: str | None, language: str | None) -> Segmenter | None:
         return _loader(script)()
     if script == "ARABIC":
         return arabic
+    if script == "LATIN" and language == "deu":
+        return _loader("deu")()
     return None

@@ -1,4 +1,4 @@
-"""The language libraries (``pip install '.[cjk,thai,khmer]'``) must be there when
+"""The language libraries (``pip install '.[cjk,thai,khmer,german]'``) must be there when
 LOUPE_REQUIRE_LANGUAGES is set (CI sets it); elsewhere their tests skip without them."""
 import os
 
@@ -10,7 +10,7 @@ from engine.languages.segmenters import MissingLanguageSupport, require
 @pytest.fixture(autouse=True)
 def language_libraries():
     try:
-        for language in ("cmn", "jpn", "HANGUL", "THAI", "KHMER"):
+        for language in ("cmn", "jpn", "HANGUL", "THAI", "KHMER", "deu"):
             require(language)
     except MissingLanguageSupport as missing:
         if os.environ.get("LOUPE_REQUIRE_LANGUAGES"):
