@@ -865,7 +865,7 @@ class Tokenizer:
                     sentence = []
                     sentences.append(sentence)
                 continue
-            for kind, lemma in self._classify_piece(raw):
+            for kind, lemma, _length in self._pieces(raw):
                 if kind == SEPARATOR:
                     if sentence and lemma in HARD_SEPARATORS:
                         sentence = []

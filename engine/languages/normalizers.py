@@ -47,27 +47,36 @@ def to_hiragana(word: str) -> str:
     return "".join(out)
 
 
+class _Variants(dict):
+    """Ideograph code -> its traditional form (one char), looked up in OpenCC's simplified ->
+    traditional table the first time an ideograph is seen: ``str.translate`` reads it."""
+
+    def __init__(self, convert) -> None:
+        super().__init__()
+        self.convert = convert
+
+    def __missing__(self, code: int) -> str | int:
+        c = chr(code)
+        converted = self.convert(c) if "\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff" else c
+        found: str | int = converted if len(converted) == 1 and converted != c else code
+        if len(self) < 200_000:
+            self[code] = found
+        return found
+
+
 @lru_cache(maxsize=1)
-def _variants() -> dict[int, str] | None:
-    """Simplified ideograph -> its traditional form, one char each (None without OpenCC)."""
+def _variants() -> _Variants | None:
     try:
         import opencc
     except ImportError:
         return None
-    convert = opencc.OpenCC("s2t").convert
-    table: dict[int, str] = {}
-    for code in range(0x4E00, 0xA000):
-        c = chr(code)
-        converted = convert(c)
-        if converted != c and len(converted) == 1:
-            table[code] = converted
-    return table
+    return _Variants(opencc.OpenCC("s2t").convert)
 
 
 def chinese_variants(word: str) -> str:
     """Each ideograph to its canonical (traditional) variant: ``这应`` -> ``這應``."""
     table = _variants()
-    return word.translate(table) if table else word
+    return word.translate(table) if table is not None else word
 
 
 def normalize_cj(lemma: str, language: str | None) -> str:
