@@ -94,7 +94,8 @@ def throughput(values: list[str]) -> tuple[float, float, float]:
 
 
 def server_cpu(server: Server) -> float:
-    """CPU seconds (user + system) used so far by the server and its worker processes."""
+    """CPU seconds (user + system) used so far by the server and its worker processes, with
+    the forked indexing helpers they reaped."""
     total = 0
     pids = [server.proc.pid]
     try:
@@ -104,7 +105,7 @@ def server_cpu(server: Server) -> float:
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime
+            total += sum(map(int, fields[11:15]))  # utime, stime, and those of reaped children
         except OSError:
             pass
     return total / os.sysconf("SC_CLK_TCK")
