@@ -28,7 +28,11 @@ Deliberate choices where the spec paraphrases upstream (see the module constants
   (``a=b`` is one word), so they are not here either.
 * Hardness is decided on the matched text and on its NFKD form (fullwidth ``．`` is hard, as the
   spec lists it).  ``\\0`` is hard.
-* Scripts other than Latin are cut by separators and script changes only (no dictionaries).
+* Other scripts (`engine.languages`): the text is cut into runs of one script; a Chinese/Japanese
+  run takes a language (kana: Japanese, else Chinese; ``locales`` override) and its words, and
+  those of Korean, Thai, Khmer and Arabic, come from their segmenters; per-script letters are
+  folded (Chinese variants, kana, Arabic, Greek, Turkish, Swedish and German under locales).
+  Latin text without locales takes none of these paths.
 """
 from __future__ import annotations
 
@@ -299,9 +303,10 @@ def normalize_word(text: str, locales: Iterable[str] | None = None) -> str:
 def flattened_text(text: str) -> str:
     """``text`` normalized char by char as its words are (NFKD, lowercase, quotes, æ/œ, letters
     folded per script, control chars dropped) and with every non-spacing mark dropped, whatever
-    the script: any lemma of ``text``, marks dropped too (`drop_marks`), occurs in it.  So a word whose `drop_marks` is
-    absent from it is surely no part of a lemma of ``text`` — known without cutting words, at
-    the cost of a few C-level passes.
+    the script: any lemma of ``text``, marks dropped too (`drop_marks`), occurs in it.  So a word
+    whose `drop_marks` is absent from it is surely no part of a lemma of ``text`` — known
+    without cutting words, at the cost of a few C-level passes.  (Chinese/Japanese lemmas
+    depend on their run's language: callers do not rely on it for such text.)
 
         >>> flattened_text("Ǆemal’s Café")
         "dzemal's cafe"
