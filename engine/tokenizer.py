@@ -391,8 +391,9 @@ class Tokenizer:
         #: the languages detection may choose from (`languages.allow_list` of ``locales``)
         self.allow = allow_list(locales)
         self._latin_language = latin_language(self.allow)
-        self._settings = (tuple(stop_words), tuple(separator_tokens), tuple(non_separator_tokens),
-                          tuple(dictionary))
+        stop_words, separator_tokens = tuple(stop_words), tuple(separator_tokens)
+        non_separator_tokens, dictionary = tuple(non_separator_tokens), tuple(dictionary)
+        self._settings = (stop_words, separator_tokens, non_separator_tokens, dictionary)
         self._localized: dict[tuple[str, ...] | None, Tokenizer] = {self.allow: self}
         # Stop words are NFKD-decomposed (not lowercased) when the setting is saved (§1.2.3).
         self.stop_words = frozenset(unicodedata.normalize("NFKD", w) for w in stop_words)
