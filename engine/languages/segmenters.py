@@ -88,8 +88,7 @@ def _load_chinese() -> Segmenter | None:
     except ImportError:
         _missing("Chinese", "rjieba")
         return None
-    jieba = rjieba.Jieba()
-    cut, has_word = jieba.cut, jieba.has_word
+    cut, has_word = rjieba.cut, rjieba.has_word  # the module's own Jieba: built once, on import
 
     def search_cut(word: str) -> list[int]:
         """A long word re-cut into the dictionary's bigrams, then trigrams, else single chars."""
