@@ -172,9 +172,10 @@ def make_result(ctx: SearchContext, query: Query, ranked: list[tuple[int, list[S
     facets = None if facet_fields is None else _facet_counts(ctx, candidates, facet_fields)
     if query.retrieve_vectors and ctx.settings.get("embedders"):
         extra["vectors"] = hit_vectors(ctx, hits)
+    tokenizer, field_tokenizer = ctx.format_tokenizers(query.locales)
     return SearchResult(hits=hits, candidates=candidates, total=min(len(candidates), max_total), offset=offset,
                         limit=limit, facets=facets, nodes=nodes, displayed=displayed, degraded=degraded,
-                        tokenizer=ctx.query_tokenizer(query.locales, format=True), fields=ctx.cache.known_fields,
+                        tokenizer=tokenizer, field_tokenizer=field_tokenizer, fields=ctx.cache.known_fields,
                         processing_ms=int((time.perf_counter() - started) * 1000), **extra)
 
 

@@ -7,7 +7,8 @@ Properties:
    title by a word UniDic cuts; a Thai title by a dictionary word.
 2. A kanji-only title is Chinese by default (東 | 京都 | 庁) and Japanese (東京 | 都庁) under a
    `localizedAttributes` rule, which the query follows.
-3. The `locales` search parameter reads the query in its language.
+3. The `locales` search parameter reads the query in its language; highlighting reads each field
+   with its own rule, or every field with `locales` when given.
 4. Facet search reads values and query with the facet's localized rule (the request's `locales`
    first): katakana and hiragana meet under a Japanese rule, not under a Chinese one.
 """
@@ -72,6 +73,15 @@ def test_a_localized_rule_and_the_locales_parameter(client):
     assert [(h["id"], h["_formatted"]["place"]) for h in result["hits"]] == [(4, "東京<em>都庁</em>")]
     # on the title (no rule, Chinese) the same word is no word of the value
     assert index.search("都庁", {"attributesToSearchOn": ["title"], "locales": ["jpn"]})["hits"] == []
+    # each field is highlighted as its own rule cuts it, unless `locales` reads them all
+    shown = {"attributesToHighlight": ["title", "place"], "attributesToRetrieve": ["id"], "showMatchesPosition": True}
+    hit, = index.search("東京", shown)["hits"]
+    assert (hit["_formatted"], hit["_matchesPosition"]) == (
+        {"id": "4", "title": "東京都庁", "place": "<em>東京</em>都庁"}, {"place": [{"start": 0, "length": 6}]})
+    hit, = index.search("東京", {**shown, "locales": ["jpn"]})["hits"]
+    assert (hit["_formatted"], hit["_matchesPosition"]) == (
+        {"id": "4", "title": "<em>東京</em>都庁", "place": "<em>東京</em>都庁"},
+        {"place": [{"start": 0, "length": 6}], "title": [{"start": 0, "length": 6}]})
 
 
 def test_facet_search_reads_values_with_the_facets_rule(client):
