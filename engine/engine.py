@@ -21,7 +21,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from pyroaring import BitMap
@@ -29,13 +29,17 @@ from pyroaring import BitMap
 from .documents.payloads import decode_update_file, encode_update_file
 from .errors import LoupeError, index_not_found
 from .filters.stored import filter_docids
-from .filters import parse_filter
+from .filters.parser import FilterFeatures, parse_with
 from .index import Index
 from .store.registry import Registry
 from .store import Store
+from .store.space import space_error
 from .tasks.queue import TaskFilter, TaskQueue
 from .tasks.task import FINISHED, PROCESSING
 from .tasks.worker import Worker
+
+if TYPE_CHECKING:
+    from .settings.features import Features
 
 
 class Engine:
@@ -45,6 +49,8 @@ class Engine:
         self.store = Store(self.path)
         self.registry = Registry(self.store)
         self.worker_options = worker_options or {}
+        # experimental features switched on by the command line (the server sets them)
+        self.forced_features: frozenset[str] = frozenset()
         self._stop: Any = None
         self._wake: Any = None
         self._thread: threading.Thread | None = None
@@ -118,14 +124,27 @@ class Engine:
         iid = record["iid"]
         settings = self.registry.get_meta(txn, iid, "settings")
         return filter_docids(self.store, txn, iid, settings, self.registry.all_docids(txn, iid), filter,
-                             code=code, index_uid=None, contains_enabled=self.contains_enabled())
+                             code=code, index_uid=None, features=self.filter_features())
 
-    def contains_enabled(self) -> bool:
+    def features(self) -> "Features":
+        """The runtime experimental features: stored by PATCH /experimental-features, or forced on."""
         from .settings.features import Features
-        return "containsFilter" in Features(self.store).enabled()
+        return Features(self.store, self.forced_features)
+
+    def filter_features(self) -> FilterFeatures:
+        """The experimental filter features switched on (`containsFilter`, `multimodal`)."""
+        enabled = self.features().enabled()
+        return FilterFeatures(contains="containsFilter" in enabled, multimodal="multimodal" in enabled)
+
+    def search_rules(self) -> list[dict[str, Any]]:
+        """The dynamic search rules searches apply: none unless the `dynamicSearchRules`
+        experimental feature is on (disabling it keeps the rules but stops applying them)."""
+        from .search_rules.store import rules_in_force
+        return rules_in_force(self.store, forced="dynamicSearchRules" in self.forced_features)
 
     def check_filter_syntax(self, filter: Any, code: str) -> None:
-        parse_filter(filter, code, contains_enabled=True)
+        """A filter a task will apply, checked when it is enqueued (syntax and experimental features)."""
+        parse_with(filter, code, self.filter_features())
 
     # -- writes (enqueue) ----------------------------------------------------------------------
     def create_index(self, uid: str, primary_key: str | None = None) -> dict[str, Any]:
@@ -157,10 +176,14 @@ class Engine:
         """Store a validated payload durably (fsync) and enqueue its task."""
         name = f"{uuid.uuid4()}.{fmt}"
         path = self.store.update_files / name
-        with open(path, "wb") as f:
-            f.write(payload)
-            f.flush()
-            os.fsync(f.fileno())
+        try:
+            with open(path, "wb") as f:
+                f.write(payload)
+                f.flush()
+                os.fsync(f.fileno())
+        except OSError as exc:
+            path.unlink(missing_ok=True)
+            raise space_error(exc, self.store.path) or exc
         op = {"file": name, "format": fmt, "method": method, "primaryKey": primary_key,
               "allowIndexCreation": allow_index_creation, "skipCreation": skip_creation}
         details = {"receivedDocuments": count, "indexedDocuments": None}
@@ -224,6 +247,19 @@ class Engine:
             details = {"matchedTasks": len(matched), counter: None, "originalFilter": original}
             return {"details": details, "op": {"matched": matched}}
         return self.queue.enqueue(kind, None, None, {}, prepare=prepare)
+
+    def update_search_rule(self, uid: str, update: dict[str, Any], custom_metadata: str | None = None
+                           ) -> dict[str, Any]:
+        """Enqueue a `dsrUpdate` creating or patching rule ``uid`` with a checked update
+        (`engine.search_rules.model.parse_update`)."""
+        return self.queue.enqueue("dsrUpdate", None, None, {"kind": "update", "uid": uid, "update": update},
+                                  custom_metadata)
+
+    def delete_search_rule(self, uid: str, custom_metadata: str | None = None) -> dict[str, Any]:
+        return self.queue.enqueue("dsrUpdate", None, None, {"kind": "delete", "uid": uid}, custom_metadata)
+
+    def clear_search_rules(self, custom_metadata: str | None = None) -> dict[str, Any]:
+        return self.queue.enqueue("dsrClear", None, None, {}, custom_metadata)
 
     def create_dump(self) -> dict[str, Any]:
         return self.queue.enqueue("dumpCreation", None, {"dumpUid": None})

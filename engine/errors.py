@@ -122,3 +122,20 @@ def serde_unexpected(value: Any) -> str:
     if isinstance(value, str):
         return f"string {json.dumps(value, ensure_ascii=False)}"
     return "sequence" if isinstance(value, list) else "map"
+
+
+_DEBUG_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\0": "\\0"}
+
+
+def rust_debug_str(text: str) -> str:
+    """A string as Rust's ``{:?}`` prints it: double-quoted, backslash and quote escaped, control
+    characters as ``\\n``, ``\\t``… or ``\\u{1b}`` (error messages embed values so)."""
+    out = []
+    for char in text:
+        if char in _DEBUG_ESCAPES:
+            out.append(_DEBUG_ESCAPES[char])
+        elif ord(char) < 0x20 or 0x7F <= ord(char) < 0xA0:
+            out.append(f"\\u{{{ord(char):x}}}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'

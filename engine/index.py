@@ -15,10 +15,11 @@ import orjson
 from pyroaring import BitMap
 
 from .errors import LoupeError, index_not_found
-from .store.codecs import index_key, read_u32, u32
+from .store.codecs import external_id_key, index_key, read_u32, u32
 
 if TYPE_CHECKING:
     from .engine import Engine
+    from .filters.parser import FilterFeatures
     from .search.query import FacetCounts, FacetSearchResult, Query, SearchResult
 
 
@@ -140,7 +141,8 @@ class Index:
         from .search.search import search
         with self._reading() as txn:
             return search(self.store, self.engine.registry, self.uid, query,
-                          contains_enabled=self._contains_enabled(query.filter), txn=txn)
+                          features=self._filter_features(query.filter), txn=txn,
+                          rules=self.engine.search_rules())
 
     def similar(self, external_id: str, embedder: str, **options: Any) -> "SearchResult":
         """Documents similar to ``external_id`` by ``embedder`` (hybrid.md §6); ``options``: filter,
@@ -148,14 +150,14 @@ class Index:
         from .search.similar import similar
         with self._reading() as txn:
             return similar(self.store, self.engine.registry, self.uid, external_id, embedder, txn=txn,
-                           contains_enabled=self._contains_enabled(options.get("filter")), **options)
+                           features=self._filter_features(options.get("filter")), **options)
 
     def facet_search(self, query: "Query", facet_name: str, facet_query: str | None = None, *,
                      exhaustive: bool = False) -> "FacetSearchResult":
         """Values of ``facet_name`` among the candidates of ``query`` matching ``facet_query``."""
         from .search.search import facet_search
         return facet_search(self.store, self.engine.registry, self.uid, query, facet_name, facet_query,
-                            exhaustive=exhaustive, contains_enabled=self._contains_enabled(query.filter))
+                            exhaustive=exhaustive, features=self._filter_features(query.filter))
 
     def facet_counts(self, candidates: BitMap, facets: Sequence[str]) -> "FacetCounts":
         """facetDistribution and facetStats of a candidate set the caller assembled (e.g. several
@@ -183,16 +185,17 @@ class Index:
         from .meilisearch.search_params import parse_search_body
         return run_search(self, parse_search_body({"q": q, **{_camel(k): v for k, v in params.items()}}))
 
-    def _contains_enabled(self, filter: Any) -> bool:
-        """The `CONTAINS` feature flag, read only when there is a filter to parse (it costs a read
-        transaction of the task store)."""
+    def _filter_features(self, filter: Any) -> "FilterFeatures":
+        """The experimental filter features (`containsFilter`, `multimodal`), read only when there
+        is a filter to parse (it costs a read transaction of the task store)."""
+        from .filters.parser import FilterFeatures
         if filter is None:
-            return False
-        return self.engine.contains_enabled()
+            return FilterFeatures()
+        return self.engine.filter_features()
 
     # -- documents -----------------------------------------------------------------------------
     def _docid(self, txn: Any, iid: int, external_id: str) -> int | None:
-        raw = txn.get(index_key(iid, external_id.encode()), db=self.store.i["external_ids"])
+        raw = txn.get(external_id_key(iid, external_id), db=self.store.i["external_ids"])
         return read_u32(raw) if raw is not None else None
 
     def get_document(self, external_id: str, fields: Iterable[str] | None = None, *,

@@ -103,3 +103,15 @@ DEFAULT_SEARCH_CUTOFF_MS = 1_500
 #: Facet strings are cut to this many bytes (at a character boundary), as upstream keeps them short
 #: enough to fit an LMDB key with its prefix (milli `MAX_FACET_VALUE_LENGTH`).
 MAX_FACET_VALUE_BYTES = 468
+
+# --- Documents (tasks.md §5.1, §7) ---------------------------------------------------------------
+
+#: A field's value may nest at most this many arrays and objects, the outermost included.  This is
+#: serde_json's default recursion limit, the one upstream's indexer meets when it parses a field's
+#: value; deeper values also break Loupe's own JSON encoder (orjson stops at 255 levels), so such a
+#: document fails its task before anything is written.
+MAX_VALUE_NESTING = 128
+
+#: Field ids are 16-bit (milli's `FieldId` is a u16): an index holds at most this many fields,
+#: every dotted path of every document counted once.
+MAX_FIELDS = 65_535

@@ -24,7 +24,7 @@ class Authenticator:
             for record in default_keys(datetime.now(timezone.utc)):
                 self.keys.put(record)
 
-    def __call__(self, request: web.Request, action: str | None, index_uid: str | None) -> Grant:
+    def __call__(self, request: web.Request, action: str | tuple[str, ...] | None, index_uid: str | None) -> Grant:
         if action is None:
             return _OPEN
         return authenticate(request.headers.get("Authorization"), action, index_uid, self.master_key,

@@ -12,15 +12,16 @@ from engine.engine import Engine
 
 from .access import Authenticator
 from .http import Router, make_dispatcher
-from engine.settings.features import Features
 
 from .metrics import MetricsRegistry
-from .routes import admin, documents, indexes, keys, metrics, multi_search, search, settings, tasks, webhooks
+from .routes import (admin, documents, indexes, keys, metrics, multi_search, preview, render, search, search_rules,
+                     settings, tasks, webhooks)
 
 
 def build_router() -> Router:
     router = Router()
-    for module in (admin, indexes, documents, settings, search, multi_search, tasks, keys, webhooks, metrics):
+    for module in (admin, indexes, documents, settings, search, multi_search, render, tasks, keys, webhooks, metrics,
+                   search_rules, preview):
         module.register(router)
     return router
 
@@ -28,13 +29,15 @@ def build_router() -> Router:
 def create_app(engine: Engine, *, master_key: str | None = None, payload_limit: int = 100_000_000,
                payload_limit_text: str = "100 MB", env: str = "development",
                forced_features: frozenset[str] = frozenset(), cli_webhook: dict | None = None,
-               metrics_registry: MetricsRegistry | None = None) -> web.Application:
+               metrics_registry: MetricsRegistry | None = None, search_preview: bool = True) -> web.Application:
     app = web.Application(client_max_size=payload_limit + 1024)
     app["engine"] = engine
     app["payload_limit"] = payload_limit
     app["payload_limit_text"] = payload_limit_text
     app["env"] = env
-    app["features"] = Features(engine.store, forced_features)
+    app["search_preview"] = search_preview and env == "development"  # routes/preview.py
+    engine.forced_features = frozenset(forced_features)  # searches read them through the engine too
+    app["features"] = engine.features()
     authenticator = Authenticator(engine, master_key)
     app["auth"] = authenticator
     app["cli_webhook"] = cli_webhook

@@ -256,11 +256,12 @@ def _key_allows(record: KeyRecord, action: str, index_uid: str | None, now: date
     return any(index_pattern_matches(p, index_uid) for p in patterns)
 
 
-def authenticate(header: str | None, action: str, index_uid: str | None, master_key: str | None,
-                 store: KeyStore, now: datetime) -> Grant:
+def authenticate(header: str | None, action: str | tuple[str, ...], index_uid: str | None,
+                 master_key: str | None, store: KeyStore, now: datetime) -> Grant:
     """The `Grant` for a request needing ``action`` on ``index_uid``, or the LoupeError to answer.
 
     ``now`` is an aware UTC datetime; ``index_uid`` is the path's `{index_uid}` (None otherwise).
+    A tuple of actions needs every one of them (upstream's `DoubleActionPolicy`).
     """
     token = parse_authorization(header)
     if master_key is None:
@@ -304,7 +305,8 @@ def authenticate(header: str | None, action: str, index_uid: str | None, master_
             raise invalid_api_key(
                 f"The API key cannot acces the index `{index_uid}`, authorized indexes are "
                 f"{_debug_list(grant.key_indexes)}.")
-    if not _key_allows(record, action, index_uid, now):
+    needed = (action,) if isinstance(action, str) else action
+    if not all(_key_allows(record, one, index_uid, now) for one in needed):
         raise invalid_api_key()
     return grant
 

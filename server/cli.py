@@ -49,7 +49,7 @@ def run(config: Any) -> None:
     app = create_app(engine, master_key=config.master_key, payload_limit=config.http_payload_size_limit,
                      payload_limit_text=format_size_limit(config.http_payload_size_limit), env=config.env,
                      forced_features=frozenset(k for k, on in config.instance_features().items() if on),
-                     cli_webhook=hook)
+                     cli_webhook=hook, search_preview=config.serves_search_preview)
     host, port = config.host, config.port
     log.info("Loupe listening on http://%s:%s (db: %s)", host, port, config.db_path)
     try:

@@ -360,6 +360,8 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("experimental_logs_mode", LOG_MODE, "Console log format: `human` or `json`."),
     OptionSpec("task_webhook_url", URL, "URL notified after each processed batch."),
     OptionSpec("task_webhook_authorization_header", TEXT, "`Authorization` header sent to the task webhook."),
+    OptionSpec("no_search_preview", BOOL,
+               "Do not serve the search preview page at `/` (served to browsers in development mode only)."),
     OptionSpec("config_file_path", PATH, "TOML configuration file (default: ./config.toml if it exists).",
                in_toml=False),
     # §2.2: TLS
@@ -432,6 +434,8 @@ class Config:
     experimental_logs_mode: str = "human"
     task_webhook_url: str | None = None
     task_webhook_authorization_header: str | None = field(default=None, repr=False)
+    #: True turns the browser search preview at `/` off (production never serves it).
+    no_search_preview: bool = False
     #: The configuration file actually read, if any.
     config_file_path: Path | None = None
     # §2.2 TLS
@@ -500,6 +504,11 @@ class Config:
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def serves_search_preview(self) -> bool:
+        """The preview page is a development aid, like Meilisearch's mini-dashboard: never in production."""
+        return not self.is_production and not self.no_search_preview
 
     def instance_features(self) -> dict[str, bool]:
         """Runtime features forced on at startup, keyed as `/experimental-features` names them."""

@@ -23,7 +23,7 @@ from typing import Any, Awaitable, Callable
 import orjson
 from aiohttp import web
 
-from engine.errors import LoupeError
+from engine.errors import LoupeError, serde_unexpected
 from engine.settings.validate import check_params
 
 log = logging.getLogger("loupe.http")
@@ -63,7 +63,7 @@ class Route:
     method: str
     segments: tuple[str, ...]
     handler: Handler
-    action: str | None
+    action: str | tuple[str, ...] | None  # a tuple needs every action (render-template)
     params: tuple[str, ...] = ()  # accepted query parameters; None-check done by handler helpers
 
     def __post_init__(self) -> None:
@@ -85,7 +85,7 @@ class Router:
     routes: list[Route] = field(default_factory=list)
     _by_length: dict[int, list[Route]] = field(default_factory=dict)
 
-    def add(self, method: str, path: str, handler: Handler, action: str | None) -> None:
+    def add(self, method: str, path: str, handler: Handler, action: str | tuple[str, ...] | None) -> None:
         segments = tuple(p for p in path.split("/") if p)
         route = Route(method, segments, handler, action)
         self.routes.append(route)
@@ -116,7 +116,7 @@ class Router:
         return best[1], best[2], True
 
 
-Authenticate = Callable[[web.Request, str | None, str | None], Any]
+Authenticate = Callable[[web.Request, str | tuple[str, ...] | None, str | None], Any]
 
 
 def make_dispatcher(router: Router, authenticate: Authenticate, metrics: Any = None) -> Handler:
@@ -208,6 +208,7 @@ async def json_body(request: web.Request, *, optional: bool = False) -> Any:
     """A JSON body with Meilisearch's content-type and payload errors (api.md §0.2)."""
     media = _media_type(request)
     raw = await read_body(request)
+    request["raw_body"] = raw
     if media is None:
         if optional and not raw:
             return None
@@ -223,6 +224,19 @@ async def json_body(request: web.Request, *, optional: bool = False) -> Any:
             return None
         raise LoupeError("missing_payload", "A json payload is missing.")
     return parse_json_bytes(raw)
+
+
+def serde_type_error(request: web.Request, value: Any, expected: str) -> LoupeError:
+    """actix's `web::Json` refusing a body of the wrong JSON type, to the character: serde_json
+    reports the position after the value it read (an object is refused before it is read).  The
+    body has been read already (`json_body`)."""
+    raw: bytes = request.get("raw_body", b"")
+    start = len(raw) - len(raw.lstrip(b" \n\t\r"))
+    position = start if isinstance(value, dict) else len(raw.rstrip(b" \n\t\r"))
+    line_start = raw.rfind(b"\n", 0, position) + 1
+    line = raw.count(b"\n", 0, line_start) + 1
+    return LoupeError("bad_request", f"Json deserialize error: invalid type: {serde_unexpected(value)}, "
+                                     f"expected {expected} at line {line} column {position - line_start}")
 
 
 def parse_json_bytes(raw: bytes) -> Any:

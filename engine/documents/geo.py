@@ -30,7 +30,7 @@ def check_geo(document: dict[str, Any], external_id: Any, index_uid: str) -> Non
     if "_geo" not in document or document["_geo"] is None:
         return
     geo = document["_geo"]
-    doc_id = compact_json(external_id)
+    doc_id = compact_json(str(external_id))  # upstream names the document by its external id, a string
 
     def fail(message: str) -> LoupeError:
         return LoupeError("invalid_document_geo_field", f"Index `{index_uid}`: {message}")
@@ -38,10 +38,7 @@ def check_geo(document: dict[str, Any], external_id: Any, index_uid: str) -> Non
     if not isinstance(geo, dict):
         raise fail(f"The `_geo` field in the document with the id: `{doc_id}` is not an object. Was expecting an "
                    f"object with the `_geo.lat` and `_geo.lng` fields but instead got `{compact_json(geo)}`.")
-    extra = {k: v for k, v in geo.items() if k not in ("lat", "lng")}
-    if extra:
-        raise fail(f"The `_geo` field in the document with the id: `{doc_id}` contains the following unexpected "
-                   f"fields: `{compact_json(extra)}`.")
+    # upstream looks for `lat` and `lng` first: other fields only matter once both are there
     if "lat" not in geo and "lng" not in geo:
         raise fail(f"Could not find latitude nor longitude in the document with the id: `{doc_id}`. Was expecting "
                    "`_geo.lat` and `_geo.lng` fields.")
@@ -49,6 +46,10 @@ def check_geo(document: dict[str, Any], external_id: Any, index_uid: str) -> Non
         raise fail(f"Could not find latitude in the document with the id: `{doc_id}`. Was expecting a `_geo.lat` field.")
     if "lng" not in geo:
         raise fail(f"Could not find longitude in the document with the id: `{doc_id}`. Was expecting a `_geo.lng` field.")
+    extra = {k: v for k, v in geo.items() if k not in ("lat", "lng")}
+    if extra:
+        raise fail(f"The `_geo` field in the document with the id: `{doc_id}` contains the following unexpected "
+                   f"fields: `{compact_json(extra)}`.")
     lat, lng = _coordinate(geo["lat"]), _coordinate(geo["lng"])
     if lat is None and lng is None:
         raise fail(f"Could not parse latitude nor longitude in the document with the id: `{doc_id}`. Was expecting "

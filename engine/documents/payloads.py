@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
 
 import orjson
 
-from ..errors import LoupeError
+from ..errors import LoupeError, rust_debug_str
+from ..facets.values import facet_number, rust_trim
 
 FORMATS = {"application/json": "json", "application/x-ndjson": "ndjson", "text/csv": "csv"}
 NOT_OBJECTS = "Couldn't serialize document value: data are neither an object nor a list of objects"
@@ -55,23 +57,29 @@ def _csv_header(cell: str) -> tuple[str, str]:
     return cell, "string"
 
 
-def _csv_value(text: str, kind: str, name: str, line: int) -> Any:
-    if text == "":
-        return None
+_RUST_INT = re.compile(r"[+-]?[0-9]+\Z")
+
+
+def _csv_value(text: str, kind: str, line: int) -> Any:
+    """One cell as its column's type, parsed as upstream's `read_csv` does (the value trimmed of
+    Unicode whitespace, then `i64`, else `f64`; booleans exactly `true` / `false`); an error names
+    the untrimmed value and the record's number (``line``: the first record after the headers is 1)."""
     if kind == "string":
-        return text
+        return None if text == "" else text
+    trimmed = rust_trim(text)
+    if trimmed == "":
+        return None
     if kind == "number":
-        stripped = text.strip()
-        try:
-            return int(stripped)
-        except ValueError:
-            try:
-                return float(stripped)
-            except ValueError:
-                raise malformed("csv", f"Error parsing number {text!r} at line {line}: invalid float literal") from None
-    if text.strip() in ("true", "false"):
-        return text.strip() == "true"
-    raise malformed("csv", f"Error parsing boolean {text!r} at line {line}: provided string was not `true` or `false`")
+        if _RUST_INT.match(trimmed) and -2**63 <= int(trimmed) < 2**63:
+            return int(trimmed)
+        number = facet_number(trimmed)
+        if number is None:
+            raise malformed("csv", f"Error parsing number {rust_debug_str(text)} at line {line}: invalid float literal")
+        return number
+    if trimmed in ("true", "false"):
+        return trimmed == "true"
+    raise malformed("csv", f"Error parsing boolean {rust_debug_str(text)} at line {line}: provided string was not "
+                           "`true` or `false`")
 
 
 def _parse_csv(raw: bytes, delimiter: str) -> list[dict[str, Any]]:
@@ -88,20 +96,33 @@ def _parse_csv(raw: bytes, delimiter: str) -> list[dict[str, Any]]:
         raise malformed("csv", str(exc)) from None
     headers = [_csv_header(cell) for cell in header_row]
     documents = []
-    line = 1
+    line_starts = _line_starts(raw)
+    record = 0  # records read after the headers (the csv crate skips blank lines)
+    last_line = rows.line_num
     try:
         for row in rows:
-            line += 1
+            first_line, last_line = last_line + 1, rows.line_num
             if not row:
                 continue
+            record += 1
             if len(row) != len(headers):
                 raise malformed(
-                    "csv", f"CSV error: record {line - 1} (line {line}, byte 0): found record with "
-                    f"{len(row)} fields, but the previous record has {len(headers)} fields")
-            documents.append({name: _csv_value(cell, kind, name, line) for (name, kind), cell in zip(headers, row)})
+                    "csv", f"CSV error: record {record} (line: {first_line}, byte: {line_starts[first_line - 1]}): "
+                    f"found record with {len(row)} fields, but the previous record has {len(headers)} fields")
+            documents.append({name: _csv_value(cell, kind, record) for (name, kind), cell in zip(headers, row)})
     except csv.Error as exc:
         raise malformed("csv", str(exc)) from None
     return documents
+
+
+def _line_starts(raw: bytes) -> list[int]:
+    """Byte offset of each line's start (lines end at `\\n`, as the csv crate counts them)."""
+    starts = [0]
+    position = raw.find(b"\n")
+    while position != -1:
+        starts.append(position + 1)
+        position = raw.find(b"\n", position + 1)
+    return starts
 
 
 def count_ndjson(raw: bytes) -> int:

@@ -174,6 +174,18 @@ def _missing_message(error: UndefinedError, context: dict[str, Any]) -> str:
     return f"liquid: {error.message}"
 
 
+def liquid_error_text(error: LiquidError, context: dict[str, Any]) -> str:
+    """A rendering failure in liquid-rust's words (``liquid: Unknown variable`` ...)."""
+    if isinstance(error, UndefinedError):
+        return _missing_message(error, context)
+    return f"liquid: {getattr(error, 'message', None) or error}"
+
+
+def parse_liquid(text: str) -> Any:
+    """One Liquid template, parsed by the environment every template of Loupe uses."""
+    return _ENV.from_string(text)
+
+
 # -- the template -----------------------------------------------------------------------------------
 
 class DocumentTemplate:
@@ -183,7 +195,7 @@ class DocumentTemplate:
         self.text = text
         self.max_bytes = max_bytes
         try:
-            self._template = _ENV.from_string(text)
+            self._template = parse_liquid(text)
         except LiquidError as error:
             message = getattr(error, "message", None) or str(error)
             raise EmbedderSetupError.of(USER, f"cannot parse template: liquid: {message}") from None
@@ -197,10 +209,8 @@ class DocumentTemplate:
         context = template_context(document, searchable)
         try:
             return self._template.render(**context)
-        except UndefinedError as error:
-            detail = _missing_message(error, context)
         except LiquidError as error:
-            detail = f"liquid: {getattr(error, 'message', None) or error}"
+            detail = liquid_error_text(error, context)
         where = f" `{external_id}`" if external_id is not None else ""
         raise TemplateRenderError.of(USER, f"missing field in document{where}: {detail}") from None
 

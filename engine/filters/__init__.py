@@ -6,11 +6,11 @@
     >>> list(evaluate(parse_filter("genre = horror"), MemoryFacetSource(docs), FilterableRules(["genre"])))
     [0]
 """
-from .ast import And, Condition, Expr, GeoBoundingBox, GeoPolygon, GeoRadius, Not, Or, Token
+from .ast import And, Condition, Expr, GeoBoundingBox, GeoPolygon, GeoRadius, Not, Or, Token, VectorExists
 from .evaluate import FacetSource, evaluate
-from .parser import parse_filter, parse_string
+from .parser import FilterFeatures, parse_filter, parse_string, parse_with
 
 __all__ = [
-    "And", "Condition", "Expr", "GeoBoundingBox", "GeoPolygon", "GeoRadius", "Not", "Or", "Token",
-    "FacetSource", "evaluate", "parse_filter", "parse_string",
+    "And", "Condition", "Expr", "GeoBoundingBox", "GeoPolygon", "GeoRadius", "Not", "Or", "Token", "VectorExists",
+    "FacetSource", "evaluate", "parse_filter", "parse_string", "parse_with", "FilterFeatures",
 ]

@@ -68,6 +68,32 @@ class GeoPolygon:
 
 
 @dataclass(frozen=True, slots=True)
+class Foreign:
+    """``_foreign(field, filter)``: documents whose foreign key ``field`` points at a document of
+    the foreign index matching ``filter`` (upstream's `foreignKeys` feature).  ``text`` spans the
+    whole expression, which upstream's messages quote."""
+
+    field: Token
+    filter: "Expr"
+    text: Token
+
+
+@dataclass(frozen=True, slots=True)
+class VectorExists:
+    """``_vectors[.<embedder>[.<kind>]] EXISTS`` (behind the `multimodal` feature).
+
+    ``embedder`` None means every configured embedder; ``kind`` is ``""`` (any embedding),
+    ``userProvided``, ``documentTemplate``, ``regenerate`` or ``fragments`` (then ``fragment``
+    names one).  ``fid`` is the ``_vectors`` token the feature error points at.
+    """
+
+    fid: Token
+    embedder: Token | None = None
+    kind: str = ""
+    fragment: Token | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Not:
     child: "Expr"
 
@@ -82,9 +108,9 @@ class Or:
     children: tuple["Expr", ...]
 
 
-Leaf = Union[Condition, GeoRadius, GeoBoundingBox, GeoPolygon]
+Leaf = Union[Condition, GeoRadius, GeoBoundingBox, GeoPolygon, VectorExists, Foreign]
 Expr = Union[And, Or, Not, Leaf]
-_EXPR_TYPES = (And, Or, Not, Condition, GeoRadius, GeoBoundingBox, GeoPolygon)
+_EXPR_TYPES = (And, Or, Not, Condition, GeoRadius, GeoBoundingBox, GeoPolygon, VectorExists, Foreign)
 
 
 def is_filter_expr(value: object) -> bool:

@@ -28,14 +28,16 @@ from pyroaring import BitMap
 from ..errors import LoupeError
 from ..facets.values import facet_number, format_facet_number, normalize_facet_string
 from ..facets.filterable import GEO_FIELD, GEOJSON_FIELD, FilterableRules
+from ..indexer.keys import fit_facet_value
 
 # how milli names the fields `_geoRadius` / `_geoBoundingBox` can read when neither is filterable
 GEO_OR_GEOJSON = f"{GEO_FIELD}/{GEOJSON_FIELD}"
 from .ast import (
     COMPARISON_OPS, EQUALITY_OPS, And, Condition, Expr, GeoBoundingBox, GeoPolygon, GeoRadius, Not, Or, Token,
-    iter_leaves,
+    VectorExists, iter_leaves,
 )
 from .parser import token_error
+from .vectors import NoEmbedders, VectorStatus, vector_docids
 
 # Mean Earth radius used by upstream's haversine (geoutils), in metres.
 EARTH_RADIUS_M = 6_371_000.0
@@ -74,6 +76,12 @@ class FacetSource(Protocol):
         ...
 
 
+def _facet_string(field: str, raw: str) -> str:
+    """A filter's string operand as the facet keys of ``field`` hold values: normalized, then cut
+    like a stored value beside a long field name (`fit_facet_value`)."""
+    return fit_facet_value(field, normalize_facet_string(raw))
+
+
 def haversine_exact_m(lat1: float, lng1: float, lat2: np.ndarray, lng2: np.ndarray) -> np.ndarray:
     """Great-circle distances in metres, unrounded (what geo sort details report)."""
     p1, l1 = math.radians(lat1), math.radians(lng1)
@@ -93,17 +101,18 @@ def haversine_m(lat1: float, lng1: float, lat2: np.ndarray, lng2: np.ndarray) ->
 
 
 def evaluate(expr: Expr | None, source: FacetSource, rules: FilterableRules, index_uid: str | None = None,
-             code: str = "invalid_search_filter") -> BitMap:
+             code: str = "invalid_search_filter", vectors: VectorStatus | None = None) -> BitMap:
     """The documents of ``source`` matching ``expr`` (None = every document).
 
     Semantic errors carry ``code``; with ``index_uid`` their message is prefixed by
-    ``Index `<uid>`: `` as the HTTP routes report them.
+    ``Index `<uid>`: `` as the HTTP routes report them.  ``vectors`` answers `_vectors` filters
+    (an index without embedders when absent).
     """
     try:
         if expr is None:
             return BitMap(source.all_docids())
         check_filterable(expr, rules, code)
-        return BitMap(_Evaluator(source, rules, code).run(expr))
+        return BitMap(_Evaluator(source, rules, code, vectors or NoEmbedders()).run(expr))
     except LoupeError as err:
         if index_uid is None:
             raise
@@ -144,8 +153,8 @@ def _successor(prefix: str) -> str | None:
 
 
 class _Evaluator:
-    def __init__(self, source: FacetSource, rules: FilterableRules, code: str):
-        self.source, self.rules, self.code = source, rules, code
+    def __init__(self, source: FacetSource, rules: FilterableRules, code: str, vectors: VectorStatus):
+        self.source, self.rules, self.code, self.vectors = source, rules, code, vectors
         self._all: BitMap | None = None
 
     @property
@@ -204,6 +213,8 @@ class _Evaluator:
             return self.geo_bounding_box(node)
         if isinstance(node, GeoPolygon):
             return self.geo_polygon(node)
+        if isinstance(node, VectorExists):
+            return vector_docids(node, self.vectors, self.code) & self.all
         raise TypeError(f"not a filter leaf: {node!r}")  # pragma: no cover
 
     def check_operator(self, cond: Condition) -> None:
@@ -231,7 +242,7 @@ class _Evaluator:
             return BitMap.union(*parts) if parts else BitMap()
         if op in (">", ">=", "<", "<="):
             raw = cond.values[0].value
-            number, text = facet_number(raw), normalize_facet_string(raw)
+            number, text = facet_number(raw), _facet_string(field, raw)
             inclusive = op.endswith("=")
             if op.startswith(">"):
                 numbers = source.number_range(field, number, inclusive, None, False) if number is not None else BitMap()
@@ -245,7 +256,7 @@ class _Evaluator:
             low_n, high_n = facet_number(low), facet_number(high)
             numbers = (source.number_range(field, low_n, True, high_n, True)
                        if low_n is not None and high_n is not None else BitMap())
-            strings = source.string_range(field, normalize_facet_string(low), True, normalize_facet_string(high), True)
+            strings = source.string_range(field, _facet_string(field, low), True, _facet_string(field, high), True)
             return numbers | strings
         if op == "EXISTS":
             return source.exists(field)
@@ -258,7 +269,7 @@ class _Evaluator:
             parts = [docids for value, docids in source.string_values(field) if needle in value]
             return BitMap.union(*parts) if parts else BitMap()
         if op == "STARTS WITH":
-            prefix = normalize_facet_string(cond.values[0].value)
+            prefix = _facet_string(field, cond.values[0].value)
             if not prefix:
                 return source.exists(field)
             successor = _successor(prefix)
@@ -266,7 +277,7 @@ class _Evaluator:
         raise TypeError(f"unknown filter operator {op!r}")  # pragma: no cover
 
     def equal(self, field: str, raw: str) -> BitMap:
-        strings = self.source.string_equal(field, normalize_facet_string(raw))
+        strings = self.source.string_equal(field, _facet_string(field, raw))
         number = facet_number(raw)
         if number is None:
             return strings

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
 import string
 import unicodedata
 from typing import Any
@@ -30,7 +31,10 @@ from typing import Any
 from ..errors import LoupeError
 from ..facets.values import RUST_WHITESPACE
 from ..settings.validate import compact_json
-from .ast import And, Condition, Expr, GeoBoundingBox, GeoPolygon, GeoRadius, Not, Or, Token, iter_leaves, negate
+from .ast import (
+    And, Condition, Expr, Foreign, GeoBoundingBox, GeoPolygon, GeoRadius, Not, Or, Token, VectorExists, iter_leaves, negate,
+)
+from .suggest import suggestion
 
 # Upstream's nom parser stops recursing past this depth (filter-parser `MAX_FILTER_DEPTH`).
 MAX_PARSE_DEPTH = 150
@@ -56,9 +60,16 @@ CONTAINS_FEATURE_MESSAGE = (
     "See https://github.com/orgs/meilisearch/discussions/763"
 )
 VECTORS_FEATURE_MESSAGE = (
-    "Using `_vectors` in a filter requires enabling the `multimodal` experimental feature. "
+    "using a vector filter requires enabling the `multimodal` experimental feature. "
     "See https://github.com/orgs/meilisearch/discussions/846"
 )
+FOREIGN_FEATURE_MESSAGE = (
+    "using a foreign filter requires enabling the `foreign_keys` experimental feature. "
+    "See https://github.com/orgs/meilisearch/discussions/873"
+)
+# what may follow `_vectors.<embedder>` (upstream's `VectorFilter` kinds), in its order
+VECTOR_KINDS = ("fragments", "userProvided", "documentTemplate", "regenerate")
+_VECTORS = "_vectors"
 OPERATIONS = (
     "`=`, `!=`, `>=`, `>`, `<=`, `<`, `IN`, `NOT IN`, `TO`, `EXISTS`, `NOT EXISTS`, `IS NULL`, "
     "`IS NOT NULL`, `IS EMPTY`, `IS NOT EMPTY`, `CONTAINS`, `NOT CONTAINS`, `STARTS WITH`, "
@@ -153,13 +164,37 @@ def _describe(err: _Err, fragment: str) -> str:
         "in_closing": "Expected matching `]` after the list of field names given to `IN[`",
         "depth": "The filter exceeded the maximum depth limit. Try rewriting the filter so that it contains fewer nested conditions.",
         "vector_operation": "Was expecting an operation like `EXISTS` or `NOT EXISTS` after the vector filter.",
+        "vector_leftover": "The vector filter has leftover tokens.",
+        "vector_invalid_fragment": "The vector filter's fragment name is invalid.",
+        "vector_missing_fragment": "The vector filter is missing a fragment name.",
+        "vector_missing_embedder": "Was expecting embedder name but found nothing.",
+        "vector_invalid_embedder": "The vector filter's embedder name is invalid.",
+        "vector_invalid_quotes": "The quotes in one of the values are inconsistent.",
     }
+    if kind == "vector_unknown_suffix":
+        return _unknown_vector_suffix(*arg)
     if kind == "in_expected_value":
         if arg == "reserved":
             return (f"Expected only comma-separated field names inside `IN[..]` but instead found `{esc}`, "
                     f"which is a keyword. To use `{esc}` as a field name or a value, surround it by quotes.")
         return f"Expected only comma-separated field names inside `IN[..]` but instead found `{esc}`."
     return messages[kind]
+
+
+def _unknown_vector_suffix(previous: str | None, value: str) -> str:
+    """What upstream says when `_vectors.<embedder>` is followed by a part it does not know."""
+    if value == ".":
+        return ("Was expecting one of `.fragments`, `.userProvided`, `.documentTemplate`, `.regenerate` or nothing, "
+                "but instead found a point without a valid value.")
+    if previous is None and value in VECTOR_KINDS:
+        return "Was expecting this part to be unquoted."  # e.g. `_vectors.rest."userProvided"`
+    if previous is None:
+        hint = suggestion(value, VECTOR_KINDS)
+        did_you_mean = f" Did you mean `{hint}`?" if hint else ""
+        return ("Was expecting one of `fragments`, `userProvided`, `documentTemplate`, `regenerate` or nothing, "
+                f"but instead found `{value}`.{did_you_mean}")
+    return ("Vector filter can only accept one of `fragments`, `userProvided`, `documentTemplate` or `regenerate`, "
+            f"but found both `{previous}` and `{value}`.")
 
 
 # -- the unescaper applied to every value (the `unescaper` crate) ---------------------------------
@@ -359,6 +394,12 @@ class _Parser:
             return self.geo_bounding_box(p, word_end)
         if word == "_geoPolygon":
             return self.geo_polygon(p, word_end)
+        if word == "_foreign" and s.startswith("(", word_end):
+            return self.foreign(q, word_end + 1, depth)
+        if s.startswith(_VECTORS, q):
+            found_vector = self.vectors(q)
+            if found_vector is not None:
+                return found_vector
         try:
             fid, r = self.value(p)
         except _Err as err:
@@ -371,6 +412,22 @@ class _Parser:
         if found is None:
             raise _Err("invalid_primary", p, n, False)
         return found
+
+    def foreign(self, start: int, p: int, depth: int) -> tuple[Expr, int]:
+        """``_foreign(field, filter)`` once ``_foreign(`` is read: everything after is a cut."""
+        s, n = self.s, self.n
+        field, r = self.cut_value(p)
+        r = self.ascii_ws(r)
+        if r >= n or s[r] != ",":
+            raise _Err("invalid_primary", r, n, True)
+        try:
+            inner, r = self.expression(self.ascii_ws(r + 1), depth + 1)
+        except _Err as err:
+            raise err.cut()
+        r = self.ascii_ws(r)
+        if r >= n or s[r] != ")":
+            raise _Err("missing_delimiter", start, n, True, ")")
+        return Foreign(field, inner, self.token(s[start:r + 1], start, r + 1)), self.ascii_ws(r + 1)
 
     def operation(self, fid: Token, r: int) -> tuple[Expr, int] | None:
         """What follows a field name, in upstream's order of alternatives."""
@@ -426,6 +483,101 @@ class _Parser:
                 cond = Condition(fid, op, (value,), keyword)
                 return (Not(cond) if negated else cond), end
         return None
+
+    # vectors ----------------------------------------------------------------------------------
+    def vectors(self, q: int) -> tuple[Expr, int] | None:
+        """``_vectors [. embedder [.fragments.<name> | .userProvided | .documentTemplate | .regenerate]]``
+        then ``EXISTS`` or ``NOT EXISTS`` (upstream `parse_vectors_exists`).  None when this is not
+        a vector filter (``_vectors`` glued to something else); past ``_vectors.`` or
+        ``_vectors<space>`` every error is final."""
+        s, n = self.s, self.n
+        fid = self.token(_VECTORS, q, q + len(_VECTORS))
+        r = fid.end
+        after = self.ascii_ws1(r)
+        if after >= 0:
+            node = VectorExists(fid)
+        elif r < n and s[r] == ".":
+            node, after = self.vector_path(fid, r + 1)
+        else:
+            return None
+        end = self.tag("EXISTS", after)
+        if end >= 0:
+            return node, end
+        end = self.tags(after, "NOT", "EXISTS")
+        if end >= 0:
+            return Not(node), end
+        raise _Err("vector_operation", after, n, True)
+
+    def vector_path(self, fid: Token, r: int) -> tuple[VectorExists, int]:
+        """After ``_vectors.``: the embedder, an optional kind, then mandatory whitespace."""
+        s, n = self.s, self.n
+        if s.startswith(" ", r):
+            raise _Err("vector_missing_embedder", r, r + 1, True)
+        embedder, r = self.dotted_cut(r, "vector_invalid_embedder")
+        kind, fragment = "", None
+        if s.startswith(".fragments", r):
+            r += len(".fragments")
+            if not s.startswith(".", r):
+                raise _Err("vector_missing_fragment", r, n, True)
+            fragment, r = self.dotted_cut(r + 1, "vector_invalid_fragment")
+            kind = "fragments"
+        else:
+            for name in VECTOR_KINDS[1:]:
+                if s.startswith("." + name, r):
+                    kind, r = name, r + 1 + len(name)
+                    break
+        if r < n and s[r] == ".":
+            try:
+                part, _ = self.dotted(r + 1)
+                value, start, end = part.value, part.start, part.end
+            except _Err:
+                value, start, end = ".", r, r + 1
+            raise _Err("vector_unknown_suffix", start, end, True, (kind or None, value))
+        after = self.ascii_ws1(r)
+        if after < 0:
+            raise _Err("vector_leftover", r, n, True)
+        return VectorExists(fid, embedder, kind, fragment), after
+
+    def dotted(self, p: int) -> tuple[Token, int]:
+        """One dot-separated part: a word without dots, or a single/double-quoted string.
+        A quote left open fails with ``vector_invalid_quotes``; other problems are plain errors."""
+        s, n = self.s, self.n
+        if p < n and s[p] in "'\"":
+            quote, start = s[p], p + 1
+            i, escaped = start, False
+            while i < n and s[i] != quote:
+                if s[i] == "\\":
+                    if i + 1 >= n:
+                        raise _Err("malformed_value", start, n, True)
+                    escaped |= s[i + 1] == quote
+                    i += 2
+                else:
+                    i += 1
+            if i >= n:
+                raise _Err("vector_invalid_quotes", p, n, True)
+            raw = s[start:i].replace("\\" + quote, quote) if escaped else s[start:i]
+            token_start, token_end, after = start, i, i + 1
+        else:
+            end = self.word_end(p)
+            dot = s.find(".", p, end)
+            end = end if dot < 0 else dot
+            if end == p:
+                raise _Err("vector_invalid_embedder", p, n, False)
+            raw, token_start, token_end, after = s[p:end], p, end, end
+        try:
+            text = _unescape(raw)
+        except ValueError:
+            raise _Err("malformed_value", token_start, token_end, False)
+        return self.token(text, token_start, token_end), after
+
+    def dotted_cut(self, p: int, kind: str) -> tuple[Token, int]:
+        """``dotted`` where every error is final: an open quote keeps its own message, anything
+        else becomes ``kind``, both pointing at the rest of the filter."""
+        try:
+            return self.dotted(p)
+        except _Err as err:
+            final = "vector_invalid_quotes" if err.kind == "vector_invalid_quotes" else kind
+            raise _Err(final, p, self.n, True)
 
     def in_body(self, p: int) -> tuple[tuple[Token, ...], int]:
         """After ``IN``: ``[ value, value, ... ]`` — everything here is a cut."""
@@ -660,6 +812,18 @@ class _Parser:
 
 # -- public API -----------------------------------------------------------------------------------
 
+@dataclass(frozen=True, slots=True)
+class FilterFeatures:
+    """The experimental features a filter may use: `containsFilter` (CONTAINS, STARTS WITH is
+    free) and `multimodal` (`_vectors` filters).  Read once per request, passed down to the parse."""
+
+    contains: bool = False
+    multimodal: bool = False
+
+
+ALL_FILTER_FEATURES = FilterFeatures(True, True)
+
+
 class _Parsed:
     """A cached parse: the tree (or None for a blank filter) or the syntax error message.
 
@@ -671,7 +835,7 @@ class _Parsed:
 
     def __init__(self, expr: Expr | None, error: str | None):
         self.expr, self.error = expr, error
-        self.checked: dict[tuple[str, bool], LoupeError | None] = {}
+        self.checked: dict[tuple[str, bool, bool], LoupeError | None] = {}
 
 
 @functools.lru_cache(maxsize=PARSE_CACHE_SIZE)
@@ -688,6 +852,11 @@ def _parse_cached(source: str) -> _Parsed:
         return _Parsed(None, located(_describe(_Err("depth", 0, 0, True), ""), source, 0, len(source)))
 
 
+def parse_with(value: Any, code: str, features: FilterFeatures) -> Expr | None:
+    """`parse_filter` with the request's experimental features."""
+    return parse_filter(value, code, features.contains, features.multimodal)
+
+
 def parse_string(source: str, code: str = "invalid_search_filter") -> Expr | None:
     """One filter expression; None when the string is blank."""
     parsed = _parse_cached(source)
@@ -700,7 +869,8 @@ def _type_error(expected: str, value: Any, code: str) -> LoupeError:
     return LoupeError(code, f"Invalid syntax for the filter parameter: `expected {expected}, found: {compact_json(value)}`.")
 
 
-def parse_filter(value: Any, code: str = "invalid_search_filter", contains_enabled: bool = False) -> Expr | None:
+def parse_filter(value: Any, code: str = "invalid_search_filter", contains_enabled: bool = False,
+                 multimodal_enabled: bool = False) -> Expr | None:
     """A ``filter`` parameter (string, or the JSON array form of §2.1) -> tree, or None for no filter.
 
     The array form is an AND of its elements; an inner array is an OR of strings; blank
@@ -712,9 +882,9 @@ def parse_filter(value: Any, code: str = "invalid_search_filter", contains_enabl
         parsed = _parse_cached(value)
         if parsed.error is not None:
             raise LoupeError(code, parsed.error)
-        key = (code, contains_enabled)
+        key = (code, contains_enabled, multimodal_enabled)
         if key not in parsed.checked:
-            parsed.checked[key] = _post_checks(parsed.expr, code, contains_enabled)
+            parsed.checked[key] = _post_checks(parsed.expr, code, contains_enabled, multimodal_enabled)
         failure = parsed.checked[key]
         if failure is not None:
             raise LoupeError(failure.code, failure.message)
@@ -742,18 +912,18 @@ def parse_filter(value: Any, code: str = "invalid_search_filter", contains_enabl
         expr = None if not ands else ands[0] if len(ands) == 1 else And(tuple(ands))
     else:
         raise _type_error("String, Array", value, code)
-    failure = _post_checks(expr, code, contains_enabled)
+    failure = _post_checks(expr, code, contains_enabled, multimodal_enabled)
     if failure is not None:
         raise failure
     return expr
 
 
-def _post_checks(expr: Expr | None, code: str, contains_enabled: bool) -> LoupeError | None:
+def _post_checks(expr: Expr | None, code: str, contains_enabled: bool, multimodal_enabled: bool) -> LoupeError | None:
     if expr is None:
         return None
     try:
         check_condition_depth(expr, code)
-        check_features(expr, contains_enabled)
+        check_features(expr, contains_enabled, multimodal_enabled)
     except LoupeError as err:
         return err
     return None
@@ -774,34 +944,48 @@ def check_condition_depth(expr: Expr, code: str = "invalid_search_filter") -> No
 
 
 def _first_token(node: Expr) -> Token:
+    if isinstance(node, Foreign):
+        return node.field
     if isinstance(node, GeoRadius):
         return node.lat
     if isinstance(node, GeoBoundingBox):
         return node.top_right[0]
+    if isinstance(node, VectorExists):
+        return node.fid
     assert isinstance(node, GeoPolygon)
     return node.points[0][0]
 
 
-def check_features(expr: Expr, contains_enabled: bool) -> None:
-    """Experimental operators: CONTAINS needs `containsFilter`; `_vectors` filters are not ported."""
-    for leaf in iter_leaves(expr):
-        if not isinstance(leaf, Condition):
-            continue
-        name = leaf.field.value
-        if (name == "_vectors" or name.startswith("_vectors.")) and _unquoted(leaf.field):
-            if leaf.op != "EXISTS":
-                raise token_error("invalid_search_filter", _describe(_Err("vector_operation", 0, 0, True), ""), leaf.field)
-            raise token_error("feature_not_enabled", VECTORS_FEATURE_MESSAGE, leaf.field)
-        if leaf.op == "CONTAINS" and not contains_enabled and leaf.keyword is not None:
-            raise token_error("feature_not_enabled", CONTAINS_FEATURE_MESSAGE, leaf.keyword)
+def check_features(expr: Expr, contains_enabled: bool, multimodal_enabled: bool = False) -> None:
+    """Experimental filters, checked like upstream: any `CONTAINS` needs `containsFilter`, then any
+    `_vectors` filter needs `multimodal` (each error points at the first offender); a `_foreign`
+    filter always answers its gate (`foreign_gate`)."""
+    leaves = list(iter_leaves(expr))
+    if not contains_enabled:
+        for leaf in leaves:
+            if isinstance(leaf, Condition) and leaf.op == "CONTAINS" and leaf.keyword is not None:
+                raise token_error("feature_not_enabled", CONTAINS_FEATURE_MESSAGE, leaf.keyword)
+    if not multimodal_enabled:
+        for leaf in leaves:
+            if isinstance(leaf, VectorExists):
+                raise token_error("feature_not_enabled", VECTORS_FEATURE_MESSAGE, leaf.fid)
+    for leaf in leaves:
+        if isinstance(leaf, Foreign):
+            raise foreign_gate(leaf)
 
 
-def _unquoted(token: Token) -> bool:
-    return token.start == 0 or token.source[token.start - 1] not in "'\""
+def foreign_gate(leaf: Foreign) -> LoupeError:
+    """Loupe filters on no foreign index: a `_foreign(...)` filter always answers upstream's gate
+    error, which points at the foreign key field (its column in the whole filter) and quotes only
+    the `_foreign(...)` expression."""
+    field = leaf.field
+    column = field.start - (field.source.rfind("\n", 0, field.start) + 1) + 1
+    return LoupeError("feature_not_enabled", f"{FOREIGN_FEATURE_MESSAGE}\n{column}:{column + field.end - field.start} "
+                                             f"{leaf.text.value}")
 
 
 __all__ = [
-    "parse_filter", "parse_string", "check_condition_depth", "check_features", "escape_debug",
+    "parse_filter", "parse_with", "FilterFeatures", "ALL_FILTER_FEATURES", "parse_string", "check_condition_depth", "check_features", "escape_debug",
     "position_line", "located", "token_error", "MAX_PARSE_DEPTH",
     "MAX_CONDITION_DEPTH", "KEYWORDS",
 ]

@@ -21,7 +21,7 @@ from ..documents.primary_key import document_id, infer_primary_key
 from ..errors import LoupeError
 from ..store.registry import Registry, _delete_prefix, meta_key
 from ..store import Store
-from ..store.codecs import bitmap_loads, index_key, read_u32, u32
+from ..store.codecs import bitmap_loads, external_id_key, index_key, read_u32, u32
 from .base import BulkIndexer, Completion, DocumentIndexer, IndexContext, RegisteredIndexer
 from .facets import FacetIndexer
 from .fields import FieldsMap
@@ -62,7 +62,7 @@ class IndexWriter:
         self.hooks = list(indexers)
         self.indexers = self._make_indexers()
         self.should_stop = should_stop or (lambda: None)
-        self.changed = False
+        self.writes = 0  # changes made so far: a task that fails after one left the batch dirty
 
     def _make_indexers(self, fresh: bool | None = None) -> list[DocumentIndexer]:
         """The registered indexers, new, for the current settings; then the hooks."""
@@ -103,7 +103,7 @@ class IndexWriter:
             documents, updates = self._vectors().prepare(documents, ids, self._docid, self._get, method)
         if self.record["primaryKey"] != primary_key:
             self.record["primaryKey"] = primary_key
-            self.changed = True
+            self.writes += 1
         with paused_gc():
             indexed = self._add(ids, documents, method, skip_creation)
         if updates is not None:
@@ -222,7 +222,7 @@ class IndexWriter:
         self.docids = BitMap()
         self.stats.update(numberOfDocuments=0, documentBytes=0, fieldDistribution={})
         self.indexers = self._make_indexers(fresh=True)
-        self.changed = True
+        self.writes += 1
         return count
 
     def reindex(self) -> None:
@@ -241,14 +241,34 @@ class IndexWriter:
                 doc = orjson.loads(raw)
                 for indexer in self.indexers:
                     indexer.on_change(read_u32(key, 4), None, doc)
-        self.changed = True
+        self.writes += 1
 
     def all_docids(self) -> BitMap:
         return BitMap(self.docids)
 
-    def _geo_checked(self) -> bool:
-        filterable = self.settings.get("filterableAttributes") or []
-        return "_geo" in (self.settings.get("sortableAttributes") or []) or "_geo" in filterable
+    def _geo_checked(self, settings: dict[str, Any] | None = None) -> bool:
+        settings = self.settings if settings is None else settings
+        filterable = settings.get("filterableAttributes") or []
+        return "_geo" in (settings.get("sortableAttributes") or []) or "_geo" in filterable
+
+    def check_geo_for(self, settings: dict[str, Any]) -> None:
+        """Before ``settings`` make `_geo` filterable or sortable, every stored `_geo` must be valid:
+        upstream extracts the geo points then, and a bad one fails the settings task (nothing is
+        written before this check)."""
+        if self._geo_checked() or not self._geo_checked(settings) or not self.docids:
+            return
+        from ..documents.geo import check_geo
+        from ..documents.primary_key import get_path
+        cursor = self.txn.cursor(self.docs_db)
+        if not cursor.set_range(self.prefix):
+            return
+        for key, raw in cursor:
+            if key[:4] != self.prefix:
+                break
+            if b'"_geo"' in raw:
+                doc = orjson.loads(raw)
+                if "_geo" in doc:
+                    check_geo(doc, get_path(doc, self.record["primaryKey"]), self.record["uid"])
 
     # -- settings ------------------------------------------------------------------------------
     def set_settings(self, settings: dict[str, Any], rebuild: bool = False) -> None:
@@ -262,7 +282,7 @@ class IndexWriter:
         self.registry.put_meta(self.txn, self.iid, "settings", settings)
         if rebuild:
             self.reindex()
-        self.changed = True
+        self.writes += 1
 
     # -- bookkeeping ---------------------------------------------------------------------------
     def finish(self, now: int) -> None:
@@ -294,14 +314,14 @@ class IndexWriter:
                 completion.close()
 
     def _docid(self, ext: str) -> int | None:
-        raw = self.txn.get(self.prefix + ext.encode(), db=self.ids_db)
+        raw = self.txn.get(external_id_key(self.iid, ext), db=self.ids_db)
         return read_u32(raw) if raw is not None else None
 
     def _allocate(self, ext: str) -> int:
         docid = self.stats["nextDocid"]
         self.stats["nextDocid"] = docid + 1
         self.docids.add(docid)
-        self.txn.put(self.prefix + ext.encode(), u32(docid), db=self.ids_db)
+        self.txn.put(external_id_key(self.iid, ext), u32(docid), db=self.ids_db)
         return docid
 
     def _get(self, docid: int) -> dict[str, Any] | None:
@@ -323,7 +343,7 @@ class IndexWriter:
         _count_fields(distribution, new, +1)
         for indexer in self.indexers if indexers is None else indexers:
             indexer.on_change(docid, old, new)
-        self.changed = True
+        self.writes += 1
 
     def _remove_document(self, docid: int, ext: str | None, old: dict[str, Any] | None = None) -> None:
         if old is None:
@@ -335,13 +355,13 @@ class IndexWriter:
             self._vectors().remove(docid)
         self.docids.discard(docid)
         if ext is not None:
-            self.txn.delete(self.prefix + ext.encode(), db=self.ids_db)
+            self.txn.delete(external_id_key(self.iid, ext), db=self.ids_db)
         self.stats["numberOfDocuments"] -= 1
         self.stats["documentBytes"] = max(0, self.stats.get("documentBytes", 0) - len(orjson.dumps(old)))
         _count_fields(self.stats["fieldDistribution"], old, -1)
         for indexer in self.indexers:
             indexer.on_change(docid, old, None)
-        self.changed = True
+        self.writes += 1
 
 
 def _count_fields(distribution: dict[str, int], document: dict[str, Any], delta: int) -> None:

@@ -17,9 +17,10 @@ Numbers are encoded so that bytewise order is numeric order (`f64_key`).
 """
 from __future__ import annotations
 
+import hashlib
 import struct
 
-from ..store.codecs import u32
+from ..store.codecs import MAX_KEY_BYTES, u32
 
 _F64 = struct.Struct(">d")
 _SIGN = 1 << 63
@@ -53,9 +54,40 @@ def count_key(iid: int, fid: int, count: int) -> bytes:
     return u32(iid) + b"C" + struct.pack(">HB", fid, count)
 
 
+#: The longest field name a facet key holds as is: room for the prefix, the tag, the separator and
+#: an 8-byte number in LMDB's 511-byte keys.  Longer names (which never fitted) are hashed.
+_MAX_FIELD_PART = MAX_KEY_BYTES - 4 - 1 - 1 - 8
+
+
+def _field_part(field: str) -> bytes:
+    """A field name as facet keys hold it: its UTF-8 bytes, or for a name too long for a key or
+    holding a NUL byte (the separator before the value: ``a`` would then see the values of
+    ``a\0b``), 0xFF (a byte UTF-8 never uses, so no name can look the same) and its hex SHA-256,
+    which holds no NUL."""
+    raw = field.encode()
+    if len(raw) <= _MAX_FIELD_PART and b"\0" not in raw:
+        return raw
+    return b"\xff" + hashlib.sha256(raw).hexdigest().encode()
+
+
 def facet_key(iid: int, tag: bytes, field: str, value: bytes = b"") -> bytes:
-    return u32(iid) + tag + field.encode() + b"\0" + value
+    """A facet table key; a string value that would not fit the key beside a long field name is
+    cut at a character boundary, the same way when indexing and when filtering (values are already
+    cut to `MAX_FACET_VALUE_BYTES`, so keys of short field names never change)."""
+    prefix = facet_prefix(iid, tag, field)
+    room = MAX_KEY_BYTES - len(prefix)
+    if len(value) > room:
+        value = value[:room].decode("utf-8", "ignore").encode()
+    return prefix + value
+
+
+def fit_facet_value(field: str, normalized: str) -> str:
+    """A normalized string facet value as the keys of ``field`` hold it (see `facet_key`): what a
+    filter compares with the stored values."""
+    room = MAX_KEY_BYTES - 6 - len(_field_part(field))
+    raw = normalized.encode()
+    return normalized if len(raw) <= room else raw[:room].decode("utf-8", "ignore")
 
 
 def facet_prefix(iid: int, tag: bytes, field: str) -> bytes:
-    return u32(iid) + tag + field.encode() + b"\0"
+    return u32(iid) + tag + _field_part(field) + b"\0"

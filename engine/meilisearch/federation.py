@@ -83,6 +83,11 @@ class Ranked:
         return score_values(self.hit.scores, self.weight)
 
     @cached_property
+    def pin(self) -> tuple[float, int] | None:
+        """(precedence, position) of a hit a dynamic search rule pinned, None for the others."""
+        return next((score.pin for score in self.hit.scores if score.pin is not None), None)
+
+    @cached_property
     def document(self) -> dict[str, Any]:
         return orjson.loads(self.hit.stored) if self.hit.stored is not None else {}
 
@@ -106,6 +111,8 @@ def compare(left: Ranked, right: Ranked) -> int:
     be compared (a number against a sort, a sort against a geo sort, opposite sort directions) the
     hit with more groups left wins, then the larger weighted ranking score.  A hit with groups left
     beats one without."""
+    if left.pin is not None or right.pin is not None:
+        return _pin_order(left.pin, right.pin)
     lv, rv = left.score_values, right.score_values
     for i in range(max(len(lv), len(rv))):
         if i >= len(lv):
@@ -135,6 +142,14 @@ def compare(left: Ranked, right: Ranked) -> int:
             return _order(remaining)
         return _order(left.weighted_score - right.weighted_score)
     return 0
+
+
+def _pin_order(left: tuple[float, int] | None, right: tuple[float, int] | None) -> int:
+    """Pinned hits go before all others, by precedence then position (upstream sorts the merged
+    hits so)."""
+    if left is None or right is None:
+        return -1 if left is None else 1
+    return (left < right) - (left > right)
 
 
 def distinct_keys(values: Iterable[FieldValue]) -> list[tuple[str, FieldValue]]:
@@ -412,7 +427,10 @@ def _search_pinned(index: Index, uid: str, fqs: list[FederatedQuery], federation
         if entry.params.retrieve_vectors and result.query_vector is not None:
             query_vectors[fq.position] = list(result.query_vector)
         renderer = HitRenderer(entry.params, result.displayed, result=result)
-        streams.append([Ranked(hit, uid, fq.position, fq.weight, renderer) for hit in result.hits])
+        ranked_hits = [Ranked(hit, uid, fq.position, fq.weight, renderer) for hit in result.hits]
+        # pins first, so that every stream is in `compare`'s order for the merges
+        streams.append(sorted((r for r in ranked_hits if r.pin is not None), key=lambda r: r.pin)
+                       + [r for r in ranked_hits if r.pin is None])
         candidates |= result.candidates
         window = max(window, result.limit)
 

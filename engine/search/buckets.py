@@ -95,6 +95,8 @@ def bucket_sort(ctx: SearchContext, rules: list[Rule], universe: BitMap, state: 
                     return
                 remaining -= bucket
             visit(i + 1, bucket, sub, scores + [score])
+            if enough():  # before the rule computes a next bucket nobody will read
+                return
 
     try:
         if target > 0 or exhaustive_threshold:

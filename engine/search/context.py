@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import lmdb
 import numpy as np
@@ -26,6 +26,9 @@ from ..facets.cache import CachedFacetSource, FacetCache
 from ..tokenizer import Tokenizer, tokenizer_for
 from .lexicon import Lexicon
 from .read_cache import BoundedCache
+
+if TYPE_CHECKING:
+    from ..filters.vectors import MatrixVectorStatus
 
 _EMPTY = BitMap()
 
@@ -97,18 +100,31 @@ def _scan_words(store: Store, txn: lmdb.Transaction, iid: int, tag: bytes) -> li
 
 _CACHES: dict[tuple[str, int], tuple[int, IndexCache]] = {}
 _CACHES_LOCK = threading.Lock()
+_BUILDING: dict[tuple[str, int, int], threading.Lock] = {}
 
 
 def index_cache(store: Store, txn: lmdb.Transaction, registry: Registry, iid: int) -> IndexCache:
+    """The cache of the index version ``txn`` sees.  One thread builds a version's cache while
+    the others wanting it wait for it: the warmer and the first searches after a batch would
+    otherwise each build the same one, for a few hundred milliseconds of CPU apiece."""
     version = registry.get_meta(txn, iid, "version", 0)
     key = (str(store.path), iid)
     with _CACHES_LOCK:
         cached = _CACHES.get(key)
-    if cached is not None and cached[0] == version:
-        return cached[1]
-    cache = IndexCache(store, txn, iid, registry.get_meta(txn, iid, "settings"), registry.get_meta(txn, iid, "fields", []))
-    with _CACHES_LOCK:
-        _CACHES[key] = (version, cache)
+        building = None if cached is not None and cached[0] == version else \
+            _BUILDING.setdefault((*key, version), threading.Lock())
+    if building is None:
+        return cached[1]  # type: ignore[index]
+    with building:
+        with _CACHES_LOCK:
+            cached = _CACHES.get(key)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        cache = IndexCache(store, txn, iid, registry.get_meta(txn, iid, "settings"),
+                           registry.get_meta(txn, iid, "fields", []))
+        with _CACHES_LOCK:
+            _CACHES[key] = (version, cache)
+            _BUILDING.pop((*key, version), None)
     return cache
 
 
@@ -126,6 +142,14 @@ class SearchContext:
         self._read = self.cache.postings  # decoded postings, shared by the searches of this version
         self.search_fids: frozenset[int] | None = None  # attributesToSearchOn, as field ids
         self.memo: dict[Any, Any] = {}  # per-search results rules share between buckets
+        self.excluded: BitMap | None = None  # documents placed apart (pinned): never ranked
+
+    def vector_status(self) -> "MatrixVectorStatus":
+        """Which documents have embeddings per embedder (for `_vectors` filters), from the
+        embedders' matrices of this index version."""
+        from ..filters.vectors import MatrixVectorStatus
+        from .hybrid import embedder_matrix
+        return MatrixVectorStatus(self.settings, lambda name, config: embedder_matrix(self, name, config))
 
     # -- postings ------------------------------------------------------------------------------
     # Postings come back decoded from the version-wide read cache; they are shared, so callers
@@ -203,6 +227,10 @@ class SearchContext:
             exact, tolerant = self.word_bitmap(b"X", word), self.word_bitmap(b"W", word)
             both = self._read.put(("A", word), tolerant | exact) if exact else tolerant
         return both
+
+    def rankable(self) -> BitMap:
+        """A new bitmap of the documents a ranking may return: all of them but `excluded`."""
+        return BitMap(self.all_docids) - self.excluded if self.excluded else BitMap(self.all_docids)
 
     def word_docids(self, word: str) -> BitMap:
         """Documents containing ``word`` exactly (tolerant or exact set), in the searched fields."""

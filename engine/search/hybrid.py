@@ -21,6 +21,7 @@ import numpy as np
 from pyroaring import BitMap
 
 from ..errors import LoupeError
+from ..filters.parser import FilterFeatures
 from .context import SearchContext
 from .query import Query, SearchResult
 from .rules import RulePlan, build_semantic_rules
@@ -127,16 +128,17 @@ def embedder_matrix(ctx: SearchContext, name: str, config: dict[str, Any]):
 
 # -- one semantic ranking ---------------------------------------------------------------------------
 
-def semantic_universe(ctx: SearchContext, query: Query, uid: str, contains_enabled: bool) -> BitMap:
+def semantic_universe(ctx: SearchContext, query: Query, uid: str, features: FilterFeatures) -> BitMap:
     """Every filtered document, minus the negative words of `q` (§4.1, §5 step 4)."""
     from .query_terms import parse_query
     from .search import _filter_expr
     from .terms import phrase_docids
     from ..filters import evaluate
-    universe = BitMap(ctx.all_docids)
-    expr = _filter_expr(query.filter, contains_enabled)
+    universe = ctx.rankable()
+    expr = _filter_expr(query.filter, features)
     if expr is not None:
-        universe &= evaluate(expr, ctx.facets, ctx.cache.filterable_rules, uid, "invalid_search_filter")
+        universe &= evaluate(expr, ctx.facets, ctx.cache.filterable_rules, uid, "invalid_search_filter",
+                             ctx.vector_status())
     if query.text and "-" in query.text:
         parsed = parse_query(query.text, ctx.query_tokenizer(query.locales), prefix_search=ctx.settings.get("prefixSearch") != "disabled")
         for word in parsed.negative_words:
@@ -147,11 +149,11 @@ def semantic_universe(ctx: SearchContext, query: Query, uid: str, contains_enabl
 
 
 def semantic_ranking(ctx: SearchContext, query: Query, uid: str, vector: np.ndarray, config: dict[str, Any],
-                     offset: int, limit: int, max_total: int, started: float, contains_enabled: bool,
+                     offset: int, limit: int, max_total: int, started: float, features: FilterFeatures,
                      need_scores: bool | None = None):
     from ..vectors.similarity import distribution_of
     from .search import Ranking, _displayed, run_bucket_sort
-    universe = semantic_universe(ctx, query, uid, contains_enabled)
+    universe = semantic_universe(ctx, query, uid, features)
     matrix = embedder_matrix(ctx, query.semantic.embedder, config)
     plan = RulePlan(query.matching_strategy, 0, placeholder=True, sort=query.sort or (),
                     displayed=_displayed(ctx.settings))
@@ -165,7 +167,7 @@ def semantic_ranking(ctx: SearchContext, query: Query, uid: str, vector: np.ndar
 # -- the search -------------------------------------------------------------------------------------
 
 def run_semantic(ctx: SearchContext, query: Query, uid: str, kind: str, displayed: list[str] | None,
-                 facet_fields: list[str] | None, contains_enabled: bool, started: float) -> SearchResult:
+                 facet_fields: list[str] | None, features: FilterFeatures, started: float) -> SearchResult:
     from .search import _max_total_hits, keyword_ranking, make_result
     config = (ctx.settings.get("embedders") or {})[query.semantic.embedder]
     max_total = _max_total_hits(query, ctx.settings)
@@ -173,13 +175,13 @@ def run_semantic(ctx: SearchContext, query: Query, uid: str, kind: str, displaye
     if kind == SEMANTIC:
         vector = query_vector(query, config, ctx)
         ranked = semantic_ranking(ctx, query, uid, vector, config, offset, limit, max_total, started,
-                                  contains_enabled)
+                                  features)
         return make_result(ctx, query, ranked.outcome.hits, ranked.candidates, max_total, offset, limit,
                            facet_fields, (), displayed, ranked.outcome.degraded, started,
                            semantic_hit_count=len(ranked.outcome.hits), query_vector=_shown_vector(query, vector))
     w_semantic, w_keyword = ratio_weights(query.semantic.ratio)
     window = offset + limit
-    keyword = keyword_ranking(ctx, query, uid, contains_enabled, 0, window, max_total, started, need_scores=True)
+    keyword = keyword_ranking(ctx, query, uid, features, 0, window, max_total, started, need_scores=True)
     k_hits = keyword.outcome.hits
 
     def keyword_only() -> SearchResult:
@@ -193,7 +195,7 @@ def run_semantic(ctx: SearchContext, query: Query, uid: str, kind: str, displaye
         vector = query_vector(query, config, ctx)
     except LoupeError:
         return keyword_only()
-    semantic = semantic_ranking(ctx, query, uid, vector, config, 0, window, max_total, started, contains_enabled,
+    semantic = semantic_ranking(ctx, query, uid, vector, config, 0, window, max_total, started, features,
                                 need_scores=True)
     distinct_field = query.distinct or ctx.settings.get("distinctAttribute")
     from .search import _distinct_function

@@ -10,21 +10,26 @@ from __future__ import annotations
 
 import itertools
 import time
-from dataclasses import dataclass
-from typing import Any, Callable, cast
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Sequence, cast
 
 from pyroaring import BitMap
 
 from ..facets import facet_distribution
 from ..facets import facet_search as search_facet_values
 from ..facets.filterable import FilterableRules
-from ..filters import evaluate, parse_filter
+from ..filters import evaluate
+from ..filters.parser import FilterFeatures, parse_with
 from ..filters.ast import Expr, is_filter_expr
 from ..index import read_documents, read_raw_documents
 from ..indexer.keys import f64_key, facet_key
 from ..limits import DEFAULT_MAX_TOTAL_HITS, DEFAULT_MAX_VALUES_PER_FACET, DEFAULT_SEARCH_CUTOFF_MS
+from ..search_rules.model import Rule
+from ..search_rules.pins import Pin, SearchFacts, merge_page, resolve_pins
+from ..store.codecs import external_id_key, read_u32
 from ..store.registry import Registry
 from ..store import Store
+from ..tasks.timefmt import now_ns
 from .buckets import SortOutcome, bucket_sort
 from .checks import check_attributes_to_search_on, check_distinct, check_facets, check_semantic
 from .context import SearchContext
@@ -102,24 +107,95 @@ def _displayed(settings: dict[str, Any]) -> list[str] | None:
     return None if "*" in displayed else list(displayed)
 
 
-def search(store: Store, registry: Registry, uid: str, query: Query, *, contains_enabled: bool = False,
-           txn: Any) -> SearchResult:
+def search(store: Store, registry: Registry, uid: str, query: Query, *, features: FilterFeatures = FilterFeatures(),
+           txn: Any, rules: Sequence[Rule] = ()) -> SearchResult:
     """One search of index ``uid`` in the read snapshot ``txn`` (ranking.md §6): checks against the
     index, universe, bucket sort, totals and facets; the hits' stored documents are read in the
-    same snapshot.  A semantic or hybrid query (hybrid.md §3.1) goes on in `engine.search.hybrid`."""
+    same snapshot.  A semantic or hybrid query (hybrid.md §3.1) goes on in `engine.search.hybrid`.
+    ``rules``: the dynamic search rules in force (`engine.search_rules`), whose pins are put into
+    the ranked results."""
     started = time.perf_counter()
     ctx = SearchContext(store, txn, registry, registry.require(txn, uid))
     displayed = _displayed(ctx.settings)
     facet_fields = _check_query(ctx, query, uid, displayed)
+    pins = _pins(ctx, query, uid, rules, features) if rules else []
+    if pins:
+        return _pinned(ctx, query, uid, pins, displayed, facet_fields, features, started)
+    return _ranked(ctx, query, uid, displayed, facet_fields, features, started)
+
+
+def _ranked(ctx: SearchContext, query: Query, uid: str, displayed: list[str] | None,
+            facet_fields: list[str] | None, features: FilterFeatures, started: float) -> SearchResult:
+    """The ranked results of a keyword, semantic or hybrid search."""
     from .hybrid import KEYWORD, run_semantic, search_kind
     kind = search_kind(query)
     if kind != KEYWORD:
-        return run_semantic(ctx, query, uid, kind, displayed, facet_fields, contains_enabled, started)
+        return run_semantic(ctx, query, uid, kind, displayed, facet_fields, features, started)
     max_total = _max_total_hits(query, ctx.settings)
     offset, limit = query.page_window(max_total)
-    ranked = keyword_ranking(ctx, query, uid, contains_enabled, offset, limit, max_total, started)
+    ranked = keyword_ranking(ctx, query, uid, features, offset, limit, max_total, started)
     return make_result(ctx, query, ranked.outcome.hits, ranked.candidates, max_total, offset, limit, facet_fields,
                        ranked.nodes, displayed, ranked.outcome.degraded, started)
+
+
+def _pins(ctx: SearchContext, query: Query, uid: str, rules: Sequence[Rule], features: FilterFeatures) -> list[Pin]:
+    """The documents the rules pin in this search (`engine.search_rules.pins`); the filter is only
+    evaluated when a rule selects a document of this index."""
+    parsed = parse_query(query.text, ctx.cache.tokenizer, prefix_search=ctx.settings.get("prefixSearch") != "disabled")
+    facts = SearchFacts(frozenset(t.word for t in parsed.terms if not t.is_phrase), not parsed.terms, now_ns(), uid)
+    filtered: list[BitMap] = []
+
+    def allowed(docid: int) -> bool:
+        if not filtered:
+            universe = BitMap(ctx.all_docids)
+            expr = _filter_expr(query.filter, features)
+            if expr is not None:
+                universe &= evaluate(expr, ctx.facets, ctx.cache.filterable_rules, uid, "invalid_search_filter")
+            filtered.append(universe)
+        return docid in filtered[0]
+
+    return resolve_pins(rules, facts, lambda external_id: docid_of(ctx, external_id), allowed)
+
+
+def _pinned(ctx: SearchContext, query: Query, uid: str, pins: list[Pin], displayed: list[str] | None,
+            facet_fields: list[str] | None, features: FilterFeatures, started: float) -> SearchResult:
+    """The search without the pinned documents, ranked from its first hit, with the pins put at their
+    positions; they count among the candidates (totals, facets) whether they match the query or not."""
+    max_total = _max_total_hits(query, ctx.settings)
+    offset, limit = query.page_window(max_total)
+    ctx.excluded = BitMap(pin.docid for pin in pins)
+    inner = replace(query, offset=0, limit=offset + limit, scores=True)
+    result = _ranked(ctx, inner, uid, displayed, None, features, started)
+    stored = dict(zip((pin.docid for pin in pins),
+                      read_raw_documents(ctx.store, ctx.txn, ctx.iid, [pin.docid for pin in pins])))
+
+    def pin_hit(pin: Pin) -> Hit:
+        return Hit(pin.docid, stored[pin.docid], (pin_score(pin),))
+
+    hits = merge_page(result.hits, pins, offset, limit, pin_hit)
+    if result.semantic_hit_count is not None:
+        result.semantic_hit_count = sum(1 for hit in hits if any(score.is_vector for score in hit.scores))
+    if not query.needs_scores:
+        hits = [hit._replace(scores=()) for hit in hits]
+    result.hits = hits
+    result.candidates = result.candidates | ctx.excluded
+    result.total = min(len(result.candidates), max_total)
+    result.offset, result.limit = offset, limit
+    result.facets = None if facet_fields is None else _facet_counts(ctx, result.candidates, facet_fields)
+    if result.vectors is not None:
+        result.vectors = hit_vectors(ctx, hits)
+    result.processing_ms = int((time.perf_counter() - started) * 1000)
+    return result
+
+
+def pin_score(pin: Pin) -> Score:
+    """A pinned hit's only score: `{"pin": {"order": 0, "position": n}}` in its details."""
+    return Score("pin", 1, 1, details=(("position", pin.position),), in_score=False, pin=pin.order)
+
+
+def docid_of(ctx: SearchContext, external_id: str) -> int | None:
+    raw = ctx.txn.get(external_id_key(ctx.iid, external_id), db=ctx.store.i["external_ids"])
+    return read_u32(raw) if raw is not None else None
 
 
 @dataclass
@@ -131,11 +207,11 @@ class Ranking:
     nodes: tuple[Node, ...] = ()
 
 
-def keyword_ranking(ctx: SearchContext, query: Query, uid: str, contains_enabled: bool, offset: int, limit: int,
+def keyword_ranking(ctx: SearchContext, query: Query, uid: str, features: FilterFeatures, offset: int, limit: int,
                     max_total: int, started: float, need_scores: bool | None = None) -> Ranking:
     """The keyword bucket sort of ``query`` for the page [offset, offset + limit)."""
     universe, state, nodes, n_terms = prepare_universe(ctx, query, uid, ctx.cache.filterable_rules,
-                                                       contains_enabled)
+                                                       features)
     plan = RulePlan(query.matching_strategy, n_terms, placeholder=not nodes, sort=query.sort or (),
                     displayed=_displayed(ctx.settings))
     rules = build_rules(query.ranking_rules or ctx.settings.get("rankingRules") or [], plan)
@@ -229,15 +305,15 @@ def _facet_counts(ctx: SearchContext, candidates: BitMap, fields: list[str]) -> 
 
 
 def prepare_universe(ctx: SearchContext, query: Query, uid: str, rules_filter: FilterableRules,
-                     contains_enabled: bool) -> tuple[BitMap, State, tuple[Node, ...], int]:
+                     features: FilterFeatures) -> tuple[BitMap, State, tuple[Node, ...], int]:
     """filter ∩ documents matching the query with every removable term removed, minus negatives;
     the query graph's nodes (empty for a placeholder search) and its number of terms."""
     settings = ctx.settings
     ctx.restrict_to_fields(query.attributes_to_search_on)
-    universe = BitMap(ctx.all_docids)
-    expr = _filter_expr(query.filter, contains_enabled)
+    universe = ctx.rankable()
+    expr = _filter_expr(query.filter, features)
     if expr is not None:
-        universe &= evaluate(expr, ctx.facets, rules_filter, uid, "invalid_search_filter")
+        universe &= evaluate(expr, ctx.facets, rules_filter, uid, "invalid_search_filter", ctx.vector_status())
     prefix_search = settings.get("prefixSearch") != "disabled"
     parsed = parse_query(query.text, ctx.query_tokenizer(query.locales), prefix_search=prefix_search)
     for word in parsed.negative_words:
@@ -257,16 +333,16 @@ def prepare_universe(ctx: SearchContext, query: Query, uid: str, rules_filter: F
     return universe, state, nodes, n_terms
 
 
-def _filter_expr(filter: FilterInput, contains_enabled: bool) -> Expr | None:
+def _filter_expr(filter: FilterInput, features: FilterFeatures) -> Expr | None:
     """The query's filter as an AST: given as one, or parsed from Meilisearch's text and arrays."""
     if is_filter_expr(filter):
         return cast(Expr, filter)
-    return parse_filter(filter, "invalid_search_filter", contains_enabled)
+    return parse_with(filter, "invalid_search_filter", features)
 
 
 def facet_search(store: Store, registry: Registry, uid: str, query: Query, facet_name: str,
                  facet_query: str | None, *, exhaustive: bool = False,
-                 contains_enabled: bool = False) -> FacetSearchResult:
+                 features: FilterFeatures = FilterFeatures()) -> FacetSearchResult:
     """The values of ``facet_name`` among the candidates of ``query`` that match ``facet_query``
     (filters-facets.md §6.1)."""
     started = time.perf_counter()
@@ -274,7 +350,7 @@ def facet_search(store: Store, registry: Registry, uid: str, query: Query, facet
         ctx = SearchContext(store, txn, registry, registry.require(txn, uid))
         rules_filter = ctx.cache.filterable_rules
         check_semantic(query, ctx.settings.get("embedders") or {}, _dimensions_of(ctx))
-        candidates, _state, _nodes, _n = prepare_universe(ctx, query, uid, rules_filter, contains_enabled)
+        candidates, _state, _nodes, _n = prepare_universe(ctx, query, uid, rules_filter, features)
         found = search_facet_values(ctx.facets, candidates, facet_name, facet_query, ctx.settings, rules_filter,
                                     exhaustive, query.locales)
     return FacetSearchResult([FacetValueCount(hit["value"], hit["count"]) for hit in found],

@@ -16,9 +16,10 @@ import numpy as np
 from pyroaring import BitMap
 
 from ..errors import LoupeError
+from ..filters.parser import FilterFeatures
 from ..limits import DEFAULT_MAX_TOTAL_HITS
 from ..store import Store
-from ..store.codecs import index_key, read_u32
+from ..store.codecs import external_id_key, read_u32
 from ..store.registry import Registry
 from .context import SearchContext
 from .query import Hit, SearchResult
@@ -26,10 +27,11 @@ from .query import Hit, SearchResult
 
 def similar(store: Store, registry: Registry, uid: str, external_id: str, embedder: str, *, txn: Any,
             filter: Any = None, tenant_filter: Any = None, offset: int = 0, limit: int = 20,
-            threshold: float | None = None, retrieve_vectors: bool = False, contains_enabled: bool = False
+            threshold: float | None = None, retrieve_vectors: bool = False, features: FilterFeatures = FilterFeatures()
             ) -> SearchResult:
     started = time.perf_counter()
-    from ..filters import evaluate, parse_filter
+    from ..filters import evaluate
+    from ..filters.parser import parse_with
     from ..index import read_raw_documents
     from ..vectors.similarity import distribution_of, shift, to_similarity
     from ..vectors.store import VectorTable
@@ -42,14 +44,14 @@ def similar(store: Store, registry: Registry, uid: str, external_id: str, embedd
         raise LoupeError("invalid_similar_embedder", f"Cannot find embedder with name `{embedder}`.")
     rules = ctx.cache.filterable_rules
     universe = BitMap(ctx.all_docids)
-    expr = parse_filter(filter, "invalid_similar_filter", contains_enabled)
+    expr = parse_with(filter, "invalid_similar_filter", features)
     if expr is not None:
-        universe &= evaluate(expr, ctx.facets, rules, None, "invalid_similar_filter")
-    raw = txn.get(index_key(ctx.iid, external_id.encode()), db=store.i["external_ids"])
+        universe &= evaluate(expr, ctx.facets, rules, None, "invalid_similar_filter", ctx.vector_status())
+    raw = txn.get(external_id_key(ctx.iid, external_id), db=store.i["external_ids"])
     target = read_u32(raw) if raw is not None else None
     if target is not None and tenant_filter is not None:
-        allowed = evaluate(parse_filter(tenant_filter, "invalid_similar_filter", contains_enabled), ctx.facets,
-                           rules, None, "invalid_similar_filter")
+        allowed = evaluate(parse_with(tenant_filter, "invalid_similar_filter", features), ctx.facets,
+                           rules, None, "invalid_similar_filter", ctx.vector_status())
         universe &= allowed
         if target not in allowed:
             target = None

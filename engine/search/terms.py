@@ -151,6 +151,11 @@ def phrase_docids(ctx: SearchContext, words: Phrase) -> BitMap:
     occur in one field with the second right after the first (adjacent slots) or one or two
     positions after it (one slot between them).  Pairs are checked per document, not per
     occurrence, as upstream does with its stored word-pair proximities.
+
+    With ``proximityPrecision: byAttribute`` upstream keeps no word distances: a pair is only "in
+    the same field" (milli's `get_db_word_pair_proximity_docids` forces every proximity to 0 and
+    intersects the words' field postings), so a phrase matches documents holding all its words in
+    one searchable field, in any order and at any distance.
     """
     real = [(slot, w) for slot, w in enumerate(words) if w]
     if not real:
@@ -158,11 +163,22 @@ def phrase_docids(ctx: SearchContext, words: Phrase) -> BitMap:
     docs = BitMap.intersection(*(ctx.word_docids(w) for _s, w in real)) if len(real) > 1 else ctx.word_docids(real[0][1])
     if len(real) == 1 or not docs:
         return docs
+    by_attribute = ctx.settings.get("proximityPrecision") == "byAttribute"
     for first, second, gap in _phrase_pairs(real, len(words)):
-        docs = _pair_docids(ctx, first, second, (1,) if gap == 1 else (1, 2), docs)
+        if by_attribute:
+            docs = _same_field_docids(ctx, first, second, docs)
+        else:
+            docs = _pair_docids(ctx, first, second, (1,) if gap == 1 else (1, 2), docs)
         if not docs:
             break
     return docs
+
+
+def _same_field_docids(ctx: SearchContext, first: str, second: str, docs: BitMap) -> BitMap:
+    """Documents of ``docs`` holding both words in one field (byAttribute's only "proximity")."""
+    first_slots, second_slots = ctx.slots(first, b"F"), ctx.slots(second, b"F")
+    parts = [first_slots[fid] & second_slots[fid] for fid in first_slots.keys() & second_slots.keys()]
+    return docs & BitMap.union(*parts) if parts else BitMap()
 
 
 def _phrase_pairs(real: list[tuple[int, str]], n_slots: int) -> list[tuple[str, str, int]]:

@@ -17,7 +17,7 @@ FEATURES = (
     "getTaskDocumentsRoute", "taskQueueCompactionRoute", "compositeEmbedders", "chatCompletions",
     "multimodal", "foreignKeys", "disableDocumentsFetchQueue", "legacySearch", "renderRoute",
 )
-_KEY = b"experimental-features"
+FEATURES_KEY = b"experimental-features"
 
 
 class Features:
@@ -27,7 +27,7 @@ class Features:
 
     def get(self) -> dict[str, bool]:
         with self.store.queue_env.begin() as txn:
-            raw = txn.get(_KEY, db=self.store.q["meta"])
+            raw = txn.get(FEATURES_KEY, db=self.store.q["meta"])
         stored = loads(raw) if raw is not None else {}
         return {name: bool(stored.get(name, False)) or name in self.forced for name in FEATURES}
 
@@ -44,12 +44,12 @@ class Features:
                 raise LoupeError("bad_request",
                                  f"Invalid value type at `.{key}`: expected a boolean, but found {_kind(value)}")
         with self.store.queue_env.begin(write=True) as txn:
-            raw = txn.get(_KEY, db=self.store.q["meta"])
+            raw = txn.get(FEATURES_KEY, db=self.store.q["meta"])
             stored = loads(raw) if raw is not None else {}
             for key, value in body.items():
                 if value is not None:
                     stored[key] = value
-            txn.put(_KEY, dumps(stored), db=self.store.q["meta"])
+            txn.put(FEATURES_KEY, dumps(stored), db=self.store.q["meta"])
         return self.get()
 
 
@@ -63,4 +63,4 @@ def feature_not_enabled(action: str, feature: str, link: str) -> LoupeError:
                       f"{action} requires enabling the `{feature}` experimental feature. See {link}")
 
 
-__all__ = ["Features", "FEATURES", "feature_not_enabled"]
+__all__ = ["Features", "FEATURES", "FEATURES_KEY", "feature_not_enabled"]

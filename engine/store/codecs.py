@@ -6,6 +6,7 @@ index together, in insertion order.
 """
 from __future__ import annotations
 
+import hashlib
 import struct
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +54,24 @@ def bitmap_loads(raw: bytes | memoryview) -> BitMap:
 
 def index_key(iid: int, rest: bytes = b"") -> bytes:
     return _U32.pack(iid) + rest
+
+
+#: LMDB's largest key (its default MDB_MAXKEYSIZE), in bytes.
+MAX_KEY_BYTES = 511
+
+
+def external_id_key(iid: int, external_id: str) -> bytes:
+    """The `external_ids` key of a document id: ``iid(4) + id``.
+
+    A document id may be 511 bytes long (Meilisearch's limit), which with the 4-byte prefix
+    would not fit an LMDB key; such an id is stored under ``iid(4) + NUL + sha256(id)`` instead.
+    A valid id never holds a NUL byte, so the two forms cannot meet, and ids that fit keep the
+    plain form: stores written before this form existed read the same.
+    """
+    raw = external_id.encode()
+    if len(raw) + 4 <= MAX_KEY_BYTES:
+        return _U32.pack(iid) + raw
+    return _U32.pack(iid) + b"\0" + hashlib.sha256(raw).digest()
 
 
 def bitmap_from_array(values: "np.ndarray") -> BitMap:

@@ -37,6 +37,14 @@ QUEUE_MAP_SIZE = 16 << 30
 INDEX_MAP_SIZE = 256 << 30
 
 
+def map_size(variable: str, default: int) -> int:
+    """An environment's LMDB map size: ``default``, unless ``variable`` says otherwise (tests and
+    bench/faults.py fill small maps this way; Meilisearch v1 has no size options any more, its
+    stores grow as needed).  Processes inherit the variable, so server and worker agree."""
+    value = os.environ.get(variable)
+    return int(value) if value else default
+
+
 class Store:
     """Opens (creating if needed) both environments of a db path.
 
@@ -49,11 +57,11 @@ class Store:
         self.path.mkdir(parents=True, exist_ok=True)
         (self.path / "update_files").mkdir(exist_ok=True)
         self.queue_env = lmdb.open(
-            str(self.path / "queue"), map_size=QUEUE_MAP_SIZE, max_dbs=len(QUEUE_DBS) + 1,
+            str(self.path / "queue"), map_size=map_size("LOUPE_QUEUE_MAP_SIZE", QUEUE_MAP_SIZE), max_dbs=len(QUEUE_DBS) + 1,
             max_readers=512, readonly=readonly, subdir=True,
         )
         self.index_env = lmdb.open(
-            str(self.path / "indexes"), map_size=INDEX_MAP_SIZE, max_dbs=len(INDEX_DBS) + 1,
+            str(self.path / "indexes"), map_size=map_size("LOUPE_INDEX_MAP_SIZE", INDEX_MAP_SIZE), max_dbs=len(INDEX_DBS) + 1,
             max_readers=512, readonly=readonly, subdir=True,
         )
         self.q = {name: self.queue_env.open_db(name.encode()) for name in QUEUE_DBS}

@@ -5,6 +5,7 @@ index work.  Otherwise the oldest enqueued task picks the index, and the consecu
 that index are grouped while they are compatible:
 
     imports (+ deletions by id)  → one document batch, applied in uid order
+    (a task that may create the missing index never joins a batch begun by one that may not)
     settings + settings          → one settings batch
     ... then an indexDeletion    → joins and ends the batch (earlier writes succeed with 0 results)
 
@@ -13,7 +14,7 @@ so the grouping is deliberately conservative.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 Task = dict[str, Any]
 
@@ -30,8 +31,27 @@ def _kind(task: Task) -> str:
     return task["type"]
 
 
-def select_batch(enqueued: list[Task], max_tasks: int | None = None) -> tuple[list[Task], str]:
-    """``enqueued``: the enqueued tasks in uid order.  Returns the batch and its reason text."""
+def may_create_index(task: Task) -> bool | None:
+    """Whether a task may create its missing index: None for kinds that never create one.
+
+    While the index is missing, the batch takes its first task's answer, so a task that may
+    create the index never joins a batch begun by one that may not (upstream's
+    `IndexCreationMismatch`): it would fail with it (`index_not_found`) through no fault of its
+    own."""
+    kind = _kind(task)
+    if kind == "import":
+        return bool(task["op"].get("allowIndexCreation", True))
+    if kind == "settings":
+        return bool(task["op"].get("allowIndexCreation", True)) and not task["op"].get("reset")
+    return None
+
+
+def select_batch(enqueued: list[Task], max_tasks: int | None = None,
+                 index_exists: Callable[[str], bool] | None = None) -> tuple[list[Task], str]:
+    """``enqueued``: the enqueued tasks in uid order.  Returns the batch and its reason text.
+
+    ``index_exists`` tells whether an index is there already (unknown: assumed missing, which
+    only ever makes batches smaller)."""
     if not enqueued:
         return [], ""
     by_type: dict[str, list[Task]] = {}
@@ -55,10 +75,11 @@ def select_batch(enqueued: list[Task], max_tasks: int | None = None) -> tuple[li
     if first["type"] in _ALONE_FIRST or first["indexUid"] is None:
         return [first], (f"created batch containing only task with id {first['uid']} of type "
                          f"`{first['type']}` that cannot be batched with any other task.")
-    return _autobatch([t for t in enqueued if t["indexUid"] == first["indexUid"]], max_tasks)
+    exists = index_exists is not None and index_exists(first["indexUid"])
+    return _autobatch([t for t in enqueued if t["indexUid"] == first["indexUid"]], max_tasks, exists)
 
 
-def _autobatch(tasks: list[Task], max_tasks: int | None) -> tuple[list[Task], str]:
+def _autobatch(tasks: list[Task], max_tasks: int | None, index_exists: bool) -> tuple[list[Task], str]:
     first = tasks[0]
     first_kind = _kind(first)
     batch = [first]
@@ -72,6 +93,7 @@ def _autobatch(tasks: list[Task], max_tasks: int | None) -> tuple[list[Task], st
     else:
         compatible = set()
     primary_key = first["op"].get("primaryKey") if first_kind == "import" else None
+    may_create = may_create_index(first)
     for task in tasks[1:]:
         if max_tasks is not None and len(batch) >= max_tasks:
             return batch, f"batched up to configured batch limit of {max_tasks} tasks"
@@ -81,6 +103,9 @@ def _autobatch(tasks: list[Task], max_tasks: int | None) -> tuple[list[Task], st
             return batch, f"stopped after task with id {task['uid']} because it deletes the index"
         if kind not in compatible:
             return batch, f"stopped before task with id {task['uid']} because it cannot be batched with the previous tasks"
+        if not index_exists and may_create is not True and may_create_index(task):
+            return batch, (f"stopped batching before task with id {task['uid']} because its index creation rules "
+                           "differ from the ones from the batch")
         if kind == "import":
             param = task["op"].get("primaryKey")
             if param is not None and primary_key is not None and param != primary_key:

@@ -7,11 +7,14 @@ practice (clients delete finished tasks), and a record read is a few microsecond
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterator
+
+import lmdb
 
 from ..store import Store
 from ..store.codecs import dumps, loads, read_u64, u64
+from ..store.space import space_error
 from .timefmt import now_ns
 from .task import ENQUEUED, FINISHED, GLOBAL_TYPES, PROCESSING
 
@@ -65,6 +68,23 @@ class TaskFilter:
         )
 
 
+def batch_is_visible(batch: dict[str, Any], visible: Callable[[str], bool] | None) -> bool:
+    """Whether a key that sees only the indexes ``visible`` accepts may see this batch.
+
+    As upstream (`get_batch_ids_from_authorized_indexes`), a batch is judged on its own record,
+    not on its tasks (which may have been deleted since): one holding a task type that concerns no
+    single index (swaps, cancelations, dumps...) is hidden from every index-scoped key, and any
+    other batch is shown when it touched at least one visible index.  Loupe never batches tasks
+    of two indexes together, so a batch shown to a key names no index the key cannot see.
+    """
+    if visible is None:
+        return True
+    stats = batch["stats"]
+    if any(kind in GLOBAL_TYPES for kind in stats["types"]):
+        return False
+    return any(visible(index_uid) for index_uid in stats["indexUids"])
+
+
 def _within(value: int | None, after: int | None, before: int | None) -> bool:
     if after is None and before is None:
         return True
@@ -105,6 +125,16 @@ class TaskQueue:
         ``prepare(uid)`` may complete ``details``/``op`` once the uid is known (cancel and delete
         tasks freeze the tasks they match, which must have smaller uids).
         """
+        try:
+            task = self._append(kind, index_uid, details, op, custom_metadata, prepare)
+        except (lmdb.Error, OSError) as exc:
+            raise space_error(exc, self.store.path) or exc
+        if self._notify:
+            self._notify()
+        return task
+
+    def _append(self, kind: str, index_uid: str | None, details: dict[str, Any] | None, op: dict[str, Any] | None,
+                custom_metadata: str | None, prepare: Callable[[int], dict[str, Any]] | None) -> dict[str, Any]:
         with self._lock, self.store.queue_env.begin(write=True) as txn:
             cursor = txn.cursor(self.tasks_db)
             uid = read_u64(cursor.key()) + 1 if cursor.last() else 0
@@ -121,8 +151,6 @@ class TaskQueue:
                 task["details"] = extra.get("details", task["details"])
                 task["op"].update(extra.get("op", {}))
             txn.put(u64(uid), dumps(task), db=self.tasks_db)
-        if self._notify:
-            self._notify()
         return task
 
     # -- reading -------------------------------------------------------------------------------
@@ -166,17 +194,23 @@ class TaskQueue:
         return sum(1 for t in self.iter_tasks() if t["status"] in (ENQUEUED, PROCESSING))
 
     # -- batches -------------------------------------------------------------------------------
-    def get_batch(self, uid: int) -> dict[str, Any] | None:
+    def get_batch(self, uid: int, visible: Callable[[str], bool] | None = None) -> dict[str, Any] | None:
+        """The batch, or None when it does not exist or ``visible`` (a key's index scope) hides it."""
         with self.store.queue_env.begin() as txn:
             raw = txn.get(u64(uid), db=self.batches_db)
-            return loads(raw) if raw is not None else None
+        batch = loads(raw) if raw is not None else None
+        return batch if batch is not None and batch_is_visible(batch, visible) else None
 
     def list_batches(self, filt: TaskFilter, limit: int = 20, start: int | None = None,
                      reverse: bool = False) -> Page:
+        """The batches of the tasks ``filt`` matches; its ``visible`` scope is applied to each batch
+        record (`batch_is_visible`)."""
+        filtered = not filt.is_empty()
         matching: set[int] = set()
-        if not filt.is_empty() or filt.visible is not None:
+        if filtered:
+            by_task = replace(filt, visible=None)
             for task in self.iter_tasks():
-                if task.get("batchUid") is not None and filt.matches(task):
+                if task.get("batchUid") is not None and by_task.matches(task):
                     matching.add(task["batchUid"])
         newest_first = not reverse
         results, total, nxt = [], 0, None
@@ -190,13 +224,16 @@ class TaskQueue:
                 walk = cursor.iternext()
             for key, raw in walk:
                 uid = read_u64(key)
-                if (not filt.is_empty() or filt.visible is not None) and uid not in matching:
+                if filtered and uid not in matching:
+                    continue
+                batch = loads(raw)
+                if not batch_is_visible(batch, filt.visible):
                     continue
                 total += 1
                 if start is not None and (uid > start if newest_first else uid < start):
                     continue
                 if len(results) < limit:
-                    results.append(loads(raw))
+                    results.append(batch)
                 elif nxt is None:
                     nxt = uid
         first = results[0]["uid"] if results else None

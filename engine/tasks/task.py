@@ -25,7 +25,7 @@ TYPES = (
 )
 GLOBAL_TYPES = frozenset((
     "taskCancelation", "taskDeletion", "dumpCreation", "snapshotCreation", "indexSwap", "export",
-    "upgradeDatabase", "networkTopologyChange",
+    "upgradeDatabase", "networkTopologyChange", "dsrUpdate", "dsrClear",
 ))
 
 

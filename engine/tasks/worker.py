@@ -14,6 +14,7 @@ transaction is dropped and the tasks go back to ``enqueued``, to be canceled nex
 """
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import threading
@@ -25,17 +26,21 @@ from typing import Any, Callable
 import orjson
 
 from ..documents.payloads import decode_update_file
+from ..documents.shape import check_shapes
 from ..errors import LoupeError, error_object
 from ..store.registry import Registry
 from ..settings import apply_patch, reindex_needed
 from ..store import Store
 from ..store.codecs import dumps, loads, read_u64, u64
+from ..store.space import space_error
 from .timefmt import format_trace_duration, now_ns
-from .batcher import select_batch
+from .batcher import may_create_index, select_batch
 from .queue import TaskQueue
 from .task import CANCELED, ENQUEUED, FAILED, FINISHED, PROCESSING, SUCCEEDED, zeroed_details
+from ..filters.parser import ALL_FILTER_FEATURES
 from ..filters.stored import filter_docids
 from ..indexer.apply import IndexWriter
+from ..search_rules.store import apply_rule_task
 
 log = logging.getLogger("loupe.worker")
 
@@ -136,11 +141,15 @@ class Worker:
 
     def tick(self) -> bool:
         enqueued = [t for t in self.queue.iter_tasks(reverse=False) if t["status"] == ENQUEUED]
-        batch, strategy = select_batch(enqueued, self.max_batched_tasks)
+        batch, strategy = select_batch(enqueued, self.max_batched_tasks, self._index_exists)
         if not batch:
             return False
         self.process(batch, strategy)
         return True
+
+    def _index_exists(self, uid: str) -> bool:
+        with self.store.index_env.begin() as txn:
+            return self.registry.get(txn, uid) is not None
 
     # -- one batch -----------------------------------------------------------------------------
     def process(self, batch: list[Task], strategy: str) -> None:
@@ -263,6 +272,11 @@ class Worker:
             entry["tasks"] = [first]
         elif kind == "taskDeletion":
             entry.update(self._delete_tasks(batch))
+        elif kind in ("dsrUpdate", "dsrClear"):
+            for task in batch:
+                apply_rule_task(self.store, task)
+                self._finish(task, SUCCEEDED)
+                entry["tasks"].append(task)
         elif kind in ("dumpCreation", "snapshotCreation", "export", "indexCompaction"):
             handler = self.services.get(kind)
             for task in batch:
@@ -328,8 +342,11 @@ class Worker:
         return {"tasks": batch, "delete_tasks": sorted(doomed), "delete_batches": emptied}
 
     def _apply_index_batch(self, batch: list[Task], batch_uid: int) -> dict[str, Any]:
+        """Apply an index's batch in one write transaction; should it fail unexpectedly, apply its
+        tasks again one by one (`_apply_one_by_one`) so that the failure stays with its task."""
         entry: dict[str, Any] = {"tasks": batch, "retarget": []}
         trace: dict[str, int] = {}
+        originals = [copy.deepcopy(task) for task in batch] if len(batch) > 1 else []
         try:
             clock = time.perf_counter_ns()
             with self.store.index_env.begin(write=True) as txn:
@@ -346,13 +363,59 @@ class Worker:
                 self._finish(task, FAILED, error=exc)
             entry["retarget"] = []
         except Exception as exc:
-            log.error("batch failed: %s", traceback.format_exc())
-            error = LoupeError("internal", f"An internal error has occurred. `{exc}`.")
-            for task in batch:
-                self._finish(task, FAILED, error=error)
-            entry["retarget"] = []
+            space = space_error(exc, self.store.path)
+            if space is not None:
+                # A full disk or map fails every task alike; retrying them one by one would not help.
+                for task in batch:
+                    self._finish(task, FAILED, error=space)
+                entry["retarget"] = []
+            elif not originals:
+                self._finish(batch[0], FAILED, error=self._task_error(exc))
+                entry["retarget"] = []
+            else:
+                log.warning("batch of %d tasks failed (%s); applying its tasks one by one", len(batch), exc)
+                for task, original in zip(batch, originals):
+                    task.clear()
+                    task.update(original)
+                entry = self._apply_one_by_one(batch, batch_uid)
         entry["trace"] = trace
         return entry
+
+    def _apply_one_by_one(self, batch: list[Task], batch_uid: int) -> dict[str, Any]:
+        """Each task of a batch in its own nested transaction of one batch transaction: a task
+        that fails, whatever the error, leaves nothing behind and fails alone; the others are
+        committed together with the journal entry, as a batch is."""
+        entry: dict[str, Any] = {"tasks": batch, "retarget": []}
+        env = self.store.index_env
+        with env.begin(write=True) as txn:
+            for task in batch:
+                child = env.begin(write=True, parent=txn)
+                try:
+                    self._apply_index_tasks(child, [task], entry)
+                except Aborted:
+                    child.abort()
+                    raise
+                except LoupeError as exc:
+                    child.abort()
+                    self._finish(task, FAILED, error=exc)
+                except Exception as exc:
+                    child.abort()
+                    self._finish(task, FAILED, error=self._task_error(exc))
+                else:
+                    child.commit()
+            txn.put(u64(batch_uid), orjson.dumps(entry), db=self.store.i["journal"])
+        return entry
+
+    def _task_error(self, exc: Exception) -> LoupeError:
+        """The error of a task that failed alone, its writes dropped: its own error when it had
+        one, the disk's when the store is full, else `internal` (and the traceback in the log)."""
+        if isinstance(exc, _DirtyFailure):
+            return exc.error
+        space = space_error(exc, self.store.path)
+        if space is not None:
+            return space
+        log.error("task failed: %s", "".join(traceback.format_exception(exc)))
+        return _internal(exc)
 
     def _apply_index_tasks(self, txn: Any, batch: list[Task], entry: dict[str, Any]) -> None:
         now = now_ns()
@@ -389,9 +452,7 @@ class Worker:
             return
         record = self.registry.get(txn, uid)
         if record is None:
-            creating = kind in ("documentAdditionOrUpdate", "settingsUpdate") and all(
-                t["op"].get("allowIndexCreation", True) and not t["op"].get("reset") for t in batch)
-            if not creating:
+            if not may_create_index(first):  # the batch's rule is its first task's (batcher.py)
                 raise LoupeError("index_not_found", f"Index `{uid}` not found.")
             record = self.registry.create(txn, uid, None, now)
         writer = IndexWriter(self.store, txn, self.registry, record,
@@ -401,11 +462,17 @@ class Worker:
         writer.finish(now)
 
     def _apply_one(self, writer: IndexWriter, task: Task) -> None:
+        """Apply one task of a batch; its own error fails it alone.  An error raised after the
+        task changed something cannot be undone here (the writer's state is shared by the batch):
+        it becomes `_DirtyFailure`, and the batch is applied again task by task."""
         op, kind = task["op"], task["type"]
+        writes = writer.writes
         try:
             if kind == "documentAdditionOrUpdate":
-                documents = decode_update_file((self.store.update_files / op["file"]).read_bytes(),
-                                               op.get("format", "ndjson"))
+                raw = (self.store.update_files / op["file"]).read_bytes()
+                fmt = op.get("format", "ndjson")
+                documents = decode_update_file(raw, fmt)
+                check_shapes(documents, writer.fields.ids, fmt, raw)
                 indexed = writer.add_documents(documents, op["method"], op.get("primaryKey"),
                                                op.get("skipCreation", False))
                 self._finish(task, SUCCEEDED, details={**task["details"], "indexedDocuments": indexed})
@@ -417,7 +484,7 @@ class Worker:
                 else:
                     matched = filter_docids(self.store, writer.txn, writer.iid, writer.settings, writer.docids,
                                             op["filter"], code="invalid_document_filter",
-                                            index_uid=writer.record["uid"], contains_enabled=True)
+                                            index_uid=writer.record["uid"], features=ALL_FILTER_FEATURES)
                     deleted = writer.delete_docids(matched)
                 self._finish(task, SUCCEEDED, details={**task["details"], "deletedDocuments": deleted})
             elif kind == "documentEdition":
@@ -425,6 +492,7 @@ class Worker:
             elif kind == "settingsUpdate":
                 current = writer.settings
                 new = apply_patch(current, op["patch"])
+                writer.check_geo_for(new)
                 writer.set_settings(new, rebuild=bool(reindex_needed(current, new) & {"search", "facets"}))
                 self._finish(task, SUCCEEDED)
             elif kind == "indexCompaction":
@@ -432,6 +500,8 @@ class Worker:
             else:
                 raise LoupeError("internal", f"Task type `{kind}` is not supported.")
         except LoupeError as exc:
+            if writer.writes != writes:
+                raise _DirtyFailure(exc) from exc
             self._finish(task, FAILED, error=exc)
 
     def _edit(self, writer: IndexWriter, task: Task) -> dict[str, Any]:
@@ -453,7 +523,7 @@ class Worker:
         else:
             candidates = filter_docids(self.store, writer.txn, writer.iid, writer.settings, writer.docids,
                                        op["filter"], code="invalid_document_filter", index_uid=uid,
-                                       contains_enabled=True)
+                                       features=ALL_FILTER_FEATURES)
         count = len(candidates)
         if count:
             primary_key = writer.record["primaryKey"]
@@ -574,6 +644,19 @@ def _merge_details(into: dict[str, Any], details: dict[str, Any]) -> None:
             into[key] = f"{current}&{value}"
         elif key not in into or current is None:
             into[key] = value
+
+
+class _DirtyFailure(Exception):
+    """A task's own error, raised after the task had changed the index: only dropping the
+    transaction undoes that, so the batch is applied again task by task (`_apply_one_by_one`)."""
+
+    def __init__(self, error: LoupeError):
+        super().__init__(error.message)
+        self.error = error
+
+
+def _internal(exc: Exception) -> LoupeError:
+    return LoupeError("internal", f"An internal error has occurred. `{exc}`.")
 
 
 def _not_supported(kind: str) -> None:

@@ -92,8 +92,7 @@ class AnnIndex:
 
     def nearest(self, matrix: Any, vector: np.ndarray, universe: BitMap, wanted: int
                 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        from .matrix import best_per_document
-        from .search import by_chunks
+        from .search import from_candidates
         n_docs = len(matrix.docids)
         inside = universe.intersection_cardinality(matrix.with_vectors)
         if not inside:
@@ -104,30 +103,7 @@ class AnnIndex:
                            dtype=np.int64)
         rows = self.item_rows[items] if len(items) else np.zeros(0, np.int64)
         rows = np.concatenate((rows[rows >= 0], self.fresh_rows))
-        mask = matrix.universe_mask(universe)
-        rows = rows[mask[matrix.owners[rows]]]
-        rows = np.unique(rows)  # ascending rows: owners grouped
-        seen = BitMap()
-        if len(rows):
-            docids, distances = best_per_document(matrix.owners[rows], matrix.row_distances(vector, rows))
-            # every embedding of a candidate document counts, not only those annoy returned
-            docids, distances = matrix.distances(vector, BitMap(docids.tolist()))
-            seen = BitMap(docids.tolist())
-            first = min(len(docids), max(wanted, 1))
-            if first:
-                kth = np.partition(distances, first - 1)[first - 1]
-                near = distances <= kth
-                yield docids[near], distances[near]
-                if near.all():
-                    docids = docids[:0]
-                else:
-                    docids, distances = docids[~near], distances[~near]
-            if len(docids):
-                yield docids, distances
-        rest = universe - seen
-        if rest and rest.intersection_cardinality(matrix.with_vectors):
-            docids, distances = matrix.distances(vector, rest)
-            yield from by_chunks(docids, distances, wanted)
+        yield from from_candidates(matrix, vector, universe, rows, wanted)
 
 
 _LOADED: dict[str, Any] = {}

@@ -4,7 +4,12 @@
     owners  uint32  (n_embeddings,)        the docid each row belongs to
     docids  uint32  (n_documents,)         documents with at least one embedding, ascending
     starts  int64   (n_documents,)         first row of each of them (rows of a document are contiguous)
+    user_provided  BitMap                  documents whose embeddings (possibly none) were given by the
+                                           document, not generated: what `_vectors.<e>.userProvided` reads
+    must_regenerate BitMap                 documents whose embeddings the embedder may replace
+                                           (`regenerate: true`): what `_vectors.<e>.regenerate` reads
 
+`projection` is the reduced first pass of a large matrix (projection.py), or None.
 `distances(q, universe)` is the exact search: the best (smallest) distance of each document of the
 universe that has an embedding, computed with numpy over the whole matrix, never a Python loop over
 documents.  Readers find the matrix in a process-wide cache keyed by the index version (bumped by
@@ -18,13 +23,17 @@ import numpy as np
 from pyroaring import BitMap
 
 from ..store import Store
+from .projection import Projection, worth_projecting
 from .similarity import cosine_distances, hamming_distances, norms, pack_bits
-from .store import VectorTable, decode
+from .store import VectorTable, decode, user_provided_flag
 
 
 class EmbedderMatrix:
-    def __init__(self, rows: np.ndarray, owners: np.ndarray, quantized: bool, dimensions: int):
+    def __init__(self, rows: np.ndarray, owners: np.ndarray, quantized: bool, dimensions: int,
+                 user_provided: BitMap | None = None, must_regenerate: BitMap | None = None):
         self.rows, self.owners, self.quantized, self.dimensions = rows, owners, quantized, dimensions
+        self.user_provided = user_provided if user_provided is not None else BitMap()
+        self.must_regenerate = must_regenerate if must_regenerate is not None else BitMap()
         if len(owners):
             boundaries = np.flatnonzero(np.diff(owners)) + 1
             self.starts = np.concatenate(([0], boundaries)).astype(np.int64)
@@ -35,6 +44,8 @@ class EmbedderMatrix:
         self.with_vectors = BitMap(self.docids.tolist())
         self.norms = norms(rows) if len(rows) and not quantized else np.zeros(len(rows), np.float32)
         self.packed = pack_bits(rows) if quantized and len(rows) else None
+        # the reduced first pass of large matrices (projection.py); built here, by the warm-up
+        self.projection = Projection.build(rows, self.norms) if worth_projecting(rows, quantized) else None
         self.ann: Any = None  # an `ann.AnnIndex` matched with these rows, when a forest is built
         self.ann_stamp: int | None = None  # the forests directory's stamp when `ann` was attached
 
@@ -42,14 +53,21 @@ class EmbedderMatrix:
     def load(cls, store: Store, txn: Any, iid: int, name: str, dimensions: int, quantized: bool) -> "EmbedderMatrix":
         parts: list[np.ndarray] = []
         owners: list[np.ndarray] = []
+        given: list[int] = []
+        regenerated: list[int] = []
         for docid, raw in VectorTable(store, txn, iid).scan(name):
-            embeddings, _regenerate = decode(raw, dimensions)
+            embeddings, regenerate = decode(raw, dimensions)
+            if user_provided_flag(raw):
+                given.append(docid)
+            if regenerate:
+                regenerated.append(docid)
             if len(embeddings):
                 parts.append(embeddings)
                 owners.append(np.full(len(embeddings), docid, dtype=np.uint32))
         rows = np.concatenate(parts) if parts else np.zeros((0, dimensions), dtype=np.float32)
         owner = np.concatenate(owners) if owners else np.zeros(0, dtype=np.uint32)
-        return cls(np.ascontiguousarray(rows, dtype=np.float32), owner, quantized, dimensions)
+        return cls(np.ascontiguousarray(rows, dtype=np.float32), owner, quantized, dimensions, BitMap(given),
+                   BitMap(regenerated))
 
     def universe_mask(self, universe: BitMap) -> np.ndarray:
         """A boolean array indexed by docid (up to the largest owner): membership in ``universe``."""
@@ -58,6 +76,17 @@ class EmbedderMatrix:
         ids = np.frombuffer(universe.to_array(), dtype=np.uint32) if universe else np.zeros(0, np.uint32)
         mask[ids[ids < size]] = True
         return mask
+
+    def rows_of(self, docids: np.ndarray) -> np.ndarray:
+        """The rows of every embedding of ``docids`` (documents with one, ascending), ascending."""
+        at = np.searchsorted(self.docids, docids)
+        starts = self.starts[at]
+        ends = np.append(self.starts, len(self.owners))[at + 1]
+        counts = ends - starts
+        if len(counts) and counts.max(initial=0) == 1:
+            return starts
+        offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        return np.repeat(starts, counts) + offsets
 
     def row_ranks(self) -> np.ndarray:
         """Each row's position among its document's embeddings (0 for the first)."""

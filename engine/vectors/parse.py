@@ -28,6 +28,7 @@ class Entry:
 
     embeddings: np.ndarray | None  # float32, shape (n, dims)
     regenerate: bool
+    generated: bool = False  # not given by the document (made by the embedder): not user-provided
 
 
 def kind(value: Any) -> str:

@@ -33,9 +33,12 @@ def _sequential_rows(rows: np.ndarray, q: np.ndarray) -> np.ndarray:
 
 
 def dots(q: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Each row's dot product with ``q``.  einsum sums every row the same way whatever the other
+    rows are, so a document's score never depends on the plan or universe that scored it; BLAS's
+    gemv picks kernels by the number of rows, which moves some results by one ulp."""
     if rows.shape[1] < SEQUENTIAL_BELOW:
         return _sequential_rows(rows, q)
-    return (rows @ q).astype(F32)
+    return np.einsum("ij,j->i", rows, q).astype(F32)
 
 
 def squared_norms(rows: np.ndarray) -> np.ndarray:

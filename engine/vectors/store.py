@@ -1,7 +1,11 @@
 """Stored embeddings: the `vectors` table, the truth every vector structure is built from.
 
     key   = iid (u32) + embedder name + b"\\0" + docid (u32 big-endian)
-    value = one flag byte (bit 0: regenerate) + the embeddings as little-endian float32, row after row
+    value = one flag byte + the embeddings as little-endian float32, row after row
+
+Flag bits, as upstream's embedding status: bit 0 `regenerate` (the embedder may replace the
+embeddings when the document's text changes), bit 1 `user provided` (the embeddings, possibly none,
+were given in the document rather than generated; `_vectors.<e>.userProvided` filters read it).
 
 A document with an entry but no embedding (``_vectors.manual: null``) stores the flag byte alone.
 
@@ -26,6 +30,7 @@ from ..store import Store
 from ..store.codecs import read_u32, u32
 
 REGENERATE = 1
+USER_PROVIDED = 2
 
 
 def embedder_prefix(iid: int, name: str) -> bytes:
@@ -40,8 +45,8 @@ def dimensions_key(iid: int, name: str) -> bytes:
     return u32(iid) + b"\0" + name.encode()
 
 
-def encode(embeddings: np.ndarray, regenerate: bool) -> bytes:
-    flags = bytes([REGENERATE if regenerate else 0])
+def encode(embeddings: np.ndarray, regenerate: bool, user_provided: bool = False) -> bytes:
+    flags = bytes([(REGENERATE if regenerate else 0) | (USER_PROVIDED if user_provided else 0)])
     if embeddings.size == 0:
         return flags
     return flags + np.ascontiguousarray(embeddings, dtype="<f4").tobytes()
@@ -56,6 +61,11 @@ def decode(raw: bytes | memoryview, dimensions: int) -> tuple[np.ndarray, bool]:
     return values.reshape(-1, dimensions).astype(np.float32), regenerate
 
 
+def user_provided_flag(raw: bytes | memoryview) -> bool:
+    """The `user provided` bit of a stored value."""
+    return bool(raw[0] & USER_PROVIDED)
+
+
 class VectorTable:
     """Reads and writes one index's embeddings inside a caller's transaction."""
 
@@ -63,8 +73,12 @@ class VectorTable:
         self.txn, self.iid = txn, iid
         self.db = store.i["vectors"]
 
-    def put(self, name: str, docid: int, embeddings: np.ndarray, regenerate: bool) -> None:
-        self.txn.put(vector_key(self.iid, name, docid), encode(embeddings, regenerate), db=self.db)
+    def put(self, name: str, docid: int, embeddings: np.ndarray, regenerate: bool, user_provided: bool = False) -> None:
+        self.txn.put(vector_key(self.iid, name, docid), encode(embeddings, regenerate, user_provided), db=self.db)
+
+    def user_provided(self, name: str, docid: int) -> bool:
+        raw = self.txn.get(vector_key(self.iid, name, docid), db=self.db)
+        return raw is not None and user_provided_flag(raw)
 
     def get(self, name: str, docid: int, dimensions: int) -> tuple[np.ndarray, bool] | None:
         raw = self.txn.get(vector_key(self.iid, name, docid), db=self.db)

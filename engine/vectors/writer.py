@@ -33,7 +33,7 @@ from .parse import (
     parse_document_vectors,
     parse_entry,
 )
-from .store import VectorTable, decode, quantize
+from .store import VectorTable, decode, quantize, user_provided_flag
 
 Document = dict[str, Any]
 EMBED_BATCH = 64  # texts per embedder request
@@ -127,11 +127,11 @@ class VectorWriter:
             self.table.record_dimensions(name, len(vectors[0]))
         return vectors
 
-    def _put(self, name: str, docid: int, embeddings: np.ndarray, regenerate: bool) -> None:
+    def _put(self, name: str, docid: int, embeddings: np.ndarray, regenerate: bool, user_provided: bool = False) -> None:
         """Store one document's embeddings; an embedder that had no dimensions yet learns them."""
         if embeddings.size and not self.table.dimensions(name, self.embedders.get(name)):
             self.table.record_dimensions(name, int(embeddings.shape[1]))
-        self.table.put(name, docid, embeddings, regenerate)
+        self.table.put(name, docid, embeddings, regenerate, user_provided)
 
     def _generate(self, stored: list[Document], ids: list[str], updates: list[dict[str, Entry]],
                   docid_of: Callable[[str], int | None], read: Callable[[int], Document | None], method: str) -> None:
@@ -162,19 +162,23 @@ class VectorWriter:
                 report_progress(lo, len(texts))
                 vectors = self._embed(embedder, name, texts[lo:lo + EMBED_BATCH])
                 for n, vector in zip(targets[lo:lo + EMBED_BATCH], vectors):
-                    updates[n] = {**updates[n], name: Entry(np.asarray([vector], dtype=np.float32), True)}
+                    updates[n] = {**updates[n], name: Entry(np.asarray([vector], dtype=np.float32), True, generated=True)}
 
     def apply(self, docid: int, entries: dict[str, Entry]) -> None:
         for name, entry in entries.items():
             config = self.embedders[name]
             dimensions = self.dimensions(name)
             embeddings = entry.embeddings
+            # given embeddings (even none, `null`) are the user's; `{"regenerate": …}` alone keeps the
+            # stored ones and whose they were, as upstream's embedding status
+            user_provided = not entry.generated
             if embeddings is None:
                 current = self.table.get(name, docid, dimensions)
                 embeddings = current[0] if current is not None else np.zeros((0, dimensions), dtype=np.float32)
+                user_provided = self.table.user_provided(name, docid)
             if is_quantized(config) and embeddings.size:
                 embeddings = quantize(embeddings)
-            self._put(name, docid, embeddings, entry.regenerate)
+            self._put(name, docid, embeddings, entry.regenerate, user_provided)
 
     def remove(self, docid: int) -> None:
         for name in self.embedders:
@@ -285,7 +289,7 @@ class VectorWriter:
             embeddings = entry.embeddings if entry.embeddings is not None else np.zeros((0, dimensions), np.float32)
             if embeddings.size and dimensions and embeddings.shape[1] != dimensions:
                 continue  # left in the document: it does not fit this embedder
-            self.apply(docid, {name: Entry(embeddings, entry.regenerate)})
+            self.apply(docid, {name: Entry(embeddings, entry.regenerate, generated=entry.embeddings is None)})
             rest = {k: v for k, v in vectors.items() if k != name}
             new = {k: v for k, v in old.items() if k != "_vectors"}
             if rest:
@@ -295,4 +299,4 @@ class VectorWriter:
     def _requantize(self, name: str, dimensions: int) -> None:
         for docid, raw in list(self.table.scan(name)):
             embeddings, regenerate = decode(raw, dimensions)
-            self.table.put(name, docid, quantize(embeddings), regenerate)
+            self.table.put(name, docid, quantize(embeddings), regenerate, user_provided_flag(raw))

@@ -10,12 +10,15 @@ from engine.settings.validate import type_error, unknown_field
 
 from ..http import Router, json_body, json_response, validate_index_uid
 from engine.store.sizes import human_size
+from . import preview
 from .indexes import index_stats_view, stats_params
 
 VERSION = {"commitSha": "unknown", "commitDate": "unknown", "pkgVersion": "1.50.0"}
 
 
 async def root(request: web.Request) -> web.Response:
+    if preview.preview_enabled(request) and preview.wants_html(request):
+        return preview.page_response()
     return json_response({"status": "Meilisearch is running"})
 
 

@@ -204,33 +204,17 @@ async def delete_document(request: web.Request, index_uid: str, document_id: str
 
 
 async def delete_batch(request: web.Request, index_uid: str) -> web.Response:
-    from ..http import json_body
+    """As upstream's `web::Json<Vec<Value>>`: any array is taken, each value an id as it is (a string)
+    or as its compact JSON (anything else: the task then finds no such document)."""
+    from ..http import json_body, serde_type_error
     q = query(request, ("customMetadata",))
     validate_index_uid(index_uid)
     body = await json_body(request)
     if not isinstance(body, list):
-        raise LoupeError("bad_request", f"Json deserialize error: invalid type: {_serde_kind(body)}, expected a sequence at line 1 column 1")
-    ids = []
-    for value in body:
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            raise LoupeError("bad_request", f"Json deserialize error: invalid type: {_serde_kind(value)}, expected a string or an integer")
-        ids.append(str(value) if not isinstance(value, float) else compact_json(value))
+        raise serde_type_error(request, body, "a sequence")
+    ids = [value if isinstance(value, str) else compact_json(value) for value in body]
     task = request.app["engine"].delete_documents(index_uid, ids, _custom_metadata(q))
     return json_response(summary_view(task), status=202)
-
-
-def _serde_kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return f"boolean `{str(value).lower()}`"
-    if isinstance(value, (int, float)):
-        return f"integer `{value}`" if isinstance(value, int) else f"floating point `{value}`"
-    if isinstance(value, str):
-        return f"string {orjson.dumps(value).decode()}"
-    if isinstance(value, dict):
-        return "map"
-    return "sequence"
 
 
 async def delete_by_filter(request: web.Request, index_uid: str) -> web.Response:

@@ -217,7 +217,7 @@ async def list_batches(request: web.Request) -> web.Response:
 async def get_batch(request: web.Request, batch_uid: str) -> web.Response:
     if not (batch_uid.isascii() and batch_uid.isdigit()):
         raise LoupeError("invalid_batch_uids", f"Batch uid `{batch_uid}` is invalid. It should only contain numeric characters.")
-    batch = request.app["engine"].queue.get_batch(int(batch_uid))
+    batch = request.app["engine"].queue.get_batch(int(batch_uid), _visible(request))
     if batch is None:
         raise LoupeError("batch_not_found", f"Batch `{batch_uid}` not found.")
     return json_response(batch_view(batch))

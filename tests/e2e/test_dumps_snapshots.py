@@ -2,8 +2,10 @@
 
 Properties:
 1. POST /dumps writes `<dump-dir>/<dumpUid>.dump`; `--import-dump` into a new db path restores indexes,
-   documents (in order), settings, keys (same key values with the same master key) and tasks;
-2. POST /snapshots writes `<snapshot-dir>/data.ms.snapshot`; `--import-snapshot` restores it;
+   documents (in order), settings, keys (same key values with the same master key), tasks and the
+   dynamic search rules;
+2. POST /snapshots writes `<snapshot-dir>/data.ms.snapshot`; `--import-snapshot` restores it (the
+   dynamic search rules included);
 3. importing into an existing database is refused unless told to ignore it.
 """
 import subprocess
@@ -16,6 +18,9 @@ def _populate(client):
     index = client.index("movies")
     client.wait_for_task(index.update_settings({"filterableAttributes": ["genre"], "searchableAttributes": ["title"]}).task_uid)
     client.wait_for_task(index.add_documents([{"id": i, "title": f"movie {i}", "genre": "drama"} for i in range(50)]).task_uid)
+    client.update_experimental_features({"dynamicSearchRules": True})
+    client.wait_for_task(client.update_dynamic_search_rule("last-first", {"conditions": {"query": {"isEmpty": True}}, "actions": [
+        {"selector": {"id": "49"}, "action": {"type": "pin", "position": 0}}]}).task_uid)
     return client.create_key({"actions": ["search"], "indexes": ["movies"], "expiresAt": None, "name": "mine"})
 
 
@@ -42,6 +47,8 @@ def test_dump_round_trip(tmp_path):
         assert [h["id"] for h in index.search("movie 7", {"filter": "genre = drama", "limit": 1})["hits"]] == [7]
         assert client.get_key(key.uid).key == key.key
         assert client.get_tasks({"limit": 1000}).total >= tasks_before
+        assert client.get_dynamic_search_rule("last-first").actions[0]["selector"] == {"id": "49"}
+        assert index.search("", {"limit": 1})["hits"][0]["id"] == 49
     finally:
         restored.stop()
 
@@ -59,7 +66,10 @@ def test_snapshot_round_trip(tmp_path):
     restored = LoupeProcess(tmp_path / "b" / "data.ms",
                             extra=["--import-snapshot", str(snapshots / "data.ms.snapshot")]).start()
     try:
-        assert restored.client().index("movies").get_stats().number_of_documents == 50
+        client = restored.client()
+        assert client.index("movies").get_stats().number_of_documents == 50
+        assert client.get_dynamic_search_rule("last-first").uid == "last-first"
+        assert client.index("movies").search("", {"limit": 1})["hits"][0]["id"] == 49
     finally:
         restored.stop()
 

@@ -6,6 +6,8 @@ Properties:
 2. `get_similar_documents` returns the neighbours of a document, nearest first.
 3. `retrieveVectors` on documents (get, list/fetch) shows `_vectors` in Meilisearch's shape.
 4. An unknown embedder is refused with `invalid_search_embedder`.
+5. `render_template` renders a template against a stored document once `renderRoute` is on, and
+   `_vectors` filters work once `multimodal` is on (both refused before).
 """
 import pytest
 from meilisearch.errors import MeilisearchApiError
@@ -73,3 +75,23 @@ def test_unknown_embedder(films):
     with pytest.raises(MeilisearchApiError) as err:
         films.search("captain", {"hybrid": {"embedder": "nope"}})
     assert err.value.code == "invalid_search_embedder"
+
+
+def test_render_template_and_vector_filters(client, films):
+    template = {"kind": "inlineDocumentTemplate", "inline": "{{ doc.title }} ({{ doc.id }})"}
+    given = {"kind": "indexDocument", "indexUid": "films", "id": "143"}
+    with pytest.raises(MeilisearchApiError) as refused:
+        client.render_template(template, given)
+    assert refused.value.code == "feature_not_enabled"
+    with pytest.raises(MeilisearchApiError) as refused:
+        films.search("", {"filter": "_vectors.manual EXISTS"})
+    assert refused.value.code == "feature_not_enabled"
+    client.update_experimental_features({"renderRoute": True, "multimodal": True})
+    try:
+        assert client.render_template(template, given) == {
+            "template": "{{ doc.title }} ({{ doc.id }})", "rendered": "All Quiet on the Western Front (143)"}
+        assert client.render_template(template) == {"template": "{{ doc.title }} ({{ doc.id }})", "rendered": None}
+        result = films.search("", {"filter": "_vectors.manual.userProvided EXISTS AND id != 143"})
+        assert result["estimatedTotalHits"] == 4
+    finally:
+        client.update_experimental_features({"renderRoute": False, "multimodal": False})

@@ -44,3 +44,21 @@ def test_primary_key_change_splits():
     queue = [task(0, "documentAdditionOrUpdate", primaryKey="id"), task(1, "documentAdditionOrUpdate", primaryKey="id"),
              task(2, "documentAdditionOrUpdate", primaryKey="key")]
     assert uids(select_batch(queue)) == [0, 1]
+
+
+def test_index_creation_rights_split_while_the_index_is_missing():
+    """A task that may create the missing index never joins a batch begun by one that may not
+    (or by a deletion, which never creates one): it would fail `index_not_found` with it."""
+    no, yes = {"allowIndexCreation": False}, {"allowIndexCreation": True}
+    queue = [task(0, "documentAdditionOrUpdate", **no), task(1, "documentAdditionOrUpdate", **no),
+             task(2, "documentAdditionOrUpdate", **yes), task(3, "documentAdditionOrUpdate", **no)]
+    batch, reason = select_batch(queue)
+    assert [t["uid"] for t in batch] == [0, 1] and reason == (
+        "stopped batching before task with id 2 because its index creation rules differ from the ones from the batch")
+    assert uids(select_batch(queue[2:])) == [2, 3]  # the first may create: the index exists for the others
+    assert uids(select_batch(queue, index_exists=lambda uid: True)) == [0, 1, 2, 3]
+    queue = [task(0, "documentDeletion", kind="ids"), task(1, "documentAdditionOrUpdate", **yes)]
+    assert uids(select_batch(queue)) == [0]
+    assert uids(select_batch(queue, index_exists=lambda uid: uid == "a")) == [0, 1]
+    queue = [task(0, "settingsUpdate", reset=True, **yes), task(1, "settingsUpdate", **yes)]
+    assert uids(select_batch(queue)) == [0]

@@ -11,8 +11,8 @@ Properties proved here:
  6. Geo functions: argument validation and reserved `_geo*` names give the exact messages.
  7. Depth limit: 36 nested parentheses and 147 NOTs parse, one more fails with the exact message.
  8. The JSON array form is AND of elements / OR of inner arrays; its type errors are exact.
- 9. CONTAINS needs the experimental feature (feature_not_enabled otherwise); `_vectors` filters
-    are refused.
+ 9. CONTAINS needs the experimental feature (feature_not_enabled otherwise); so do `_vectors`
+    filters (`multimodal`), whose grammar and every syntax error follow upstream's filter-parser.
 10. The AND/OR condition-depth limit (2000) raises its exact message.
 11. 5000-clause AND/OR chains and 5000-element IN lists parse without recursion errors.
 12. Any text at all either parses or raises LoupeError (hypothesis); every randomly generated
@@ -28,7 +28,7 @@ from hypothesis import given, settings, strategies as st
 from lark import Lark
 
 from engine.errors import LoupeError
-from engine.filters.ast import And, Condition, GeoBoundingBox, GeoPolygon, GeoRadius, Not, Or, Token
+from engine.filters.ast import And, Condition, GeoBoundingBox, GeoPolygon, GeoRadius, Not, Or, Token, VectorExists
 from engine.filters.parser import check_condition_depth, escape_debug, parse_filter, parse_string
 
 OPS = (
@@ -315,12 +315,73 @@ def test_contains_needs_the_experimental_feature():
     assert show(parse_filter("a STARTS WITH b")) == "{a} STARTS WITH {b}"
 
 
-def test_vector_filters_are_refused():
-    assert error_of("_vectors.default EXISTS").code == "feature_not_enabled"
-    assert error_of("_vectors = 1").message == (
-        "Was expecting an operation like `EXISTS` or `NOT EXISTS` after the vector filter.\n1:9 _vectors = 1"
-    )
+VECTOR_GATE = ("using a vector filter requires enabling the `multimodal` experimental feature. "
+               "See https://github.com/orgs/meilisearch/discussions/846")
+
+
+def test_vector_filters_need_the_multimodal_feature():
+    err = error_of("a = 1 OR _vectors.default EXISTS")
+    assert err.code == "feature_not_enabled"
+    assert err.message == f"{VECTOR_GATE}\n10:18 a = 1 OR _vectors.default EXISTS"
+    # CONTAINS is reported first, whatever the order in the filter
+    assert error_of("_vectors EXISTS AND b CONTAINS c").message.startswith("Using `CONTAINS`")
+    assert error_of("_vectors EXISTS AND b CONTAINS c", contains_enabled=True).message == (
+        f"{VECTOR_GATE}\n1:9 _vectors EXISTS AND b CONTAINS c")
+    # quoted, or glued to an operator, `_vectors` is an ordinary field name
     assert show(parse_filter("'_vectors' = 1")) == "{_vectors} = {1}"
+    assert show(parse_filter("_vectors=1")) == "{_vectors} = {1}"
+
+
+def vector(text: str):
+    return parse_filter(text, multimodal_enabled=True)
+
+
+@pytest.mark.parametrize("text, embedder, kind, fragment, negated", [
+    ("_vectors EXISTS", None, "", None, False),
+    ("  _vectors NOT  EXISTS", None, "", None, True),
+    ("_vectors.rest EXISTS", "rest", "", None, False),
+    ("_vectors.rest.userProvided NOT EXISTS", "rest", "userProvided", None, True),
+    ("_vectors.rest.documentTemplate EXISTS", "rest", "documentTemplate", None, False),
+    ("_vectors.rest.regenerate EXISTS", "rest", "regenerate", None, False),
+    ("NOT _vectors.rest.fragments.withBreed EXISTS", "rest", "fragments", "withBreed", True),
+    ("_vectors.\"my.embedder\".fragments.'a b' EXISTS", "my.embedder", "fragments", "a b", False),
+    ("_vectors.userProvided EXISTS", "userProvided", "", None, False),
+])
+def test_vector_filter_shapes(text, embedder, kind, fragment, negated):
+    expr = vector(text)
+    if negated:
+        assert isinstance(expr, Not)
+        expr = expr.child
+    assert isinstance(expr, VectorExists)
+    assert (expr.fid.value, expr.embedder and expr.embedder.value, expr.kind, expr.fragment and expr.fragment.value) \
+        == ("_vectors", embedder, kind, fragment)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("_vectors = 1", "Was expecting an operation like `EXISTS` or `NOT EXISTS` after the vector filter.\n10:13"),
+    ("_vectors.rest foo", "Was expecting an operation like `EXISTS` or `NOT EXISTS` after the vector filter.\n15:18"),
+    ("_vectors.rest.fragments EXISTS", "The vector filter is missing a fragment name.\n24:31"),
+    ("_vectors. EXISTS", "Was expecting embedder name but found nothing.\n10:11"),
+    ("_vectors.=1", "The vector filter's embedder name is invalid.\n10:12"),
+    ("_vectors.rest.fragments.= EXISTS", "The vector filter's fragment name is invalid.\n25:33"),
+    ("_vectors.'rest EXISTS", "The quotes in one of the values are inconsistent.\n10:22"),
+    ("_vectors.rest=1", "The vector filter has leftover tokens.\n14:16"),
+    ("_vectors.rest. EXISTS", "Was expecting one of `.fragments`, `.userProvided`, `.documentTemplate`, `.regenerate` "
+                              "or nothing, but instead found a point without a valid value.\n14:15"),
+    ('_vectors.rest."userProvided" EXISTS', "Was expecting this part to be unquoted.\n16:28"),
+    ("_vectors.rest.userProvdied EXISTS", "Was expecting one of `fragments`, `userProvided`, `documentTemplate`, "
+                                          "`regenerate` or nothing, but instead found `userProvdied`. Did you mean "
+                                          "`userProvided`?\n15:27"),
+    ("_vectors.rest.other EXISTS", "Was expecting one of `fragments`, `userProvided`, `documentTemplate`, "
+                                   "`regenerate` or nothing, but instead found `other`.\n15:20"),
+    ("_vectors.rest.fragments.a.regenerate EXISTS", "Vector filter can only accept one of `fragments`, `userProvided`, "
+                                                    "`documentTemplate` or `regenerate`, but found both `fragments` "
+                                                    "and `regenerate`.\n27:37"),
+])
+def test_vector_filter_syntax_errors(text, message):
+    for enabled in (True, False):  # syntax comes before the feature gate
+        err = error_of(text, multimodal_enabled=enabled)
+        assert (err.code, err.message) == ("invalid_search_filter", f"{message} {text}")
 
 
 # 10 -----------------------------------------------------------------------------------------------

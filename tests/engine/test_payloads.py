@@ -2,7 +2,8 @@
 
 Properties:
 1. JSON object/array, NDJSON with blank lines, CSV with typed headers and delimiters parse as specified;
-2. malformed payloads get Meilisearch's messages with the format name;
+2. malformed payloads get Meilisearch's messages with the format name (CSV type and record-length
+   errors word for word, lines counted as upstream's `read_csv` and the csv crate count them);
 3. primary key inference: exactly one field ending in `id`; document ids validated.
 """
 import pytest
@@ -44,6 +45,33 @@ def test_errors(raw, fmt, code, start):
     with pytest.raises(LoupeError) as err:
         prepare_update_file(raw, fmt)
     assert err.value.code == code and err.value.message.startswith(start)
+
+
+@pytest.mark.parametrize("raw, detail", [
+    # upstream's add_csv_document_with_types_error and error_add_malformed_csv_documents
+    (b"#id:number,a:boolean,b:number\n0,doggo,1",
+     'Error parsing boolean "doggo" at line 1: provided string was not `true` or `false`'),
+    (b"#id:number,a:boolean,b:number\n0,true,doggo", 'Error parsing number "doggo" at line 1: invalid float literal'),
+    (b"id, content\n1234, hello, world\n12, hello world",
+     "CSV error: record 1 (line: 2, byte: 12): found record with 3 fields, but the previous record has 2 fields"),
+    # lines count records after the headers, blank lines skipped; the value is shown untrimmed, as Rust's
+    # `{:?}` quotes it
+    (b"a:number\n1\n\n2\n \"x\" \n", 'Error parsing number " \\"x\\" " at line 3: invalid float literal'),
+    (b"a:boolean\nTrue\n", 'Error parsing boolean "True" at line 1: provided string was not `true` or `false`'),
+    (b"a:number,b\n1,2\n\n3\n",
+     "CSV error: record 2 (line: 4, byte: 16): found record with 1 fields, but the previous record has 2 fields"),
+])
+def test_csv_errors_as_upstream(raw, detail):
+    with pytest.raises(LoupeError) as err:
+        prepare_update_file(raw, "csv")
+    assert (err.value.code, err.value.message) == ("malformed_payload",
+                                                   f"The `csv` payload provided is malformed: `{detail}`.")
+
+
+def test_csv_numbers_as_upstream():
+    assert docs(b"a:number\n+5\n1e3\n 7 \n.5\n", "csv") == [{"a": 5}, {"a": 1000.0}, {"a": 7}, {"a": 0.5}]
+    with pytest.raises(LoupeError):
+        docs(b"a:number\n1_000\n", "csv")
 
 
 def test_primary_key():

@@ -83,6 +83,30 @@ async def test_content_type_and_payload_errors(http):
     assert body["message"] == "Invalid value type: expected an object, but found null"
 
 
+@pytest.mark.parametrize("raw, message", [
+    # upstream's delete_documents_batch snapshot, then serde_json's positions for the other kinds
+    (b'"doggo"', 'invalid type: string "doggo", expected a sequence at line 1 column 7'),
+    (b'{"id": 1}', "invalid type: map, expected a sequence at line 1 column 0"),
+    (b'\n  {"id": 1}', "invalid type: map, expected a sequence at line 2 column 2"),
+    (b"12 ", "invalid type: integer `12`, expected a sequence at line 1 column 2"),
+    (b"\n null\n", "invalid type: null, expected a sequence at line 2 column 5"),
+    (b"true", "invalid type: boolean `true`, expected a sequence at line 1 column 4"),
+])
+async def test_json_deserialize_errors(http, raw, message):
+    r = await http.post("/indexes/movies/documents/delete-batch", data=raw,
+                        headers={**http.headers, "Content-Type": "application/json"})
+    body = await _error(r, 400, "bad_request")
+    assert body["message"] == f"Json deserialize error: {message}"
+
+
+async def test_delete_batch_takes_any_json_value_as_an_id(http):
+    r = await http.post("/indexes/movies/documents/delete-batch", json=[1, "a", {"b": 2}, 1.5, True, None],
+                        headers=http.headers)
+    assert r.status == 202
+    task = await (await http.get(f"/tasks/{(await r.json())['taskUid']}", headers=http.headers)).json()
+    assert task["details"]["providedIds"] == 6
+
+
 async def test_payload_too_large(http):
     body = await _error(await http.post("/indexes/big/documents", data=b"[" + b" " * 200_000 + b"]",
                                         headers={**http.headers, "Content-Type": "application/json"}),

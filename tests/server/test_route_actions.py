@@ -1,6 +1,7 @@
 """Every route of the route table is guarded by exactly its action (errors-auth.md §4.3, §5.2).
 
-For each route of `server.app.build_router().routes` (except the open `GET /health` and `GET /`):
+For each route of `server.app.build_router().routes` (except the open `GET /health`, `GET /` and the search
+preview's static files `GET /_preview/{name}`, tests/server/test_preview.py):
 
 Properties:
 1. a key holding every action of the spec's list EXCEPT the route's own action and the wildcards
@@ -75,7 +76,7 @@ SPEC_FAMILIES = {
 }
 
 SETTINGS_SUB = r"/indexes/\{index_uid\}/settings(/[a-z-]+)?"
-SPEC_ROUTE_ACTIONS: list[tuple[str, str, str]] = [
+SPEC_ROUTE_ACTIONS: list[tuple[str, str, str | tuple[str, ...]]] = [
     # (method regex, path regex over the route template, action) — errors-auth.md §5.2 table
     ("GET", r"/version", "version"),
     ("GET", r"/stats|/indexes/\{index_uid\}/stats", "stats.get"),
@@ -117,9 +118,14 @@ SPEC_ROUTE_ACTIONS: list[tuple[str, str, str]] = [
     ("DELETE", r"/webhooks/\{[a-z_]+\}", "webhooks.delete"),
     ("GET", r"/network", "network.get"),
     ("PATCH", r"/network", "network.update"),
+    ("POST", r"/dynamic-search-rules", "dynamicSearchRules.get"),
+    ("GET", r"/dynamic-search-rules/\{[a-z_]+\}", "dynamicSearchRules.get"),
+    ("PATCH", r"/dynamic-search-rules/\{[a-z_]+\}", "dynamicSearchRules.update"),
+    ("DELETE", r"/dynamic-search-rules|/dynamic-search-rules/\{[a-z_]+\}", "dynamicSearchRules.delete"),
+    ("POST", r"/render-template", ("settings.get", "documents.get")),  # both actions
 ]
 
-OPEN_ROUTES = {("GET", ()), ("GET", ("health",))}
+OPEN_ROUTES = {("GET", ()), ("GET", ("health",)), ("GET", ("_preview", "{name}"))}
 ROUTES = [r for r in build_router().routes if (r.method, r.segments) not in OPEN_ROUTES]
 
 
@@ -127,19 +133,21 @@ def template(route) -> str:
     return "/" + "/".join(route.segments)
 
 
-def spec_action(method: str, path: str) -> str | None:
+def spec_action(method: str, path: str) -> str | tuple[str, ...] | None:
     for methods, pattern, action in SPEC_ROUTE_ACTIONS:
         if re.fullmatch(methods, method) and re.fullmatch(pattern, path):
             return action
     return None
 
 
-def implies(granted: str, needed: str) -> bool:
+def implies(granted: str, needed: str | tuple[str, ...]) -> bool:
     """Does holding ``granted`` satisfy a route needing ``needed``?  (spec §5.2 expansion)
 
     A family wildcard grants its members, never the literal family name (so `documents.*` does not
-    open documents/edit); `*` grants everything.
+    open documents/edit); `*` grants everything.  A route needing several actions needs them all.
     """
+    if isinstance(needed, tuple):
+        return all(implies(granted, one) for one in needed)
     if granted == "*":
         return True
     if granted == "*.get":
@@ -149,16 +157,21 @@ def implies(granted: str, needed: str) -> bool:
     return granted == needed
 
 
-def actions_without(needed: str) -> list[str]:
-    return [a for a in SPEC_ACTIONS if not implies(a, needed)]
+def actions_without(needed: str | tuple[str, ...]) -> list[str]:
+    """Every action but those granting ``needed`` (for several actions: those granting the first,
+    so the key still holds the others)."""
+    first = needed[0] if isinstance(needed, tuple) else needed
+    return [a for a in SPEC_ACTIONS if not implies(a, first)]
 
 
-def actions_with(needed: str) -> list[str]:
+def actions_with(needed: str | tuple[str, ...]) -> list[str]:
+    if isinstance(needed, tuple):
+        return list(needed)
     return ["*"] if needed == "documents.*" else [needed]
 
 
 def concrete_path(route, key_uid: str) -> str:
-    values = {"index_uid": "movies", "document_id": "1", "task_uid": "0", "batch_uid": "0"}
+    values = {"index_uid": "movies", "document_id": "1", "task_uid": "0", "batch_uid": "0", "uid": "rule"}
     parts = []
     for segment in route.segments:
         if not segment.startswith("{"):
@@ -184,6 +197,9 @@ def test_expansion_table_is_consistent():
         assert family in SPEC_ACTIONS and members <= set(SPEC_ACTIONS)
     assert actions_without("search") == [a for a in SPEC_ACTIONS if a not in ("*", "search", "*.get")]
     assert "documents.*" in actions_without("documents.*") and actions_with("documents.*") == ["*"]
+    both = ("settings.get", "documents.get")
+    assert "documents.get" in actions_without(both) and "settings.get" not in actions_without(both)
+    assert implies("*.get", both) and not implies("settings.*", both)
 
 
 def test_every_route_declares_the_spec_action():

@@ -41,6 +41,7 @@ class Score:
     shown: float | None = None    # the details' score when it is not rank / max_rank (exactness)
     similarity: float | None = None  # vectorSort: the similarity (None: the document has no vector)
     is_vector: bool = False
+    pin: tuple[float, int] | None = None  # a pinned hit's (precedence, position): see engine.search_rules
 
     @property
     def value(self) -> float:

@@ -7,6 +7,7 @@ version from the facet table, so a bucket is ordered with numpy, not by walking 
 """
 from __future__ import annotations
 
+from itertools import chain
 from typing import Any, Iterator
 
 import numpy as np
@@ -20,26 +21,39 @@ from .base import Rule, RulePlan, Score, State
 
 
 class SortArrays:
+    """Per docid: the smallest and largest number and string rank of ``field``, NaN / -1 for none.
+
+    The facet table yields each distinct value with its documents, numbers ascending and strings in
+    rank order; the arrays are filled from those lists concatenated, in a few numpy passes (a
+    field like `name` has one value per document: a loop per value took seconds)."""
+
     def __init__(self, ctx: SearchContext, field: str):
         size = (max(ctx.all_docids) + 1) if ctx.all_docids else 1
-        self.num_min = np.full(size, np.nan)
-        self.num_max = np.full(size, np.nan)
-        for value, bm in ctx.facets.number_values(field):
-            ids = bitmap_to_array(bm)
-            ids = ids[ids < size]
-            first = np.isnan(self.num_min[ids])
-            self.num_min[ids[first]] = value
-            self.num_max[ids] = value
-        self.strings: list[str] = []
-        self.str_min = np.full(size, -1, dtype=np.int64)
-        self.str_max = np.full(size, -1, dtype=np.int64)
-        for rank, (value, bm) in enumerate(ctx.facets.string_values(field)):
-            self.strings.append(value)
-            ids = bitmap_to_array(bm)
-            ids = ids[ids < size]
-            first = self.str_min[ids] < 0
-            self.str_min[ids[first]] = rank
-            self.str_max[ids] = rank
+        numbers = list(ctx.facets.number_values(field))
+        self.num_min, self.num_max = _extremes(size, [v for v, _ in numbers], [bm for _, bm in numbers], np.nan)
+        strings = list(ctx.facets.string_values(field))
+        self.strings: list[str] = [value for value, _ in strings]
+        self.str_min, self.str_max = _extremes(size, list(range(len(strings))), [bm for _, bm in strings], -1)
+
+
+def _extremes(size: int, values: list, bitmaps: list[BitMap], missing: float) -> tuple[np.ndarray, np.ndarray]:
+    """(first, last) value of each docid below ``size`` in the ascending ``values``, whose
+    documents are ``bitmaps``; ``missing`` where a docid has none."""
+    dtype = np.float64 if isinstance(missing, float) else np.int64
+    low, high = np.full(size, missing, dtype=dtype), np.full(size, missing, dtype=dtype)
+    if not values:
+        return low, high
+    counts = np.fromiter((len(bm) for bm in bitmaps), dtype=np.int64, count=len(bitmaps))
+    # one iteration over all the documents: converting each bitmap on its own costs ~10 µs apiece
+    ids = np.fromiter(chain.from_iterable(bitmaps), dtype=np.int64, count=int(counts.sum()))
+    per_id = np.repeat(np.asarray(values, dtype=dtype), counts)
+    keep = ids < size
+    ids, per_id = ids[keep], per_id[keep]
+    docs, first = np.unique(ids, return_index=True)
+    low[docs] = per_id[first]
+    docs, first_from_end = np.unique(ids[::-1], return_index=True)
+    high[docs] = per_id[::-1][first_from_end]
+    return low, high
 
 
 def sort_arrays(ctx: SearchContext, field: str) -> SortArrays:
