@@ -78,18 +78,32 @@ class Loupe:
             try:
                 if self.call("GET", "/health", timeout=1)[0] == 200:
                     return
-            except OSError:
+            except (OSError, Hang):  # the port is bound before the serving processes accept
                 pass
             time.sleep(0.05)
         raise Hang("loupe did not become healthy")
 
     def worker_pids(self) -> list[int]:
+        """The task worker among the server's descendants (serving processes are children of the
+        master too): the process named `loupe-worker`."""
         assert self.proc is not None
-        try:
-            text = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text()
-        except OSError:
-            return []
-        return [int(pid) for pid in text.split()]
+        found, todo = [], [self.proc.pid]
+        while todo:
+            pid = todo.pop()
+            children: list[int] = []
+            for thread in Path(f"/proc/{pid}/task").glob("*"):  # each thread lists the children it made
+                try:
+                    children += map(int, (thread / "children").read_text().split())
+                except OSError:
+                    pass
+            for child in children:
+                todo.append(child)
+                try:
+                    if Path(f"/proc/{child}/comm").read_text().strip() == "loupe-worker":
+                        found.append(child)
+                except OSError:
+                    pass
+        return found
 
     def kill(self) -> None:
         if self.proc and self.proc.poll() is None:

@@ -11,17 +11,17 @@ Writes are tasks: they are validated, stored durably, and applied later by the s
 (`tasks/worker.py`), which runs in a thread of this process (``worker="thread"``, the library
 default), in a child process (``worker="process"``, what the server uses so that indexing never
 holds the GIL of the process answering searches), or nowhere (``worker="none"``, for a read-only
-handle beside another process's worker).
+handle beside another process's worker), or in a process of its own that this handle only wakes up
+(``worker="external"``: each of several serving processes).
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
 import time
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import orjson
 from pyroaring import BitMap
@@ -36,6 +36,8 @@ from .store import Store
 from .store.space import space_error
 from .tasks.queue import TaskFilter, TaskQueue
 from .tasks.task import FINISHED, PROCESSING
+from .tasks.supervisor import WorkerSupervisor
+from .tasks.wakeup import Waker
 from .tasks.worker import Worker
 
 if TYPE_CHECKING:
@@ -44,7 +46,10 @@ if TYPE_CHECKING:
 
 class Engine:
     def __init__(self, path: str | os.PathLike = "./data.ms", *, worker: str = "thread",
-                 worker_options: dict[str, Any] | None = None):
+                 worker_options: dict[str, Any] | None = None,
+                 worker_health: Callable[[], bool] | None = None):
+        """``worker="external"``: another process runs the worker (several serving processes
+        share one); this handle wakes it up after each enqueue and reports ``worker_health()``."""
         self.path = Path(path)
         self.store = Store(self.path)
         self.registry = Registry(self.store)
@@ -54,7 +59,8 @@ class Engine:
         self._stop: Any = None
         self._wake: Any = None
         self._thread: threading.Thread | None = None
-        self._process: Any = None
+        self.supervisor: WorkerSupervisor | None = None
+        self._health: Callable[[], bool] | None = None
         self.queue = TaskQueue(self.store, notify=self._notify)
         if worker == "thread":
             self._stop, self._wake = threading.Event(), threading.Event()
@@ -63,38 +69,44 @@ class Engine:
                                             daemon=True)
             self._thread.start()
         elif worker == "process":
-            ctx = multiprocessing.get_context("spawn")
-            self._stop, self._wake = ctx.Event(), ctx.Event()
-            self._process = ctx.Process(target=_worker_process,
-                                        args=(str(self.path), self.worker_options, self._stop, self._wake),
-                                        name="loupe-worker", daemon=True)
-            self._process.start()
+            self._wake = Waker(self.path)
+            self.supervisor = WorkerSupervisor(str(self.path), self.worker_options)
+            self.supervisor.start()
+        elif worker == "external":
+            self._wake = Waker(self.path)
+            self._health = worker_health
         elif worker != "none":
             raise ValueError(f"unknown worker mode {worker!r}")
 
     def _notify(self) -> None:
+        """Wake the worker up; never blocks (a dead worker process must not hang enqueue)."""
         if self._wake is not None:
             self._wake.set()
 
-    def close(self) -> None:
+    def close(self, worker_timeout: float = 1.0) -> None:
+        """Stop the worker and close the store.  A worker process still busy after
+        ``worker_timeout`` s is killed: its batch is rolled back and re-run at the next start."""
         if self._stop is not None:
             self._stop.set()
             self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
-        if self._process is not None:
-            self._process.join(timeout=10)
-            if self._process.is_alive():
-                self._process.kill()
+        if self.supervisor is not None:
+            self.supervisor.stop(worker_timeout)
+        if isinstance(self._wake, Waker):
+            self._wake.close()
         from .vectors.ann import stop_builds
         stop_builds(self.store)
         self.store.close()
 
     def worker_alive(self) -> bool:
+        """False while the worker cannot index (a worker process dead, or restarting)."""
         if self._thread is not None:
             return self._thread.is_alive()
-        if self._process is not None:
-            return self._process.is_alive()
+        if self.supervisor is not None:
+            return self.supervisor.healthy()
+        if self._health is not None:
+            return self._health()
         return True
 
     # -- reads ---------------------------------------------------------------------------------
@@ -279,31 +291,3 @@ class Engine:
                 raise TimeoutError(f"task {uid} still {task['status']} after {timeout}s")
             time.sleep(0.005)
 
-
-def _worker_process(path: str, options: dict[str, Any], stop: Any, wake: Any) -> None:
-    """Entry point of the worker child process: its own Store, its own LMDB handles."""
-    import logging
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    __import__("engine.indexer.parallel", fromlist=["enable"]).enable()  # big batches may fork one helper
-    logging.basicConfig(level=logging.INFO)
-    store = Store(path)
-    queue = TaskQueue(store)
-    services = options.pop("services_factory", None)
-    worker = Worker(store, queue, **options)
-    if hasattr(worker.on_batch, "bind"):
-        worker.on_batch.bind(store)
-    if services is not None:
-        worker.services.update(services(store))
-    watchdog = threading.Thread(target=_exit_with_parent, args=(stop,), daemon=True)
-    watchdog.start()
-    worker.run(stop, wake)
-
-
-def _exit_with_parent(stop: Any) -> None:
-    parent = os.getppid()
-    while not stop.is_set():
-        if os.getppid() != parent:
-            os._exit(0)
-        time.sleep(0.5)

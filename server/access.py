@@ -20,9 +20,8 @@ class Authenticator:
         self.engine = engine
         self.master_key = master_key
         self.keys = LmdbKeyStore(engine.store)
-        if master_key is not None and self.keys.is_empty():
-            for record in default_keys(datetime.now(timezone.utc)):
-                self.keys.put(record)
+        if master_key is not None:
+            self.keys.put_all_if_empty(default_keys(datetime.now(timezone.utc)))
 
     def __call__(self, request: web.Request, action: str | tuple[str, ...] | None, index_uid: str | None) -> Grant:
         if action is None:

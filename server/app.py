@@ -14,6 +14,9 @@ from .access import Authenticator
 from .http import Router, make_dispatcher
 
 from .metrics import MetricsRegistry
+from .qdrant import routes as qdrant_routes
+from .similars import routes as similars_routes
+from .tpuf import routes as tpuf_routes
 from .routes import (admin, documents, indexes, keys, metrics, multi_search, preview, render, search, search_rules,
                      settings, tasks, webhooks)
 
@@ -42,7 +45,13 @@ def create_app(engine: Engine, *, master_key: str | None = None, payload_limit: 
     app["auth"] = authenticator
     app["cli_webhook"] = cli_webhook
     app["metrics"] = metrics_registry or MetricsRegistry()
-    app.router.add_route("*", "/{tail:.*}", make_dispatcher(build_router(), authenticator, app["metrics"]))
+    app.router.add_route("*", "/v1/{tail:.*}", similars_routes.dispatcher(authenticator, app["metrics"]))
+    qdrant = qdrant_routes.dispatcher(authenticator, app["metrics"])
+    app.router.add_route("*", "/qdrant", qdrant)
+    app.router.add_route("*", "/qdrant/{tail:.*}", qdrant)
+    app.router.add_route("*", "/tpuf/{tail:.*}", tpuf_routes.dispatcher(authenticator, app["metrics"]))
+    # [\s\S]: every path reaches the dispatcher, even one with a decoded CR or LF (`%0D%0A`)
+    app.router.add_route("*", "/{tail:[\\s\\S]*}", make_dispatcher(build_router(), authenticator, app["metrics"]))
     app.on_startup.append(_start_warmer)
     app.on_cleanup.append(_stop_warmer)
     return app

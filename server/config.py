@@ -356,6 +356,7 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("env", ENV, "`development` or `production` (production requires a master key of 16+ bytes)."),
     OptionSpec("no_analytics", BOOL, "Disable telemetry (accepted for compatibility; Loupe sends none)."),
     OptionSpec("http_payload_size_limit", SIZE, "Largest accepted request body, e.g. `100 MB` or `10MiB`."),
+    OptionSpec("http_workers", POSITIVE, "Processes serving HTTP on the same port (default: one per core)."),
     OptionSpec("log_level", LOG_LEVEL, "OFF, ERROR, WARN, INFO, DEBUG or TRACE."),
     OptionSpec("experimental_logs_mode", LOG_MODE, "Console log format: `human` or `json`."),
     OptionSpec("task_webhook_url", URL, "URL notified after each processed batch."),
@@ -430,6 +431,7 @@ class Config:
     env: str = "development"
     no_analytics: bool = False
     http_payload_size_limit: int = 100_000_000
+    http_workers: int | None = None
     log_level: str = "INFO"
     experimental_logs_mode: str = "human"
     task_webhook_url: str | None = None

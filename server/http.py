@@ -13,6 +13,7 @@ string, then path uid, then content type, then body — api.md §3.3).
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -34,6 +35,9 @@ CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Expose-Headers": "*",
 }
+#: Seconds a request body may go without a byte before the request fails with 408
+#: (``app["body_timeout"]`` overrides it; see `server.protocol`).
+BODY_TIMEOUT = 30.0
 _INDEX_UID = re.compile(r"^[A-Za-z0-9_-]{1,400}$")
 
 
@@ -44,7 +48,10 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 
 def error_response(exc: LoupeError) -> web.Response:
     headers = {"Retry-After": "10"} if exc.status == 503 else None
-    return json_response(exc.to_json(), status=exc.status, headers=headers)
+    response = json_response(exc.to_json(), status=exc.status, headers=headers)
+    if exc.status == 408:  # the rest of a stalled body is not worth waiting for
+        response.force_close()
+    return response
 
 
 def validate_index_uid(uid: str, path: str = "") -> str:
@@ -117,9 +124,22 @@ class Router:
 
 
 Authenticate = Callable[[web.Request, str | tuple[str, ...] | None, str | None], Any]
+RenderError = Callable[[LoupeError], web.Response]
+IndexOf = Callable[[dict[str, str]], "str | None"]
 
 
-def make_dispatcher(router: Router, authenticate: Authenticate, metrics: Any = None) -> Handler:
+def _path_index_uid(params: dict[str, str]) -> str | None:
+    return params.get("index_uid")
+
+
+def make_dispatcher(router: Router, authenticate: Authenticate, metrics: Any = None, *,
+                    render_error: RenderError = error_response, index_of: IndexOf = _path_index_uid,
+                    unknown_route: Callable[[bool], LoupeError] | None = None) -> Handler:
+    """The catch-all handler of one route table.  Another HTTP dialect (server/similars,
+    server/qdrant) reuses the same plumbing with its own error shape (``render_error``), its own
+    way of naming the index a route touches (``index_of``, checked against the key's patterns) and,
+    optionally, an error body for unknown paths (``unknown_route(path_known)``) where Meilisearch
+    answers an empty 404/405."""
     from .metrics import route_template
 
     async def dispatch(request: web.Request) -> web.StreamResponse:
@@ -130,18 +150,25 @@ def make_dispatcher(router: Router, authenticate: Authenticate, metrics: Any = N
         try:
             route, params, known = router.resolve(request.method, request.path)
             if route is None:
+                if unknown_route is not None:
+                    raise unknown_route(known)
                 response = web.Response(status=405 if known else 404)
             else:
-                index_uid = params.get("index_uid")
-                request["grant"] = authenticate(request, route.action, index_uid)
+                request["grant"] = authenticate(request, route.action, index_of(params))
                 response = await route.handler(request, **params)
         except LoupeError as exc:
-            response = error_response(exc)
-        except web.HTTPException:
-            raise
+            response = render_error(exc)
+        except web.HTTPException as exc:  # raised by aiohttp itself (bodies over client_max_size, …)
+            if exc.status < 400:
+                raise
+            response = render_error(http_exception_error(request, exc))
+        except ConnectionError as exc:  # the client went away (mid-body, mid-answer): not our error
+            log.info("client disconnected during %s %s (%s)", request.method, request.path,
+                     exc.__class__.__name__)
+            response = web.Response(status=499)  # never sent: the connection is gone
         except Exception as exc:  # never a traceback to the client
             log.error("unhandled error on %s %s: %s", request.method, request.path, traceback.format_exc())
-            response = error_response(LoupeError("internal", f"An internal error has occurred. `{exc}`."))
+            response = render_error(LoupeError("internal", f"An internal error has occurred. `{exc}`."))
         response.headers.update(CORS_HEADERS)
         if metrics is not None:
             metrics.record(request.method, route_template(route.segments) if route else None, response.status,
@@ -149,6 +176,15 @@ def make_dispatcher(router: Router, authenticate: Authenticate, metrics: Any = N
         return response
 
     return dispatch
+
+
+def http_exception_error(request: web.Request, exc: web.HTTPException) -> LoupeError:
+    """aiohttp's own error answers, as Meilisearch error objects."""
+    if exc.status == 413:
+        return payload_too_large(request.app["payload_limit"], request.app["payload_limit_text"])
+    if exc.status >= 500:
+        return LoupeError("internal", f"An internal error has occurred. `{exc.reason}`.")
+    return LoupeError("bad_request", f"{exc.reason}.", status=exc.status)
 
 
 def preflight(request: web.Request) -> web.Response:
@@ -177,13 +213,25 @@ def payload_too_large(limit: int, limit_text: str) -> LoupeError:
                       f"The provided payload reached the size limit. The maximum accepted payload size is {limit_text}.")
 
 
+def body_timeout(seconds: float) -> LoupeError:
+    """A body that stopped arriving: 408, with upstream's generic `bad_request` code."""
+    return LoupeError("bad_request", f"The request body was not received in time: no byte for {seconds:g} s.",
+                      status=408)
+
+
 async def read_body(request: web.Request) -> bytes:
     limit: int = request.app["payload_limit"]
     if request.content_length is not None and request.content_length > limit:
         raise payload_too_large(limit, request.app["payload_limit_text"])
     chunks, size = [], 0
+    patience = request.app.get("body_timeout", BODY_TIMEOUT)
     while True:
-        chunk = await request.content.read(1 << 20)
+        try:
+            async with asyncio.timeout(patience):
+                chunk = await request.content.read(1 << 20)
+        except TimeoutError:
+            request.content.feed_eof()  # no lingering for the rest: the connection closes after the 408
+            raise body_timeout(patience) from None
         if not chunk:
             break
         size += len(chunk)

@@ -23,10 +23,12 @@ def free_port() -> int:
 class LoupeProcess:
     """A real `loupe` server on a free port, driven like a user would drive it."""
 
-    def __init__(self, db_path: Path, master_key: str | None = MASTER_KEY, extra: list[str] | None = None):
+    def __init__(self, db_path: Path, master_key: str | None = MASTER_KEY, extra: list[str] | None = None,
+                 env: dict[str, str] | None = None):
         self.db_path = db_path
         self.master_key = master_key
         self.extra = extra or []
+        self.env = env or {}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
@@ -38,6 +40,7 @@ class LoupeProcess:
         if self.master_key:
             args += ["--master-key", self.master_key]
         env = {k: v for k, v in os.environ.items() if not k.startswith("MEILI_")}
+        env.update(self.env)
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(args, cwd=self.db_path.parent, stdout=self._log, stderr=subprocess.STDOUT,
@@ -65,6 +68,21 @@ class LoupeProcess:
             os.killpg(self.proc.pid, 9)
             self.proc.wait(10)
 
+    def worker_pid(self, other_than: int | None = None, timeout: float = 30.0) -> int:
+        """The pid of the server's task worker process, from its "ready" log line; with
+        ``other_than``, waits for a worker with another pid (a restarted one)."""
+        import re
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            pids = [int(p) for p in re.findall(r"task worker \(pid (\d+)\) ready", self.log())]
+            if pids and pids[-1] != other_than:
+                return pids[-1]
+            time.sleep(0.02)
+        raise AssertionError("no task worker process found")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
@@ -76,6 +94,17 @@ class LoupeProcess:
             self._log.close()
 
 
+
+
+def child_pids(pid: int) -> list[int]:
+    """Live children of ``pid`` (Linux /proc)."""
+    children = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return children
 
 
 def index_documents(engine: Any, uid: str, docs: list[dict], settings: dict | None = None) -> None:

@@ -110,8 +110,9 @@ def _export_queue(store: Store, out: Path, now_ns: int, current: dict[str, Any],
     (out / "batches").mkdir()
     with store.queue_env.begin() as txn:
         with open(out / "keys.jsonl", "wb") as f:
-            for _key, raw in txn.cursor(store.q["keys"]):
-                f.write(_line(loads(raw)))
+            for key, raw in txn.cursor(store.q["keys"]):
+                if not key.startswith(b"\x00"):  # the key store's version counter is no key
+                    f.write(_line(loads(raw)))
         with open(out / "tasks" / "queue.jsonl", "wb") as f:
             for _key, raw in txn.cursor(store.q["tasks"]):
                 task = loads(raw)

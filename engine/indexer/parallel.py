@@ -78,10 +78,13 @@ class ForkedCall:
 
     def __init__(self, fn: Callable[[], Any]):
         read_fd, write_fd = os.pipe()
+        parent = os.getpid()
         pid = os.fork()
         if pid == 0:  # child: compute, send, leave without running any parent cleanup
             code = 0
             try:
+                from ..tasks.supervisor import die_with_parent
+                die_with_parent(parent)  # a killed worker leaves no helper computing for nobody
                 gc.disable()  # a collection would touch every inherited object: copy-on-write of the heap
                 os.close(read_fd)
                 signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -126,9 +126,14 @@ class Worker:
             for key in stale:
                 txn.delete(key, db=self.store.q["batches"])
 
-    def run(self, stop: threading.Event, wake: Any) -> None:
-        """Process batches until ``stop`` is set; sleep on ``wake`` (an Event) when idle."""
+    def run(self, stop: threading.Event, wake: Any, ready: Callable[[], None] | None = None) -> None:
+        """Process batches until ``stop`` is set; sleep on ``wake`` (an Event) when idle.
+
+        ``ready`` is called once the journal is recovered: from then on the worker can index
+        (its supervisor reports the server healthy again)."""
         self.recover()
+        if ready is not None:
+            ready()
         while not stop.is_set():
             try:
                 worked = self.tick()

@@ -23,6 +23,12 @@ async def root(request: web.Request) -> web.Response:
 
 
 async def health(request: web.Request) -> web.Response:
+    """200 `available` while the server can index; 503 `unavailable` (with Retry-After) while its
+    task worker is dead or restarting.  Upstream's only other answer, 500 `mustRestart`, means an
+    operator must act; here the supervisor restarts the worker by itself within a second or so,
+    so the answer is the temporary one, and clients' `is_healthy()` reads it as not healthy."""
+    if not request.app["engine"].worker_alive():
+        return json_response({"status": "unavailable"}, status=503, headers={"Retry-After": "1"})
     return json_response({"status": "available"})
 
 

@@ -1,14 +1,22 @@
 """POST /multi-search: several searches in one request, optionally federated (api.md §6).
 
-Non-federated: one search response per query, in order, each with its `indexUid` first.
+Non-federated: one search response per query, in order, each with its `indexUid` first.  The
+answer's size is bounded: each query's result is rendered as soon as it is computed, and a request
+whose answer would pass `MAX_ANSWER_BYTES` (``LOUPE_MULTI_SEARCH_MAX_BYTES``) stops there and is
+refused (400 `bad_request`) rather than built — a 10,000-query request used to build a 203 MB answer
+(RSS 154 → 793 MB) while holding its process; refusing (not streaming) keeps the answer one valid
+JSON document, which is what every client parses, and the client can split its queries.  A
+federated answer is bounded by its `limit` already.
 Federated: engine/meilisearch/federation.py merges the queries' typed results.  Every error tied
 to one query carries the ``Inside `.queries[i]`: `` prefix; a query on an index the key cannot see
 is refused like an invalid key.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, TypeVar
+import os
+from typing import Callable, TypeVar
 
+import orjson
 from aiohttp import web
 
 from engine.errors import LoupeError
@@ -22,6 +30,8 @@ from ..http import Router, json_body, json_response
 from .search import tenant_filter
 
 T = TypeVar("T")
+
+MAX_ANSWER_BYTES = int(os.environ.get("LOUPE_MULTI_SEARCH_MAX_BYTES", 64 * 2**20))
 
 
 def _for_query(request: web.Request, i: int, uid: str, run: Callable[[Index], T]) -> T:
@@ -43,13 +53,17 @@ async def multi_search(request: web.Request) -> web.Response:
     body = parse_multi_search_body(await json_body(request))
     request_uid = new_request_uid()
     if body.federation is None:
-        results: list[dict[str, Any]] = []
+        parts: list[bytes] = []
+        size = 0
         for i, entry in enumerate(body.queries):
             uid, params = entry.index_uid, entry.params
             result = _for_query(request, i, uid, lambda index: run_search(
                 index, params, filter=tenant_filter(request, uid, params.filter), request_uid=request_uid))
-            results.append({"indexUid": uid, **result})
-        return json_response({"results": results})
+            parts.append(orjson.dumps({"indexUid": uid, **result}))
+            size += len(parts[-1])
+            if size > MAX_ANSWER_BYTES:
+                raise answer_too_large(i)
+        return web.Response(body=b'{"results":[' + b",".join(parts) + b"]}", content_type="application/json")
 
     # Meilisearch checks the key for every query before anything else of a federated request
     filters = []
@@ -65,6 +79,12 @@ async def multi_search(request: web.Request) -> web.Response:
     except LoupeError as exc:
         raise _as_multi_search(exc) from None
     return json_response(response)
+
+
+def answer_too_large(position: int) -> LoupeError:
+    return LoupeError("bad_request",
+                      f"The answer to this multi-search would be larger than {MAX_ANSWER_BYTES} bytes (reached at "
+                      f"`.queries[{position}]`). Send its queries in several requests, or lower their `limit`.")
 
 
 def register(router: Router) -> None:

@@ -29,6 +29,7 @@ Properties proved here:
 from __future__ import annotations
 
 import base64
+import os
 import re
 import tomllib
 from pathlib import Path
@@ -545,6 +546,19 @@ def test_max_indexing_threads_value(tmp_path):
     assert load(cwd=tmp_path).max_indexing_threads == 2
 
 
+def test_http_workers(tmp_path):
+    """Serving processes: --http-workers / MEILI_HTTP_WORKERS / http_workers; unset means one per core."""
+    from server.cli import http_workers
+    assert load(cwd=tmp_path).http_workers is None
+    assert http_workers(load(cwd=tmp_path)) == len(os.sched_getaffinity(0))
+    assert load(["--http-workers", "3"], cwd=tmp_path).http_workers == 3
+    assert http_workers(load(env={"MEILI_HTTP_WORKERS": "1"}, cwd=tmp_path)) == 1
+    (tmp_path / "config.toml").write_text("http_workers = 4\n")
+    assert load(cwd=tmp_path).http_workers == 4
+    assert refusal(["--http-workers", "0"], cwd=tmp_path).message == (
+        "invalid value '0' for '--http-workers <HTTP_WORKERS>': expected a positive integer, found 0")
+
+
 def test_positive_integers(tmp_path):
     assert load(["--experimental-nb-searches-per-core", "8"], cwd=tmp_path).experimental_nb_searches_per_core == 8
     assert refusal(["--experimental-drop-search-after", "0"], cwd=tmp_path).message == (
@@ -667,3 +681,12 @@ def test_server_runs_on_uvloop_when_installed(monkeypatch):
         assert type(loop).__module__.startswith("asyncio")
     finally:
         loop.close()
+
+
+def test_serving_processes_get_one_blas_thread_unless_the_operator_chose(monkeypatch):
+    from server.cli import single_threaded_blas
+    environ = {"OMP_NUM_THREADS": "4", "PATH": "/usr/bin"}
+    monkeypatch.setattr(os, "environ", environ)  # what spawned processes inherit
+    single_threaded_blas()
+    assert environ == {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "4", "MKL_NUM_THREADS": "1",
+                       "PATH": "/usr/bin"}
