@@ -94,21 +94,23 @@ def throughput(values: list[str]) -> tuple[float, float, float, float]:
 
 
 def server_cpu(server: Server) -> float:
-    """CPU seconds (user + system) used so far by the server and its worker processes, with
-    the forked indexing helpers they reaped."""
-    total = 0
-    pids = [server.proc.pid]
-    try:
-        pids += [int(c) for c in Path(f"/proc/{server.proc.pid}/task/{server.proc.pid}/children").read_text().split()]
-    except OSError:
-        pass
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += sum(map(int, fields[11:15]))  # utime, stime, and those of reaped children
-        except OSError:
-            pass
-    return total / os.sysconf("SC_CLK_TCK")
+    """CPU seconds (user + system) used so far by the server and every process below it (the
+    supervised task worker sits under a supervisor, not under the server itself), with the
+    forked indexing helpers they reaped."""
+    stats: dict[int, tuple[int, int]] = {}  # pid -> (parent pid, clock ticks)
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            stats[int(entry.name)] = (int(fields[1]), sum(map(int, fields[11:15])))  # utime, stime, children's
+    below, todo = [], [server.proc.pid]
+    while todo:
+        pid = todo.pop()
+        below.append(pid)
+        todo += [child for child, (parent, _) in stats.items() if parent == pid]
+    return sum(stats[pid][1] for pid in below if pid in stats) / os.sysconf("SC_CLK_TCK")
 
 
 def index_over_http(server: Server, uid: str, ndjson: bytes, fields: tuple[str, ...]) -> tuple[float, float]:
