@@ -28,7 +28,11 @@ Deliberate choices where the spec paraphrases upstream (see the module constants
   (``a=b`` is one word), so they are not here either.
 * Hardness is decided on the matched text and on its NFKD form (fullwidth ``．`` is hard, as the
   spec lists it).  ``\\0`` is hard.
-* Scripts other than Latin are cut by separators and script changes only (no dictionaries).
+* Other scripts (`engine.languages`): the text is cut into runs of one script; a Chinese/Japanese
+  run takes a language (kana: Japanese, else Chinese; ``locales`` override) and its words, and
+  those of Korean, Thai, Khmer and Arabic, come from their segmenters; per-script letters are
+  folded (Chinese variants, kana, Arabic, Greek, Turkish, Swedish and German under locales).
+  Latin text without locales takes none of these paths.
 """
 from __future__ import annotations
 
@@ -38,11 +42,15 @@ import re
 import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import repeat
 from typing import Any, NamedTuple
 
 from . import limits
+from .languages import allow_list
+from .languages.detection import CJ_CHARS, CJ_RE, cj_language, cj_runs, latin_language
+from .languages.normalizers import normalize_cj
+from .languages.segmenters import segmenter
 from .positions import FieldPositions, IndexedField
 
 # --------------------------------------------------------------------------------------------------
@@ -180,6 +188,8 @@ def _script(c: str) -> str | None:
     """
     if not unicodedata.category(c).startswith("L"):
         return None
+    if CJ_RE.match(c):
+        return "CJ"  # kana, the prolonged sound mark and ideographs are one script (charabia's Cj)
     name = unicodedata.name(c, "")
     for part in name.split():
         if part in _MARK_STRIPPING_SCRIPTS:
@@ -219,15 +229,50 @@ def _decompose(raw: str) -> str:
     return d
 
 
-def _finish(decomposed: str, script: str | None) -> str:
-    """Steps 4-7 of §1.2: lowercase, curly quotes, æ/œ, non-spacing marks (Latin-like scripts)."""
+def _finish(decomposed: str, script: str | None, language: str | None = None) -> str:
+    """Steps 4-8 of §1.2: lowercase, curly quotes, æ/œ, the Chinese and Japanese steps of Cj
+    text (`languages.normalizers`), non-spacing marks (Latin-like scripts)."""
     lemma = decomposed.lower()
     if lemma.isascii():
         return lemma
     lemma = lemma.translate(_QUOTES_AE_OE)
+    if script == "CJ":
+        return normalize_cj(lemma, language)
+    if language == "swe" and script == "LATIN":
+        lemma = recompose_swedish(lemma)
+    translation = _SCRIPT_LETTERS.get(script)
+    if translation is not None:
+        lemma = lemma.translate(translation)
     if script in _MARK_STRIPPING_SCRIPTS:
         lemma = "".join(c for c in lemma if unicodedata.category(c) != "Mn")
     return lemma
+
+
+#: letters charabia folds per script after lowercasing: Vietnamese/Icelandic đ ð and Turkish
+#: dotless ı (any Latin text), Greek final sigma, Arabic tatweel (dropped), alef wasla, alef
+#: maksura and teh marbuta
+_SCRIPT_LETTERS = {
+    "LATIN": str.maketrans({"đ": "d", "ð": "d", "ı": "i"}),
+    "GREEK": str.maketrans({"ς": "σ"}),
+    "ARABIC": str.maketrans({"ـ": None, "ٱ": "ا", "ى": "ي", "ة": "ه"}),
+}
+_ANY_SCRIPT_LETTERS = {k: v for table in _SCRIPT_LETTERS.values() for k, v in table.items()}
+_SWEDISH = {("a", "\u030a"): "å", ("a", "\u0308"): "ä", ("o", "\u0308"): "ö"}
+
+
+def recompose_swedish(lemma: str) -> str:
+    """å, ä and ö put back together (Swedish text): letters of their own, not a or o with an
+    accent, so they survive the removal of marks."""
+    if "\u030a" not in lemma and "\u0308" not in lemma:
+        return lemma
+    out: list[str] = []
+    for c in lemma:
+        composed = _SWEDISH.get((out[-1], c)) if out else None
+        if composed is not None:
+            out[-1] = composed
+        else:
+            out.append(c)
+    return "".join(out)
 
 
 def _word_script(raw: str) -> str | None:
@@ -242,23 +287,26 @@ def _word_script(raw: str) -> str | None:
     return None
 
 
-def normalize_word(text: str) -> str:
+def normalize_word(text: str, locales: Iterable[str] | None = None) -> str:
     """The lemma of one word as indexing and search compare it: ``"Gläss" -> "glass"``, ``"ﬁ" -> "fi"``.
 
-    No segmentation and no stop-word check; used for settings values (synonyms, disableOnWords)
-    and by tests.
+    No segmentation and no stop-word check; used for settings values (synonyms, disableOnWords),
+    facet search and by tests.  Chinese/Japanese text is read in the language ``locales`` allow.
     """
     if text.isascii() and not _CONTROL_RE.search(text):
         return text.lower()
-    return _finish(_decompose(text), _word_script(text))
+    script = _word_script(text)
+    language = cj_language(text, allow_list(locales)) if script == "CJ" else None
+    return _finish(_decompose(text), script, language)
 
 
 def flattened_text(text: str) -> str:
-    """``text`` normalized char by char as its words are (NFKD, lowercase, quotes, æ/œ, control
-    chars dropped) and with every non-spacing mark dropped, whatever the script: any lemma of
-    ``text``, marks dropped too (`drop_marks`), occurs in it.  So a word whose `drop_marks` is
-    absent from it is surely no part of a lemma of ``text`` — known without cutting words, at
-    the cost of a few C-level passes.
+    """``text`` normalized char by char as its words are (NFKD, lowercase, quotes, æ/œ, letters
+    folded per script, control chars dropped) and with every non-spacing mark dropped, whatever
+    the script: any lemma of ``text``, marks dropped too (`drop_marks`), occurs in it.  So a word
+    whose `drop_marks` is absent from it is surely no part of a lemma of ``text`` — known
+    without cutting words, at the cost of a few C-level passes.  (Chinese/Japanese lemmas
+    depend on their run's language: callers do not rely on it for such text.)
 
         >>> flattened_text("Ǆemal’s Café")
         "dzemal's cafe"
@@ -272,6 +320,8 @@ def flattened_text(text: str) -> str:
             changes[ord(c)] = None
         elif ord(c) in _QUOTES_AE_OE:
             changes[ord(c)] = _QUOTES_AE_OE[ord(c)]
+        elif ord(c) in _ANY_SCRIPT_LETTERS:
+            changes[ord(c)] = _ANY_SCRIPT_LETTERS[ord(c)]
     return flat.translate(changes) if changes else flat
 
 
@@ -311,6 +361,11 @@ def _alternation(strings: Iterable[str]) -> str:
 
 
 _WORD_CACHE_MAX = 200_000
+#: `Tokenizer._pieces`: the language of Chinese/Japanese chars is to be detected from the span
+_DETECT: Any = "?"
+#: scripts whose words are not the runs between separators (`languages.segmenters`)
+_SEGMENTED_SCRIPTS = frozenset({"CJ", "HANGUL", "THAI", "KHMER", "ARABIC"})
+_CJ_ONLY_RE = re.compile(f"[{CJ_CHARS}]+")
 
 
 class Tokenizer:
@@ -331,21 +386,33 @@ class Tokenizer:
         separator_tokens: Iterable[str] = (),
         non_separator_tokens: Iterable[str] = (),
         dictionary: Iterable[str] = (),
+        locales: Iterable[str] | None = None,
     ) -> None:
+        #: the languages detection may choose from (`languages.allow_list` of ``locales``)
+        self.allow = allow_list(locales)
+        self._latin_language = latin_language(self.allow)
+        stop_words, separator_tokens = tuple(stop_words), tuple(separator_tokens)
+        non_separator_tokens, dictionary = tuple(non_separator_tokens), tuple(dictionary)
+        self._settings = (stop_words, separator_tokens, non_separator_tokens, dictionary)
+        self._localized: dict[tuple[str, ...] | None, Tokenizer] = {self.allow: self}
         # Stop words are NFKD-decomposed (not lowercased) when the setting is saved (§1.2.3).
         self.stop_words = frozenset(unicodedata.normalize("NFKD", w) for w in stop_words)
         self.separators = (DEFAULT_SEPARATORS | {s for s in separator_tokens if s}) - set(
             non_separator_tokens
         )
         self.dictionary = frozenset(w for w in dictionary if w)
+        # German compounds are cut inside ASCII words too: no shortcut takes an ASCII run whole
+        self._whole_ascii_words = self._latin_language != "deu"
         self._split_re = re.compile(_alternation(self.separators | self.dictionary))
-        self._word_cache: dict[str, list[tuple[TokenKind, str]]] = {}
+        self._word_cache: dict[Any, list[tuple[TokenKind, str, int]]] = {}
+        # the words a segmenter cut, classified: (word, language) -> (kind, lemma, length)
+        self._segment_cache: dict[tuple[str, str | None], tuple[TokenKind, str, int]] = {}
 
         single = {s for s in self.separators if len(s) == 1}
         multi = self.separators - single
         # Fast indexing path: words are exactly the runs of non-separator chars, and the only
         # multi-char separators are ". " / ", " whose chars are separators themselves.
-        self._fast = not self.dictionary and all(
+        self._fast = self._whole_ascii_words and not self.dictionary and all(
             s in (". ", ", ") and s[0] in single and " " in single for s in multi
         )
         if self._fast:
@@ -382,27 +449,72 @@ class Tokenizer:
                 next((c for c in "/-|" if c in plain_seps and c not in HARD_SEPARATORS), None))
             self._stand_ins: dict[str, int] = {}
 
+    def with_locales(self, locales: Iterable[str] | None) -> "Tokenizer":
+        """This tokenizer with detection narrowed to ``locales`` (the ``locales`` search
+        parameter, a field's ``localizedAttributes`` rule; None: detect freely).  Built once
+        per list and kept."""
+        allow = allow_list(locales)
+        found = self._localized.get(allow)
+        if found is None:
+            found = Tokenizer(*self._settings, locales=allow)
+            if len(self._localized) < 64:
+                self._localized[allow] = found
+        return found
+
     # -- classification ------------------------------------------------------------------------
 
-    def _classify_piece(self, raw: str) -> list[tuple[TokenKind, str]]:
-        """Kind and lemma of a non-separator span; several pieces if its script changes."""
-        cached = self._word_cache.get(raw)
+    def _classify_piece(self, raw: str, cj: str | None = _DETECT) -> list[tuple[TokenKind, str]]:
+        """Kind and lemma of a non-separator span; several pieces if its script changes or a
+        segmenter cuts it (`_pieces`)."""
+        return [(kind, lemma) for kind, lemma, _ in self._pieces(raw, cj)]
+
+    def _pieces(self, raw: str, cj: str | None = _DETECT) -> list[tuple[TokenKind, str, int]]:
+        """Kind, lemma and length in chars of each piece of a non-separator span: its runs of
+        one script, each cut into words by the segmenter of its script and language
+        (`languages.segmenters`).  ``cj`` is the language of the span's Chinese/Japanese chars
+        as the whole text decided it (`_DETECT`: decided from the span alone)."""
+        key: Any = raw if cj is _DETECT else (raw, cj)
+        cached = self._word_cache.get(key)
         if cached is not None:
             return cached
-        out: list[tuple[TokenKind, str]] = []
-        groups = [(raw, "LATIN")] if raw.isascii() else _script_groups(raw)
+        out: list[tuple[TokenKind, str, int]] = []
+        if raw.isascii():
+            groups: list[tuple[str, str | None]] = [(raw, "LATIN")]
+        else:
+            groups = [(raw, "CJ")] if _CJ_ONLY_RE.fullmatch(raw) else _script_groups(raw)
         for piece, script in groups:
-            decomposed = _decompose(piece)
-            if decomposed in self.stop_words:
-                out.append((STOP_WORD, _finish(decomposed, script)))
-            elif decomposed in self.separators:
-                out.append((SEPARATOR, decomposed))
-            else:
-                out.append((WORD, _finish(decomposed, script)))
+            language = self._latin_language if script == "LATIN" else None
+            if script == "CJ":
+                language = cj_language(piece, self.allow) if cj is _DETECT else cj
+            cut = segmenter(script, language) if script in _SEGMENTED_SCRIPTS or language == "deu" else None
+            lengths = cut(piece) if cut is not None and len(piece) > 1 else (len(piece),)
+            if len(lengths) == 1:
+                out.append(self._classify_word(piece, script, language) + (len(piece),))
+                continue
+            at = 0
+            cache, classify = self._segment_cache, self._classify_word
+            for length in lengths:
+                word = piece[at:at + length]
+                at += length
+                found = cache.get((word, language))
+                if found is None:
+                    if len(cache) >= _WORD_CACHE_MAX:
+                        cache.clear()
+                    found = cache[(word, language)] = classify(word, script, language) + (length,)
+                out.append(found)
         if len(self._word_cache) >= _WORD_CACHE_MAX:
             self._word_cache.clear()
-        self._word_cache[raw] = out
+        self._word_cache[key] = out
         return out
+
+    def _classify_word(self, word: str, script: str | None, language: str | None) -> tuple[TokenKind, str]:
+        """Kind and lemma of one word of one script."""
+        decomposed = _decompose(word)
+        if decomposed in self.stop_words:
+            return STOP_WORD, _finish(decomposed, script, language)
+        if decomposed in self.separators:
+            return SEPARATOR, decomposed
+        return WORD, _finish(decomposed, script, language)
 
     def _match_token(self, matched: str, start: int, end: int, byte_at: _ByteAt) -> Token:
         """Token for a regex match: a separator, or a dictionary entry (classified like a word)."""
@@ -465,8 +577,8 @@ class Tokenizer:
             >>> Tokenizer().ascii_stand_in("Tofu (豆腐), 10°C", placeholder=ord("~"))
             b'Tofu (~~), 10~C'
         """
-        if self.ascii_shape is None or _ASCII_UNUSUAL_RE.search(text):
-            return None
+        if self.ascii_shape is None or self._latin_language is not None or _ASCII_UNUSUAL_RE.search(text):
+            return None  # (a language's letters, Swedish å, are no ASCII letter with a mark)
         raw = bytearray(text.encode("ascii", "replace"))
         stand_ins = self._stand_ins
         missing: list[int] = []
@@ -557,15 +669,24 @@ class Tokenizer:
                 for c in set(_NON_ASCII_RE.findall(text)):
                     if c in self._non_ascii_seps:
                         scanned = scanned.replace(c, "/")
+        runs = self._cj_languages(text)
+        append_words = self._append_words if runs is None else partial(self._append_in_runs, runs)
         for m in finditer(scanned):
             start, end = m.span()
             if start > pos:
-                self._append_words(tokens, text, pos, start, byte_at)
+                append_words(tokens, text, pos, start, byte_at)
             tokens.append(self._match_token(text[start:end], start, end, byte_at))
             pos = end
         if pos < len(text):
-            self._append_words(tokens, text, pos, len(text), byte_at)
+            append_words(tokens, text, pos, len(text), byte_at)
         return tokens
+
+    def _append_in_runs(self, runs: list[tuple[int, int, str | None]], tokens: list[Token], text: str,
+                        start: int, end: int, byte_at: _ByteAt) -> None:
+        """`_append_words` for a span of a text with Chinese/Japanese runs: the span's Cj chars
+        take the language of the run they are in."""
+        language = next((lang for run_start, run_end, lang in runs if run_start < end and start < run_end), _DETECT)
+        self._append_words(tokens, text, start, end, byte_at, language)
 
     def _tokenize_ascii(self, text: str) -> list[Token]:
         """`tokenize` of ASCII text free of control chars with no stop words: words are the runs
@@ -583,25 +704,25 @@ class Tokenizer:
                 append(Token(SEPARATOR, sep, start, end, start, end, sep in HARD_SEPARATORS))
         return tokens
 
-    def _append_words(self, tokens: list[Token], text: str, start: int, end: int, byte_at: _ByteAt) -> None:
+    def _append_words(self, tokens: list[Token], text: str, start: int, end: int, byte_at: _ByteAt,
+                      cj: str | None = _DETECT) -> None:
         raw = text[start:end]
-        if raw.isascii() and not self.stop_words and not _CONTROL_RE.search(raw):
+        if raw.isascii() and self._whole_ascii_words and not self.stop_words and not _CONTROL_RE.search(raw):
             tokens.append(Token(WORD, raw.lower(), start, end, byte_at(start), byte_at(end)))
             return
-        pieces = self._classify_piece(raw)
-        if len(pieces) == 1:
-            kind, lemma = pieces[0]
-            hard = kind == SEPARATOR and lemma in HARD_SEPARATORS
-            tokens.append(Token(kind, lemma, start, end, byte_at(start), byte_at(end), hard))
-            return
-        # Script groups: recover each piece's span in the original.
         offset = start
-        for piece, _script_name in _script_groups(raw):
-            piece_end = offset + len(piece)
-            for kind, lemma in self._classify_piece(piece):
-                hard = kind == SEPARATOR and lemma in HARD_SEPARATORS
-                tokens.append(Token(kind, lemma, offset, piece_end, byte_at(offset), byte_at(piece_end), hard))
+        for kind, lemma, length in self._pieces(raw, cj):
+            piece_end = offset + length
+            hard = kind == SEPARATOR and lemma in HARD_SEPARATORS
+            tokens.append(Token(kind, lemma, offset, piece_end, byte_at(offset), byte_at(piece_end), hard))
             offset = piece_end
+
+    def _cj_languages(self, text: str) -> list[tuple[int, int, str | None]] | None:
+        """The language of each run of Chinese/Japanese chars of ``text`` (`languages.detection`),
+        None when it has none: their words are cut by the language of the whole run."""
+        if text.isascii() or not CJ_RE.search(text):
+            return None
+        return [(start, end, cj_language(text[start:end], self.allow)) for start, end in cj_runs(text, _script)]
 
     def words(self, text: str) -> list[str]:
         """Lemmas of the word tokens (stop words excluded) — a convenience for settings and tests."""
@@ -693,9 +814,50 @@ class Tokenizer:
         else:
             field.plain_sentences(sentences)
 
+    def _cj_sentences(self, text: str) -> list[list[str | None]]:
+        """The sentences of lemmas (None: stop word) of a text with Chinese/Japanese runs, whose
+        words are cut by the language of their whole run: `_sentences` without building tokens
+        (fast tokenizers only)."""
+        scanned = text
+        for c in set(_NON_ASCII_RE.findall(text)):
+            if c in self._non_ascii_seps:
+                scanned = scanned.replace(c, "/")
+        runs = self._cj_languages(text) or []
+        sentence: list[str | None] = []
+        sentences = [sentence]
+
+        def add(kind: TokenKind, lemma: str, hard: bool) -> None:
+            nonlocal sentence
+            if kind == SEPARATOR:
+                if sentence and hard:
+                    sentence = []
+                    sentences.append(sentence)
+            elif lemma:
+                sentence.append(lemma if kind == WORD else None)
+
+        def words(start: int, end: int) -> None:
+            language = next((lang for run_start, run_end, lang in runs if run_start < end and start < run_end), _DETECT)
+            for kind, lemma, _length in self._pieces(text[start:end], language):
+                add(kind, lemma, kind == SEPARATOR and lemma in HARD_SEPARATORS)
+
+        pos = 0
+        for m in self._ascii_split_finditer(scanned):
+            start, end = m.span()
+            if start > pos:
+                words(pos, start)
+            token = self._match_token(text[start:end], start, end, _ASCII_BYTE_AT)
+            add(token.kind, token.lemma, token.hard)
+            pos = end
+        if pos < len(text):
+            words(pos, len(text))
+        return [s for s in sentences if s]
+
     def _index_value_by_word(self, text: str, field: FieldPositions) -> None:
         """Word-by-word walk over the fast regex (non-ASCII text, stop words present)."""
         hard_set = self._walk_hard
+        if not text.isascii() and CJ_RE.search(text):
+            field.sentences(self._cj_sentences(text))
+            return
         if not text.isascii():
             for c in set(_NON_ASCII_RE.findall(text)):
                 replacement = self._non_ascii_seps.get(c)
@@ -709,7 +871,7 @@ class Tokenizer:
                     sentence = []
                     sentences.append(sentence)
                 continue
-            for kind, lemma in self._classify_piece(raw):
+            for kind, lemma, _length in self._pieces(raw):
                 if kind == SEPARATOR:
                     if sentence and lemma in HARD_SEPARATORS:
                         sentence = []

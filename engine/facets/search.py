@@ -17,6 +17,7 @@ from rapidfuzz.distance import OSA
 
 from ..errors import LoupeError
 from ..limits import DEFAULT_MAX_VALUES_PER_FACET, MAX_FACET_VALUE_BYTES
+from ..languages.localized import field_locales
 from ..tokenizer import normalize_word
 from .distribution import COUNT, FacetValues, _iter_nonzero_counts, sort_by_for
 from .filterable import FilterableRules
@@ -56,13 +57,13 @@ def check_facet_searchable(facet_name: str, rules: FilterableRules) -> None:
 
 
 @lru_cache(maxsize=NORMALIZE_CACHE_SIZE)
-def search_normalize(text: str) -> str:
+def search_normalize(text: str, locales: tuple[str, ...] | None = None) -> str:
     """Facet-search form of a whole value: tokenizer normalization as one token, 468 bytes max.
 
     Stronger than the facet key (accents removed, ``æ`` -> ``ae``) so ``àdventure`` finds
-    ``Adventure``.
+    ``Adventure``.  ``locales``: the languages Chinese/Japanese values are read in.
     """
-    return truncate_utf8(normalize_word(text), MAX_FACET_VALUE_BYTES)
+    return truncate_utf8(normalize_word(text, locales), MAX_FACET_VALUE_BYTES)
 
 
 def typo_budget(query: str, one_typo: int, two_typos: int) -> int:
@@ -146,6 +147,7 @@ def facet_search(
     settings: Mapping[str, Any],
     rules: FilterableRules,
     exhaustive: bool = False,
+    locales: tuple[str, ...] | None = None,
 ) -> list[dict[str, Any]]:
     """``facetHits`` of ``POST /facet-search``: string values of ``facet_name`` matching the query.
 
@@ -172,8 +174,11 @@ def facet_search(
     for key, bitmap in source.string_values(facet_name):
         keys.append(key)
         bitmaps.append(bitmap)
-    normalized = [search_normalize(key) for key in keys]
-    matched = matching_values(search_normalize(facet_query), normalized, settings.get("typoTolerance") or {},
+    if not locales:  # the facet's localizedAttributes rule (search parameter first)
+        found = field_locales(settings.get("localizedAttributes"), facet_name)
+        locales = tuple(found) if found else None
+    normalized = [search_normalize(key, locales) for key in keys]
+    matched = matching_values(search_normalize(facet_query, locales), normalized, settings.get("typoTolerance") or {},
                               facet_name)
     # upstream walks an FST of search-normalized values, each listing its stored keys in order
     matched.sort(key=lambda i: (normalized[i], keys[i]))

@@ -15,8 +15,9 @@ offsets: accents, capitals and emoji come back as they were, around the tags.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import partial
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
 from ..search.query import MatchingTerm
 
@@ -82,7 +83,8 @@ class Formatter:
                  crop: Iterable[tuple[str, int]] | None = None, retrieve: Sequence[str] | None = None,
                  pre_tag: str = DEFAULT_PRE_TAG, post_tag: str = DEFAULT_POST_TAG,
                  crop_marker: str = DEFAULT_CROP_MARKER, matches_position: bool = False,
-                 fields: Sequence[str] | None = None):
+                 fields: Sequence[str] | None = None,
+                 field_tokenizer: Callable[[str], Tokenizer] | None = None):
         self.fields = None if fields is None else list(fields)
         self.vocabulary = Vocabulary(terms)
         self.tokenizer = tokenizer if tokenizer is not None else Tokenizer()
@@ -101,18 +103,22 @@ class Formatter:
         self.formats = bool(self.highlight or self.crop)
         self._crops = sorted(self.crop.items(), key=lambda kv: self._field_order(kv[0]))
         self._plans: dict[str, tuple[bool, int | None]] = {}
-        self._shape = self.tokenizer.ascii_shape  # None: every value takes the general path
         # words of other scripts and symbols stand in as a placeholder when the query's words cannot match them
-        placeholder = ord(PLACEHOLDER) if self.vocabulary.reads_placeholder(PLACEHOLDER) else None
-        self._stand_in = partial(self.tokenizer.ascii_stand_in, placeholder=placeholder)
+        self._placeholder = ord(PLACEHOLDER) if self.vocabulary.reads_placeholder(PLACEHOLDER) else None
+        # ``field_tokenizer``: path -> the tokenizer of that field (its localizedAttributes rule), for
+        # searches without `locales`; every value is read with its field's `_Reading`
+        self._field_tokenizer = field_tokenizer
+        self._readings: dict[int, _Reading] = {}
+        self._path_readings: dict[str, _Reading] = {}
+        self._base = self._reading(self.tokenizer)
+        self._read_with(self._base)
         self._flat_shape = _flat_shape(self._shape, self.vocabulary)
-        self._analysed: dict[str, tuple[list[Token], list[Match]]] = {}
-        self._highlighted: dict[str, str] = {}
 
     @classmethod
     def for_result(cls, result: Any, **options: Any) -> "Formatter":
         """A formatter for the hits of an engine `SearchResult`."""
         options.setdefault("fields", result.fields)
+        options.setdefault("field_tokenizer", getattr(result, "field_tokenizer", None))
         return cls(result.terms, result.tokenizer, result.displayed, **options)
 
     def _is_displayed(self, name: str) -> bool:
@@ -162,11 +168,42 @@ class Formatter:
         value = AsciiValue(text, self._shape, raw=raw)
         return value, self.vocabulary.present_in(value.shape)
 
+    # -- which tokenizer reads a field --------------------------------------------------------------
+
+    def _reading(self, tokenizer: Tokenizer) -> _Reading:
+        """How values are read with ``tokenizer``: its ASCII tables and its own memos (one per
+        tokenizer, as the same text may be cut otherwise by another)."""
+        found = self._readings.get(id(tokenizer))
+        if found is None:
+            found = self._readings[id(tokenizer)] = _Reading(
+                tokenizer, tokenizer.ascii_shape, partial(tokenizer.ascii_stand_in, placeholder=self._placeholder),
+                {}, {})
+        return found
+
+    def _path_reading(self, path: str) -> _Reading:
+        """The reading of the values at a dotted path: its field's tokenizer's."""
+        if self._field_tokenizer is None:
+            return self._base
+        found = self._path_readings.get(path)
+        if found is None:
+            found = self._path_readings[path] = self._reading(self._field_tokenizer(path))
+        return found
+
+    def _read_with(self, reading: _Reading) -> None:
+        self._current, self._shape, self._stand_in, self._highlighted, self._analysed = reading
+
+    def _use_path(self, path: str) -> None:
+        """Values at ``path`` are read with its field's tokenizer from here on (as upstream,
+        each leaf is cut with its field's localizedAttributes locales unless the search gives
+        ``locales``)."""
+        if self._field_tokenizer is not None:
+            self._read_with(self._path_reading(path))
+
     def _analyse(self, text: str) -> tuple[list[Token], list[Match]]:
         """Tokens and matches of a value, the general way (memoized per search)."""
         found = self._analysed.get(text)
         if found is None:
-            tokens = self.tokenizer.tokenize(text)
+            tokens = self._current.tokenize(text)
             matches = self.vocabulary.find(text, tokens) if self.vocabulary else []
             if len(self._analysed) > 4096:
                 self._analysed.clear()
@@ -202,6 +239,10 @@ class Formatter:
         strings: list[str] = []
         fields: list[tuple[str, int, Any]] = []  # each string or array field, its first string
         out = dict(source)
+        if self._field_tokenizer is not None:  # the one pass reads every field the same way
+            if any(self._path_reading(key) is not self._base for key in source):
+                return None
+            self._read_with(self._base)
         for key, value in source.items():
             kind = type(value)
             if kind is str:
@@ -254,6 +295,7 @@ class Formatter:
 
     def _format_value(self, value: Any, path: str) -> Any:
         highlight, crop = self._plan(path)
+        self._use_path(path)
         kind = type(value)
         if kind is str:
             text = value
@@ -265,7 +307,7 @@ class Formatter:
             memo, highlight_text = self._highlighted.get, self._highlight_text
             return [(memo(v) or highlight_text(v)) if type(v) is str else self._format_value(v, path) for v in value]
         elif kind is dict:
-            return {k: self._format_value(v, f"{path}.{k}") for k, v in value.items()}
+            return self._format_object(value, path)
         elif value is None or kind is bool:
             return value
         elif kind is int or kind is float:
@@ -273,7 +315,7 @@ class Formatter:
         elif isinstance(value, str):
             text = str(value)
         elif isinstance(value, Mapping):
-            return {k: self._format_value(v, f"{path}.{k}") for k, v in value.items()}
+            return self._format_object(value, path)
         elif isinstance(value, (list, tuple)):
             return [self._format_value(v, path) for v in value]
         else:
@@ -283,6 +325,13 @@ class Formatter:
         if highlight:
             return self._highlight_text(text)
         return text
+
+    def _format_object(self, value: Mapping[str, Any], path: str) -> dict[str, Any]:
+        """An object's fields formatted, then ``path``'s reading restored for the values after it
+        (an array's next strings)."""
+        out = {k: self._format_value(v, f"{path}.{k}") for k, v in value.items()}
+        self._use_path(path)
+        return out
 
     def _highlight_text(self, text: str, value: tuple[AsciiValue, list[bytes]] | bool | None = None) -> str:
         """A value with its matches in tags; short ones are memoized for the rest of the page.
@@ -317,13 +366,13 @@ class Formatter:
         if value is None:
             value = self._ascii(text)
         if value is False:  # no match: from the start, up to the end of the crop-th word
-            end = self.tokenizer.ascii_word_end(text, crop)
+            end = self._current.ascii_word_end(text, crop)
             return text[:end] + self.marker if 0 <= end < len(text) else text
         if value is True and not self.vocabulary.may_occur_in(text):
             return self._crop_head(text, crop)
         if value is not True:
             matches, spans = value[0].matches(self.vocabulary, value[1])
-            cropped = crop_ascii(value[0], matches, spans, crop, self.tokenizer, highlight=highlight, pre=self.pre,
+            cropped = crop_ascii(value[0], matches, spans, crop, self._current, highlight=highlight, pre=self.pre,
                                  post=self.post, marker=self.marker)
             if cropped is not None:
                 return cropped
@@ -335,17 +384,18 @@ class Formatter:
         """A value without match cropped by the general path: up to the end of its crop-th word.
         Tokens are cut only for a head of it, ended before a space with more words than that,
         which no token straddles."""
-        if " " in self.tokenizer.separators:
+        tokenizer = self._current
+        if " " in tokenizer.separators:
             size = 16 * crop + 64
             while size < len(text):
                 cut = text.find(" ", size)
                 if cut < 0:
                     break
-                words = [t for t in self.tokenizer.tokenize(text[:cut]) if t.kind != SEPARATOR]
+                words = [t for t in tokenizer.tokenize(text[:cut]) if t.kind != SEPARATOR]
                 if len(words) > crop:
                     return text[:words[crop - 1].char_end] + self.marker
                 size *= 4
-        return format_text(text, self.tokenizer.tokenize(text), [], highlight=False, crop=crop, pre=self.pre,
+        return format_text(text, tokenizer.tokenize(text), [], highlight=False, crop=crop, pre=self.pre,
                            post=self.post, marker=self.marker)
 
     # -- _matchesPosition --------------------------------------------------------------------------
@@ -365,6 +415,7 @@ class Formatter:
         return {key: out[key] for key in sorted(out)}
 
     def _positions(self, value: Any, path: str, indices: tuple[int, ...], out: dict) -> None:
+        self._use_path(path)
         if isinstance(value, dict):
             for k, v in value.items():
                 self._positions(v, f"{path}.{k}", indices, out)
@@ -390,6 +441,15 @@ class Formatter:
             out[path] = [{"start": tokens[m.first].byte_start,
                           "length": len(text[m.char_start:m.char_start + m.char_count].encode("utf-8", "surrogatepass")),
                           **extra} for m in matches]
+
+
+class _Reading(NamedTuple):
+    """One tokenizer's way of reading values in a formatter, with its memos (text -> result)."""
+    tokenizer: Tokenizer
+    shape: AsciiTables | None  # None: every value takes the general path
+    stand_in: Callable[[str], bytes | None]
+    highlighted: dict[str, str]
+    analysed: dict[str, tuple[list[Token], list[Match]]]
 
 
 def _flat_shape(tables: AsciiTables | None, vocabulary: Vocabulary) -> bytes | None:

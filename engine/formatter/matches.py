@@ -15,6 +15,7 @@ from operator import itemgetter
 from typing import NamedTuple, Sequence
 
 from ..search.query import MatchingTerm
+from ..languages.detection import CJ_RE
 from ..tokenizer import SEPARATOR, Token, drop_marks, flattened_text, normalized_char_counts
 
 
@@ -115,8 +116,8 @@ class Vocabulary:
     def may_occur_in(self, text: str) -> bool:
         """False when ``text`` (any text) surely has no match: no needle occurs in its
         `flattened_text`.  Tells the formatter which values need no tokens at all."""
-        if self.flat_needles is None:
-            return True
+        if self.flat_needles is None or (not text.isascii() and CJ_RE.search(text)):
+            return True  # Chinese/Japanese lemmas depend on the language of their run
         flat = flattened_text(text)
         for needle in self.flat_needles:
             if needle in flat:

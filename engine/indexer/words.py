@@ -80,6 +80,8 @@ class WordExtractor:
 
     def __init__(self, settings: dict[str, Any]):
         self.tokenizer = tokenizer_for(settings)
+        self.localized = settings.get("localizedAttributes") or None
+        self._field_tokenizers: dict[str, Any] = {}
         self.searchable = settings.get("searchableAttributes", ["*"])
         self._searchable_cache: dict[str, bool] = {}
         self._relevant_keys: dict[str, bool] = {}
@@ -104,7 +106,16 @@ class WordExtractor:
         index_field, is_searchable = self.tokenizer.index_field, self._is_searchable
         for path, values in flatten_leaves(document).items():
             if is_searchable(path):
-                yield path, index_field(values)
+                yield path, (index_field(values) if self.localized is None else
+                             self._field_tokenizer(path).index_field(values))
+
+    def _field_tokenizer(self, path: str) -> Any:
+        """The tokenizer of a field with the locales of its first localizedAttributes rule."""
+        found = self._field_tokenizers.get(path)
+        if found is None:
+            from ..languages.localized import field_locales
+            found = self._field_tokenizers[path] = self.tokenizer.with_locales(field_locales(self.localized, path))
+        return found
 
     def extract(self, documents: Sequence[dict[str, Any]], lo: int, hi: int) -> WordChunk:
         """Tokenize the searchable fields of ``documents[lo:hi]`` (no field ids, no docids yet)."""

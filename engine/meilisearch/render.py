@@ -62,7 +62,8 @@ class HitRenderer:
                 retrieve=params.attributes_to_retrieve, pre_tag=params.highlight_pre_tag,
                 post_tag=params.highlight_post_tag, crop_marker=params.crop_marker,
                 matches_position=params.show_matches_position,
-                fields=result.fields if result is not None else None)
+                fields=result.fields if result is not None else None,
+                field_tokenizer=result.field_tokenizer if result is not None else None)
 
     def render(self, hit: Hit, federation: dict[str, Any] | None = None) -> Any:
         """The hit's JSON; ``federation`` (a federated search's `_federation` object) follows the

@@ -8,6 +8,7 @@ Within one search, bitmaps are memoised per key.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import lmdb
@@ -173,6 +174,30 @@ class SearchContext:
         if raw is None:
             return self._read.put(cache_key, _EMPTY)
         return self._read.put(cache_key, bitmap_loads(raw), len(raw))
+
+    def query_tokenizer(self, locales: Any) -> Tokenizer:
+        """The tokenizer of a query with ``locales``, the search parameter, else the
+        localizedAttributes locales of the searched fields."""
+        from ..languages.localized import query_locales
+        rules = self.settings.get("localizedAttributes")
+        if not locales and not rules:
+            return self.cache.tokenizer
+        fids = self.search_fids if self.search_fids is not None else self.cache.weights
+        fields = [name for name, fid in self.cache.field_ids.items() if fid in fids]
+        return self.cache.tokenizer.with_locales(query_locales(rules, locales, fields))
+
+    def format_tokenizers(self, locales: Any) -> tuple[Tokenizer, Callable[[str], Tokenizer] | None]:
+        """The tokenizers a formatter cuts hits with: (every field's, path -> a field's or None).
+
+        As upstream formats, the ``locales`` search parameter reads every field; without it each
+        field is read with its own localizedAttributes rule (detection where none matches), not
+        with the union of locales the query was cut with."""
+        base = self.cache.format_tokenizer
+        rules = self.settings.get("localizedAttributes")
+        if locales or not rules:
+            return base.with_locales(locales), None
+        from ..languages.localized import field_locales
+        return base, lambda path: base.with_locales(field_locales(rules, path))
 
     def restrict_to_fields(self, patterns: Any) -> None:
         """attributesToSearchOn: every lookup below only counts matches in these fields."""

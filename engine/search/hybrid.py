@@ -140,7 +140,7 @@ def semantic_universe(ctx: SearchContext, query: Query, uid: str, features: Filt
         universe &= evaluate(expr, ctx.facets, ctx.cache.filterable_rules, uid, "invalid_search_filter",
                              ctx.vector_status())
     if query.text and "-" in query.text:
-        parsed = parse_query(query.text, ctx.cache.tokenizer, prefix_search=ctx.settings.get("prefixSearch") != "disabled")
+        parsed = parse_query(query.text, ctx.query_tokenizer(query.locales), prefix_search=ctx.settings.get("prefixSearch") != "disabled")
         for word in parsed.negative_words:
             universe -= ctx.word_docids(word)
         for phrase in parsed.negative_phrases:

@@ -147,6 +147,8 @@ class SearchResult:
     degraded: bool = False
     processing_ms: int = 0
     tokenizer: Any = field(default=None, repr=False)  # the index's formatting tokenizer (no stop words)
+    # path -> the formatting tokenizer of that field's localizedAttributes rule (None: `tokenizer` for all)
+    field_tokenizer: Any = field(default=None, repr=False)
     fields: tuple[str, ...] | None = field(default=None, repr=False)  # the index's leaf fields, field-id order
     semantic_hit_count: int | None = None  # semantic and hybrid searches (hybrid.md §5.4)
     query_vector: tuple[float, ...] | None = None  # the vector a semantic search ran with

@@ -248,9 +248,10 @@ def make_result(ctx: SearchContext, query: Query, ranked: list[tuple[int, list[S
     facets = None if facet_fields is None else _facet_counts(ctx, candidates, facet_fields)
     if query.retrieve_vectors and ctx.settings.get("embedders"):
         extra["vectors"] = hit_vectors(ctx, hits)
+    tokenizer, field_tokenizer = ctx.format_tokenizers(query.locales)
     return SearchResult(hits=hits, candidates=candidates, total=min(len(candidates), max_total), offset=offset,
                         limit=limit, facets=facets, nodes=nodes, displayed=displayed, degraded=degraded,
-                        tokenizer=ctx.cache.format_tokenizer, fields=ctx.cache.known_fields,
+                        tokenizer=tokenizer, field_tokenizer=field_tokenizer, fields=ctx.cache.known_fields,
                         processing_ms=int((time.perf_counter() - started) * 1000), **extra)
 
 
@@ -314,7 +315,7 @@ def prepare_universe(ctx: SearchContext, query: Query, uid: str, rules_filter: F
     if expr is not None:
         universe &= evaluate(expr, ctx.facets, rules_filter, uid, "invalid_search_filter", ctx.vector_status())
     prefix_search = settings.get("prefixSearch") != "disabled"
-    parsed = parse_query(query.text, ctx.cache.tokenizer, prefix_search=prefix_search)
+    parsed = parse_query(query.text, ctx.query_tokenizer(query.locales), prefix_search=prefix_search)
     for word in parsed.negative_words:
         universe -= ctx.word_docids(word)
     for phrase in parsed.negative_phrases:
@@ -351,6 +352,6 @@ def facet_search(store: Store, registry: Registry, uid: str, query: Query, facet
         check_semantic(query, ctx.settings.get("embedders") or {}, _dimensions_of(ctx))
         candidates, _state, _nodes, _n = prepare_universe(ctx, query, uid, rules_filter, features)
         found = search_facet_values(ctx.facets, candidates, facet_name, facet_query, ctx.settings, rules_filter,
-                                    exhaustive)
+                                    exhaustive, query.locales)
     return FacetSearchResult([FacetValueCount(hit["value"], hit["count"]) for hit in found],
                              int((time.perf_counter() - started) * 1000))

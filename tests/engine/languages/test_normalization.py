@@ -1,0 +1,56 @@
+"""Script- and language-specific normalization, as charabia's normalizers do it, and what a user
+sees of it: Swedish å/ä/ö are letters of their own only when the text is Swedish (locales);
+Turkish ı, đ/ð, Greek final sigma and Arabic letter variants always fold; Arabic words lose
+their article.  No library is needed for any of these.
+"""
+from engine.tokenizer import Tokenizer, normalize_word
+
+
+def words(text, locales=None):
+    return Tokenizer().with_locales(locales).words(text)
+
+
+def marked(index, q, **params):
+    return [(h["id"], h["_formatted"]["t"]) for h in index.search(q, attributesToHighlight=["t"], **params)["hits"]]
+
+
+def test_swedish_letters_stay_letters_only_in_swedish():
+    assert words("Gå till Örebro, ärligt") == ["ga", "till", "orebro", "arligt"]
+    assert words("Gå till Örebro, ärligt", ["swe"]) == ["gå", "till", "örebro", "ärligt"]
+    assert words("Gå till Örebro", ["sv", "en"]) == ["ga", "till", "orebro"]  # no single language
+    assert words("Ça möte", ["swe"]) == ["ca", "möte"]  # other accents still go
+
+
+def test_letters_folded_in_any_text():
+    assert words("ışık İstanbul Đà Nẵng Αγαπητός") == ["isik", "istanbul", "da", "nang", "αγαπητοσ"]
+    assert normalize_word("şarkı") == "sarki"
+
+
+def test_arabic_article_variants_and_marks():
+    assert words("السلام عليكم، كيف حالكم؟ (أتمنى أن تكونوا بأفضل ٱلأحوال)") == [
+        "ال", "سلام", "عليكم", "كيف", "حالكم", "اتمني", "ان", "تكونوا", "بافضل", "ال", "احوال"]
+    assert words("الحمــــــد يومى النهاردة") == ["ال", "حمد", "يومي", "ال", "نهارده"]
+
+
+def test_hebrew_points_and_compatibility_forms():
+    assert words("כָּבוֹד") == ["כבוד"]
+    assert words("ﬁnal ① ｆｕｌｌ") == ["final", "1", "full"]
+    assert words("a\x01b c") == ["ab", "c"]  # control chars go, the word stays one
+
+
+def test_swedish_search_follows_the_fields_rule(make_index):
+    docs = [{"id": 1, "t": "Gå hem"}, {"id": 2, "t": "Ga vidare"}]
+    plain = make_index(docs)
+    assert marked(plain, "ga") == [(1, "<em>Gå</em> hem"), (2, "<em>Ga</em> vidare")]
+    swedish = make_index(docs, {"localizedAttributes": [{"attributePatterns": ["t"], "locales": ["swe"]}]},
+                         uid="swedish")
+    assert marked(swedish, "gå") == [(1, "<em>Gå</em> hem")]
+    assert marked(swedish, "ga") == [(2, "<em>Ga</em> vidare")]
+
+
+def test_turkish_and_arabic_search(make_index):
+    index = make_index([{"id": 1, "t": "Işık şarkısı"}, {"id": 2, "t": "الشجرة الكبيرة"}])
+    assert marked(index, "isik") == [(1, "<em>Işık</em> şarkısı")]
+    assert marked(index, "شجرة") == [(2, "ال<em>شجرة</em> الكبيرة")]
+    # the query's article is a word too: every article is marked
+    assert marked(index, "الشجرة") == [(2, "<em>ال</em><em>شجرة</em> <em>ال</em>كبيرة")]
