@@ -214,6 +214,8 @@ def query_request(index: Index, collection: Collection, body: Any, tenant: Any =
 
 
 def grouping(body: dict[str, Any]) -> Grouping:
+    if body.get("offset") is not None:  # the seed: "pagination is not enabled when using groups"
+        raise bad_request("Format error in JSON body: `offset` is not allowed with groups")
     group_by = body.get("group_by")
     if not isinstance(group_by, str) or not group_by:
         raise bad_request("Format error in JSON body: missing field `group_by`")

@@ -218,12 +218,16 @@ def _groups(request: web.Request, index: Index, config: Collection, search: Sear
 
 def _lookup(request: web.Request, lookup: dict[str, Any], key: Any) -> dict[str, Any] | None:
     index, config = _collection(request, lookup["collection"])
-    payload = payload_selector(lookup.get("with_payload", True))
-    vectors = vector_selector(lookup.get("with_vectors", lookup.get("with_vector")))
+    payload = payload_selector(_default(lookup.get("with_payload"), True))  # the seed: both true by default
+    vectors = vector_selector(_default(lookup.get("with_vectors", lookup.get("with_vector")), True))
     try:
         return _record(index, config, key, payload, vectors)
     except LoupeError:
         return None  # a group value that is no point id finds nothing
+
+
+def _default(value: Any, default: Any) -> Any:
+    return default if value is None else value
 
 
 Reader = Callable[[Index, Collection, Any, Any], Search]
