@@ -455,3 +455,27 @@ def test_transport_error_shapes(server, raw):
     response = httpx.post(server.url + "/tpuf/v2/namespaces/docs/query", json={"rank_by": ["id", "asc"], "top_k": 1},
                           headers={"Authorization": "Bearer wrong"})
     assert (response.status_code, response.json()) == (403, {"status": "error", "error": "The provided API key is invalid."})
+
+
+def test_large_filtered_ann_equals_brute_force(tpuf):
+    """2,500 rows (the engine's ANN plan): filtered ANN equals brute force, $dist = 1 − cos; the
+    schema's `regex` flag is accepted and Regex filters the rows."""
+    rng = np.random.default_rng(2)
+    n, dims = 2500, 8
+    vectors = rng.normal(size=(n, dims)).astype(np.float32)
+    labels = ["even" if i % 2 == 0 else ("three" if i % 3 == 0 else "odd") for i in range(n)]
+    large = tpuf.namespace("large")
+    large.write(upsert_columns={"id": list(range(n)), "vector": vectors.tolist(), "label": labels,
+                                "rank": list(range(n))},
+                distance_metric="cosine_distance", schema={"label": {"type": "string", "regex": True}})
+    normed = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    for _ in range(3):
+        query = rng.normal(size=dims)
+        dist = 1 - normed @ (query / np.linalg.norm(query))
+        for keep, filters in ((lambda i: True, None), (lambda i: labels[i] == "three", ("label", "Eq", "three")),
+                              (lambda i: labels[i] != "even" and i < 2000,
+                               ("And", (("label", "Regex", "^(o|t)"), ("rank", "Lt", 2000))))):
+            want = sorted((i for i in range(n) if keep(i)), key=lambda i: dist[i])[:15]
+            kwargs = {"filters": filters} if filters else {}
+            rows = large.query(rank_by=("vector", "ANN", query.tolist()), top_k=15, **kwargs).rows
+            check(rows, [(i, float(dist[i])) for i in want])
