@@ -562,14 +562,19 @@ def test_recommend_average_vector_threshold_euclid(client):
     check(points, want)
 
 
-def test_groups_lookup_defaults_and_selectors(client):
-    """with_lookup: a collection name brings the whole payload and the vector (the seed: both true
-    by default); with_payload / with_vectors select."""
+def _labels(client):
+    """The lookup collection of the groups tests: country codes to labels."""
     if not client.collection_exists("labels"):
         client.create_collection("labels", vectors_config=models.VectorParams(size=2, distance=models.Distance.DOT))
         client.upsert("labels", points=[
             models.PointStruct(id=44, vector=[1, 2], payload={"label": "United Kingdom", "iso": "GB"}),
             models.PointStruct(id=33, vector=[3, 4], payload={"label": "France", "iso": "FR"})])
+
+
+def test_groups_lookup_defaults_and_selectors(client):
+    """with_lookup: a collection name brings the whole payload and the vector (the seed: both true
+    by default); with_payload / with_vectors select."""
+    _labels(client)
     stored = {44: ({"label": "United Kingdom", "iso": "GB"}, [1.0, 2.0]), 33: ({"label": "France", "iso": "FR"}, [3.0, 4.0])}
     for lookup, shown in (("labels", lambda p, v: (p, v)),
                           (models.WithLookup(collection="labels"), lambda p, v: (p, v)),
@@ -672,3 +677,25 @@ def test_malformed_json_error_shape(raw):
                         headers={"Content-Type": "application/json"})
     body = response.json()
     assert response.status_code == 400 and set(body) == {"status", "time"} and set(body["status"]) == {"error"}
+
+
+def test_groups_lookup_obeys_keys_and_tenant_tokens(server, client):
+    """with_lookup reads another collection: a key must see it (else 403), and a tenant token's
+    filter on it hides the points it hides."""
+    _labels(client)
+    meili = server.client()
+    films_only = meili.create_key({"actions": ["search"], "indexes": ["qdrant_films"], "expiresAt": None})
+    limited = QdrantClient(url=server.url + "/qdrant", api_key=films_only.key, https=False)
+    assert limited.query_points_groups("films", query=[1, 0, 0], group_by="country.code", limit=2).groups
+    with pytest.raises(UnexpectedResponse) as refused:
+        limited.query_points_groups("films", query=[1, 0, 0], group_by="country.code", limit=2, with_lookup="labels")
+    assert refused.value.status_code == 403
+    assert b"The provided API key is invalid." in refused.value.content
+    key = meili.create_key({"actions": ["search"], "indexes": ["qdrant_films", "qdrant_labels"], "expiresAt": None})
+    token = meili.generate_tenant_token(key.uid, {"qdrant_films": {}, "qdrant_labels": {"filter": "payload.iso = FR"}},
+                                        api_key=key.key)
+    tenant = QdrantClient(url=server.url + "/qdrant", api_key=token, https=False)
+    result = tenant.query_points_groups("films", query=[0.1, 0.9, 0.2], group_by="country.code", group_size=1,
+                                        limit=3, with_lookup="labels")
+    lookups = {g.id: (g.lookup.payload if g.lookup else None) for g in result.groups}
+    assert lookups == {44: None, 33: {"label": "France", "iso": "FR"}, 49: None}
