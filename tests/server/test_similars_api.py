@@ -101,6 +101,14 @@ async def test_upsert_is_searchable_at_once_and_replaces(http, engine):
                              {"id": "y", "vector": [0.0, 1.0], "metadata": {"k": "v"}}]
     status, body = await get(http, "/indexes/similars_alice_scratch")
     assert status == 200 and body["primaryKey"] == "id"
+    status, body = await post(http, "/v1/embeddings/alice/scratch", {"embeddings": [
+        {"id": "y", "vector": [1, 0]}, {"id": "x", "vector": [3, 3], "metadata": {"n": 1}}]})
+    assert (status, body) == (200, {"upserted": 2})  # a replacement: y's metadata goes, x gets one
+    _s, body = await get(http, "/v1/embeddings/alice/scratch")
+    assert body["items"] == [{"id": "x", "vector": [3.0, 3.0], "metadata": {"n": 1}},
+                             {"id": "y", "vector": [1.0, 0.0], "metadata": {}}]
+    _s, body = await post(http, "/v1/similars/alice/scratch", {"vector": [1, 0]})
+    assert [(r["id"], r["similarity"]) for r in body["results"]] == [("y", 1.0), ("x", round(math.sqrt(0.5), 6))]
 
 
 # 2 -------------------------------------------------------------------------------------------------
