@@ -291,6 +291,12 @@ def test_filters(client, n):
      lambda p: {"reviews": [{"user": r["user"]} for r in p["reviews"]]} if "reviews" in p else {}),
     (models.PayloadSelectorExclude(exclude=["country.name", "tags", "reviews"]),
      lambda p: {k: ({"code": v["code"]} if k == "country" else v) for k, v in p.items() if k not in ("tags", "reviews")}),
+    (models.PayloadSelectorExclude(exclude=["reviews[].stars", "country", "nothing.here"]),
+     lambda p: {k: ([{"user": r["user"]} for r in v] if k == "reviews" else v) for k, v in p.items() if k != "country"}),
+    (models.PayloadSelectorInclude(include=["country", "reviews[].stars", "nothing"]),
+     lambda p: {k: ([{"stars": r["stars"]} for r in v] if k == "reviews" else v) for k, v in p.items()
+                if k in ("country", "reviews")}),
+    (["note", "ok"], lambda p: {k: v for k, v in p.items() if k in ("note", "ok")}),
 ])
 def test_with_payload(client, selector, shown):
     points = client.query_points("films", query=[1, 0, 0], with_payload=selector, limit=10).points
@@ -398,7 +404,7 @@ def _envelope(response, status=200):
     return body["result"]
 
 
-def test_seed_search_routes(raw):
+def test_seed_search_routes(client, raw):
     filter_ = {"must": [{"key": "city", "match": {"value": "Paris"}}]}
     result = _envelope(raw.post("/collections/films/points/search",
                                 json={"vector": [0.2, 0.1, 0.9], "limit": 3, "filter": filter_,
@@ -448,7 +454,7 @@ def test_seed_search_routes(raw):
     ("/collections/films/points/query", {"query": [1, 0, 0], "filter": {"must": [{"key": "x", "match": {"value": 1.5}}]}},
      400, "Wrong input: Format error in JSON body: `match.value` must be a string, an integer or a boolean"),
 ])
-def test_error_shapes(raw, path, body, status, message):
+def test_error_shapes(client, raw, path, body, status, message):
     response = raw.post(path, json=body)
     assert response.status_code == status
     payload = response.json()
@@ -666,13 +672,13 @@ def test_seed_search_named_vector_offset_and_threshold(client, raw):
     ("get", "/collections/films/nothing", None, 404, "Not found: Unknown route."),
     ("delete", "/collections/films/points/search", None, 405, "Method Not Allowed"),
 ])
-def test_more_error_shapes(raw, method, path, body, status, message):
+def test_more_error_shapes(client, raw, method, path, body, status, message):
     response = raw.request(method.upper(), path, json=body)
     assert response.status_code == status
     assert response.json() == {"status": {"error": message}, "time": response.json()["time"]}
 
 
-def test_malformed_json_error_shape(raw):
+def test_malformed_json_error_shape(client, raw):
     response = raw.post("/collections/films/points/query", content=b"{\"query\": [1, 0",
                         headers={"Content-Type": "application/json"})
     body = response.json()

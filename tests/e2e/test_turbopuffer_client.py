@@ -324,7 +324,7 @@ def test_writes_replace_and_delete(tpuf):
      "distance_metric is required when a namespace gets its first vectors"),
     ("delete", "/v2/namespaces/nowhere", None, 404, "namespace 'nowhere' was not found"),
 ])
-def test_errors(raw, method, path, body, status, message):
+def test_errors(tpuf, raw, method, path, body, status, message):
     response = raw.request(method.upper(), path, json=body)
     assert response.status_code == status
     assert response.json() == {"status": "error", "error": message}
@@ -394,7 +394,7 @@ def test_multi_query_vector_encoding_and_limits(server, tpuf, raw):
             "status": "error", "error": "a multi-query is {\"queries\": [1 to 16 query objects]}"})
 
 
-def test_billing_and_performance_objects(raw):
+def test_billing_and_performance_objects(tpuf, raw):
     body = {"rank_by": ["body", "BM25", "lazy dog"], "top_k": 2}
     answer = raw.post("/v2/namespaces/docs/query", json=body).json()
     assert set(answer) == {"rows", "billing", "performance"}
@@ -424,6 +424,8 @@ def test_namespace_is_a_loupe_index(server, tpuf):
      "include_attributes and exclude_attributes cannot both be set"),
     ({"rank_by": ["id", "asc"], "top_k": 1, "include_attributes": "title"},
      "include_attributes must be a boolean or an array of attribute names"),
+    ({"rank_by": ["id", "asc"], "top_k": 1, "exclude_attributes": "vector"},
+     "exclude_attributes must be an array of attribute names"),
     ({"rank_by": ["id", "asc"], "top_k": 1, "vector_encoding": "hex"}, "vector_encoding must be `float` or `base64`"),
     ({"aggregate_by": {"n": ["Count"]}, "rank_by": ["id", "asc"]},
      "aggregate_by cannot be combined with rank_by or include_attributes"),
@@ -441,12 +443,12 @@ def test_namespace_is_a_loupe_index(server, tpuf):
     ({"rank_by": ["id", "asc"], "top_k": 1, "filters": ["color", "In", "red"]}, "`In` expects an array of values"),
     ({"rank_by": ["id", "asc"], "top_k": 1, "nonsense": 1}, "unknown query parameter `nonsense`"),
 ])
-def test_query_errors(raw, body, message):
+def test_query_errors(tpuf, raw, body, message):
     response = raw.post("/v2/namespaces/docs/query", json=body)
     assert (response.status_code, response.json()) == (400, {"status": "error", "error": message})
 
 
-def test_transport_error_shapes(server, raw):
+def test_transport_error_shapes(server, tpuf, raw):
     response = raw.post("/v2/namespaces/docs/query", content=b"{\"rank_by\": [", headers={"Content-Type": "application/json"})
     assert response.status_code == 400 and set(response.json()) == {"status", "error"}
     assert response.json()["status"] == "error"
