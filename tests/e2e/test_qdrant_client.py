@@ -349,14 +349,20 @@ def _best_score(candidate, positive, negative, similarity):
     return best_p if best_p > best_n else -(best_n * best_n)
 
 
-@pytest.mark.parametrize("positive,negative", [([1], [3]), ([2, 4], [1]), ([], [1]), ([], [3, [0.0, 0.0, 1.0]])])
-def test_recommend_best_score(client, positive, negative):
+def best_score_ranking(positive, negative, threshold=-math.inf):
+    """The films (Cosine) points by best_score, example ids left out, scores at least ``threshold``."""
     stored = {pid: _normalised(v) for pid, v in VECTORS.items()}
     ex_p = [stored[x] for x in positive]
     ex_n = [stored[x] if not isinstance(x, list) else _normalised(x) for x in negative]
     examples = {x for x in positive + negative if not isinstance(x, list)}
-    want = sorted(((pid, _best_score(v, ex_p, ex_n, lambda a, b: float(a @ b))) for pid, v in stored.items()
-                   if pid not in examples), key=lambda p: -p[1])
+    scored = ((pid, _best_score(v, ex_p, ex_n, lambda a, b: float(a @ b))) for pid, v in stored.items()
+              if pid not in examples)
+    return sorted(((pid, s) for pid, s in scored if s >= threshold), key=lambda p: -p[1])
+
+
+@pytest.mark.parametrize("positive,negative", [([1], [3]), ([2, 4], [1]), ([], [1]), ([], [3, [0.0, 0.0, 1.0]])])
+def test_recommend_best_score(client, positive, negative):
+    want = best_score_ranking(positive, negative)
     points = client.query_points("films", query=models.RecommendQuery(recommend=models.RecommendInput(
         positive=positive, negative=negative, strategy=models.RecommendStrategy.BEST_SCORE)), limit=10).points
     check(points, want)
@@ -544,13 +550,7 @@ def test_search_params_change_nothing(client, params):
                                                          ([], [3, [0.0, 0.0, 1.0]], -0.5)])
 def test_recommend_best_score_threshold(client, positive, negative, threshold):
     """score_threshold applies to best_score's own scores (negative-only ones are −(n·n) ≤ 0)."""
-    stored = {pid: _normalised(v) for pid, v in VECTORS.items()}
-    ex_p = [stored[x] for x in positive]
-    ex_n = [stored[x] if not isinstance(x, list) else _normalised(x) for x in negative]
-    examples = {x for x in positive + negative if not isinstance(x, list)}
-    want = sorted(((pid, _best_score(v, ex_p, ex_n, lambda a, b: float(a @ b))) for pid, v in stored.items()
-                   if pid not in examples), key=lambda p: -p[1])
-    want = [(pid, s) for pid, s in want if s >= threshold]
+    want = best_score_ranking(positive, negative, threshold)
     assert want, "the threshold should keep something"
     points = client.query_points("films", query=models.RecommendQuery(recommend=models.RecommendInput(
         positive=positive, negative=negative, strategy=models.RecommendStrategy.BEST_SCORE)),
