@@ -660,8 +660,8 @@ def test_seed_search_named_vector_offset_and_threshold(client, raw):
     ("post", "/collections/films/points/query", {"query": [1, 0, 0], "score_threshold": "high"}, 400,
      "Wrong input: Format error in JSON body: `score_threshold` must be a number"),
     ("post", "/collections/films/points/query", {"query": [1, 0, 0], "with_payload": 3}, 400,
-     "Wrong input: Format error in JSON body: `with_payload` must be a boolean, an array of paths, "
-     "{\"include\": […]} or {\"exclude\": […]}"),
+     ("Wrong input: Format error in JSON body: `with_payload` must be a boolean, an array of paths, "
+      "{\"include\": […]} or {\"exclude\": […]}")),
     ("post", "/collections/films/points/query", {"query": [1, 0, 0], "offset": -1}, 400,
      "Wrong input: Validation error in JSON body: [offset: value -1 invalid, must be an integer of at least 0]"),
     ("post", "/collections/films/points/query", {"query": [1, 0, 0], "filter": {"must": [{"has_id": "1"}]}}, 400,
