@@ -37,6 +37,11 @@ def point_id(value: Any) -> PointId:
     raise bad_request(f"point id {value!r} must be an unsigned integer or a UUID")
 
 
+def hidden(index: Any, pid: PointId, tenant: Any) -> bool:
+    """Whether a tenant token's filter (Loupe syntax; None: no token) hides the stored point."""
+    return tenant is not None and not index.get_documents(0, 1, ids=[str(pid)], filter=tenant)[1]
+
+
 def checked_vector(value: Any, size: int, where: str) -> list[float]:
     if not isinstance(value, list) or not all(isinstance(x, (int, float)) and not isinstance(x, bool)
                                               and math.isfinite(x) for x in value):

@@ -23,7 +23,7 @@ from engine.index import Index
 from .collections import Collection
 from .errors import bad_request, not_found
 from .filters import parse_filter
-from .points import checked_vector as _checked, point_id, prepare_vector
+from .points import checked_vector as _checked, hidden, point_id, prepare_vector
 from .search import Plan
 from .selectors import PayloadSelector, VectorSelector, payload_selector, vector_selector
 
@@ -101,7 +101,7 @@ def stored_vector(index: Index, collection: Collection, using: str | None, raw_i
     pid = point_id(raw_id)
     try:
         document = index.get_document(str(pid), retrieve_vectors=True)
-        if tenant is not None and not index.get_documents(0, 1, ids=[str(pid)], filter=tenant)[1]:
+        if hidden(index, pid, tenant):
             raise LoupeError("document_not_found", "hidden by the tenant token")
     except LoupeError as exc:
         if exc.code == "document_not_found":
@@ -214,6 +214,8 @@ def query_request(index: Index, collection: Collection, body: Any, tenant: Any =
 
 
 def grouping(body: dict[str, Any]) -> Grouping:
+    if body.get("offset") is not None:  # the seed: "pagination is not enabled when using groups"
+        raise bad_request("Format error in JSON body: `offset` is not allowed with groups")
     group_by = body.get("group_by")
     if not isinstance(group_by, str) or not group_by:
         raise bad_request("Format error in JSON body: missing field `group_by`")

@@ -36,7 +36,7 @@ from . import errors
 from .collections import Collection, from_settings, index_settings, index_uid, info_view, name_of, parse_vectors
 from .errors import bad_request, collection_not_found, conflict, ok
 from .filters import values_at
-from .points import enqueue_upsert, parse_points, point_id
+from .points import enqueue_upsert, hidden, parse_points, point_id
 from .requests import Grouping, Search, grouping, query_request, recommend_request, search_request
 from .search import Scored, point_count, ranked
 from .selectors import payload_selector, vector_selector
@@ -194,6 +194,8 @@ def _group_keys(payload: dict[str, Any], key: str) -> list[Any]:
 
 
 def _groups(request: web.Request, index: Index, config: Collection, search: Search, spec: Grouping) -> dict[str, Any]:
+    if spec.lookup is not None:  # the key must see the lookup collection too
+        request["grant"].require_index(index_uid(spec.lookup["collection"]))
     groups: dict[Any, list[Scored]] = {}
     search.plan.wanted = spec.limit * spec.group_size
     for point in ranked(index, search.plan):
@@ -217,13 +219,21 @@ def _groups(request: web.Request, index: Index, config: Collection, search: Sear
 
 
 def _lookup(request: web.Request, lookup: dict[str, Any], key: Any) -> dict[str, Any] | None:
+    """The point ``key`` of the lookup collection, which the request's key must see too (and whose
+    tenant-token filter hides what it hides)."""
     index, config = _collection(request, lookup["collection"])
-    payload = payload_selector(lookup.get("with_payload", True))
-    vectors = vector_selector(lookup.get("with_vectors", lookup.get("with_vector")))
+    payload = payload_selector(_default(lookup.get("with_payload"), True))  # the seed: both true by default
+    vectors = vector_selector(_default(lookup.get("with_vectors", lookup.get("with_vector")), True))
     try:
+        if hidden(index, point_id(key), _tenant(request, index)):
+            return None
         return _record(index, config, key, payload, vectors)
     except LoupeError:
         return None  # a group value that is no point id finds nothing
+
+
+def _default(value: Any, default: Any) -> Any:
+    return default if value is None else value
 
 
 Reader = Callable[[Index, Collection, Any, Any], Search]

@@ -4,7 +4,7 @@
     [attr, "Eq" | "NotEq", value]            null: the attribute is missing (Eq) / present (NotEq)
     [attr, "In" | "NotIn", [values]]
     [attr, "Lt" | "Lte" | "Gt" | "Gte", value]            numbers with numbers, strings with strings
-    [attr, "Glob" | "NotGlob" | "IGlob" | "NotIGlob", pattern]   Unix globs (* ** ? [...]; no {a,b})
+    [attr, "Glob" | "NotGlob" | "IGlob" | "NotIGlob", pattern]   globset patterns (* ** ? [...] {a,b} \\x)
                                                            on strings or []string; I: any case
     [attr, "Regex", pattern]                               Python `re.search` (any string attribute:
                                                            the schema's `regex` flag is not required)
@@ -19,7 +19,6 @@ A comparison between values of different kinds is false (so its Not… form is t
 """
 from __future__ import annotations
 
-import fnmatch
 import re
 from typing import Any, Callable
 
@@ -48,12 +47,63 @@ def _equal(a: Any, b: Any) -> bool:
 _ORDER = {"Lt": lambda a, b: a < b, "Lte": lambda a, b: a <= b, "Gt": lambda a, b: a > b, "Gte": lambda a, b: a >= b}
 
 
+def glob_regex(pattern: str) -> str:
+    """A globset pattern as a regular expression matching the whole string.
+
+        *  **     any run of characters (no path separators in attribute values)
+        ?         one character
+        [a-z] [!x] [^x]   a class (``]`` first is literal), negated with ``!`` or ``^``
+        {a,b*}    one of the alternatives, each a pattern (not nested)
+        \\x        the character x itself
+    """
+    out, i, depth = [], 0, 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\" and i + 1 < len(pattern):
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+            continue
+        if c == "*":
+            while i + 1 < len(pattern) and pattern[i + 1] == "*":
+                i += 1
+            out.append(".*")
+        elif c == "?":
+            out.append(".")
+        elif c == "[":
+            start = i + 1
+            negated = pattern[start:start + 1] in ("!", "^")
+            start += negated
+            end = pattern.find("]", start + 1)  # a `]` right after `[` (or `[!`) is a member
+            if end == -1:
+                raise bad_request(f"invalid glob `{pattern}`: unclosed character class")
+            body = pattern[start:end]
+            members = "".join("\\" + ch if ch in "\\^[]" else ch for ch in body)
+            out.append(f"[{'^' if negated else ''}{members}]")
+            i = end
+        elif c == "{":
+            if depth:
+                raise bad_request(f"invalid glob `{pattern}`: nested alternations")
+            depth += 1
+            out.append("(?:")
+        elif c == "}" and depth:
+            depth -= 1
+            out.append(")")
+        elif c == "," and depth:
+            out.append("|")
+        else:
+            out.append(re.escape(c))
+        i += 1
+    if depth:
+        raise bad_request(f"invalid glob `{pattern}`: unclosed alternation")
+    return "".join(out)
+
+
 def _glob(pattern: str, insensitive: bool) -> Callable[[Any], bool]:
-    """A string, or a []string with one element, matching the Unix glob (`*`, `**`, `?`, `[...]`)."""
-    wanted = pattern.lower() if insensitive else pattern
+    """A string, or a []string with an element, matching the glob (`glob_regex`)."""
+    compiled = re.compile(glob_regex(pattern), re.DOTALL | (re.IGNORECASE if insensitive else 0))
 
     def one(value: Any) -> bool:
-        return isinstance(value, str) and fnmatch.fnmatchcase(value.lower() if insensitive else value, wanted)
+        return isinstance(value, str) and compiled.fullmatch(value) is not None
 
     return lambda v: any(one(e) for e in v) if isinstance(v, list) else one(v)
 

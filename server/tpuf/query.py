@@ -272,6 +272,10 @@ def _visible(index: Index, predicate: Callable[[dict[str, Any]], bool], tenant: 
     return lambda values: values["id"] in ids and predicate(values)
 
 
+def _names(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(a, str) for a in value)
+
+
 def run_query(index: Index, namespace: Namespace, body: Any, encoding: str | None = None,
               tenant: Any = None) -> dict[str, Any]:
     """One query object's answer: ``{"rows": [...]}`` or the aggregations."""
@@ -295,9 +299,10 @@ def run_query(index: Index, namespace: Namespace, body: Any, encoding: str | Non
     include, exclude = body.get("include_attributes"), body.get("exclude_attributes")
     if include is not None and exclude is not None:
         raise bad_request("include_attributes and exclude_attributes cannot both be set")
-    if include is not None and not (isinstance(include, bool) or (isinstance(include, list)
-                                                                   and all(isinstance(a, str) for a in include))):
+    if include is not None and not (isinstance(include, bool) or _names(include)):
         raise bad_request("include_attributes must be a boolean or an array of attribute names")
+    if exclude is not None and not _names(exclude):
+        raise bad_request("exclude_attributes must be an array of attribute names")
     encoding = body.get("vector_encoding", encoding) or "float"
     if encoding not in ("float", "base64"):
         raise bad_request("vector_encoding must be `float` or `base64`")

@@ -249,6 +249,25 @@ FILTERS = [
     (models.Filter(must=[F(key="country.name", match=models.MatchValue(value="UK"))],
                    must_not=[F(key="ok", match=models.MatchValue(value=False))]),
      lambda pid, p: p.get("country", {}).get("name") == "UK" and p.get("ok") is not False),
+    (models.Filter(must_not=[F(key="city", match=models.MatchAny(any=["Paris", "london"]))]),
+     lambda pid, p: p.get("city") not in ("Paris", "london")),
+    (models.Filter(must=[F(key="tags", match=models.MatchExcept(**{"except": ["a"]}))]),
+     lambda pid, p: any(t != "a" for t in p.get("tags", []))),
+    (models.Filter(must=[F(key="country.code", match=models.MatchExcept(**{"except": [44]}))]),
+     lambda pid, p: "country" in p and p["country"]["code"] != 44),
+    (models.Filter(must=[F(key="country.code", range=models.Range(gt=33, lte=49))]),
+     lambda pid, p: "country" in p and 33 < p["country"]["code"] <= 49),
+    (models.Filter(must_not=[F(key="price", range=models.Range(gte=15))]),
+     lambda pid, p: not (isinstance(p.get("price"), (int, float)) and p["price"] >= 15)),
+    (models.Filter(should=[models.HasIdCondition(has_id=[7]), F(key="country.name", match=models.MatchValue(value="FR"))]),
+     lambda pid, p: pid == 7 or p.get("country", {}).get("name") == "FR"),
+    (models.Filter(must=[models.Filter(should=[F(key="city", match=models.MatchValue(value="Rome")),
+                                               F(key="city", match=models.MatchValue(value="Berlin"))])],
+                   must_not=[models.HasIdCondition(has_id=[4])]),
+     lambda pid, p: p.get("city") in ("Rome", "Berlin") and pid != 4),
+    (models.Filter(must=[F(key="reviews[].user", match=models.MatchAny(any=["bob"])),
+                         F(key="reviews[].stars", range=models.Range(lt=2))]),
+     lambda pid, p: any(r["user"] == "bob" for r in p.get("reviews", [])) and any(r["stars"] < 2 for r in p.get("reviews", []))),
 ]
 
 
@@ -272,6 +291,12 @@ def test_filters(client, n):
      lambda p: {"reviews": [{"user": r["user"]} for r in p["reviews"]]} if "reviews" in p else {}),
     (models.PayloadSelectorExclude(exclude=["country.name", "tags", "reviews"]),
      lambda p: {k: ({"code": v["code"]} if k == "country" else v) for k, v in p.items() if k not in ("tags", "reviews")}),
+    (models.PayloadSelectorExclude(exclude=["reviews[].stars", "country", "nothing.here"]),
+     lambda p: {k: ([{"user": r["user"]} for r in v] if k == "reviews" else v) for k, v in p.items() if k != "country"}),
+    (models.PayloadSelectorInclude(include=["country", "reviews[].stars", "nothing"]),
+     lambda p: {k: ([{"stars": r["stars"]} for r in v] if k == "reviews" else v) for k, v in p.items()
+                if k in ("country", "reviews")}),
+    (["note", "ok"], lambda p: {k: v for k, v in p.items() if k in ("note", "ok")}),
 ])
 def test_with_payload(client, selector, shown):
     points = client.query_points("films", query=[1, 0, 0], with_payload=selector, limit=10).points
@@ -324,14 +349,20 @@ def _best_score(candidate, positive, negative, similarity):
     return best_p if best_p > best_n else -(best_n * best_n)
 
 
-@pytest.mark.parametrize("positive,negative", [([1], [3]), ([2, 4], [1]), ([], [1]), ([], [3, [0.0, 0.0, 1.0]])])
-def test_recommend_best_score(client, positive, negative):
+def best_score_ranking(positive, negative, threshold=-math.inf):
+    """The films (Cosine) points by best_score, example ids left out, scores at least ``threshold``."""
     stored = {pid: _normalised(v) for pid, v in VECTORS.items()}
     ex_p = [stored[x] for x in positive]
     ex_n = [stored[x] if not isinstance(x, list) else _normalised(x) for x in negative]
     examples = {x for x in positive + negative if not isinstance(x, list)}
-    want = sorted(((pid, _best_score(v, ex_p, ex_n, lambda a, b: float(a @ b))) for pid, v in stored.items()
-                   if pid not in examples), key=lambda p: -p[1])
+    scored = ((pid, _best_score(v, ex_p, ex_n, lambda a, b: float(a @ b))) for pid, v in stored.items()
+              if pid not in examples)
+    return sorted(((pid, s) for pid, s in scored if s >= threshold), key=lambda p: -p[1])
+
+
+@pytest.mark.parametrize("positive,negative", [([1], [3]), ([2, 4], [1]), ([], [1]), ([], [3, [0.0, 0.0, 1.0]])])
+def test_recommend_best_score(client, positive, negative):
+    want = best_score_ranking(positive, negative)
     points = client.query_points("films", query=models.RecommendQuery(recommend=models.RecommendInput(
         positive=positive, negative=negative, strategy=models.RecommendStrategy.BEST_SCORE)), limit=10).points
     check(points, want)
@@ -379,7 +410,7 @@ def _envelope(response, status=200):
     return body["result"]
 
 
-def test_seed_search_routes(raw):
+def test_seed_search_routes(client, raw):
     filter_ = {"must": [{"key": "city", "match": {"value": "Paris"}}]}
     result = _envelope(raw.post("/collections/films/points/search",
                                 json={"vector": [0.2, 0.1, 0.9], "limit": 3, "filter": filter_,
@@ -429,7 +460,7 @@ def test_seed_search_routes(raw):
     ("/collections/films/points/query", {"query": [1, 0, 0], "filter": {"must": [{"key": "x", "match": {"value": 1.5}}]}},
      400, "Wrong input: Format error in JSON body: `match.value` must be a string, an integer or a boolean"),
 ])
-def test_error_shapes(raw, path, body, status, message):
+def test_error_shapes(client, raw, path, body, status, message):
     response = raw.post(path, json=body)
     assert response.status_code == status
     payload = response.json()
@@ -499,3 +530,178 @@ def test_tenant_token_filter(server, client):
     with pytest.raises(UnexpectedResponse) as refused:
         tenant.query_points("dots", query=[1, 0, 0])
     assert refused.value.status_code == 403
+
+
+# 10: audit additions -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("params", [models.SearchParams(exact=True), models.SearchParams(hnsw_ef=4, exact=False),
+                                    models.SearchParams(indexed_only=True), models.SearchParams(hnsw_ef=512)])
+def test_search_params_change_nothing(client, params):
+    """params exact / hnsw_ef / indexed_only are accepted and the answer is the exact one (the
+    engine rescores its ANN candidates exactly; every written point is indexed)."""
+    query = [0.3, -0.2, 0.9]
+    check(client.query_points("films", query=query, search_params=params, limit=4).points, expected(query, limit=4))
+    keep = lambda pid, p: p.get("city") == "Paris"  # noqa: E731
+    check(client.query_points("euclid", query=query, search_params=params, query_filter=models.Filter(
+        must=[F(key="city", match=models.MatchValue(value="Paris"))])).points, expected(query, "Euclid", keep=keep))
+
+
+@pytest.mark.parametrize("positive,negative,threshold", [([1], [3], 0.5), ([2, 4], [1], 0.7), ([], [1], -0.3),
+                                                         ([], [3, [0.0, 0.0, 1.0]], -0.5)])
+def test_recommend_best_score_threshold(client, positive, negative, threshold):
+    """score_threshold applies to best_score's own scores (negative-only ones are −(n·n) ≤ 0)."""
+    want = best_score_ranking(positive, negative, threshold)
+    assert want, "the threshold should keep something"
+    points = client.query_points("films", query=models.RecommendQuery(recommend=models.RecommendInput(
+        positive=positive, negative=negative, strategy=models.RecommendStrategy.BEST_SCORE)),
+        score_threshold=threshold, limit=10).points
+    check(points, want)
+
+
+def test_recommend_average_vector_threshold_euclid(client):
+    """With Euclid, score_threshold keeps distances at most the threshold."""
+    average = _average([1, 4], [3])
+    want = expected(list(average), "Euclid", keep=lambda pid, _p: pid not in (1, 3, 4), threshold=1.5)
+    assert want and len(want) < len(POINTS) - 3
+    points = client.query_points("euclid", query=models.RecommendQuery(recommend=models.RecommendInput(
+        positive=[1, 4], negative=[3])), score_threshold=1.5).points
+    check(points, want)
+
+
+def _labels(client):
+    """The lookup collection of the groups tests: country codes to labels."""
+    if not client.collection_exists("labels"):
+        client.create_collection("labels", vectors_config=models.VectorParams(size=2, distance=models.Distance.DOT))
+        client.upsert("labels", points=[
+            models.PointStruct(id=44, vector=[1, 2], payload={"label": "United Kingdom", "iso": "GB"}),
+            models.PointStruct(id=33, vector=[3, 4], payload={"label": "France", "iso": "FR"})])
+
+
+def test_groups_lookup_defaults_and_selectors(client):
+    """with_lookup: a collection name brings the whole payload and the vector (the seed: both true
+    by default); with_payload / with_vectors select."""
+    _labels(client)
+    stored = {44: ({"label": "United Kingdom", "iso": "GB"}, [1.0, 2.0]), 33: ({"label": "France", "iso": "FR"}, [3.0, 4.0])}
+    for lookup, shown in (("labels", lambda p, v: (p, v)),
+                          (models.WithLookup(collection="labels"), lambda p, v: (p, v)),
+                          (models.WithLookup(collection="labels", with_payload=["iso"], with_vectors=False),
+                           lambda p, v: ({"iso": p["iso"]}, None)),
+                          (models.WithLookup(collection="labels", with_payload=False), lambda p, v: (None, v))):
+        result = client.query_points_groups("films", query=[0.1, 0.9, 0.2], group_by="country.code", group_size=1,
+                                            limit=3, with_lookup=lookup)
+        assert {g.id for g in result.groups} == {44, 33, 49}
+        for group in result.groups:
+            if group.id in stored:
+                assert (group.lookup.id, group.lookup.payload, group.lookup.vector) == (group.id, *shown(*stored[group.id]))
+            else:
+                assert group.lookup is None
+
+
+def test_version_on_every_scored_point(client, raw):
+    """Every scored point (search, recommend, batch, groups) carries the version that wrote it."""
+    versions = {p.id: p.version for p in client.query_points("films", query=[1, 0, 0], limit=10).points}
+    assert len(versions) == len(POINTS) and all(isinstance(v, int) and v > 0 for v in versions.values())
+    bodies = [("/points/search", {"vector": [1, 0, 0], "limit": 10}),
+              ("/points/recommend", {"positive": [1], "limit": 10, "strategy": "best_score"}),
+              ("/points/query", {"query": {"recommend": {"positive": [2], "negative": [3]}}})]
+    for path, body in bodies:
+        result = _envelope(raw.post("/collections/films" + path, json=body))
+        points = result["points"] if isinstance(result, dict) else result
+        assert points and all(p["version"] == versions[p["id"]] for p in points)
+    result = _envelope(raw.post("/collections/films/points/search/batch", json={"searches": [
+        {"vector": [0, 1, 0], "limit": 3}]}))
+    assert all(p["version"] == versions[p["id"]] for p in result[0])
+    result = _envelope(raw.post("/collections/films/points/recommend/groups",
+                                json={"positive": [1], "group_by": "city", "group_size": 2, "limit": 3}))
+    hits = [h for g in result["groups"] for h in g["hits"]]
+    assert hits and all(set(h) == {"id", "version", "score"} and h["version"] == versions[h["id"]] for h in hits)
+
+
+def test_seed_search_named_vector_offset_and_threshold(client, raw):
+    """/points/search with {"name", "vector"}, offset and score_threshold, with_vector."""
+    if not client.collection_exists("named2"):
+        client.create_collection("named2", vectors_config={
+            "image": models.VectorParams(size=2, distance=models.Distance.EUCLID),
+            "text": models.VectorParams(size=2, distance=models.Distance.COSINE)})
+        client.upsert("named2", points=[models.PointStruct(id=i, vector={"image": [i, -i], "text": [1, i]})
+                                        for i in range(1, 7)])
+    image = {i: np.asarray([i, -i], float) for i in range(1, 7)}
+    payloads = {i: {} for i in range(1, 7)}
+    result = _envelope(raw.post("/collections/named2/points/search", json={
+        "vector": {"name": "image", "vector": [2.5, -2.0]}, "limit": 2, "offset": 1, "score_threshold": 3.0,
+        "with_vector": ["image"]}))
+    want = expected([2.5, -2.0], "Euclid", limit=2, offset=1, threshold=3.0, vectors=image, payloads=payloads)
+    assert [(r["id"], r["vector"]) for r in result] == [(pid, {"image": list(image[pid])}) for pid, _s in want]
+    for r, (_pid, score) in zip(result, want):
+        assert r["score"] == pytest.approx(score, abs=1e-4)
+    text = {i: np.asarray([1, i], float) for i in range(1, 7)}
+    result = _envelope(raw.post("/collections/named2/points/search", json={
+        "vector": {"name": "text", "vector": [1, 3]}, "limit": 3, "score_threshold": 0.99}))
+    want = expected([1, 3], limit=3, threshold=0.99, vectors=text, payloads=payloads)
+    assert [(r["id"], round(r["score"], 4)) for r in result] == [(p, round(s, 4)) for p, s in want]
+
+
+@pytest.mark.parametrize("method,path,body,status,message", [
+    ("post", "/collections/films/points/query", {"query": {"recommend": {"negative": [1]}}}, 400,
+     "Wrong input: Positive vectors should not be empty with `average` strategy"),
+    ("post", "/collections/films/points/query", {"query": {"recommend": {"positive": [], "negative": [],
+                                                                         "strategy": "best_score"}}}, 400,
+     "Wrong input: At least one positive or negative example is required"),
+    ("post", "/collections/films/points/query/groups", {"query": [1, 0, 0], "group_by": "city", "offset": 2}, 400,
+     "Wrong input: Format error in JSON body: `offset` is not allowed with groups"),
+    ("post", "/collections/films/points/search/groups", {"vector": [1, 0, 0], "limit": 2}, 400,
+     "Wrong input: Format error in JSON body: missing field `group_by`"),
+    ("post", "/collections/films/points/query", {"query": [1, 0, 0], "params": {"exact": "yes"}}, 400,
+     "Wrong input: Format error in JSON body: `params.exact` must be a boolean"),
+    ("post", "/collections/films/points/query", {"query": [1, 0, 0], "params": {"hnsw_ef": -1}}, 400,
+     "Wrong input: Format error in JSON body: `params.hnsw_ef` must be an unsigned integer"),
+    ("post", "/collections/films/points/query", {"query": [1, 0, 0], "params": {"indexed_only": 1}}, 400,
+     "Wrong input: Format error in JSON body: `params.indexed_only` must be a boolean"),
+    ("post", "/collections/films/points/query", {"query": [1, 0, 0], "score_threshold": "high"}, 400,
+     "Wrong input: Format error in JSON body: `score_threshold` must be a number"),
+    ("post", "/collections/films/points/query", {"query": [1, 0, 0], "with_payload": 3}, 400,
+     ("Wrong input: Format error in JSON body: `with_payload` must be a boolean, an array of paths, "
+      "{\"include\": […]} or {\"exclude\": […]}")),
+    ("post", "/collections/films/points/query", {"query": [1, 0, 0], "offset": -1}, 400,
+     "Wrong input: Validation error in JSON body: [offset: value -1 invalid, must be an integer of at least 0]"),
+    ("post", "/collections/films/points/query", {"query": [1, 0, 0], "filter": {"must": [{"has_id": "1"}]}}, 400,
+     "Wrong input: Format error in JSON body: `has_id` must be an array of point ids"),
+    ("post", "/collections/films/points/recommend", {"positive": [1], "limit": 1, "strategy": "median"}, 400,
+     "Wrong input: Format error in JSON body: unknown recommend strategy `median`"),
+    ("get", "/collections/films/points/404", None, 404, "Not found: No point with id 404 found"),
+    ("get", "/collections/films/nothing", None, 404, "Not found: Unknown route."),
+    ("delete", "/collections/films/points/search", None, 405, "Method Not Allowed"),
+])
+def test_more_error_shapes(client, raw, method, path, body, status, message):
+    response = raw.request(method.upper(), path, json=body)
+    assert response.status_code == status
+    assert response.json() == {"status": {"error": message}, "time": response.json()["time"]}
+
+
+def test_malformed_json_error_shape(client, raw):
+    response = raw.post("/collections/films/points/query", content=b"{\"query\": [1, 0",
+                        headers={"Content-Type": "application/json"})
+    body = response.json()
+    assert response.status_code == 400 and set(body) == {"status", "time"} and set(body["status"]) == {"error"}
+
+
+def test_groups_lookup_obeys_keys_and_tenant_tokens(server, client):
+    """with_lookup reads another collection: a key must see it (else 403), and a tenant token's
+    filter on it hides the points it hides."""
+    _labels(client)
+    meili = server.client()
+    films_only = meili.create_key({"actions": ["search"], "indexes": ["qdrant_films"], "expiresAt": None})
+    limited = QdrantClient(url=server.url + "/qdrant", api_key=films_only.key, https=False)
+    assert limited.query_points_groups("films", query=[1, 0, 0], group_by="country.code", limit=2).groups
+    with pytest.raises(UnexpectedResponse) as refused:
+        limited.query_points_groups("films", query=[1, 0, 0], group_by="country.code", limit=2, with_lookup="labels")
+    assert refused.value.status_code == 403
+    assert b"The provided API key is invalid." in refused.value.content
+    key = meili.create_key({"actions": ["search"], "indexes": ["qdrant_films", "qdrant_labels"], "expiresAt": None})
+    token = meili.generate_tenant_token(key.uid, {"qdrant_films": {}, "qdrant_labels": {"filter": "payload.iso = FR"}},
+                                        api_key=key.key)
+    tenant = QdrantClient(url=server.url + "/qdrant", api_key=token, https=False)
+    result = tenant.query_points_groups("films", query=[0.1, 0.9, 0.2], group_by="country.code", group_size=1,
+                                        limit=3, with_lookup="labels")
+    lookups = {g.id: (g.lookup.payload if g.lookup else None) for g in result.groups}
+    assert lookups == {44: None, 33: {"label": "France", "iso": "FR"}, 49: None}

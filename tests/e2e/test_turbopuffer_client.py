@@ -210,6 +210,32 @@ FILTERS = [
     (("And", (("public", "Eq", True), ("Or", (("color", "Eq", "blue"), ("price", "Lte", 3))))),
      lambda r: r.get("public") is True and (r["color"] == "blue" or r["price"] <= 3)),
     (("Not", ("tags", "Contains", "a")), lambda r: "a" not in r["tags"]),
+    (("id", "Eq", "doc-5"), lambda r: r["id"] == "doc-5"),
+    (("id", "In", [1, 4, "doc-5"]), lambda r: r["id"] in (1, 4, "doc-5")),
+    (("color", "In", ["red", "blue"]), lambda r: r["color"] in ("red", "blue")),
+    (("public", "NotEq", True), lambda r: r.get("public") is not True),
+    (("public", "Eq", None), lambda r: "public" not in r),
+    (("price", "Lte", 10), lambda r: r["price"] <= 10),
+    (("price", "Gt", 10), lambda r: r["price"] > 10),
+    (("color", "Lt", "green"), lambda r: r["color"] < "green"),
+    (("color", "Gte", "green"), lambda r: r["color"] >= "green"),
+    (("price", "Gt", "10"), lambda r: False),  # a string never compares with a number
+    (("color", "NotIGlob", "R*"), lambda r: not r["color"].lower().startswith("r")),
+    (("color", "IGlob", "{RED,Gr*}"), lambda r: r["color"].lower() == "red" or r["color"].lower().startswith("gr")),
+    (("color", "Glob", "{red,bl?e}"), lambda r: r["color"] in ("red", "blue")),
+    (("color", "Glob", "[!r]*"), lambda r: not r["color"].startswith("r")),
+    (("title", "Glob", "*\\**"), lambda r: "*" in r["title"]),
+    (("tags", "NotGlob", "[ab]"), lambda r: not {"a", "b"} & set(r["tags"])),
+    (("body", "Regex", "(?i)^the"), lambda r: r["body"].lower().startswith("the")),
+    (("title", "ContainsAllTokens", "the fox"), lambda r: r["id"] == 1),  # stop words are no tokens
+    (("body", "ContainsTokenSequence", "dog sleeps"), lambda r: r["id"] == 2),
+    (("body", "ContainsTokenSequence", "sleeps dog"), lambda r: False),
+    (("scores", "AnyLte", 1), lambda r: any(s <= 1 for s in r.get("scores", []))),
+    (("scores", "AnyGt", 5), lambda r: any(s > 5 for s in r.get("scores", []))),
+    (("price", "AnyGt", 5), lambda r: False),  # Any* needs an array attribute
+    (("price", "Contains", 10), lambda r: False),  # Contains needs an array attribute
+    (("Or", (("species", "Eq", "whale"), ("Not", ("public", "NotEq", None)))),
+     lambda r: r.get("species") == "whale" or "public" not in r),
 ]
 
 
@@ -298,7 +324,7 @@ def test_writes_replace_and_delete(tpuf):
      "distance_metric is required when a namespace gets its first vectors"),
     ("delete", "/v2/namespaces/nowhere", None, 404, "namespace 'nowhere' was not found"),
 ])
-def test_errors(raw, method, path, body, status, message):
+def test_errors(tpuf, raw, method, path, body, status, message):
     response = raw.request(method.upper(), path, json=body)
     assert response.status_code == status
     assert response.json() == {"status": "error", "error": message}
@@ -328,3 +354,130 @@ def test_tenant_token_filter(server, tpuf):
     check(tenant.query(rank_by=("body", "BM25", "lazy dog whale"), top_k=10).rows,
           ranked(bm25("body", "lazy dog whale"), keep=lambda r: r["color"] == "blue"))
     assert tenant.query(aggregate_by={"n": ("Count",)}).aggregations == {"n": 2}
+
+
+# 8: audit additions -------------------------------------------------------------------------------
+
+def test_aggregation_groups_limit_and_multi_key(tpuf):
+    """group_by with several attributes; at most `limit` groups, ordered by group key (rows without
+    an attribute group under null, last)."""
+    docs = tpuf.namespace("docs")
+    result = docs.query(aggregate_by={"n": ("Count",), "p": ("Sum", "price")}, group_by=["size", "public"], top_k=3,
+                        filters=("price", "Gte", 5))
+    groups = {}
+    for r in ROWS:
+        if r["price"] >= 5:
+            groups.setdefault((r.get("size"), r.get("public")), []).append(r)
+    order = sorted(groups, key=lambda k: tuple((v is None, v if v is not None else "") for v in k))
+    want = [{"size": k[0], "public": k[1], "n": len(groups[k]), "p": sum(r["price"] for r in groups[k])}
+            for k in order[:3]]
+    assert [dict(g) for g in result.aggregation_groups] == want
+
+
+def test_multi_query_vector_encoding_and_limits(server, tpuf, raw):
+    """vector_encoding set on the multi-query's root applies to every subquery; 1 to 16 queries."""
+    result = tpuf.namespace("docs").multi_query(vector_encoding="base64", queries=[
+        {"rank_by": ("id", "asc"), "top_k": 2, "include_attributes": ["vector"]},
+        {"rank_by": ("vector", "ANN", [0.0, 0.0, 1.0]), "top_k": 1, "include_attributes": ["vector", "title"]}])
+    first = [(r.id, np.frombuffer(base64.b64decode(r.vector), "<f4").tolist()) for r in result.results[0].rows]
+    assert first == [(1, [1.0, 0.0, 0.0]), (2, np.asarray([0.6, 0.8, 0.0], "<f4").tolist())]
+    row = result.results[1].rows[0]
+    assert (row.id, row.title, np.frombuffer(base64.b64decode(row.vector), "<f4").tolist()) == (
+        3, "Foxes and hounds", [0.0, 0.0, 1.0])
+    response = raw.post("/v2/namespaces/docs/query?stainless_overload=multiQuery",
+                        json={"queries": [{"rank_by": ["id", "asc"], "top_k": 1}] * 16})
+    assert response.status_code == 200 and [r["rows"] for r in response.json()["results"]] == [[{"id": 1}]] * 16
+    for body in ({"queries": [{"rank_by": ["id", "asc"], "top_k": 1}] * 17}, {"queries": []},
+                 {"queries": [{"rank_by": ["id", "asc"], "top_k": 1}], "top_k": 3}):
+        response = raw.post("/v2/namespaces/docs/query?stainless_overload=multiQuery", json=body)
+        assert (response.status_code, response.json()) == (400, {
+            "status": "error", "error": "a multi-query is {\"queries\": [1 to 16 query objects]}"})
+
+
+def test_billing_and_performance_objects(tpuf, raw):
+    body = {"rank_by": ["body", "BM25", "lazy dog"], "top_k": 2}
+    answer = raw.post("/v2/namespaces/docs/query", json=body).json()
+    assert set(answer) == {"rows", "billing", "performance"}
+    assert set(answer["billing"]) == {"billable_logical_bytes_queried", "billable_logical_bytes_returned"}
+    assert all(isinstance(v, int) and v > 0 for v in answer["billing"].values())
+    performance = answer["performance"]
+    assert set(performance) == {"cache_hit_ratio", "cache_temperature", "server_total_ms", "query_execution_ms",
+                                "exhaustive_search_count", "approx_namespace_size"}
+    assert performance["approx_namespace_size"] == len(ROWS) and performance["cache_temperature"] in ("hot", "warm", "cold")
+    assert isinstance(performance["cache_hit_ratio"], float)
+    assert all(isinstance(performance[k], int) and performance[k] >= 0
+               for k in ("server_total_ms", "query_execution_ms", "exhaustive_search_count"))
+    multi = raw.post("/v2/namespaces/docs/query?stainless_overload=multiQuery", json={"queries": [body]}).json()
+    assert set(multi) == {"results", "billing", "performance"} and set(multi["results"][0]) == {"rows"}
+
+
+def test_namespace_is_a_loupe_index(server, tpuf):
+    indexes = httpx.get(server.url + "/indexes?limit=100", headers={"Authorization": f"Bearer {server.master_key}"}).json()
+    by_uid = {i["uid"]: i for i in indexes["results"]}
+    assert {"tpuf_docs", "tpuf_euclid"} <= set(by_uid) and by_uid["tpuf_docs"]["primaryKey"] == "id"
+    stats = httpx.get(server.url + "/indexes/tpuf_docs/stats", headers={"Authorization": f"Bearer {server.master_key}"})
+    assert stats.json()["numberOfDocuments"] == len(ROWS)
+
+
+@pytest.mark.parametrize("body,message", [
+    ({"rank_by": ["id", "asc"], "top_k": 1, "include_attributes": ["a"], "exclude_attributes": ["b"]},
+     "include_attributes and exclude_attributes cannot both be set"),
+    ({"rank_by": ["id", "asc"], "top_k": 1, "include_attributes": "title"},
+     "include_attributes must be a boolean or an array of attribute names"),
+    ({"rank_by": ["id", "asc"], "top_k": 1, "exclude_attributes": "vector"},
+     "exclude_attributes must be an array of attribute names"),
+    ({"rank_by": ["id", "asc"], "top_k": 1, "vector_encoding": "hex"}, "vector_encoding must be `float` or `base64`"),
+    ({"aggregate_by": {"n": ["Count"]}, "rank_by": ["id", "asc"]},
+     "aggregate_by cannot be combined with rank_by or include_attributes"),
+    ({"aggregate_by": {"n": ["Avg", "price"]}}, "aggregate `n` must be [\"Count\"] or [\"Sum\", attribute]"),
+    ({"rank_by": ["id", "asc"], "top_k": 1, "group_by": ["color"]}, "group_by requires aggregate_by"),
+    ({"top_k": 1}, "rank_by is required unless aggregate_by is set"),
+    ({"rank_by": ["id", "asc"]}, "limit (or top_k) is required"),
+    ({"rank_by": ["id", "asc"], "limit": {"total": 0}}, "limit must be an integer between 1 and 10000"),
+    ({"rank_by": ["id", "asc"], "limit": {"total": 5, "per": {"attributes": "color", "limit": 1}}},
+     "limit.per must be {\"attributes\": [...], \"limit\": n}"),
+    ({"rank_by": ["id", "asc"], "top_k": 1, "filters": ["color", "Glob", "{a,{b}}"]},
+     "invalid glob `{a,{b}}`: nested alternations"),
+    ({"rank_by": ["id", "asc"], "top_k": 1, "filters": ["color", "Regex", "("]},
+     "invalid regex `(`: missing ), unterminated subpattern at position 0"),
+    ({"rank_by": ["id", "asc"], "top_k": 1, "filters": ["color", "In", "red"]}, "`In` expects an array of values"),
+    ({"rank_by": ["id", "asc"], "top_k": 1, "nonsense": 1}, "unknown query parameter `nonsense`"),
+])
+def test_query_errors(tpuf, raw, body, message):
+    response = raw.post("/v2/namespaces/docs/query", json=body)
+    assert (response.status_code, response.json()) == (400, {"status": "error", "error": message})
+
+
+def test_transport_error_shapes(server, tpuf, raw):
+    response = raw.post("/v2/namespaces/docs/query", content=b"{\"rank_by\": [", headers={"Content-Type": "application/json"})
+    assert response.status_code == 400 and set(response.json()) == {"status", "error"}
+    assert response.json()["status"] == "error"
+    response = raw.get("/v2/namespaces/docs/nothing")
+    assert (response.status_code, response.json()) == (404, {"status": "error", "error": "no such route"})
+    response = httpx.post(server.url + "/tpuf/v2/namespaces/docs/query", json={"rank_by": ["id", "asc"], "top_k": 1},
+                          headers={"Authorization": "Bearer wrong"})
+    assert (response.status_code, response.json()) == (403, {"status": "error", "error": "The provided API key is invalid."})
+
+
+def test_large_filtered_ann_equals_brute_force(tpuf):
+    """2,500 rows (the engine's ANN plan): filtered ANN equals brute force, $dist = 1 − cos; the
+    schema's `regex` flag is accepted and Regex filters the rows."""
+    rng = np.random.default_rng(2)
+    n, dims = 2500, 8
+    vectors = rng.normal(size=(n, dims)).astype(np.float32)
+    labels = ["even" if i % 2 == 0 else ("three" if i % 3 == 0 else "odd") for i in range(n)]
+    large = tpuf.namespace("large")
+    large.write(upsert_columns={"id": list(range(n)), "vector": vectors.tolist(), "label": labels,
+                                "rank": list(range(n))},
+                distance_metric="cosine_distance", schema={"label": {"type": "string", "regex": True}})
+    normed = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    for _ in range(3):
+        query = rng.normal(size=dims)
+        dist = 1 - normed @ (query / np.linalg.norm(query))
+        for keep, filters in ((lambda i: True, None), (lambda i: labels[i] == "three", ("label", "Eq", "three")),
+                              (lambda i: labels[i] != "even" and i < 2000,
+                               ("And", (("label", "Regex", "^(o|t)"), ("rank", "Lt", 2000))))):
+            want = sorted((i for i in range(n) if keep(i)), key=lambda i: dist[i])[:15]
+            kwargs = {"filters": filters} if filters else {}
+            rows = large.query(rank_by=("vector", "ANN", query.tolist()), top_k=15, **kwargs).rows
+            check(rows, [(i, float(dist[i])) for i in want])

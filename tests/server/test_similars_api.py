@@ -101,6 +101,14 @@ async def test_upsert_is_searchable_at_once_and_replaces(http, engine):
                              {"id": "y", "vector": [0.0, 1.0], "metadata": {"k": "v"}}]
     status, body = await get(http, "/indexes/similars_alice_scratch")
     assert status == 200 and body["primaryKey"] == "id"
+    status, body = await post(http, "/v1/embeddings/alice/scratch", {"embeddings": [
+        {"id": "y", "vector": [1, 0]}, {"id": "x", "vector": [3, 3], "metadata": {"n": 1}}]})
+    assert (status, body) == (200, {"upserted": 2})  # a replacement: y's metadata goes, x gets one
+    _s, body = await get(http, "/v1/embeddings/alice/scratch")
+    assert body["items"] == [{"id": "x", "vector": [3.0, 3.0], "metadata": {"n": 1}},
+                             {"id": "y", "vector": [1.0, 0.0], "metadata": {}}]
+    _s, body = await post(http, "/v1/similars/alice/scratch", {"vector": [1, 0]})
+    assert [(r["id"], r["similarity"]) for r in body["results"]] == [("y", 1.0), ("x", round(math.sqrt(0.5), 6))]
 
 
 # 2 -------------------------------------------------------------------------------------------------
@@ -222,6 +230,11 @@ def problem(status, detail):
     ("threshold=high", "threshold must be a number"),
     ("metadata_path=author", "metadata_path requires metadata_value"),
     ("metadata_value=Ann", "metadata_value requires metadata_path"),
+    ("count=5&limit=6", "count and limit are aliases and must not differ"),
+    ("limit=1.5", "limit must be an integer"),
+    ("offset=two", "offset must be an integer"),
+    ("threshold=nan", "threshold must be between 0.0 and 1.0"),
+    ("metadata_path=author..name&metadata_value=Ann", "metadata_path `author..name` is not a dotted path"),
 ])
 async def test_bad_parameters(http, query, detail):
     for status, body in (await get(http, f"/v1/similars/alice/docs/a?{query}"),
@@ -308,3 +321,25 @@ async def test_deletes(http, engine):
     assert (response.status, await response.json()) == (200, {"deleted": 1})
     assert all(r["uid"] != "similars_alice_temp" for r in engine.list_indexes())
     assert await get(http, "/v1/embeddings/alice/temp") == (404, problem(404, "Project `alice/temp` not found."))
+
+
+async def test_count_and_limit_agree_and_bounds(http):
+    """count and limit are aliases (both given must agree); 1 and 200 are accepted bounds."""
+    for query, count in (("count=3&limit=3", 3), ("limit=1", 1), ("count=200", 200), ("limit=200&offset=0", 200)):
+        status, body = await get(http, f"/v1/similars/alice/docs/h?{query}&threshold=0")
+        assert status == 200
+        check(body, expected([1, 1], exclude="h", threshold=0.0, count=count))
+
+
+async def test_url_encoded_metadata_path_and_value(http):
+    """Percent-encoded paths and values (the seed's `author%20name`, `John%20Doe`, `%40`) are decoded
+    before the exact comparison."""
+    await post(http, "/v1/embeddings/alice/encoded", {"embeddings": [
+        {"id": "p", "vector": [1, 0], "metadata": {"author name": "John Doe", "contact": {"mail": "a@b.com"}}},
+        {"id": "q", "vector": [1, 0.1], "metadata": {"author name": "john doe", "contact": {"mail": "x@b.com"}}},
+        {"id": "r", "vector": [1, 0.2]}]})
+    _s, body = await post(http, "/v1/similars/alice/encoded?metadata_path=author%20name&metadata_value=John%20Doe",
+                          {"vector": [1, 0]})
+    assert [r["id"] for r in body["results"]] == ["q", "r"]
+    _s, body = await get(http, "/v1/similars/alice/encoded/r?metadata_path=contact.mail&metadata_value=x%40b.com")
+    assert [r["id"] for r in body["results"]] == ["p"]
