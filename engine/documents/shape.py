@@ -19,6 +19,9 @@ from ..errors import LoupeError
 from ..limits import MAX_FIELDS, MAX_VALUE_NESTING
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def fields_limit_reached() -> LoupeError:
     return LoupeError("max_fields_limit_exceeded", "A document cannot contain more than 65,535 fields.")
 
@@ -46,7 +49,8 @@ def check_shapes(documents: Iterable[dict[str, Any]], known_fields: Mapping[str,
             elif isinstance(value, list):
                 if depth + 1 >= max_nesting:
                     raise _too_deep(fmt, raw, max_nesting)
-                stack.extend((path, child, depth + 1) for child in value if isinstance(child, (dict, list)))
+                if not _SCALARS.issuperset(map(type, value)):  # C-speed skip of vectors and other flat arrays
+                    stack.extend((path, child, depth + 1) for child in value if isinstance(child, (dict, list)))
 
 
 def _too_deep(fmt: str, raw: bytes, max_nesting: int) -> LoupeError:
