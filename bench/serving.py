@@ -24,6 +24,7 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -105,12 +106,49 @@ async def throughput(url: str, queries: list[str], connections: int, seconds: fl
 
     connector = aiohttp.TCPConnector(limit=connections)
     async with aiohttp.ClientSession(connector=connector) as session:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         await asyncio.gather(*(client(n, session) for n in range(connections)))
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     p = percentiles(latencies)
     return {"searches_per_s": len(latencies) / elapsed, "p50_ms": p[50] * 1e3, "p99_ms": p[99] * 1e3,
-            "errors": errors}
+            "errors": errors, "client_cores": cpu / elapsed}
+
+
+WRK_SCRIPT = """
+bodies = {%s}
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("POST", "/indexes/packages/search", {["Content-Type"] = "application/json"},
+                    bodies[(counter %% #bodies) + 1])
+end
+response = function(status, headers, body)
+  if status ~= 200 then errors_seen = (errors_seen or 0) + 1 end
+end
+done = function(summary, latency, requests)
+  io.write(string.format("LOUPE %%d %%d %%f %%f\\n", summary.requests,
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    latency:percentile(50), latency:percentile(99)))
+end
+"""
+
+
+def throughput_wrk(url: str, queries: list[str], connections: int, seconds: float) -> dict:
+    """The same workload driven by wrk (C, one thread): a generator that takes far less of the
+    machine's cores than aiohttp's client, so the servers' own scaling shows."""
+    import resource
+    bodies = ",".join("[==[" + json.dumps({"q": q, "limit": 20}) + "]==]" for q in queries)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT % bodies)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds:.0f}s", "-s", script.name, url],
+                         capture_output=True, text=True, check=True).stdout
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    os.unlink(script.name)
+    requests, errors, p50_us, p99_us = re.search(r"LOUPE (\d+) (\d+) ([\d.]+) ([\d.]+)", out).groups()
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return {"searches_per_s": int(requests) / seconds, "p50_ms": float(p50_us) / 1e3, "p99_ms": float(p99_us) / 1e3,
+            "errors": int(errors), "client_cores": cpu / seconds}
 
 
 def health_during_multi_search(url: str, queries: list[str]) -> dict:
@@ -164,6 +202,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--http-workers", default="1,2")
+    parser.add_argument("--generator", choices=["wrk", "aiohttp"], default="wrk" if shutil.which("wrk") else "aiohttp",
+                        help="what sends the throughput load: wrk (Debian package `wrk`; default where installed) "
+                             "or aiohttp's client (takes about a third of a core at these rates)")
     args = parser.parse_args()
     queries = [json.loads(line)["q"] for line in (DATASETS / "queries" / "typing.jsonl").read_text().splitlines()]
     with tempfile.TemporaryDirectory(prefix="loupe-serving-") as tmp:
@@ -177,10 +218,14 @@ def main() -> None:
         for workers in (int(n) for n in args.http_workers.split(",")):
             server = Loupe(db, workers)
             time.sleep(2)  # the cache warmer builds the index's read caches
-            result = asyncio.run(throughput(server.url, queries, args.connections, args.seconds))
+            if args.generator == "wrk":
+                result = throughput_wrk(server.url, queries, args.connections, args.seconds)
+            else:
+                result = asyncio.run(throughput(server.url, queries, args.connections, args.seconds))
             print(f"{workers} serving process(es), {args.connections} connections, typing workload, "
-                  f"{args.corpus} corpus: {result['searches_per_s']:.0f} searches/s, p50 {result['p50_ms']:.1f} ms, "
-                  f"p99 {result['p99_ms']:.1f} ms, {result['errors']} errors", flush=True)
+                  f"{args.corpus} corpus ({args.generator}): {result['searches_per_s']:.0f} searches/s, p50 {result['p50_ms']:.1f} ms, "
+                  f"p99 {result['p99_ms']:.1f} ms, {result['errors']} errors; the load generator itself used "
+                  f"{result['client_cores']:.2f} of the machine's {os.cpu_count()} cores", flush=True)
             during = health_during_multi_search(server.url, queries)
             print(f"  /health during a 10,000-query multi-search ({during['status']}, {during['bytes']} bytes, "
                   f"{during['seconds']:.1f} s): p50 {during['health_p50_ms']:.1f} ms, "
