@@ -12,7 +12,9 @@ serving processes (`--http-workers`, default "1,2"), a server is started on it a
 2. **/health during a huge multi-search**: one client posts a 10,000-query multi-search (refused
    once its answer passes the 64 MiB bound, after holding its process for seconds) while another
    asks GET /health on fresh connections every 10 ms; p50/p99/max of /health;
-3. **dead worker detection** (once): SIGKILL the task worker, poll /health every 2 ms; time until
+3. **search while the corpus indexes**: one client searches query after query, 10 s alone, then
+   while the whole corpus is indexed into a second index; p50/p99/max of both and the indexing time;
+4. **dead worker detection** (once): SIGKILL the task worker, poll /health every 2 ms; time until
    the first 503, and until 200 again (a new worker ready).
 
 The load generator runs on the same machine (it takes part of a core: figures are conservative).
@@ -151,6 +153,50 @@ def throughput_wrk(url: str, queries: list[str], connections: int, seconds: floa
             "errors": int(errors), "client_cores": cpu / seconds}
 
 
+def search_while_indexing(server: "Loupe", queries: list[str], corpus: Path) -> dict:
+    """One client searching `packages` query after query (typing workload, one keep-alive
+    connection): first for 10 s with nothing else running, then while the whole corpus is indexed
+    into a second index with the same settings.  p50/p99/max of each, and the indexing time."""
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+
+    def one(i: int) -> float:
+        started = time.perf_counter()
+        connection.request("POST", "/indexes/packages/search", json.dumps({"q": queries[i % len(queries)], "limit": 20}),
+                           {"Content-Type": "application/json"})
+        response = connection.getresponse()
+        response.read()
+        assert response.status == 200, response.status
+        return time.perf_counter() - started
+
+    quiet, i, deadline = [], 0, time.perf_counter() + 10
+    while time.perf_counter() < deadline:
+        quiet.append(one(i))
+        i += 1
+    outcome: dict = {}
+
+    def index_copy() -> None:
+        started = time.perf_counter()
+        server.wait(server.call("PATCH", "/indexes/packages-copy/settings", json.dumps(SETTINGS).encode())["taskUid"])
+        task = server.call("POST", "/indexes/packages-copy/documents?primaryKey=id", corpus.read_bytes(),
+                           "application/x-ndjson")
+        outcome["status"] = server.wait(task["taskUid"])["status"]
+        outcome["seconds"] = time.perf_counter() - started
+
+    writer = threading.Thread(target=index_copy)
+    writer.start()
+    busy = []
+    while writer.is_alive():
+        busy.append(one(i))
+        i += 1
+    writer.join()
+    server.wait(server.call("DELETE", "/indexes/packages-copy")["taskUid"])  # the next run starts alike
+    q, b = percentiles(quiet), percentiles(busy)
+    return {"quiet": (q[50] * 1e3, q[99] * 1e3, max(quiet) * 1e3, len(quiet)),
+            "busy": (b[50] * 1e3, b[99] * 1e3, max(busy) * 1e3, len(busy)), **outcome}
+
+
 def health_during_multi_search(url: str, queries: list[str]) -> dict:
     body = json.dumps({"queries": [{"indexUid": "packages", "q": queries[i % len(queries)]}
                                    for i in range(10000)]}).encode()
@@ -231,6 +277,11 @@ def main() -> None:
                   f"{during['seconds']:.1f} s): p50 {during['health_p50_ms']:.1f} ms, "
                   f"p99 {during['health_p99_ms']:.1f} ms, max {during['health_max_ms']:.1f} ms "
                   f"({during['health_samples']} samples)", flush=True)
+            during_indexing = search_while_indexing(server, queries, CORPORA[args.corpus])
+            print("  one client's searches: quiet p50 {:.1f} ms, p99 {:.1f} ms, max {:.1f} ms ({} searches); while the "
+                  "{} corpus indexes into a second index ({}, {:.1f} s): p50 {:.1f} ms, p99 {:.1f} ms, max {:.1f} ms "
+                  "({} searches)".format(*during_indexing["quiet"], args.corpus, during_indexing["status"],
+                                         during_indexing["seconds"], *during_indexing["busy"]), flush=True)
             if workers == 1:
                 detection = worker_detection(server)
                 print(f"  dead worker: first 503 after {detection['first_503_ms']:.1f} ms, available again after "

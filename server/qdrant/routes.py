@@ -252,16 +252,20 @@ def _single(reader: Reader) -> Handler:
     return handler
 
 
+def _searches(body: Any) -> list:
+    """The ``searches`` of a batch body (every batch route, Query API or the seed's)."""
+    if not isinstance(body, dict) or not isinstance(body.get("searches"), list):
+        raise bad_request("Format error in JSON body: missing field `searches`")
+    return body["searches"]
+
+
 def _batch(reader: Reader) -> Handler:
     async def handler(request: web.Request, collection: str) -> web.Response:
         index, config = _collection(request, collection)
-        body = await json_body(request)
-        if not isinstance(body, dict) or not isinstance(body.get("searches"), list):
-            raise bad_request("Format error in JSON body: missing field `searches`")
+        searches = _searches(await json_body(request))
         with index.snapshot() as pinned:
             tenant = _tenant(request, index)
-            return ok(request, [_top(pinned, config, reader(pinned, config, one, tenant))
-                                for one in body["searches"]])
+            return ok(request, [_top(pinned, config, reader(pinned, config, one, tenant)) for one in searches])
     return handler
 
 
@@ -283,13 +287,11 @@ async def query(request: web.Request, collection: str) -> web.Response:
 
 async def query_batch(request: web.Request, collection: str) -> web.Response:
     index, config = _collection(request, collection)
-    body = await json_body(request)
-    if not isinstance(body, dict) or not isinstance(body.get("searches"), list):
-        raise bad_request("Format error in JSON body: missing field `searches`")
+    searches = _searches(await json_body(request))
     with index.snapshot() as pinned:
         tenant = _tenant(request, index)
         return ok(request, [{"points": _top(pinned, config, query_request(pinned, config, one, tenant))}
-                            for one in body["searches"]])
+                            for one in searches])
 
 
 async def query_groups(request: web.Request, collection: str) -> web.Response:
