@@ -16,7 +16,7 @@ from typing import Any
 
 from liquid.exceptions import LiquidError
 
-from .json_template import Component, path_with_root
+from .json_template import Component, path_with_root, set_at
 from .template import RESERVED_FIELDS, LiquidObject, liquid_error_text, parse_liquid, to_liquid
 
 
@@ -48,7 +48,7 @@ class JsonTemplate:
             except LiquidError as error:
                 detail = liquid_error_text(error, context)
                 raise FragmentError(f"in `{path_with_root('', path)}`, error while rendering template: {detail}") from None
-            rendered = _inject(rendered, path, text)
+            rendered = set_at(rendered, path, text)
         return rendered
 
     def render_document(self, document: dict[str, Any]) -> Any:
@@ -81,16 +81,6 @@ def _copy(value: Any) -> Any:
         return [_copy(item) for item in value]
     if isinstance(value, dict):
         return {key: _copy(item) for key, item in value.items()}
-    return value
-
-
-def _inject(value: Any, path: list[Component], text: str) -> Any:
-    if not path:
-        return text
-    parent = value
-    for component in path[:-1]:
-        parent = parent[component]
-    parent[path[-1]] = text
     return value
 
 

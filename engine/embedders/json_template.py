@@ -186,12 +186,12 @@ class InjectableValue:
             raise ValueError("no value to inject")
         rendered = copy.deepcopy(self.template)
         if self.array_path is None:
-            return _set(rendered, self.value_path or [], values[0])
+            return set_at(rendered, self.value_path or [], values[0])
         items = [
-            _set(copy.deepcopy(self.array_path.repeated_value), self.array_path.value_path_in_array, value)
+            set_at(copy.deepcopy(self.array_path.repeated_value), self.array_path.value_path_in_array, value)
             for value in values
         ]
-        return _set(rendered, self.array_path.path_to_array, items)
+        return set_at(rendered, self.array_path.path_to_array, items)
 
     def extract(self, value: Any, convert: Callable[[Any], Any]) -> list[Any]:
         """The values at the placeholder's place in ``value``, each passed through ``convert``.
@@ -214,7 +214,8 @@ class InjectableValue:
         ]
 
 
-def _set(root: Any, path: Path, value: Any) -> Any:
+def set_at(root: Any, path: Path, value: Any) -> Any:
+    """``value`` put at ``path`` inside ``root`` (in place); the value itself for an empty path."""
     if not path:
         return value
     target = root

@@ -378,13 +378,7 @@ class _Parser:
         s, n = self.s, self.n
         q = self.ascii_ws(p)
         if q < n and s[q] == "(":
-            try:
-                expr, r = self.expression(self.ascii_ws(q + 1), depth + 1)
-            except _Err as err:
-                raise err.cut()
-            r = self.ascii_ws(r)
-            if r >= n or s[r] != ")":
-                raise _Err("missing_delimiter", p, n, True, ")")
+            expr, r = self.closed_expression(q + 1, p, depth)
             return expr, self.ascii_ws(r + 1)
         word_end = self.word_end(q)
         word = s[q:word_end]
@@ -413,6 +407,18 @@ class _Parser:
             raise _Err("invalid_primary", p, n, False)
         return found
 
+    def closed_expression(self, p: int, opened: int, depth: int) -> tuple[Expr, int]:
+        """An expression from ``p`` and the ``)`` that must follow it (its position is returned);
+        any error inside is a cut, a missing ``)`` is reported at ``opened``."""
+        try:
+            expr, r = self.expression(self.ascii_ws(p), depth + 1)
+        except _Err as err:
+            raise err.cut()
+        r = self.ascii_ws(r)
+        if r >= self.n or self.s[r] != ")":
+            raise _Err("missing_delimiter", opened, self.n, True, ")")
+        return expr, r
+
     def foreign(self, start: int, p: int, depth: int) -> tuple[Expr, int]:
         """``_foreign(field, filter)`` once ``_foreign(`` is read: everything after is a cut."""
         s, n = self.s, self.n
@@ -420,13 +426,7 @@ class _Parser:
         r = self.ascii_ws(r)
         if r >= n or s[r] != ",":
             raise _Err("invalid_primary", r, n, True)
-        try:
-            inner, r = self.expression(self.ascii_ws(r + 1), depth + 1)
-        except _Err as err:
-            raise err.cut()
-        r = self.ascii_ws(r)
-        if r >= n or s[r] != ")":
-            raise _Err("missing_delimiter", start, n, True, ")")
+        inner, r = self.closed_expression(r + 1, start, depth)
         return Foreign(field, inner, self.token(s[start:r + 1], start, r + 1)), self.ascii_ws(r + 1)
 
     def operation(self, fid: Token, r: int) -> tuple[Expr, int] | None:
