@@ -15,6 +15,7 @@ offsets: accents, capitals and emoji come back as they were, around the tags.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Callable
 from functools import partial
 from typing import Any, Iterable, Mapping, NamedTuple, Sequence
@@ -111,6 +112,7 @@ class Formatter:
         self._readings: dict[int, _Reading] = {}
         self._path_readings: dict[str, _Reading] = {}
         self._base = self._reading(self.tokenizer)
+        self._verdicts: dict[bytes, Any] = {}  # lemma -> `words.verdict`, for `words.Leaves`
         self._read_with(self._base)
         self._flat_shape = _flat_shape(self._shape, self.vocabulary)
 
@@ -214,8 +216,15 @@ class Formatter:
 
     def formatted(self, document: Mapping[str, Any]) -> dict[str, Any] | None:
         """The hit's `_formatted` object, or None when it has none (formatting.md §2)."""
+        return self.formatted_page([document])[0]
+
+    def formatted_page(self, documents: Sequence[Mapping[str, Any]]) -> list[dict[str, Any] | None]:
+        """`formatted` of each document of a page.  The documents whose fields are strings,
+        numbers, booleans, null and arrays of strings, all plain ASCII or read through stand-ins
+        — most documents — are read together: their strings joined, each needle searched once
+        in them all (`words.Leaves`); the others one by one."""
         if not self.formats:
-            return None
+            return [None] * len(documents)
         from ..index import select_fields
         if "*" in self.highlight or "*" in self.crop:
             names = None
@@ -225,24 +234,61 @@ class Formatter:
             names = [*self.retrieve, *self.highlight, *self.crop]
         if names is None:
             names = self.displayed
-        source = select_fields(document if isinstance(document, dict) else dict(document), names)
-        out = self._formatted_flat(source) if self._flat_shape is not None else None
-        if out is None:
-            out = {key: self._format_value(value, key) for key, value in source.items() if key != "_vectors"}
-        return out or None
+        sources = [select_fields(d if isinstance(d, dict) else dict(d), names) for d in documents]
+        outs = self._formatted_flat(sources) if self._flat_shape is not None else [None] * len(sources)
+        return [(out if out is not None else self._formatted_general(source)) or None
+                for out, source in zip(outs, sources)]
 
-    def _formatted_flat(self, source: dict[str, Any]) -> dict[str, Any] | None:
-        """`_formatted` of a document whose fields are strings, numbers, booleans, null and
-        arrays of strings, all plain ASCII — most documents: which strings hold a needle is
-        found in one pass over them all (`words.Leaves`), and only the fields holding one, or
-        cropped, are read.  None for any other document."""
+    def _formatted_general(self, source: dict[str, Any]) -> dict[str, Any]:
+        return {key: self._format_value(value, key) for key, value in source.items() if key != "_vectors"}
+
+    def _formatted_flat(self, sources: Sequence[dict[str, Any]]) -> list[dict[str, Any] | None]:
+        """`_formatted` of the documents read together (`formatted_page`); None for each of the
+        others."""
         strings: list[str] = []
-        fields: list[tuple[str, int, Any]] = []  # each string or array field, its first string
+        gathered: list[tuple[dict[str, Any], list[tuple[str, int, Any]]] | None] = []
+        for source in sources:
+            mark = len(strings)
+            found = self._gather(source, strings)
+            if found is None:
+                del strings[mark:]
+            gathered.append(found)
+        self._read_with(self._base)
+        leaves = Leaves.of(strings, self._flat_shape, self.vocabulary, self._verdicts,  # type: ignore[arg-type]
+                           self._stand_in)
+        if leaves is None:  # an array holds something else than strings
+            if len(sources) == 1:
+                return [None]
+            return [self._formatted_flat([source])[0] for source in sources]
+        found, general, plans = leaves.spans, leaves.general, self._plans
+        hot = sorted({*found, *general}) if found or general else []
+        outs: list[dict[str, Any] | None] = []
+        for item in gathered:
+            if item is None:
+                outs.append(None)
+                continue
+            out, fields = item
+            outs.append(out)
+            for key, first, value in fields:
+                highlight, crop = plans.get(key) or self._plan(key)
+                if type(value) is list:
+                    stop = first + len(value)
+                    if crop or (highlight and hot and _holds(hot, first, stop)):
+                        out[key] = [self._leaf(leaves, k, highlight, crop) for k in range(first, stop)]
+                elif crop or (highlight and (first in found or first in general)):
+                    out[key] = self._leaf(leaves, first, highlight, crop)
+        return outs
+
+    def _gather(self, source: dict[str, Any], strings: list[str]
+                ) -> tuple[dict[str, Any], list[tuple[str, int, Any]]] | None:
+        """A document's `_formatted` as it is before highlighting and cropping, and each string or
+        array field with the index of its first string, its strings appended to ``strings``; None
+        for a document the one pass does not read."""
+        fields: list[tuple[str, int, Any]] = []
         out = dict(source)
         if self._field_tokenizer is not None:  # the one pass reads every field the same way
             if any(self._path_reading(key) is not self._base for key in source):
                 return None
-            self._read_with(self._base)
         for key, value in source.items():
             kind = type(value)
             if kind is str:
@@ -260,23 +306,7 @@ class Formatter:
                 del out[key]
             elif not (value is None or kind is bool):
                 return None
-        leaves = Leaves.of(strings, self._flat_shape, self.vocabulary.needles,  # type: ignore[arg-type]
-                           self._stand_in)
-        if leaves is None:
-            return None
-        found, general, plans = leaves.needles, leaves.general, self._plans
-        if not found and not general and not self.crop:
-            return out
-        for key, first, value in fields:
-            highlight, crop = plans.get(key) or self._plan(key)
-            if type(value) is list:
-                stop = first + len(value)
-                if crop or (highlight and (any(first <= leaf < stop for leaf in found)
-                                           or any(first <= leaf < stop for leaf in general))):
-                    out[key] = [self._leaf(leaves, k, highlight, crop) for k in range(first, stop)]
-            elif crop or (highlight and (first in found or first in general)):
-                out[key] = self._leaf(leaves, first, highlight, crop)
-        return out
+        return out, fields
 
     def _leaf(self, leaves: Leaves, leaf: int, highlight: bool, crop: int | None) -> str:
         text = leaves.strings[leaf]
@@ -285,13 +315,17 @@ class Formatter:
                 return self._crop_text(text, crop, highlight)
             return self._highlight_text(text) if highlight else text
         if crop:
-            return self._crop_text(text, crop, highlight, leaves.value(leaf, self._shape))  # type: ignore[arg-type]
-        if not highlight or leaf not in leaves.needles:
-            return text
-        found = self._highlighted.get(text)
-        if found is None:
-            found = self._highlight_text(text, leaves.value(leaf, self._shape))  # type: ignore[arg-type]
-        return found
+            value = leaves.value(leaf, self._shape)  # type: ignore[arg-type]
+            matches, spans = leaves.matches(leaf, value.marks)
+            cropped = crop_ascii(value, matches, spans, crop, self._current, highlight=highlight, pre=self.pre,
+                                 post=self.post, marker=self.marker)
+            if cropped is not None:
+                return cropped
+            tokens, token_matches = self._analyse(text)
+            return format_text(text, tokens, token_matches, highlight=highlight, crop=crop, pre=self.pre,
+                               post=self.post, marker=self.marker)
+        spans = leaves.spans.get(leaf) if highlight else None
+        return mark(text, 0, len(text), spans, self.pre, self.post) if spans else text
 
     def _format_value(self, value: Any, path: str) -> Any:
         highlight, crop = self._plan(path)
@@ -462,6 +496,12 @@ def _flat_shape(tables: AsciiTables | None, vocabulary: Vocabulary) -> bytes | N
     for byte in _UNUSUAL_BYTES:
         table[byte] = 0
     return bytes(table)
+
+
+def _holds(hot: list[int], first: int, stop: int) -> bool:
+    """Whether the sorted ``hot`` holds an index in ``[first, stop)``."""
+    k = bisect_left(hot, first)
+    return k < len(hot) and hot[k] < stop
 
 
 def _plain(value: Any) -> Any:

@@ -163,13 +163,16 @@ class AsciiValue:
 
 
 class Leaves:
-    """The strings of one document joined, to find in one pass which of them hold needles.
+    """The strings of one or more documents joined, their matches found in one pass.
 
-    ``needles`` maps the index of each plain ASCII string that has a word starting with a
-    needle to those needles; ``general`` holds the indexes of the strings that are not plain
-    ASCII (the general path formats them)."""
+    Each needle (`Vocabulary.needles`) is searched once in the joined shape, at word starts;
+    each word found is judged once per search by its lemma (`verdicts`), and its match is filed
+    under its string: ``spans`` maps the index of each string holding a match to what
+    `highlight.mark` wraps of each (offsets in that string), ``found`` to the rest of each match
+    (query positions, is a phrase, words).  ``general`` holds the indexes of the strings that are
+    not plain ASCII (the general path formats them)."""
 
-    __slots__ = ("_starts", "general", "needles", "shape", "shaped", "strings")
+    __slots__ = ("_starts", "found", "general", "shape", "shaped", "spans", "strings")
 
     JOINER = "\n"
 
@@ -179,14 +182,15 @@ class Leaves:
         self.shape = shape
         self.general = general
         self._starts: list[int] | None = None
-        self.needles: dict[int, list[bytes]] = {}
+        self.spans: dict[int, list[Span]] = {}
+        self.found: dict[int, list[tuple[tuple[int, ...], bool, int]]] = {}
 
     @classmethod
-    def of(cls, strings: list[str], flat_shape: bytes, needles: Sequence[bytes],
+    def of(cls, strings: list[str], flat_shape: bytes, vocabulary: Vocabulary, verdicts: dict[bytes, Any],
            stand_in: Callable[[str], bytes | None]) -> Leaves | None:
         """``flat_shape``: the shape table with the joiner a space and every byte that is not
-        plain ASCII a zero; ``stand_in``: `Tokenizer.ascii_stand_in`.  None when some item is
-        no string."""
+        plain ASCII a zero; ``verdicts``: the search's memo of lemmas judged (`verdict`);
+        ``stand_in``: `Tokenizer.ascii_stand_in`.  None when some item is no string."""
         try:
             joined = cls.JOINER.join(strings)
         except TypeError:
@@ -206,32 +210,97 @@ class Leaves:
             joined = cls.JOINER.join(shaped)
         shape = joined.encode("ascii").translate(flat_shape)
         leaves = cls(strings, shaped, shape, general)
-        leaves._find(needles)
-        return leaves
-
-    def _find(self, needles: Sequence[bytes]) -> None:
-        shape = self.shape
         unusual = shape.find(b"\0")
         while unusual >= 0:  # a control char: the string takes the general path
-            leaf = bisect_right(self.starts, unusual) - 1
-            self.general.add(leaf)
-            unusual = shape.find(b"\0", self.starts[leaf + 1])
-        found = self.needles
-        for needle in needles:
+            leaf = bisect_right(leaves.starts, unusual) - 1
+            general.add(leaf)
+            unusual = shape.find(b"\0", leaves.starts[leaf + 1])
+        leaves._scan(vocabulary, verdicts)
+        return leaves
+
+    def _scan(self, vocabulary: Vocabulary, verdicts: dict[bytes, Any]) -> None:
+        """Every match of every plain string, by the rules of `Vocabulary.find`: the words that
+        start with a needle, in text order, each judged by its lemma; a phrase's words never
+        reach into the next string (the joiner reads as a space)."""
+        shape = self.shape
+        find = shape.find
+        words: list[int] = []  # starts of the words that start with a needle
+        for needle in vocabulary.needles:
             if shape.startswith(needle):
-                found.setdefault(0, []).append(needle)
+                words.append(0)
             spaced = b" " + needle
-            pos = shape.find(spaced)
-            if pos >= 0:
-                starts = self.starts
+            pos = find(spaced)
             while pos >= 0:
-                leaf = bisect_right(starts, pos + 1) - 1
-                held = found.setdefault(leaf, [])
-                if not held or held[-1] is not needle:
-                    held.append(needle)
-                pos = shape.find(spaced, starts[leaf + 1] - 1)  # on to the next string
-        for leaf in self.general:
-            found.pop(leaf, None)
+                words.append(pos + 1)
+                pos = find(spaced, pos + 2)
+        if not words:
+            return
+        if len(vocabulary.needles) > 1:
+            words = sorted(set(words))
+        starts, general, spans, found = self.starts, self.general, self.spans, self.found
+        size = len(shape)
+        leaf = low = following = 0
+        high = -1  # the current string is shape[low:high - 1]
+        for pos in words:
+            if pos < following:  # inside a phrase matched before
+                continue
+            if pos >= high:
+                leaf = bisect_right(starts, pos) - 1
+                low, high = starts[leaf], starts[leaf + 1]
+            end = find(b" ", pos)
+            if end < 0:
+                end = size
+            lemma = shape[pos:end]
+            judged = verdicts.get(lemma, _UNJUDGED)
+            if judged is _UNJUDGED:
+                judged = verdicts[lemma] = verdict(vocabulary, lemma)
+            if judged is None or (general and leaf in general):
+                continue
+            phrase, word = judged
+            if phrase is not None:
+                hit = self._phrase(vocabulary, phrase, end, high - 1)
+                if hit is not None:
+                    length, ids, last_end = hit
+                    extent = last_end - pos
+                    if leaf in spans:
+                        spans[leaf].append((pos - low, last_end - low, extent))
+                        found[leaf].append((ids, True, length))
+                    else:
+                        spans[leaf] = [(pos - low, last_end - low, extent)]
+                        found[leaf] = [(ids, True, length)]
+                    following = last_end
+                    continue
+            if word is not None:
+                ids, chars = word
+                extent = end - pos
+                if 0 <= chars < extent:
+                    extent_marked = chars
+                else:
+                    extent_marked = extent
+                if leaf in spans:
+                    spans[leaf].append((pos - low, end - low, extent_marked))
+                    found[leaf].append((ids, False, 1))
+                else:
+                    spans[leaf] = [(pos - low, end - low, extent_marked)]
+                    found[leaf] = [(ids, False, 1)]
+
+    def _phrase(self, vocabulary: Vocabulary, lemma: str, end: int, stop: int
+                ) -> tuple[int, tuple[int, ...], int] | None:
+        """(words, query positions, end) of the phrase starting with the word ``lemma`` ending
+        at ``end``, its other words before ``stop``; or None."""
+        following = []
+        wanted = vocabulary.longest_phrase - 1
+        if wanted > 0:
+            for word in _WORD.finditer(self.shape, end, stop):
+                following.append(word.span())
+                if len(following) == wanted:
+                    break
+        lemmas = [lemma, *(self.shape[a:b].decode("ascii") for a, b in following)]
+        found = vocabulary.phrase_at(lemmas, 0)
+        if found is None:
+            return None
+        length, ids = found
+        return length, ids, following[length - 2][1] if length > 1 else end
 
     @property
     def starts(self) -> list[int]:
@@ -240,13 +309,45 @@ class Leaves:
             self._starts = list(map(add, accumulate(map(len, self.shaped), initial=0), count()))
         return self._starts
 
-    def value(self, leaf: int, tables: AsciiTables) -> tuple[AsciiValue, list[bytes]]:
-        """String ``leaf`` (not a general one) as an `AsciiValue`, with its needles."""
+    def value(self, leaf: int, tables: AsciiTables) -> AsciiValue:
+        """String ``leaf`` (not a general one) as an `AsciiValue`."""
         text, shaped = self.strings[leaf], self.shaped[leaf]
         start = self.starts[leaf]
         raw = None if shaped is text else shaped.encode("ascii")
-        return AsciiValue(text, tables, self.shape[start:start + len(text)], raw), self.needles.get(leaf, [])
+        return AsciiValue(text, tables, self.shape[start:start + len(text)], raw)
 
+    def matches(self, leaf: int, marks: bytes) -> tuple[list[Match], list[Span]]:
+        """String ``leaf``'s matches as `AsciiValue.matches` gives them (``marks``: its marks)."""
+        spans = self.spans.get(leaf)
+        if spans is None:
+            return [], []
+        matches = []
+        position = 0 if marks[:1] != b" " else -1  # the word starts up to `counted`, minus one
+        counted = 0
+        for (start, end, chars), (ids, is_phrase, words) in zip(spans, self.found[leaf]):
+            position += marks.count(b" a", counted, start + 1)
+            counted = start + 1
+            matches.append(Match(position, position + words - 1, position, position + words - 1, ids, start,
+                                 end - start if is_phrase else chars, is_phrase))
+        return matches, spans
+
+
+_UNJUDGED = object()
+_WORD = re.compile(rb"[^ ]+")
+
+
+def verdict(vocabulary: Vocabulary, lemma: bytes) -> tuple[str | None, tuple[tuple[int, ...], int] | None] | None:
+    """What a word of a plain ASCII value whose lemma is ``lemma`` may be (`AsciiValue._scan`):
+    None if nothing; else (the lemma if a phrase may start with it, (query positions, chars it
+    marks, -1 for all) if it matches as a word)."""
+    text = lemma.decode("ascii")
+    if text not in vocabulary.keys and not (vocabulary.anchors and text.startswith(vocabulary.anchors)):
+        return None
+    phrase = text if text in vocabulary.phrase_starts else None
+    word = vocabulary.word_match(text)
+    if phrase is None and word is None:
+        return None
+    return phrase, None if word is None else (word[0].ids, word[1])
 
 
 def crop_ascii(value: AsciiValue, matches: Sequence[Match], spans: Sequence[Span], length: int,

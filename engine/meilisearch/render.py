@@ -24,6 +24,7 @@ from .search_params import SearchParams
 
 
 # keys a search adds to a hit: a document that has one of its own is rebuilt as a dict
+_UNFORMATTED = object()  # `render`'s ``formatted`` when the caller did not make it
 _RESERVED_KEY = re.compile(rb'"_(?:formatted|matchesPosition|rankingScore|rankingScoreDetails|federation)"')
 
 
@@ -65,19 +66,35 @@ class HitRenderer:
                 fields=result.fields if result is not None else None,
                 field_tokenizer=result.field_tokenizer if result is not None else None)
 
-    def render(self, hit: Hit, federation: dict[str, Any] | None = None) -> Any:
+    def render_page(self, hits: Sequence[Hit]) -> list[Any]:
+        """`render` of every hit of a page: their `_formatted` objects are made together
+        (`Formatter.formatted_page`, one pass over all their strings)."""
+        if self.formatter is None or not self.formatter.formats or len(hits) < 2:
+            return [self.render(hit) for hit in hits]
+        documents = [orjson.loads(hit.stored) if hit.stored is not None else {} for hit in hits]
+        formatted = self.formatter.formatted_page(documents)
+        return [self.render(hit, document=document, formatted=one)
+                for hit, document, one in zip(hits, documents, formatted)]
+
+    def render(self, hit: Hit, federation: dict[str, Any] | None = None, *,
+               document: dict[str, Any] | None = None, formatted: Any = _UNFORMATTED) -> Any:
         """The hit's JSON; ``federation`` (a federated search's `_federation` object) follows the
-        document's fields and `_geoDistance`, before the scores."""
+        document's fields and `_geoDistance`, before the scores.  ``document`` and ``formatted``:
+        the stored document decoded and its `_formatted`, when `render_page` made them."""
         raw = hit.stored
         if self.as_stored and federation is None and raw is not None and not self.vectors and (
                 self.with_vectors or b'"_vectors"' not in raw):
             return orjson.Fragment(raw)
-        document = orjson.loads(raw) if raw is not None else {}
-        formatted = positions = None
+        if document is None:
+            document = orjson.loads(raw) if raw is not None else {}
+        positions = None
         if self.formatter is not None:  # from the stored document, before _vectors/_geoDistance change
-            formatted = self.formatter.formatted(document)
+            if formatted is _UNFORMATTED:
+                formatted = self.formatter.formatted(document)
             if self.formatter.matches_position:
                 positions = self.formatter.matches_positions(document)
+        elif formatted is _UNFORMATTED:
+            formatted = None
         added = self._added_keys(hit, formatted, positions)
         if self.as_extended and federation is None and raw is not None and not _RESERVED_KEY.search(raw) and (
                 not self.vectors) and (self.with_vectors or b'"_vectors"' not in raw):
