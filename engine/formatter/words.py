@@ -31,7 +31,7 @@ from ..tokenizer import (
     AsciiTables,
     Tokenizer,
 )
-from .crop import HARD_CODE, SOFT_CODE, WORD_CODE, best_interval, grow
+from .crop import HARD_CODE, SOFT_CODE, WORD_CODE, best_interval
 from .highlight import mark, with_markers
 from .matches import Match, Vocabulary
 
@@ -353,7 +353,7 @@ def verdict(vocabulary: Vocabulary, lemma: bytes) -> tuple[str | None, tuple[tup
 def crop_ascii(value: AsciiValue, matches: Sequence[Match], spans: Sequence[Span], length: int,
                tokenizer: Tokenizer, *, highlight: bool, pre: str, post: str, marker: str) -> str | None:
     """The value cropped to ``length`` words around its best interval of matches (crop.py),
-    highlighted when asked, its tokens read in place (`_Chars`).  None when a phrase is longer
+    highlighted when asked, its tokens read in place (`grow_chars`).  None when a phrase is longer
     than the crop (the general path cuts it)."""
     text = value.text
     if not matches:  # from the start, up to the end of the length-th word
@@ -364,54 +364,95 @@ def crop_ascii(value: AsciiValue, matches: Sequence[Match], spans: Sequence[Span
     size = last.last_word - first.first_word + 1
     if size > length:
         return None
-    start, end = grow(_Chars(value), first.char_start, spans[b_idx][1], length - size)
+    start, end = grow_chars(value.kinds, value.marks, first.char_start, spans[b_idx][1], length - size)
     body = mark(text, start, end, spans, pre, post) if highlight else text[start:end]
     return with_markers(body, start, end, len(text), marker)
 
 
-class _Chars:
-    """A `crop.TokenView` of a plain ASCII value: positions are chars, a token is recognised
-    from the kinds of the chars around it (`Tokenizer.ascii_shape`), words are skipped with a
-    C-level search in the marks."""
-
-    __slots__ = ("_backwards", "kinds", "marks", "size")
-
-    def __init__(self, value: AsciiValue) -> None:
-        self.kinds = value.kinds
-        self.marks = value.marks
-        self.size = len(self.kinds)
-        self._backwards: bytes | None = None
-
-    def before(self, lo: int) -> tuple[int, int] | None:
-        if lo == 0:
-            return None
-        kind = self.kinds[lo - 1]
+def grow_chars(kinds: bytes, marks: bytes, lo: int, hi: int, remaining: int) -> tuple[int, int]:
+    """`crop.grow` over a plain ASCII value read in place: positions are chars, the token on
+    each side recognised from the kinds of the chars around it (`Tokenizer.ascii_shape`: a word
+    is a run of word chars, ``. `` or ``, `` one hard separator, any other separator char one
+    token), words skipped with a C-level search in the marks once one side is used up.  The
+    same steps as `crop.grow`, its `TokenView` calls written out (this runs for every cropped
+    value of every hit)."""
+    size = len(kinds)
+    # the token left of `lo`: its code (-1: none) and start; right of `hi`: its code and end
+    if lo == 0:
+        left = -1
+    else:
+        kind = kinds[lo - 1]
         if kind == ASCII_WORD:
-            return WORD_CODE, self.marks.rfind(b" ", 0, lo) + 1
-        if kind == ASCII_SPACE and lo > 1 and self.kinds[lo - 2] == ASCII_STOP:
-            return HARD_CODE, lo - 2
-        return (HARD_CODE if kind == ASCII_HARD else SOFT_CODE), lo - 1
-
-    def after(self, hi: int) -> tuple[int, int] | None:
-        if hi == self.size:
-            return None
-        kind = self.kinds[hi]
+            left, left_at = WORD_CODE, marks.rfind(b" ", 0, lo) + 1
+        elif kind == ASCII_SPACE and lo > 1 and kinds[lo - 2] == ASCII_STOP:
+            left, left_at = HARD_CODE, lo - 2
+        else:
+            left, left_at = (HARD_CODE if kind == ASCII_HARD else SOFT_CODE), lo - 1
+    if hi == size:
+        right = -1
+    else:
+        kind = kinds[hi]
         if kind == ASCII_WORD:
-            end = self.marks.find(b" ", hi)
-            return WORD_CODE, self.size if end < 0 else end
-        if kind == ASCII_STOP and hi + 1 < self.size and self.kinds[hi + 1] == ASCII_SPACE:
-            return HARD_CODE, hi + 2
-        return (HARD_CODE if kind == ASCII_HARD else SOFT_CODE), hi + 1
-
-    def words_after(self, hi: int, words: int) -> int:
-        found = _words_regex(words).match(self.marks, hi)
-        return found.end() if found is not None else self.size
-
-    def words_before(self, lo: int, words: int) -> int:
-        if self._backwards is None:
-            self._backwards = self.marks[::-1]
-        found = _words_regex(words).match(self._backwards, self.size - lo)
-        return self.size - found.end() if found is not None else 0
+            right_at = marks.find(b" ", hi)
+            right, right_at = WORD_CODE, (size if right_at < 0 else right_at)
+        elif kind == ASCII_STOP and hi + 1 < size and kinds[hi + 1] == ASCII_SPACE:
+            right, right_at = HARD_CODE, hi + 2
+        else:
+            right, right_at = (HARD_CODE if kind == ASCII_HARD else SOFT_CODE), hi + 1
+    while remaining > 0:
+        if left < 0:
+            if right < 0:
+                return lo, hi
+            found = _words_regex(remaining).match(marks, hi)
+            return lo, (found.end() if found is not None else size)
+        if right < 0:
+            found = _words_regex(remaining).match(marks[::-1], size - lo)
+            return (size - found.end() if found is not None else 0), hi
+        take_right = False
+        if left and right:  # two separators
+            if left == right:
+                take_left, take_right = True, remaining > 1
+            else:
+                take_left = left != HARD_CODE
+                take_right = not take_left
+        elif right:  # a word on the left only
+            take_left = True
+            remaining -= 1
+        elif left:  # on the right only
+            take_left, take_right = False, True
+            remaining -= 1
+        else:
+            take_left = True
+            remaining -= 1
+            if remaining > 0:
+                take_right = True
+                remaining -= 1
+        if take_left:
+            lo = left_at
+            if lo == 0:
+                left = -1
+            else:
+                kind = kinds[lo - 1]
+                if kind == ASCII_WORD:
+                    left, left_at = WORD_CODE, marks.rfind(b" ", 0, lo) + 1
+                elif kind == ASCII_SPACE and lo > 1 and kinds[lo - 2] == ASCII_STOP:
+                    left, left_at = HARD_CODE, lo - 2
+                else:
+                    left, left_at = (HARD_CODE if kind == ASCII_HARD else SOFT_CODE), lo - 1
+        if take_right:
+            hi = right_at
+            if hi == size:
+                right = -1
+            else:
+                kind = kinds[hi]
+                if kind == ASCII_WORD:
+                    right_at = marks.find(b" ", hi)
+                    right, right_at = WORD_CODE, (size if right_at < 0 else right_at)
+                elif kind == ASCII_STOP and hi + 1 < size and kinds[hi + 1] == ASCII_SPACE:
+                    right, right_at = HARD_CODE, hi + 2
+                else:
+                    right, right_at = (HARD_CODE if kind == ASCII_HARD else SOFT_CODE), hi + 1
+    return lo, hi
 
 
 _WORDS_REGEXES: dict[int, Callable[..., Any]] = {}
