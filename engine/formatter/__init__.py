@@ -15,7 +15,6 @@ offsets: accents, capitals and emoji come back as they were, around the tags.
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
 from collections.abc import Callable
 from functools import partial
 from typing import Any, Iterable, Mapping, NamedTuple, Sequence
@@ -244,24 +243,34 @@ class Formatter:
 
     def _formatted_flat(self, sources: Sequence[dict[str, Any]]) -> list[dict[str, Any] | None]:
         """`_formatted` of the documents read together (`formatted_page`); None for each of the
-        others."""
+        others.  Strings repeat across the hits of a page (dependencies, tags, maintainers):
+        each distinct one is read once, and highlighted once."""
         strings: list[str] = []
-        gathered: list[tuple[dict[str, Any], list[tuple[str, int, Any]]] | None] = []
+        gathered: list[tuple[dict[str, Any], list[tuple[str, Any]]] | None] = []
         for source in sources:
-            mark = len(strings)
+            before = len(strings)
             found = self._gather(source, strings)
             if found is None:
-                del strings[mark:]
+                del strings[before:]
             gathered.append(found)
         self._read_with(self._base)
-        leaves = Leaves.of(strings, self._flat_shape, self.vocabulary, self._verdicts,  # type: ignore[arg-type]
-                           self._stand_in)
+        try:
+            distinct = list(dict.fromkeys(strings))
+        except TypeError:  # an array holds an object
+            distinct = None
+        leaves = None if distinct is None else Leaves.of(
+            distinct, self._flat_shape, self.vocabulary, self._verdicts, self._stand_in)  # type: ignore[arg-type]
         if leaves is None:  # an array holds something else than strings
             if len(sources) == 1:
                 return [None]
             return [self._formatted_flat([source])[0] for source in sources]
-        found, general, plans = leaves.spans, leaves.general, self._plans
-        hot = sorted({*found, *general}) if found or general else []
+        # the highlighted text of each distinct string holding a match
+        highlighted = {distinct[leaf]: mark(distinct[leaf], 0, len(distinct[leaf]), spans, self.pre, self.post)
+                       for leaf, spans in leaves.spans.items()}
+        for leaf in leaves.general:
+            highlighted[distinct[leaf]] = self._highlight_text(distinct[leaf])
+        lookup = highlighted.get
+        plans = self._plans
         outs: list[dict[str, Any] | None] = []
         for item in gathered:
             if item is None:
@@ -269,22 +278,22 @@ class Formatter:
                 continue
             out, fields = item
             outs.append(out)
-            for key, first, value in fields:
+            for key, value in fields:
                 highlight, crop = plans.get(key) or self._plan(key)
-                if type(value) is list:
-                    stop = first + len(value)
-                    if crop or (highlight and hot and _holds(hot, first, stop)):
-                        out[key] = [self._leaf(leaves, k, highlight, crop) for k in range(first, stop)]
-                elif crop or (highlight and (first in found or first in general)):
-                    out[key] = self._leaf(leaves, first, highlight, crop)
+                if crop:
+                    if type(value) is list:
+                        out[key] = [self._crop_leaf(leaves, v, highlight, crop) for v in value]
+                    else:
+                        out[key] = self._crop_leaf(leaves, value, highlight, crop)
+                elif highlight and highlighted:
+                    out[key] = list(map(lookup, value, value)) if type(value) is list else lookup(value, value)
         return outs
 
-    def _gather(self, source: dict[str, Any], strings: list[str]
-                ) -> tuple[dict[str, Any], list[tuple[str, int, Any]]] | None:
+    def _gather(self, source: dict[str, Any], strings: list[str]) -> tuple[dict[str, Any], list[tuple[str, Any]]] | None:
         """A document's `_formatted` as it is before highlighting and cropping, and each string or
-        array field with the index of its first string, its strings appended to ``strings``; None
-        for a document the one pass does not read."""
-        fields: list[tuple[str, int, Any]] = []
+        array field with its value (a number as its text), its strings appended to ``strings``;
+        None for a document the one pass does not read."""
+        fields: list[tuple[str, Any]] = []
         out = dict(source)
         if self._field_tokenizer is not None:  # the one pass reads every field the same way
             if any(self._path_reading(key) is not self._base for key in source):
@@ -292,15 +301,15 @@ class Formatter:
         for key, value in source.items():
             kind = type(value)
             if kind is str:
-                fields.append((key, len(strings), value))
+                fields.append((key, value))
                 strings.append(value)
             elif kind is list:
-                fields.append((key, len(strings), value))
+                fields.append((key, value))
                 strings.extend(value)  # anything but strings: `Leaves.of` says None
                 out[key] = list(value)
             elif kind is int or kind is float:
                 text = out[key] = str(value) if kind is int else number_text(value)
-                fields.append((key, len(strings), text))
+                fields.append((key, text))
                 strings.append(text)
             elif key == "_vectors":
                 del out[key]
@@ -308,24 +317,20 @@ class Formatter:
                 return None
         return out, fields
 
-    def _leaf(self, leaves: Leaves, leaf: int, highlight: bool, crop: int | None) -> str:
-        text = leaves.strings[leaf]
+    def _crop_leaf(self, leaves: Leaves, text: str, highlight: bool, crop: int) -> str:
+        """One string of `_formatted_flat` cropped, highlighted if asked."""
+        leaf = leaves.index(text)
         if leaf in leaves.general:
-            if crop:
-                return self._crop_text(text, crop, highlight)
-            return self._highlight_text(text) if highlight else text
-        if crop:
-            value = leaves.value(leaf, self._shape)  # type: ignore[arg-type]
-            matches, spans = leaves.matches(leaf, value.marks)
-            cropped = crop_ascii(value, matches, spans, crop, self._current, highlight=highlight, pre=self.pre,
-                                 post=self.post, marker=self.marker)
-            if cropped is not None:
-                return cropped
-            tokens, token_matches = self._analyse(text)
-            return format_text(text, tokens, token_matches, highlight=highlight, crop=crop, pre=self.pre,
-                               post=self.post, marker=self.marker)
-        spans = leaves.spans.get(leaf) if highlight else None
-        return mark(text, 0, len(text), spans, self.pre, self.post) if spans else text
+            return self._crop_text(text, crop, highlight)
+        value = leaves.value(leaf, self._shape)  # type: ignore[arg-type]
+        matches, spans = leaves.matches(leaf, value.marks)
+        cropped = crop_ascii(value, matches, spans, crop, self._current, highlight=highlight, pre=self.pre,
+                             post=self.post, marker=self.marker)
+        if cropped is not None:
+            return cropped
+        tokens, token_matches = self._analyse(text)
+        return format_text(text, tokens, token_matches, highlight=highlight, crop=crop, pre=self.pre, post=self.post,
+                           marker=self.marker)
 
     def _format_value(self, value: Any, path: str) -> Any:
         highlight, crop = self._plan(path)
@@ -496,12 +501,6 @@ def _flat_shape(tables: AsciiTables | None, vocabulary: Vocabulary) -> bytes | N
     for byte in _UNUSUAL_BYTES:
         table[byte] = 0
     return bytes(table)
-
-
-def _holds(hot: list[int], first: int, stop: int) -> bool:
-    """Whether the sorted ``hot`` holds an index in ``[first, stop)``."""
-    k = bisect_left(hot, first)
-    return k < len(hot) and hot[k] < stop
 
 
 def _plain(value: Any) -> Any:

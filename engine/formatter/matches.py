@@ -99,6 +99,8 @@ class Vocabulary:
         self.needles = tuple(sorted(w.encode("ascii") for w in self.keys | frozenset(self.anchors)
                                     if w and w.isascii()))
         self.few_needles = len(self.needles) <= _MAX_NEEDLES
+        # ... and every word that starts with a needle starts with exactly one of these
+        self.word_needles = tuple(_outermost_bytes(self.needles))
         self.longest_phrase = max((len(p.words) for p in phrases), default=1)
         # ... and any text whose `flattened_text` holds none of them has no match
         flat = {drop_marks(w) for w in self.keys | frozenset(self.anchors) if w}
@@ -241,6 +243,15 @@ def _outermost(words: frozenset[str]) -> list[str]:
     """The words no shorter one of them is a prefix of: what a lemma must start with to start
     with one of ``words``.  In sorted order the words extending one follow it directly."""
     kept: list[str] = []
+    for word in sorted(words):
+        if not kept or not word.startswith(kept[-1]):
+            kept.append(word)
+    return kept
+
+
+def _outermost_bytes(words: Sequence[bytes]) -> list[bytes]:
+    """`_outermost` of byte strings."""
+    kept: list[bytes] = []
     for word in sorted(words):
         if not kept or not word.startswith(kept[-1]):
             kept.append(word)

@@ -172,7 +172,7 @@ class Leaves:
     (query positions, is a phrase, words).  ``general`` holds the indexes of the strings that are
     not plain ASCII (the general path formats them)."""
 
-    __slots__ = ("_starts", "found", "general", "shape", "shaped", "spans", "strings")
+    __slots__ = ("_index", "_starts", "found", "general", "shape", "shaped", "spans", "strings")
 
     JOINER = "\n"
 
@@ -182,6 +182,7 @@ class Leaves:
         self.shape = shape
         self.general = general
         self._starts: list[int] | None = None
+        self._index: dict[str, int] | None = None
         self.spans: dict[int, list[Span]] = {}
         self.found: dict[int, list[tuple[tuple[int, ...], bool, int]]] = {}
 
@@ -225,7 +226,7 @@ class Leaves:
         shape = self.shape
         find = shape.find
         words: list[int] = []  # starts of the words that start with a needle
-        for needle in vocabulary.needles:
+        for needle in vocabulary.word_needles:  # no word starts with two of them
             if shape.startswith(needle):
                 words.append(0)
             spaced = b" " + needle
@@ -235,8 +236,8 @@ class Leaves:
                 pos = find(spaced, pos + 2)
         if not words:
             return
-        if len(vocabulary.needles) > 1:
-            words = sorted(set(words))
+        if len(vocabulary.word_needles) > 1:
+            words.sort()
         starts, general, spans, found = self.starts, self.general, self.spans, self.found
         size = len(shape)
         leaf = low = following = 0
@@ -308,6 +309,12 @@ class Leaves:
         if self._starts is None:
             self._starts = list(map(add, accumulate(map(len, self.shaped), initial=0), count()))
         return self._starts
+
+    def index(self, text: str) -> int:
+        """The index of string ``text`` (the strings are distinct)."""
+        if self._index is None:
+            self._index = dict(zip(self.strings, count()))
+        return self._index[text]
 
     def value(self, leaf: int, tables: AsciiTables) -> AsciiValue:
         """String ``leaf`` (not a general one) as an `AsciiValue`."""
