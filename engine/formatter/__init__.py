@@ -264,9 +264,8 @@ class Formatter:
             if len(sources) == 1:
                 return [None]
             return [self._formatted_flat([source])[0] for source in sources]
-        # the highlighted text of each distinct string holding a match
-        highlighted = {distinct[leaf]: mark(distinct[leaf], 0, len(distinct[leaf]), spans, self.pre, self.post)
-                       for leaf, spans in leaves.spans.items()}
+        # each distinct string highlighted
+        highlighted = dict(zip(distinct, leaves.highlighted(self.pre, self.post))) if leaves.spans else {}
         for leaf in leaves.general:
             highlighted[distinct[leaf]] = self._highlight_text(distinct[leaf])
         lookup = highlighted.get
@@ -494,13 +493,19 @@ class _Reading(NamedTuple):
 def _flat_shape(tables: AsciiTables | None, vocabulary: Vocabulary) -> bytes | None:
     """The shape table `words.Leaves` reads a document's strings with: the joiner a space, every
     byte that is not plain ASCII a zero.  None where it does not apply."""
-    joiner = ord(Leaves.JOINER)
-    if tables is None or not vocabulary.few_needles or tables[0][joiner] != 32:
+    if tables is None or not vocabulary.few_needles:
         return None
-    table = bytearray(tables[0])
-    for byte in _UNUSUAL_BYTES:
-        table[byte] = 0
-    return bytes(table)
+    found = _FLAT_SHAPES.get(tables[0])
+    if found is None:
+        table = bytearray(tables[0])
+        for byte in _UNUSUAL_BYTES:
+            table[byte] = 0
+        table[ord(Leaves.JOINER)] = 32  # a word boundary, in no plain string
+        found = _FLAT_SHAPES[tables[0]] = bytes(table)
+    return found
+
+
+_FLAT_SHAPES: dict[bytes, bytes] = {}  # a tokenizer's shape table -> `_flat_shape`'s
 
 
 def _plain(value: Any) -> Any:

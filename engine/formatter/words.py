@@ -17,7 +17,7 @@ The answers are the general path's (tests/engine/test_formatter_fast_paths.py).
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from itertools import accumulate, count
 from operator import add
@@ -163,54 +163,59 @@ class AsciiValue:
 
 
 class Leaves:
-    """The strings of one or more documents joined, their matches found in one pass.
+    """Strings of one or more documents joined, their matches found in one pass.
 
-    Each needle (`Vocabulary.needles`) is searched once in the joined shape, at word starts;
-    each word found is judged once per search by its lemma (`verdicts`), and its match is filed
-    under its string: ``spans`` maps the index of each string holding a match to what
-    `highlight.mark` wraps of each (offsets in that string), ``found`` to the rest of each match
-    (query positions, is a phrase, words).  ``general`` holds the indexes of the strings that are
-    not plain ASCII (the general path formats them)."""
+    Each needle (`Vocabulary.word_needles`) is searched once in the joined shape, at word
+    starts; each word found is judged once per search by its lemma (`verdict`).  ``spans`` holds
+    what `highlight.mark` wraps of each match, as offsets in the joined text, in text order;
+    ``found`` the rest of each match (query positions, is a phrase, words).  ``general`` holds
+    the indexes of the strings that are not plain ASCII (the general path formats them).  The
+    joiner is a control char, which no plain string holds: the joined text highlighted at once
+    splits back into the strings highlighted (`highlighted`)."""
 
-    __slots__ = ("_index", "_starts", "found", "general", "shape", "shaped", "spans", "strings")
+    __slots__ = ("_index", "_starts", "found", "general", "shape", "shaped", "spans", "strings", "text")
 
-    JOINER = "\n"
+    JOINER = "\x1e"
 
-    def __init__(self, strings: list[str], shaped: list[str], shape: bytes, general: set[int]) -> None:
+    def __init__(self, strings: list[str], shaped: list[str], text: str, shape: bytes, general: set[int]) -> None:
         self.strings = strings
-        self.shaped = shaped  # the plain ASCII strings, the others as ""
+        self.shaped = shaped  # the plain ASCII strings, the others as spaces
+        self.text = text  # the strings joined
         self.shape = shape
         self.general = general
         self._starts: list[int] | None = None
         self._index: dict[str, int] | None = None
-        self.spans: dict[int, list[Span]] = {}
-        self.found: dict[int, list[tuple[tuple[int, ...], bool, int]]] = {}
+        self.spans: list[Span] = []
+        self.found: list[tuple[tuple[int, ...], bool, int]] = []
 
     @classmethod
     def of(cls, strings: list[str], flat_shape: bytes, vocabulary: Vocabulary, verdicts: dict[bytes, Any],
            stand_in: Callable[[str], bytes | None]) -> Leaves | None:
-        """``flat_shape``: the shape table with the joiner a space and every byte that is not
-        plain ASCII a zero; ``verdicts``: the search's memo of lemmas judged (`verdict`);
-        ``stand_in``: `Tokenizer.ascii_stand_in`.  None when some item is no string."""
+        """``flat_shape``: the shape table with the joiner a space and every other byte that is
+        not plain ASCII a zero; ``verdicts``: the search's memo of lemmas judged (`verdict`);
+        ``stand_in``: `Tokenizer.ascii_stand_in`.  None when some item is no string or holds
+        the joiner."""
         try:
-            joined = cls.JOINER.join(strings)
+            text = joined = cls.JOINER.join(strings)
         except TypeError:
+            return None
+        if joined.count(cls.JOINER) != len(strings) - 1:
             return None
         general: set[int] = set()
         shaped = strings
         if not joined.isascii():
             shaped = list(strings)
-            for i, text in enumerate(strings):
-                if not text.isascii():
-                    raw = stand_in(text)
-                    if raw is None:
+            for i, value in enumerate(strings):
+                if not value.isascii():
+                    raw = stand_in(value)
+                    if raw is None:  # as many chars, no word: the offsets stay those of `text`
                         general.add(i)
-                        shaped[i] = ""
+                        shaped[i] = " " * len(value)
                     else:
                         shaped[i] = raw.decode("ascii")
             joined = cls.JOINER.join(shaped)
         shape = joined.encode("ascii").translate(flat_shape)
-        leaves = cls(strings, shaped, shape, general)
+        leaves = cls(strings, shaped, text, shape, general)
         unusual = shape.find(b"\0")
         while unusual >= 0:  # a control char: the string takes the general path
             leaf = bisect_right(leaves.starts, unusual) - 1
@@ -238,16 +243,14 @@ class Leaves:
             return
         if len(vocabulary.word_needles) > 1:
             words.sort()
-        starts, general, spans, found = self.starts, self.general, self.spans, self.found
+        general = self.general
+        spans, found = self.spans, self.found
+        add_span, add_found = spans.append, found.append
         size = len(shape)
-        leaf = low = following = 0
-        high = -1  # the current string is shape[low:high - 1]
+        following = 0
         for pos in words:
             if pos < following:  # inside a phrase matched before
                 continue
-            if pos >= high:
-                leaf = bisect_right(starts, pos) - 1
-                low, high = starts[leaf], starts[leaf + 1]
             end = find(b" ", pos)
             if end < 0:
                 end = size
@@ -255,35 +258,23 @@ class Leaves:
             judged = verdicts.get(lemma, _UNJUDGED)
             if judged is _UNJUDGED:
                 judged = verdicts[lemma] = verdict(vocabulary, lemma)
-            if judged is None or (general and leaf in general):
+            if judged is None or (general and bisect_right(self.starts, pos) - 1 in general):
                 continue
             phrase, word = judged
             if phrase is not None:
-                hit = self._phrase(vocabulary, phrase, end, high - 1)
+                starts = self.starts
+                hit = self._phrase(vocabulary, phrase, end, starts[bisect_right(starts, pos)] - 1)
                 if hit is not None:
                     length, ids, last_end = hit
-                    extent = last_end - pos
-                    if leaf in spans:
-                        spans[leaf].append((pos - low, last_end - low, extent))
-                        found[leaf].append((ids, True, length))
-                    else:
-                        spans[leaf] = [(pos - low, last_end - low, extent)]
-                        found[leaf] = [(ids, True, length)]
+                    add_span((pos, last_end, last_end - pos))
+                    add_found((ids, True, length))
                     following = last_end
                     continue
             if word is not None:
-                ids, chars = word
+                chars = word[1]
                 extent = end - pos
-                if 0 <= chars < extent:
-                    extent_marked = chars
-                else:
-                    extent_marked = extent
-                if leaf in spans:
-                    spans[leaf].append((pos - low, end - low, extent_marked))
-                    found[leaf].append((ids, False, 1))
-                else:
-                    spans[leaf] = [(pos - low, end - low, extent_marked)]
-                    found[leaf] = [(ids, False, 1)]
+                add_span((pos, end, chars if 0 <= chars < extent else extent))
+                add_found((word[0], False, 1))
 
     def _phrase(self, vocabulary: Vocabulary, lemma: str, end: int, stop: int
                 ) -> tuple[int, tuple[int, ...], int] | None:
@@ -310,6 +301,10 @@ class Leaves:
             self._starts = list(map(add, accumulate(map(len, self.shaped), initial=0), count()))
         return self._starts
 
+    def highlighted(self, pre: str, post: str) -> list[str]:
+        """Each string with its matches in tags (the general ones as they are)."""
+        return mark(self.text, 0, len(self.text), self.spans, pre, post).split(self.JOINER)
+
     def index(self, text: str) -> int:
         """The index of string ``text`` (the strings are distinct)."""
         if self._index is None:
@@ -325,17 +320,22 @@ class Leaves:
 
     def matches(self, leaf: int, marks: bytes) -> tuple[list[Match], list[Span]]:
         """String ``leaf``'s matches as `AsciiValue.matches` gives them (``marks``: its marks)."""
-        spans = self.spans.get(leaf)
-        if spans is None:
+        low, high = self.starts[leaf], self.starts[leaf + 1]
+        first = bisect_left(self.spans, (low,))
+        last = bisect_left(self.spans, (high,), first)
+        if first == last:
             return [], []
-        matches = []
+        matches, spans = [], []
         position = 0 if marks[:1] != b" " else -1  # the word starts up to `counted`, minus one
         counted = 0
-        for (start, end, chars), (ids, is_phrase, words) in zip(spans, self.found[leaf]):
+        for (start, end, chars), (ids, is_phrase, words) in zip(self.spans[first:last], self.found[first:last]):
+            start -= low
+            end -= low
             position += marks.count(b" a", counted, start + 1)
             counted = start + 1
             matches.append(Match(position, position + words - 1, position, position + words - 1, ids, start,
                                  end - start if is_phrase else chars, is_phrase))
+            spans.append((start, end, chars))
         return matches, spans
 
 
