@@ -321,10 +321,8 @@ class Formatter:
         leaf = leaves.index(text)
         if leaf in leaves.general:
             return self._crop_text(text, crop, highlight)
-        value = leaves.value(leaf, self._shape)  # type: ignore[arg-type]
-        matches, spans = leaves.matches(leaf, value.marks)
-        cropped = crop_ascii(value, matches, spans, crop, self._current, highlight=highlight, pre=self.pre,
-                             post=self.post, marker=self.marker)
+        cropped = leaves.crop(leaf, self._shape, crop, highlight=highlight, pre=self.pre,  # type: ignore[arg-type]
+                              post=self.post, marker=self.marker)
         if cropped is not None:
             return cropped
         tokens, token_matches = self._analyse(text)

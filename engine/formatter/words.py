@@ -318,6 +318,43 @@ class Leaves:
         raw = None if shaped is text else shaped.encode("ascii")
         return AsciiValue(text, tables, self.shape[start:start + len(text)], raw)
 
+    def crop(self, leaf: int, tables: AsciiTables, length: int, *, highlight: bool, pre: str, post: str,
+             marker: str) -> str | None:
+        """String ``leaf`` (not a general one) cropped as `crop_ascii` crops it, highlighted when
+        asked.  Its matches are the joined text's between its bounds; when they all fit in one
+        window (most values), that window is the interval and only its ends' word positions are
+        counted.  None when a phrase is longer than the crop (the general path cuts it)."""
+        text = self.strings[leaf]
+        raw = self.shaped[leaf].encode("ascii")
+        marks = raw.translate(tables.marks)
+        low = self.starts[leaf]
+        spans = self.spans
+        first = bisect_left(spans, (low,))
+        last = bisect_left(spans, (low + len(text) + 1,), first) - 1
+        if last < first:  # from the start, up to the end of the length-th word
+            found = _words_regex(length).match(marks)
+            return text[:found.end()] + marker if found is not None and found.end() < len(text) else text
+        offset = marks[:1] == b" "  # a word's position: the word starts up to it, minus one
+        first_word = marks.count(b" a", 0, spans[first][0] - low + 1) - offset
+        last_word = marks.count(b" a", 0, spans[last][0] - low + 1) - offset + self.found[last][2] - 1
+        if last_word - first_word < length:
+            a, b = first, last
+        else:
+            matches, _ = self.matches(leaf, marks)
+            a, b = best_interval(matches, length)
+            first_word, last_word = matches[a].first_word, matches[b].last_word
+            a, b = a + first, b + first
+        size = last_word - first_word + 1
+        if size > length:
+            return None
+        start, end = grow_chars(raw.translate(tables.kinds), marks, spans[a][0] - low, spans[b][1] - low,
+                                length - size)
+        if highlight:
+            body = mark(self.text, low + start, low + end, spans[first:last + 1], pre, post)
+        else:
+            body = text[start:end]
+        return with_markers(body, start, end, len(text), marker)
+
     def matches(self, leaf: int, marks: bytes) -> tuple[list[Match], list[Span]]:
         """String ``leaf``'s matches as `AsciiValue.matches` gives them (``marks``: its marks)."""
         low, high = self.starts[leaf], self.starts[leaf + 1]
