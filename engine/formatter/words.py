@@ -302,8 +302,16 @@ class Leaves:
         return self._starts
 
     def highlighted(self, pre: str, post: str) -> list[str]:
-        """Each string with its matches in tags (the general ones as they are)."""
-        return mark(self.text, 0, len(self.text), self.spans, pre, post).split(self.JOINER)
+        """Each string with its matches in tags (the general ones as they are): `highlight.mark`
+        of the whole joined text, whose spans need no clipping."""
+        text = self.text
+        parts: list[str] = []
+        cursor = 0
+        for start, _, chars in self.spans:  # a match marks its first `chars` chars, the rest follows
+            parts += (text[cursor:start], pre, text[start:start + chars], post)
+            cursor = start + chars
+        parts.append(text[cursor:])
+        return "".join(parts).split(self.JOINER)
 
     def index(self, text: str) -> int:
         """The index of string ``text`` (the strings are distinct)."""
@@ -349,8 +357,10 @@ class Leaves:
             return None
         start, end = grow_chars(raw.translate(tables.kinds), marks, spans[a][0] - low, spans[b][1] - low,
                                 length - size)
-        if highlight:
-            body = mark(self.text, low + start, low + end, spans[first:last + 1], pre, post)
+        if highlight:  # the matches that may reach into the window: the one before it on
+            inside = spans[max(first, bisect_left(spans, (low + start,), first, last + 1) - 1):
+                           bisect_right(spans, (low + end, _AFTER), first, last + 1)]
+            body = mark(self.text, low + start, low + end, inside, pre, post)
         else:
             body = text[start:end]
         return with_markers(body, start, end, len(text), marker)
@@ -377,6 +387,7 @@ class Leaves:
 
 
 _UNJUDGED = object()
+_AFTER = float("inf")  # sorts after any span end
 _WORD = re.compile(rb"[^ ]+")
 
 
