@@ -24,6 +24,7 @@ from .search_params import SearchParams
 
 
 # keys a search adds to a hit: a document that has one of its own is rebuilt as a dict
+_OPEN_OR_SPACE = frozenset((b"{", b" ", b"\t", b"\n", b"\r", b"\x0b", b"\x0c"))
 _UNFORMATTED = object()  # `render`'s ``formatted`` when the caller did not make it
 _RESERVED_KEY = re.compile(rb'"_(?:formatted|matchesPosition|rankingScore|rankingScoreDetails|federation)"')
 
@@ -73,8 +74,25 @@ class HitRenderer:
             return [self.render(hit) for hit in hits]
         documents = [orjson.loads(hit.stored) if hit.stored is not None else {} for hit in hits]
         formatted = self.formatter.formatted_page(documents)
-        return [self.render(hit, document=document, formatted=one)
-                for hit, document, one in zip(hits, documents, formatted)]
+        if not self.as_extended or self.formatter.matches_position or self.vectors:
+            return [self.render(hit, document=document, formatted=one)
+                    for hit, document, one in zip(hits, documents, formatted)]
+        out = []  # `render`'s stored JSON with the added keys appended, written out
+        for hit, document, one in zip(hits, documents, formatted):
+            raw = hit.stored
+            if raw is None or _RESERVED_KEY.search(raw) or (not self.with_vectors and b'"_vectors"' in raw):
+                out.append(self.render(hit, document=document, formatted=one))
+                continue
+            added = self._added_keys(hit, one, None)
+            if not added:
+                out.append(orjson.Fragment(raw))
+                continue
+            if raw[-1:] == b"}" and raw[-2:-1] not in _OPEN_OR_SPACE:  # stored JSON has no padding
+                comma = b","
+            else:
+                comma = b"," if raw.rstrip()[:-1].rstrip() != b"{" else b""
+            out.append(orjson.Fragment(b"".join((memoryview(raw)[:-1], comma, memoryview(orjson.dumps(added))[1:]))))
+        return out
 
     def render(self, hit: Hit, federation: dict[str, Any] | None = None, *,
                document: dict[str, Any] | None = None, formatted: Any = _UNFORMATTED) -> Any:
