@@ -246,7 +246,7 @@ class Formatter:
         others.  Strings repeat across the hits of a page (dependencies, tags, maintainers):
         each distinct one is read once, and highlighted once."""
         strings: list[str] = []
-        gathered: list[tuple[dict[str, Any], list[tuple[str, Any]]] | None] = []
+        gathered: list[tuple[dict[str, Any], list[tuple[str, Any, bool, int | None]]] | None] = []
         for source in sources:
             before = len(strings)
             found = self._gather(source, strings)
@@ -269,7 +269,6 @@ class Formatter:
         for leaf in leaves.general:
             highlighted[distinct[leaf]] = self._highlight_text(distinct[leaf])
         lookup = highlighted.get
-        plans = self._plans
         outs: list[dict[str, Any] | None] = []
         for item in gathered:
             if item is None:
@@ -277,39 +276,48 @@ class Formatter:
                 continue
             out, fields = item
             outs.append(out)
-            for key, value in fields:
-                highlight, crop = plans.get(key) or self._plan(key)
+            for key, value, highlight, crop in fields:
                 if crop:
                     if type(value) is list:
                         out[key] = [self._crop_leaf(leaves, v, highlight, crop) for v in value]
                     else:
                         out[key] = self._crop_leaf(leaves, value, highlight, crop)
-                elif highlight and highlighted:
+                elif highlighted:
                     out[key] = list(map(lookup, value, value)) if type(value) is list else lookup(value, value)
         return outs
 
-    def _gather(self, source: dict[str, Any], strings: list[str]) -> tuple[dict[str, Any], list[tuple[str, Any]]] | None:
+    def _gather(self, source: dict[str, Any], strings: list[str]
+                ) -> tuple[dict[str, Any], list[tuple[str, Any, bool, int | None]]] | None:
         """A document's `_formatted` as it is before highlighting and cropping, and each string or
-        array field with its value (a number as its text), its strings appended to ``strings``;
-        None for a document the one pass does not read."""
-        fields: list[tuple[str, Any]] = []
+        array field highlighted or cropped with its value (a number as its text) and its plan,
+        its strings appended to ``strings``; None for a document the one pass does not read."""
+        fields: list[tuple[str, Any, bool, int | None]] = []
         out = dict(source)
         if self._field_tokenizer is not None:  # the one pass reads every field the same way
             if any(self._path_reading(key) is not self._base for key in source):
                 return None
+        plans = self._plans
         for key, value in source.items():
             kind = type(value)
             if kind is str:
-                fields.append((key, value))
-                strings.append(value)
+                plan = plans.get(key) or self._plan(key)
+                if plan[0] or plan[1]:
+                    fields.append((key, value, *plan))
+                    strings.append(value)
             elif kind is list:
-                fields.append((key, value))
-                strings.extend(value)  # anything but strings: `Leaves.of` says None
+                plan = plans.get(key) or self._plan(key)
+                if plan[0] or plan[1]:
+                    fields.append((key, value, *plan))
+                    strings.extend(value)  # anything but strings: `Leaves.of` says None
+                elif not all(type(v) is str for v in value):
+                    return None
                 out[key] = list(value)
             elif kind is int or kind is float:
                 text = out[key] = str(value) if kind is int else number_text(value)
-                fields.append((key, text))
-                strings.append(text)
+                plan = plans.get(key) or self._plan(key)
+                if plan[0] or plan[1]:
+                    fields.append((key, text, *plan))
+                    strings.append(text)
             elif key == "_vectors":
                 del out[key]
             elif not (value is None or kind is bool):

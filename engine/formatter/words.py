@@ -248,15 +248,16 @@ class Leaves:
         add_span, add_found = spans.append, found.append
         size = len(shape)
         following = 0
+        space, unjudged, judge = b" ", _UNJUDGED, verdicts.get
         for pos in words:
             if pos < following:  # inside a phrase matched before
                 continue
-            end = find(b" ", pos)
+            end = find(space, pos)
             if end < 0:
                 end = size
             lemma = shape[pos:end]
-            judged = verdicts.get(lemma, _UNJUDGED)
-            if judged is _UNJUDGED:
+            judged = judge(lemma, unjudged)
+            if judged is unjudged:
                 judged = verdicts[lemma] = verdict(vocabulary, lemma)
             if judged is None or (general and bisect_right(self.starts, pos) - 1 in general):
                 continue
@@ -271,10 +272,8 @@ class Leaves:
                     following = last_end
                     continue
             if word is not None:
-                chars = word[1]
-                extent = end - pos
-                add_span((pos, end, chars if 0 <= chars < extent else extent))
-                add_found((word[0], False, 1))
+                add_span((pos, end, word[0]))
+                add_found(word[1])
 
     def _phrase(self, vocabulary: Vocabulary, lemma: str, end: int, stop: int
                 ) -> tuple[int, tuple[int, ...], int] | None:
@@ -391,10 +390,11 @@ _AFTER = float("inf")  # sorts after any span end
 _WORD = re.compile(rb"[^ ]+")
 
 
-def verdict(vocabulary: Vocabulary, lemma: bytes) -> tuple[str | None, tuple[tuple[int, ...], int] | None] | None:
+def verdict(vocabulary: Vocabulary, lemma: bytes
+            ) -> tuple[str | None, tuple[int, tuple[tuple[int, ...], bool, int]] | None] | None:
     """What a word of a plain ASCII value whose lemma is ``lemma`` may be (`AsciiValue._scan`):
-    None if nothing; else (the lemma if a phrase may start with it, (query positions, chars it
-    marks, -1 for all) if it matches as a word)."""
+    None if nothing; else (the lemma if a phrase may start with it, (the chars it marks, its
+    entry of `Leaves.found`) if it matches as a word)."""
     text = lemma.decode("ascii")
     if text not in vocabulary.keys and not (vocabulary.anchors and text.startswith(vocabulary.anchors)):
         return None
@@ -402,7 +402,10 @@ def verdict(vocabulary: Vocabulary, lemma: bytes) -> tuple[str | None, tuple[tup
     word = vocabulary.word_match(text)
     if phrase is None and word is None:
         return None
-    return phrase, None if word is None else (word[0].ids, word[1])
+    if word is None:
+        return phrase, None
+    chars = word[1]
+    return phrase, (chars if 0 <= chars < len(lemma) else len(lemma), (word[0].ids, False, 1))
 
 
 def crop_ascii(value: AsciiValue, matches: Sequence[Match], spans: Sequence[Span], length: int,
