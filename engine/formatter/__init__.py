@@ -254,12 +254,14 @@ class Formatter:
                 del strings[before:]
             gathered.append(found)
         self._read_with(self._base)
+        leaves: Leaves | None = None
         try:
             distinct = list(dict.fromkeys(strings))
         except TypeError:  # an array holds an object
-            distinct = None
-        leaves = None if distinct is None else Leaves.of(
-            distinct, self._flat_shape, self.vocabulary, self._verdicts, self._stand_in)  # type: ignore[arg-type]
+            distinct = []
+        else:
+            leaves = Leaves.of(distinct, self._flat_shape, self.vocabulary, self._verdicts,  # type: ignore[arg-type]
+                               self._stand_in)
         if leaves is None:  # an array holds something else than strings
             if len(sources) == 1:
                 return [None]

@@ -318,13 +318,6 @@ class Leaves:
             self._index = dict(zip(self.strings, count()))
         return self._index[text]
 
-    def value(self, leaf: int, tables: AsciiTables) -> AsciiValue:
-        """String ``leaf`` (not a general one) as an `AsciiValue`."""
-        text, shaped = self.strings[leaf], self.shaped[leaf]
-        start = self.starts[leaf]
-        raw = None if shaped is text else shaped.encode("ascii")
-        return AsciiValue(text, tables, self.shape[start:start + len(text)], raw)
-
     def crop(self, leaf: int, tables: AsciiTables, length: int, *, highlight: bool, pre: str, post: str,
              marker: str) -> str | None:
         """String ``leaf`` (not a general one) cropped as `crop_ascii` crops it, highlighted when

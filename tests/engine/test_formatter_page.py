@@ -62,8 +62,8 @@ def options_list(rng: random.Random) -> list[dict]:
     out = []
     for crop in (1, 2, 5, 10, 30):
         for highlight in (["*"], ["name", "depends"], []):
-            out.append(dict(highlight=highlight, crop=[("description", crop)] if crop != 2 else [("*", crop)],
-                            crop_marker=rng.choice(["…", "", "~"]), pre_tag="<b>", post_tag="</b>"))
+            out.append({"highlight": highlight, "crop": [("description", crop)] if crop != 2 else [("*", crop)],
+                        "crop_marker": rng.choice(["…", "", "~"]), "pre_tag": "<b>", "post_tag": "</b>"})
     return out
 
 
