@@ -12,7 +12,13 @@ a word char) — and every step is a C-level search in them:
 * a crop window grows token by token from its interval, each token recognised from the kinds of
   the chars around it, and at once over the words left when one side is used up.
 
-The answers are the general path's (tests/engine/test_formatter_fast_paths.py).
+A page of hits is read at once (`Leaves`): the distinct strings of all its documents joined by a
+control char no plain string holds, each needle searched once over them all, each word found
+judged once per search by its lemma, the joined text highlighted in one pass and split back.
+Only the cropped strings are then read one by one, around their matches.
+
+The answers are the general path's (tests/engine/test_formatter_fast_paths.py,
+tests/engine/test_formatter_page.py).
 """
 from __future__ import annotations
 
