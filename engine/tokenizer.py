@@ -460,7 +460,8 @@ class Tokenizer:
                 _char_class(ascii_word) + f"{{{limits.MAX_WORD_BYTES + 1},}}").search
             self._ascii_hard_split = re.compile(_alternation(ascii_hard)).split
             word_run = "[^" + "".join(re.escape(c) for c in sorted(ascii_single)) + "]+"
-            self._walk_findall = re.compile(word_run + "|" + _alternation(ascii_hard), re.S).findall
+            walk = re.compile(word_run + "|" + _alternation(ascii_hard), re.S)
+            self._walk_findall, self._walk_finditer = walk.findall, walk.finditer
             self._walk_hard = frozenset(ascii_hard)
             self._non_ascii_seps = {
                 c: ("!" if c in HARD_SEPARATORS else "/") for c in single if not c.isascii()
@@ -511,6 +512,9 @@ class Tokenizer:
             return cached
         out: list[tuple[TokenKind, str, int]] = []
         if raw.isascii():
+            if self._whole_ascii_words:  # one Latin word, cut by no segmenter
+                out.append(self._classify_word(raw, "LATIN", self._latin_language) + (len(raw),))
+                return self._cache_pieces(key, out)
             groups: list[tuple[str, str | None]] = [(raw, "LATIN")]
         else:
             groups = [(raw, "CJ")] if _CJ_ONLY_RE.fullmatch(raw) else _script_groups(raw)
@@ -534,6 +538,9 @@ class Tokenizer:
                         cache.clear()
                     found = cache[(word, language)] = classify(word, script, language) + (length,)
                 out.append(found)
+        return self._cache_pieces(key, out)
+
+    def _cache_pieces(self, key: Any, out: list[tuple[TokenKind, str, int]]) -> list[tuple[TokenKind, str, int]]:
         if len(self._word_cache) >= _WORD_CACHE_MAX:
             self._word_cache.clear()
         self._word_cache[key] = out
@@ -874,49 +881,12 @@ class Tokenizer:
         else:
             field.plain_sentences(sentences)
 
-    def _cj_sentences(self, text: str) -> list[list[str | None]]:
-        """The sentences of lemmas (None: stop word) of a text with Chinese/Japanese runs, whose
-        words are cut by the language of their whole run: `_sentences` without building tokens
-        (fast tokenizers only)."""
-        scanned = text
-        for c in set(_NON_ASCII_RE.findall(text)):
-            if c in self._non_ascii_seps:
-                scanned = scanned.replace(c, "/")
-        runs = self._cj_languages(text) or []
-        sentence: list[str | None] = []
-        sentences = [sentence]
-
-        def add(kind: TokenKind, lemma: str, hard: bool) -> None:
-            nonlocal sentence
-            if kind == SEPARATOR:
-                if sentence and hard:
-                    sentence = []
-                    sentences.append(sentence)
-            elif lemma:
-                sentence.append(lemma if kind == WORD else None)
-
-        def words(start: int, end: int) -> None:
-            language = next((lang for run_start, run_end, lang in runs if run_start < end and start < run_end), _DETECT)
-            for kind, lemma, _length in self._pieces(text[start:end], language):
-                add(kind, lemma, kind == SEPARATOR and lemma in HARD_SEPARATORS)
-
-        pos = 0
-        for m in self._ascii_split_finditer(scanned):
-            start, end = m.span()
-            if start > pos:
-                words(pos, start)
-            token = self._match_token(text[start:end], start, end, _ASCII_BYTE_AT)
-            add(token.kind, token.lemma, token.hard)
-            pos = end
-        if pos < len(text):
-            words(pos, len(text))
-        return [s for s in sentences if s]
-
     def _index_value_by_word(self, text: str, field: FieldPositions) -> None:
-        """Word-by-word walk over the fast regex (non-ASCII text, stop words present)."""
+        """Word-by-word walk over the fast regex (non-ASCII text, stop words present).  A word
+        holding Chinese/Japanese chars is cut by the language of the whole run they are in."""
         hard_set = self._walk_hard
         if not text.isascii() and CJ_RE.search(text):
-            field.sentences(self._cj_sentences(text))
+            self._index_cj_value(text, field)
             return
         if not text.isascii():
             for c in set(_NON_ASCII_RE.findall(text)):
@@ -925,13 +895,48 @@ class Tokenizer:
                     text = text.replace(c, replacement)
         sentence: list[str | None] = []  # lemmas, None for stop words
         sentences = [sentence]
+        cached = self._word_cache.get  # `_pieces` of a word seen before, without the call
         for raw in self._walk_findall(text):
             if raw in hard_set:
                 if sentence:
                     sentence = []
                     sentences.append(sentence)
                 continue
-            for kind, lemma, _length in self._pieces(raw):
+            for kind, lemma, _length in cached(raw) or self._pieces(raw):
+                if kind == SEPARATOR:
+                    if sentence and lemma in HARD_SEPARATORS:
+                        sentence = []
+                        sentences.append(sentence)
+                elif lemma:
+                    sentence.append(lemma if kind == WORD else None)
+        field.sentences(sentences)
+
+    def _index_cj_value(self, text: str, field: FieldPositions) -> None:
+        """`_index_value_by_word` for a text with Chinese/Japanese runs: the same walk, the words
+        holding Cj chars cut by their run's language (`_cj_languages` of the whole text)."""
+        runs = self._cj_languages(text) or []
+        for c in set(_NON_ASCII_RE.findall(text)):
+            replacement = self._non_ascii_seps.get(c)
+            if replacement is not None:
+                text = text.replace(c, replacement)  # one char for one: the runs' offsets hold
+        hard_set, cached = self._walk_hard, self._word_cache.get
+        sentence: list[str | None] = []
+        sentences = [sentence]
+        for found in self._walk_finditer(text):
+            raw = found.group()
+            if raw in hard_set:
+                if sentence:
+                    sentence = []
+                    sentences.append(sentence)
+                continue
+            if CJ_RE.search(raw):
+                start, end = found.span()
+                language = next((lang for run_start, run_end, lang in runs if run_start < end and start < run_end),
+                                _DETECT)
+                pieces = self._pieces(raw, language)
+            else:
+                pieces = cached(raw) or self._pieces(raw)
+            for kind, lemma, _length in pieces:
                 if kind == SEPARATOR:
                     if sentence and lemma in HARD_SEPARATORS:
                         sentence = []
