@@ -32,7 +32,9 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         args = [sys.executable, "-m", "server", "--http-addr", f"127.0.0.1:{self.port}", "--db-path", str(self.db),
                 "--log-level", "WARN", *(extra or [])]
-        self.proc = subprocess.Popen(args, cwd=self.tmp)
+        # the server runs this checkout's code, not whichever one the interpreter has installed
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+        self.proc = subprocess.Popen(args, cwd=self.tmp, env=env)
         for _ in range(300):
             try:
                 urllib.request.urlopen(self.url + "/health", timeout=1)

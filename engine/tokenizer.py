@@ -48,7 +48,8 @@ from typing import Any, NamedTuple
 
 from . import limits
 from .languages import allow_list
-from .languages.detection import CJ_CHARS, CJ_RE, cj_language, cj_runs, latin_language
+from .languages.detection import (CJ_CHARS, CJ_RE, DETECT, cj_language, cj_runs, detect_latin,
+                                  latin_language)
 from .languages.normalizers import normalize_cj
 from .languages.segmenters import segmenter
 from .positions import FieldPositions, IndexedField
@@ -221,6 +222,32 @@ def _script_groups(raw: str) -> list[tuple[str, str | None]]:
     return groups
 
 
+def _latin_runs(text: str) -> list[tuple[int, int]]:
+    """The [start, end) spans of the Latin runs of ``text``, cut as charabia cuts a text into runs
+    of one script: a scripted char of another script ends a run; chars of no script (digits,
+    spaces, punctuation) stay in the run they are in, or join the first run.
+
+        >>> _latin_runs("Fußball 東京 blåbär!"), _latin_runs("123")
+        ([(0, 8), (10, 17)], [])
+    """
+    if text.isascii():
+        return [(0, len(text))] if any(c.isalpha() for c in text) else []
+    runs: list[tuple[int, int]] = []
+    start, current = 0, None
+    for i, c in enumerate(text):
+        s = ("LATIN" if c.isalpha() else None) if c.isascii() else _script(c)
+        if s is None or s == current:
+            continue
+        if current == "LATIN":
+            runs.append((start, i))
+        if current is not None:
+            start = i
+        current = s
+    if current == "LATIN":
+        runs.append((start, len(text)))
+    return runs
+
+
 def _decompose(raw: str) -> str:
     """Steps 1-2 of §1.2: NFKD, then control characters removed.  Stop words compare to this."""
     d = raw if raw.isascii() else unicodedata.normalize("NFKD", raw)
@@ -387,10 +414,15 @@ class Tokenizer:
         non_separator_tokens: Iterable[str] = (),
         dictionary: Iterable[str] = (),
         locales: Iterable[str] | None = None,
+        latin: str | None = DETECT,
     ) -> None:
         #: the languages detection may choose from (`languages.allow_list` of ``locales``)
         self.allow = allow_list(locales)
-        self._latin_language = latin_language(self.allow)
+        #: the language of Latin text; `DETECT`: detected per text (`_tokenize_detecting`).
+        #: ``latin`` forces one (the tokenizers a detecting one hands its texts to).
+        self._latin_language = latin_language(self.allow) if latin == DETECT else latin
+        self._detecting = self._latin_language == DETECT
+        self._by_latin: dict[str | None, Tokenizer] = {}
         stop_words, separator_tokens = tuple(stop_words), tuple(separator_tokens)
         non_separator_tokens, dictionary = tuple(non_separator_tokens), tuple(dictionary)
         self._settings = (stop_words, separator_tokens, non_separator_tokens, dictionary)
@@ -402,7 +434,7 @@ class Tokenizer:
         )
         self.dictionary = frozenset(w for w in dictionary if w)
         # German compounds are cut inside ASCII words too: no shortcut takes an ASCII run whole
-        self._whole_ascii_words = self._latin_language != "deu"
+        self._whole_ascii_words = self._latin_language not in ("deu", DETECT)
         self._split_re = re.compile(_alternation(self.separators | self.dictionary))
         self._word_cache: dict[Any, list[tuple[TokenKind, str, int]]] = {}
         # the words a segmenter cut, classified: (word, language) -> (kind, lemma, length)
@@ -412,7 +444,7 @@ class Tokenizer:
         multi = self.separators - single
         # Fast indexing path: words are exactly the runs of non-separator chars, and the only
         # multi-char separators are ". " / ", " whose chars are separators themselves.
-        self._fast = self._whole_ascii_words and not self.dictionary and all(
+        self._fast = self._whole_ascii_words and not self.dictionary and not self._detecting and all(
             s in (". ", ", ") and s[0] in single and " " in single for s in multi
         )
         if self._fast:
@@ -428,7 +460,8 @@ class Tokenizer:
                 _char_class(ascii_word) + f"{{{limits.MAX_WORD_BYTES + 1},}}").search
             self._ascii_hard_split = re.compile(_alternation(ascii_hard)).split
             word_run = "[^" + "".join(re.escape(c) for c in sorted(ascii_single)) + "]+"
-            self._walk_findall = re.compile(word_run + "|" + _alternation(ascii_hard), re.S).findall
+            walk = re.compile(word_run + "|" + _alternation(ascii_hard), re.S)
+            self._walk_findall, self._walk_finditer = walk.findall, walk.finditer
             self._walk_hard = frozenset(ascii_hard)
             self._non_ascii_seps = {
                 c: ("!" if c in HARD_SEPARATORS else "/") for c in single if not c.isascii()
@@ -479,11 +512,14 @@ class Tokenizer:
             return cached
         out: list[tuple[TokenKind, str, int]] = []
         if raw.isascii():
+            if self._whole_ascii_words:  # one Latin word, cut by no segmenter
+                out.append(self._classify_word(raw, "LATIN", self._latin_language) + (len(raw),))
+                return self._cache_pieces(key, out)
             groups: list[tuple[str, str | None]] = [(raw, "LATIN")]
         else:
             groups = [(raw, "CJ")] if _CJ_ONLY_RE.fullmatch(raw) else _script_groups(raw)
         for piece, script in groups:
-            language = self._latin_language if script == "LATIN" else None
+            language = self._latin_language if script == "LATIN" and not self._detecting else None
             if script == "CJ":
                 language = cj_language(piece, self.allow) if cj is _DETECT else cj
             cut = segmenter(script, language) if script in _SEGMENTED_SCRIPTS or language == "deu" else None
@@ -502,6 +538,9 @@ class Tokenizer:
                         cache.clear()
                     found = cache[(word, language)] = classify(word, script, language) + (length,)
                 out.append(found)
+        return self._cache_pieces(key, out)
+
+    def _cache_pieces(self, key: Any, out: list[tuple[TokenKind, str, int]]) -> list[tuple[TokenKind, str, int]]:
         if len(self._word_cache) >= _WORD_CACHE_MAX:
             self._word_cache.clear()
         self._word_cache[key] = out
@@ -656,6 +695,8 @@ class Tokenizer:
         """
         if self._fast and not self.stop_words and text.isascii() and not _ASCII_UNUSUAL_RE.search(text):
             return self._tokenize_ascii(text)
+        if self._detecting:
+            return self._tokenize_detecting(text)
         tokens: list[Token] = []
         pos = 0
         finditer = self._split_re.finditer
@@ -680,6 +721,32 @@ class Tokenizer:
         if pos < len(text):
             append_words(tokens, text, pos, len(text), byte_at)
         return tokens
+
+    def _tokenize_detecting(self, text: str) -> list[Token]:
+        """`tokenize` where each Latin run's language is detected (`languages.detection`): the
+        text goes to the tokenizer of its Latin runs' language.  Runs of other languages in one
+        text (``"Fußball 東京 blåbär"``) are cut apart, each with the script runs after it."""
+        runs = _latin_runs(text)
+        languages = [detect_latin(text[start:end], self.allow) for start, end in runs]
+        if len(set(languages)) <= 1:
+            return self._for_latin(languages[0] if languages else None).tokenize(text)
+        tokens: list[Token] = []
+        cuts = [0] + [start for start, _end in runs[1:]] + [len(text)]
+        byte_at = _Utf8Offsets(text)
+        for (start, end), language in zip(zip(cuts, cuts[1:]), languages):
+            shift, byte_shift = start, byte_at(start)
+            tokens += [token._replace(char_start=token.char_start + shift, char_end=token.char_end + shift,
+                                      byte_start=token.byte_start + byte_shift,
+                                      byte_end=token.byte_end + byte_shift)
+                       for token in self._for_latin(language).tokenize(text[start:end])]
+        return tokens
+
+    def _for_latin(self, language: str | None) -> "Tokenizer":
+        """This tokenizer with Latin text read in ``language`` (detection done)."""
+        found = self._by_latin.get(language)
+        if found is None:
+            found = self._by_latin[language] = Tokenizer(*self._settings, locales=self.allow, latin=language)
+        return found
 
     def _append_in_runs(self, runs: list[tuple[int, int, str | None]], tokens: list[Token], text: str,
                         start: int, end: int, byte_at: _ByteAt) -> None:
@@ -814,49 +881,12 @@ class Tokenizer:
         else:
             field.plain_sentences(sentences)
 
-    def _cj_sentences(self, text: str) -> list[list[str | None]]:
-        """The sentences of lemmas (None: stop word) of a text with Chinese/Japanese runs, whose
-        words are cut by the language of their whole run: `_sentences` without building tokens
-        (fast tokenizers only)."""
-        scanned = text
-        for c in set(_NON_ASCII_RE.findall(text)):
-            if c in self._non_ascii_seps:
-                scanned = scanned.replace(c, "/")
-        runs = self._cj_languages(text) or []
-        sentence: list[str | None] = []
-        sentences = [sentence]
-
-        def add(kind: TokenKind, lemma: str, hard: bool) -> None:
-            nonlocal sentence
-            if kind == SEPARATOR:
-                if sentence and hard:
-                    sentence = []
-                    sentences.append(sentence)
-            elif lemma:
-                sentence.append(lemma if kind == WORD else None)
-
-        def words(start: int, end: int) -> None:
-            language = next((lang for run_start, run_end, lang in runs if run_start < end and start < run_end), _DETECT)
-            for kind, lemma, _length in self._pieces(text[start:end], language):
-                add(kind, lemma, kind == SEPARATOR and lemma in HARD_SEPARATORS)
-
-        pos = 0
-        for m in self._ascii_split_finditer(scanned):
-            start, end = m.span()
-            if start > pos:
-                words(pos, start)
-            token = self._match_token(text[start:end], start, end, _ASCII_BYTE_AT)
-            add(token.kind, token.lemma, token.hard)
-            pos = end
-        if pos < len(text):
-            words(pos, len(text))
-        return [s for s in sentences if s]
-
     def _index_value_by_word(self, text: str, field: FieldPositions) -> None:
-        """Word-by-word walk over the fast regex (non-ASCII text, stop words present)."""
+        """Word-by-word walk over the fast regex (non-ASCII text, stop words present).  A word
+        holding Chinese/Japanese chars is cut by the language of the whole run they are in."""
         hard_set = self._walk_hard
         if not text.isascii() and CJ_RE.search(text):
-            field.sentences(self._cj_sentences(text))
+            self._index_cj_value(text, field)
             return
         if not text.isascii():
             for c in set(_NON_ASCII_RE.findall(text)):
@@ -865,13 +895,48 @@ class Tokenizer:
                     text = text.replace(c, replacement)
         sentence: list[str | None] = []  # lemmas, None for stop words
         sentences = [sentence]
+        cached = self._word_cache.get  # `_pieces` of a word seen before, without the call
         for raw in self._walk_findall(text):
             if raw in hard_set:
                 if sentence:
                     sentence = []
                     sentences.append(sentence)
                 continue
-            for kind, lemma, _length in self._pieces(raw):
+            for kind, lemma, _length in cached(raw) or self._pieces(raw):
+                if kind == SEPARATOR:
+                    if sentence and lemma in HARD_SEPARATORS:
+                        sentence = []
+                        sentences.append(sentence)
+                elif lemma:
+                    sentence.append(lemma if kind == WORD else None)
+        field.sentences(sentences)
+
+    def _index_cj_value(self, text: str, field: FieldPositions) -> None:
+        """`_index_value_by_word` for a text with Chinese/Japanese runs: the same walk, the words
+        holding Cj chars cut by their run's language (`_cj_languages` of the whole text)."""
+        runs = self._cj_languages(text) or []
+        for c in set(_NON_ASCII_RE.findall(text)):
+            replacement = self._non_ascii_seps.get(c)
+            if replacement is not None:
+                text = text.replace(c, replacement)  # one char for one: the runs' offsets hold
+        hard_set, cached = self._walk_hard, self._word_cache.get
+        sentence: list[str | None] = []
+        sentences = [sentence]
+        for found in self._walk_finditer(text):
+            raw = found.group()
+            if raw in hard_set:
+                if sentence:
+                    sentence = []
+                    sentences.append(sentence)
+                continue
+            if CJ_RE.search(raw):
+                start, end = found.span()
+                language = next((lang for run_start, run_end, lang in runs if run_start < end and start < run_end),
+                                _DETECT)
+                pieces = self._pieces(raw, language)
+            else:
+                pieces = cached(raw) or self._pieces(raw)
+            for kind, lemma, _length in pieces:
                 if kind == SEPARATOR:
                     if sentence and lemma in HARD_SEPARATORS:
                         sentence = []

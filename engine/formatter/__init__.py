@@ -111,6 +111,7 @@ class Formatter:
         self._readings: dict[int, _Reading] = {}
         self._path_readings: dict[str, _Reading] = {}
         self._base = self._reading(self.tokenizer)
+        self._verdicts: dict[bytes, Any] = {}  # lemma -> `words.verdict`, for `words.Leaves`
         self._read_with(self._base)
         self._flat_shape = _flat_shape(self._shape, self.vocabulary)
 
@@ -214,8 +215,15 @@ class Formatter:
 
     def formatted(self, document: Mapping[str, Any]) -> dict[str, Any] | None:
         """The hit's `_formatted` object, or None when it has none (formatting.md §2)."""
+        return self.formatted_page([document])[0]
+
+    def formatted_page(self, documents: Sequence[Mapping[str, Any]]) -> list[dict[str, Any] | None]:
+        """`formatted` of each document of a page.  The documents whose fields are strings,
+        numbers, booleans, null and arrays of strings, all plain ASCII or read through stand-ins
+        — most documents — are read together: their strings joined, each needle searched once
+        in them all (`words.Leaves`); the others one by one."""
         if not self.formats:
-            return None
+            return [None] * len(documents)
         from ..index import select_fields
         if "*" in self.highlight or "*" in self.crop:
             names = None
@@ -225,73 +233,111 @@ class Formatter:
             names = [*self.retrieve, *self.highlight, *self.crop]
         if names is None:
             names = self.displayed
-        source = select_fields(document if isinstance(document, dict) else dict(document), names)
-        out = self._formatted_flat(source) if self._flat_shape is not None else None
-        if out is None:
-            out = {key: self._format_value(value, key) for key, value in source.items() if key != "_vectors"}
-        return out or None
+        sources = [select_fields(d if isinstance(d, dict) else dict(d), names) for d in documents]
+        outs = self._formatted_flat(sources) if self._flat_shape is not None else [None] * len(sources)
+        return [(out if out is not None else self._formatted_general(source)) or None
+                for out, source in zip(outs, sources)]
 
-    def _formatted_flat(self, source: dict[str, Any]) -> dict[str, Any] | None:
-        """`_formatted` of a document whose fields are strings, numbers, booleans, null and
-        arrays of strings, all plain ASCII — most documents: which strings hold a needle is
-        found in one pass over them all (`words.Leaves`), and only the fields holding one, or
-        cropped, are read.  None for any other document."""
+    def _formatted_general(self, source: dict[str, Any]) -> dict[str, Any]:
+        return {key: self._format_value(value, key) for key, value in source.items() if key != "_vectors"}
+
+    def _formatted_flat(self, sources: Sequence[dict[str, Any]]) -> list[dict[str, Any] | None]:
+        """`_formatted` of the documents read together (`formatted_page`); None for each of the
+        others.  Strings repeat across the hits of a page (dependencies, tags, maintainers):
+        each distinct one is read once, and highlighted once."""
         strings: list[str] = []
-        fields: list[tuple[str, int, Any]] = []  # each string or array field, its first string
+        gathered: list[tuple[dict[str, Any], list[tuple[str, Any, bool, int | None]]] | None] = []
+        for source in sources:
+            before = len(strings)
+            found = self._gather(source, strings)
+            if found is None:
+                del strings[before:]
+            gathered.append(found)
+        self._read_with(self._base)
+        leaves: Leaves | None = None
+        try:
+            distinct = list(dict.fromkeys(strings))
+        except TypeError:  # an array holds an object
+            distinct = []
+        else:
+            leaves = Leaves.of(distinct, self._flat_shape, self.vocabulary, self._verdicts,  # type: ignore[arg-type]
+                               self._stand_in)
+        if leaves is None:  # an array holds something else than strings
+            if len(sources) == 1:
+                return [None]
+            return [self._formatted_flat([source])[0] for source in sources]
+        # each distinct string highlighted
+        highlighted = dict(zip(distinct, leaves.highlighted(self.pre, self.post))) if leaves.spans else {}
+        for leaf in leaves.general:
+            highlighted[distinct[leaf]] = self._highlight_text(distinct[leaf])
+        lookup = highlighted.get
+        outs: list[dict[str, Any] | None] = []
+        for item in gathered:
+            if item is None:
+                outs.append(None)
+                continue
+            out, fields = item
+            outs.append(out)
+            for key, value, highlight, crop in fields:
+                if crop:
+                    if type(value) is list:
+                        out[key] = [self._crop_leaf(leaves, v, highlight, crop) for v in value]
+                    else:
+                        out[key] = self._crop_leaf(leaves, value, highlight, crop)
+                elif highlighted:
+                    out[key] = list(map(lookup, value, value)) if type(value) is list else lookup(value, value)
+        return outs
+
+    def _gather(self, source: dict[str, Any], strings: list[str]
+                ) -> tuple[dict[str, Any], list[tuple[str, Any, bool, int | None]]] | None:
+        """A document's `_formatted` as it is before highlighting and cropping, and each string or
+        array field highlighted or cropped with its value (a number as its text) and its plan,
+        its strings appended to ``strings``; None for a document the one pass does not read."""
+        fields: list[tuple[str, Any, bool, int | None]] = []
         out = dict(source)
         if self._field_tokenizer is not None:  # the one pass reads every field the same way
             if any(self._path_reading(key) is not self._base for key in source):
                 return None
-            self._read_with(self._base)
+        plans = self._plans
         for key, value in source.items():
             kind = type(value)
             if kind is str:
-                fields.append((key, len(strings), value))
-                strings.append(value)
+                plan = plans.get(key) or self._plan(key)
+                if plan[0] or plan[1]:
+                    fields.append((key, value, *plan))
+                    strings.append(value)
             elif kind is list:
-                fields.append((key, len(strings), value))
-                strings.extend(value)  # anything but strings: `Leaves.of` says None
+                plan = plans.get(key) or self._plan(key)
+                if plan[0] or plan[1]:
+                    fields.append((key, value, *plan))
+                    strings.extend(value)  # anything but strings: `Leaves.of` says None
+                elif not all(type(v) is str for v in value):
+                    return None
                 out[key] = list(value)
             elif kind is int or kind is float:
                 text = out[key] = str(value) if kind is int else number_text(value)
-                fields.append((key, len(strings), text))
-                strings.append(text)
+                plan = plans.get(key) or self._plan(key)
+                if plan[0] or plan[1]:
+                    fields.append((key, text, *plan))
+                    strings.append(text)
             elif key == "_vectors":
                 del out[key]
             elif not (value is None or kind is bool):
                 return None
-        leaves = Leaves.of(strings, self._flat_shape, self.vocabulary.needles,  # type: ignore[arg-type]
-                           self._stand_in)
-        if leaves is None:
-            return None
-        found, general, plans = leaves.needles, leaves.general, self._plans
-        if not found and not general and not self.crop:
-            return out
-        for key, first, value in fields:
-            highlight, crop = plans.get(key) or self._plan(key)
-            if type(value) is list:
-                stop = first + len(value)
-                if crop or (highlight and (any(first <= leaf < stop for leaf in found)
-                                           or any(first <= leaf < stop for leaf in general))):
-                    out[key] = [self._leaf(leaves, k, highlight, crop) for k in range(first, stop)]
-            elif crop or (highlight and (first in found or first in general)):
-                out[key] = self._leaf(leaves, first, highlight, crop)
-        return out
+        return out, fields
 
-    def _leaf(self, leaves: Leaves, leaf: int, highlight: bool, crop: int | None) -> str:
-        text = leaves.strings[leaf]
+    def _crop_leaf(self, leaves: Leaves, text: str, highlight: bool, crop: int) -> str:
+        """One string of `_formatted_flat` cropped, highlighted if asked."""
+        leaf = leaves.index(text)
         if leaf in leaves.general:
-            if crop:
-                return self._crop_text(text, crop, highlight)
-            return self._highlight_text(text) if highlight else text
-        if crop:
-            return self._crop_text(text, crop, highlight, leaves.value(leaf, self._shape))  # type: ignore[arg-type]
-        if not highlight or leaf not in leaves.needles:
-            return text
-        found = self._highlighted.get(text)
-        if found is None:
-            found = self._highlight_text(text, leaves.value(leaf, self._shape))  # type: ignore[arg-type]
-        return found
+            return self._crop_text(text, crop, highlight)
+        cropped = leaves.crop(leaf, self._shape, crop, highlight=highlight, pre=self.pre,  # type: ignore[arg-type]
+                              post=self.post, marker=self.marker)
+        if cropped is not None:
+            return cropped
+        tokens, token_matches = self._analyse(text)
+        return format_text(text, tokens, token_matches, highlight=highlight, crop=crop, pre=self.pre, post=self.post,
+                           marker=self.marker)
 
     def _format_value(self, value: Any, path: str) -> Any:
         highlight, crop = self._plan(path)
@@ -455,13 +501,19 @@ class _Reading(NamedTuple):
 def _flat_shape(tables: AsciiTables | None, vocabulary: Vocabulary) -> bytes | None:
     """The shape table `words.Leaves` reads a document's strings with: the joiner a space, every
     byte that is not plain ASCII a zero.  None where it does not apply."""
-    joiner = ord(Leaves.JOINER)
-    if tables is None or not vocabulary.few_needles or tables[0][joiner] != 32:
+    if tables is None or not vocabulary.few_needles:
         return None
-    table = bytearray(tables[0])
-    for byte in _UNUSUAL_BYTES:
-        table[byte] = 0
-    return bytes(table)
+    found = _FLAT_SHAPES.get(tables[0])
+    if found is None:
+        table = bytearray(tables[0])
+        for byte in _UNUSUAL_BYTES:
+            table[byte] = 0
+        table[ord(Leaves.JOINER)] = 32  # a word boundary, in no plain string
+        found = _FLAT_SHAPES[tables[0]] = bytes(table)
+    return found
+
+
+_FLAT_SHAPES: dict[bytes, bytes] = {}  # a tokenizer's shape table -> `_flat_shape`'s
 
 
 def _plain(value: Any) -> Any:

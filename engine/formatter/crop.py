@@ -25,53 +25,55 @@ def best_interval(matches: Sequence[Match], length: int) -> tuple[int, int]:
     A score is (distinct query positions, minus the distances between consecutive matches capped
     at 7 and the spans of phrases, matches in query order plus those spans): the sums come from
     prefix sums and the distinct positions from counts kept as the window slides, so a value with
-    hundreds of matches costs one pass."""
+    hundreds of matches costs one pass.  When every match fits in one window, that window is the
+    only interval."""
     n = len(matches)
-    if n == 1:
-        return 0, 0
+    if n == 1 or matches[-1].last_word - matches[0].first_word < length:
+        return 0, n - 1
     spans = [0]  # spans[i]: words inside the phrases among matches[:i]
+    span = 0
     for m in matches:
-        spans.append(spans[-1] + (m.last_word - m.first_word if m.is_phrase else 0))
-    lows = [min(m.ids) for m in matches]
+        if m.is_phrase:
+            span += m.last_word - m.first_word
+        spans.append(span)
     gaps, ordered = [0], [0]  # over the consecutive pairs among matches[:i + 1]
-    for i in range(n - 1):
-        gaps.append(gaps[-1] + min(matches[i + 1].first_word - matches[i].last_word, 7))
-        ordered.append(ordered[-1] + (lows[i + 1] > lows[i]))
+    gap = order = 0
+    previous = matches[0]
+    low = min(previous.ids)
+    for m in matches[1:]:
+        gap += min(m.first_word - previous.last_word, 7)
+        next_low = min(m.ids)
+        order += next_low > low
+        gaps.append(gap)
+        ordered.append(order)
+        previous, low = m, next_low
     counts: dict[int, int] = {}
-    window = [0, 0, 0]  # first match, end (exclusive), distinct query positions in it
-
-    def extend_to(end: int) -> None:
-        while window[1] < end:
-            for i in matches[window[1]].ids:
-                seen = counts.get(i, 0)
-                window[2] += seen == 0
-                counts[i] = seen + 1
-            window[1] += 1
-
-    def drop_first() -> None:
-        for i in matches[window[0]].ids:
-            counts[i] -= 1
-            window[2] -= counts[i] == 0
-        window[0] += 1
-
+    first = end = distinct = 0  # the window: matches[first:end] counted, `distinct` query positions
     best, best_score = (0, 0), None
-
-    def consider(a: int, b: int) -> None:
-        nonlocal best, best_score
-        extend_to(b + 1)
+    for last in range(1, n + 1):
+        if last < n:
+            if matches[last].last_word - matches[first].first_word < length:
+                continue
+            a, b = first, last - 1
+        else:  # the last window, unless it is one match too long for the crop
+            a, b = first, n - 1
+            if a == b and matches[b].word_count >= length:
+                break
+        while end <= b:
+            for i in matches[end].ids:
+                seen = counts.get(i, 0)
+                distinct += seen == 0
+                counts[i] = seen + 1
+            end += 1
         span = spans[b + 1] - spans[a]
-        score = (window[2], -(gaps[b] - gaps[a]) - span, ordered[b] - ordered[a] + span)
+        score = (distinct, -(gaps[b] - gaps[a]) - span, ordered[b] - ordered[a] + span)
         if best_score is None or score > best_score:
             best, best_score = (a, b), score
-
-    for last in range(1, n):
-        if matches[last].last_word - matches[window[0]].first_word >= length:
-            consider(window[0], last - 1)
-            while window[0] < last and matches[last].last_word - matches[window[0]].first_word >= length:
-                drop_first()
-    first, last = window[0], n - 1
-    if not (first == last and matches[last].word_count >= length):
-        consider(first, last)
+        while first < last < n and matches[last].last_word - matches[first].first_word >= length:
+            for i in matches[first].ids:
+                counts[i] -= 1
+                distinct -= counts[i] == 0
+            first += 1
     return best
 
 

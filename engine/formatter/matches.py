@@ -11,6 +11,7 @@ of the token as the query word had (mapped back to the original chars: ``world``
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from operator import itemgetter
 from typing import NamedTuple, Sequence
 
@@ -99,12 +100,18 @@ class Vocabulary:
         self.needles = tuple(sorted(w.encode("ascii") for w in self.keys | frozenset(self.anchors)
                                     if w and w.isascii()))
         self.few_needles = len(self.needles) <= _MAX_NEEDLES
+        # ... and every word that starts with a needle starts with exactly one of these
+        self.word_needles = tuple(_outermost_bytes(self.needles))
         self.longest_phrase = max((len(p.words) for p in phrases), default=1)
-        # ... and any text whose `flattened_text` holds none of them has no match
-        flat = {drop_marks(w) for w in self.keys | frozenset(self.anchors) if w}
-        self.flat_needles = tuple(sorted(flat, key=len)) if len(flat) <= _MAX_NEEDLES else None
         self._key_bytes: frozenset[bytes] | None = None
         self._anchor_bytes: tuple[bytes, ...] = ()
+
+    @cached_property
+    def flat_needles(self) -> tuple[str, ...] | None:
+        """What any text whose `flattened_text` holds none of has no match (None: too many to
+        try); made when a value first needs it (plain ASCII values never do)."""
+        flat = {drop_marks(w) for w in self.keys | frozenset(self.anchors) if w}
+        return tuple(sorted(flat, key=len)) if len(flat) <= _MAX_NEEDLES else None
 
     def reads_placeholder(self, placeholder: str) -> bool:
         """Whether values may be read through stand-ins with ``placeholder`` for the word chars
@@ -241,6 +248,15 @@ def _outermost(words: frozenset[str]) -> list[str]:
     """The words no shorter one of them is a prefix of: what a lemma must start with to start
     with one of ``words``.  In sorted order the words extending one follow it directly."""
     kept: list[str] = []
+    for word in sorted(words):
+        if not kept or not word.startswith(kept[-1]):
+            kept.append(word)
+    return kept
+
+
+def _outermost_bytes(words: Sequence[bytes]) -> list[bytes]:
+    """`_outermost` of byte strings."""
+    kept: list[bytes] = []
     for word in sorted(words):
         if not kept or not word.startswith(kept[-1]):
             kept.append(word)

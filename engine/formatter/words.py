@@ -12,12 +12,18 @@ a word char) — and every step is a C-level search in them:
 * a crop window grows token by token from its interval, each token recognised from the kinds of
   the chars around it, and at once over the words left when one side is used up.
 
-The answers are the general path's (tests/engine/test_formatter_fast_paths.py).
+A page of hits is read at once (`Leaves`): the distinct strings of all its documents joined by a
+control char no plain string holds, each needle searched once over them all, each word found
+judged once per search by its lemma, the joined text highlighted in one pass and split back.
+Only the cropped strings are then read one by one, around their matches.
+
+The answers are the general path's (tests/engine/test_formatter_fast_paths.py,
+tests/engine/test_formatter_page.py).
 """
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from itertools import accumulate, count
 from operator import add
@@ -31,7 +37,7 @@ from ..tokenizer import (
     AsciiTables,
     Tokenizer,
 )
-from .crop import HARD_CODE, SOFT_CODE, WORD_CODE, best_interval, grow
+from .crop import HARD_CODE, SOFT_CODE, WORD_CODE, best_interval
 from .highlight import mark, with_markers
 from .matches import Match, Vocabulary
 
@@ -163,75 +169,135 @@ class AsciiValue:
 
 
 class Leaves:
-    """The strings of one document joined, to find in one pass which of them hold needles.
+    """Strings of one or more documents joined, their matches found in one pass.
 
-    ``needles`` maps the index of each plain ASCII string that has a word starting with a
-    needle to those needles; ``general`` holds the indexes of the strings that are not plain
-    ASCII (the general path formats them)."""
+    Each needle (`Vocabulary.word_needles`) is searched once in the joined shape, at word
+    starts; each word found is judged once per search by its lemma (`verdict`).  ``spans`` holds
+    what `highlight.mark` wraps of each match, as offsets in the joined text, in text order;
+    ``found`` the rest of each match (query positions, is a phrase, words).  ``general`` holds
+    the indexes of the strings that are not plain ASCII (the general path formats them).  The
+    joiner is a control char, which no plain string holds: the joined text highlighted at once
+    splits back into the strings highlighted (`highlighted`)."""
 
-    __slots__ = ("_starts", "general", "needles", "shape", "shaped", "strings")
+    __slots__ = ("_index", "_starts", "found", "general", "shape", "shaped", "spans", "strings", "text")
 
-    JOINER = "\n"
+    JOINER = "\x1e"
 
-    def __init__(self, strings: list[str], shaped: list[str], shape: bytes, general: set[int]) -> None:
+    def __init__(self, strings: list[str], shaped: list[str], text: str, shape: bytes, general: set[int]) -> None:
         self.strings = strings
-        self.shaped = shaped  # the plain ASCII strings, the others as ""
+        self.shaped = shaped  # the plain ASCII strings, the others as spaces
+        self.text = text  # the strings joined
         self.shape = shape
         self.general = general
         self._starts: list[int] | None = None
-        self.needles: dict[int, list[bytes]] = {}
+        self._index: dict[str, int] | None = None
+        self.spans: list[Span] = []
+        self.found: list[tuple[tuple[int, ...], bool, int]] = []
 
     @classmethod
-    def of(cls, strings: list[str], flat_shape: bytes, needles: Sequence[bytes],
+    def of(cls, strings: list[str], flat_shape: bytes, vocabulary: Vocabulary, verdicts: dict[bytes, Any],
            stand_in: Callable[[str], bytes | None]) -> Leaves | None:
-        """``flat_shape``: the shape table with the joiner a space and every byte that is not
-        plain ASCII a zero; ``stand_in``: `Tokenizer.ascii_stand_in`.  None when some item is
-        no string."""
+        """``flat_shape``: the shape table with the joiner a space and every other byte that is
+        not plain ASCII a zero; ``verdicts``: the search's memo of lemmas judged (`verdict`);
+        ``stand_in``: `Tokenizer.ascii_stand_in`.  None when some item is no string or holds
+        the joiner."""
         try:
-            joined = cls.JOINER.join(strings)
+            text = joined = cls.JOINER.join(strings)
         except TypeError:
+            return None
+        if joined.count(cls.JOINER) != len(strings) - 1:
             return None
         general: set[int] = set()
         shaped = strings
         if not joined.isascii():
             shaped = list(strings)
-            for i, text in enumerate(strings):
-                if not text.isascii():
-                    raw = stand_in(text)
-                    if raw is None:
+            for i, value in enumerate(strings):
+                if not value.isascii():
+                    raw = stand_in(value)
+                    if raw is None:  # as many chars, no word: the offsets stay those of `text`
                         general.add(i)
-                        shaped[i] = ""
+                        shaped[i] = " " * len(value)
                     else:
                         shaped[i] = raw.decode("ascii")
             joined = cls.JOINER.join(shaped)
         shape = joined.encode("ascii").translate(flat_shape)
-        leaves = cls(strings, shaped, shape, general)
-        leaves._find(needles)
-        return leaves
-
-    def _find(self, needles: Sequence[bytes]) -> None:
-        shape = self.shape
+        leaves = cls(strings, shaped, text, shape, general)
         unusual = shape.find(b"\0")
         while unusual >= 0:  # a control char: the string takes the general path
-            leaf = bisect_right(self.starts, unusual) - 1
-            self.general.add(leaf)
-            unusual = shape.find(b"\0", self.starts[leaf + 1])
-        found = self.needles
-        for needle in needles:
+            leaf = bisect_right(leaves.starts, unusual) - 1
+            general.add(leaf)
+            unusual = shape.find(b"\0", leaves.starts[leaf + 1])
+        leaves._scan(vocabulary, verdicts)
+        return leaves
+
+    def _scan(self, vocabulary: Vocabulary, verdicts: dict[bytes, Any]) -> None:
+        """Every match of every plain string, by the rules of `Vocabulary.find`: the words that
+        start with a needle, in text order, each judged by its lemma; a phrase's words never
+        reach into the next string (the joiner reads as a space)."""
+        shape = self.shape
+        find = shape.find
+        words: list[int] = []  # starts of the words that start with a needle
+        for needle in vocabulary.word_needles:  # no word starts with two of them
             if shape.startswith(needle):
-                found.setdefault(0, []).append(needle)
+                words.append(0)
             spaced = b" " + needle
-            pos = shape.find(spaced)
-            if pos >= 0:
-                starts = self.starts
+            pos = find(spaced)
             while pos >= 0:
-                leaf = bisect_right(starts, pos + 1) - 1
-                held = found.setdefault(leaf, [])
-                if not held or held[-1] is not needle:
-                    held.append(needle)
-                pos = shape.find(spaced, starts[leaf + 1] - 1)  # on to the next string
-        for leaf in self.general:
-            found.pop(leaf, None)
+                words.append(pos + 1)
+                pos = find(spaced, pos + 2)
+        if not words:
+            return
+        if len(vocabulary.word_needles) > 1:
+            words.sort()
+        general = self.general
+        spans, found = self.spans, self.found
+        add_span, add_found = spans.append, found.append
+        size = len(shape)
+        following = 0
+        space, unjudged, judge = b" ", _UNJUDGED, verdicts.get
+        for pos in words:
+            if pos < following:  # inside a phrase matched before
+                continue
+            end = find(space, pos)
+            if end < 0:
+                end = size
+            lemma = shape[pos:end]
+            judged = judge(lemma, unjudged)
+            if judged is unjudged:
+                judged = verdicts[lemma] = verdict(vocabulary, lemma)
+            if judged is None or (general and bisect_right(self.starts, pos) - 1 in general):
+                continue
+            phrase, word = judged
+            if phrase is not None:
+                starts = self.starts
+                hit = self._phrase(vocabulary, phrase, end, starts[bisect_right(starts, pos)] - 1)
+                if hit is not None:
+                    length, ids, last_end = hit
+                    add_span((pos, last_end, last_end - pos))
+                    add_found((ids, True, length))
+                    following = last_end
+                    continue
+            if word is not None:
+                add_span((pos, end, word[0]))
+                add_found(word[1])
+
+    def _phrase(self, vocabulary: Vocabulary, lemma: str, end: int, stop: int
+                ) -> tuple[int, tuple[int, ...], int] | None:
+        """(words, query positions, end) of the phrase starting with the word ``lemma`` ending
+        at ``end``, its other words before ``stop``; or None."""
+        following = []
+        wanted = vocabulary.longest_phrase - 1
+        if wanted > 0:
+            for word in _WORD.finditer(self.shape, end, stop):
+                following.append(word.span())
+                if len(following) == wanted:
+                    break
+        lemmas = [lemma, *(self.shape[a:b].decode("ascii") for a, b in following)]
+        found = vocabulary.phrase_at(lemmas, 0)
+        if found is None:
+            return None
+        length, ids = found
+        return length, ids, following[length - 2][1] if length > 1 else end
 
     @property
     def starts(self) -> list[int]:
@@ -240,19 +306,111 @@ class Leaves:
             self._starts = list(map(add, accumulate(map(len, self.shaped), initial=0), count()))
         return self._starts
 
-    def value(self, leaf: int, tables: AsciiTables) -> tuple[AsciiValue, list[bytes]]:
-        """String ``leaf`` (not a general one) as an `AsciiValue`, with its needles."""
-        text, shaped = self.strings[leaf], self.shaped[leaf]
-        start = self.starts[leaf]
-        raw = None if shaped is text else shaped.encode("ascii")
-        return AsciiValue(text, tables, self.shape[start:start + len(text)], raw), self.needles.get(leaf, [])
+    def highlighted(self, pre: str, post: str) -> list[str]:
+        """Each string with its matches in tags (the general ones as they are): `highlight.mark`
+        of the whole joined text, whose spans need no clipping."""
+        text = self.text
+        parts: list[str] = []
+        cursor = 0
+        for start, _, chars in self.spans:  # a match marks its first `chars` chars, the rest follows
+            parts += (text[cursor:start], pre, text[start:start + chars], post)
+            cursor = start + chars
+        parts.append(text[cursor:])
+        return "".join(parts).split(self.JOINER)
 
+    def index(self, text: str) -> int:
+        """The index of string ``text`` (the strings are distinct)."""
+        if self._index is None:
+            self._index = dict(zip(self.strings, count()))
+        return self._index[text]
+
+    def crop(self, leaf: int, tables: AsciiTables, length: int, *, highlight: bool, pre: str, post: str,
+             marker: str) -> str | None:
+        """String ``leaf`` (not a general one) cropped as `crop_ascii` crops it, highlighted when
+        asked.  Its matches are the joined text's between its bounds; when they all fit in one
+        window (most values), that window is the interval and only its ends' word positions are
+        counted.  None when a phrase is longer than the crop (the general path cuts it)."""
+        text = self.strings[leaf]
+        raw = self.shaped[leaf].encode("ascii")
+        marks = raw.translate(tables.marks)
+        low = self.starts[leaf]
+        spans = self.spans
+        first = bisect_left(spans, (low,))
+        last = bisect_left(spans, (low + len(text) + 1,), first) - 1
+        if last < first:  # from the start, up to the end of the length-th word
+            found = _words_regex(length).match(marks)
+            return text[:found.end()] + marker if found is not None and found.end() < len(text) else text
+        offset = marks[:1] == b" "  # a word's position: the word starts up to it, minus one
+        first_word = marks.count(b" a", 0, spans[first][0] - low + 1) - offset
+        last_word = marks.count(b" a", 0, spans[last][0] - low + 1) - offset + self.found[last][2] - 1
+        if last_word - first_word < length:
+            a, b = first, last
+        else:
+            matches, _ = self.matches(leaf, marks)
+            a, b = best_interval(matches, length)
+            first_word, last_word = matches[a].first_word, matches[b].last_word
+            a, b = a + first, b + first
+        size = last_word - first_word + 1
+        if size > length:
+            return None
+        start, end = grow_chars(raw.translate(tables.kinds), marks, spans[a][0] - low, spans[b][1] - low,
+                                length - size)
+        if highlight:  # the matches that may reach into the window: the one before it on
+            inside = spans[max(first, bisect_left(spans, (low + start,), first, last + 1) - 1):
+                           bisect_right(spans, (low + end, _AFTER), first, last + 1)]
+            body = mark(self.text, low + start, low + end, inside, pre, post)
+        else:
+            body = text[start:end]
+        return with_markers(body, start, end, len(text), marker)
+
+    def matches(self, leaf: int, marks: bytes) -> tuple[list[Match], list[Span]]:
+        """String ``leaf``'s matches as `AsciiValue.matches` gives them (``marks``: its marks)."""
+        low, high = self.starts[leaf], self.starts[leaf + 1]
+        first = bisect_left(self.spans, (low,))
+        last = bisect_left(self.spans, (high,), first)
+        if first == last:
+            return [], []
+        matches, spans = [], []
+        position = 0 if marks[:1] != b" " else -1  # the word starts up to `counted`, minus one
+        counted = 0
+        for (start, end, chars), (ids, is_phrase, words) in zip(self.spans[first:last], self.found[first:last]):
+            start -= low
+            end -= low
+            position += marks.count(b" a", counted, start + 1)
+            counted = start + 1
+            matches.append(Match(position, position + words - 1, position, position + words - 1, ids, start,
+                                 end - start if is_phrase else chars, is_phrase))
+            spans.append((start, end, chars))
+        return matches, spans
+
+
+_UNJUDGED = object()
+_AFTER = float("inf")  # sorts after any span end
+_WORD = re.compile(rb"[^ ]+")
+
+
+def verdict(vocabulary: Vocabulary, lemma: bytes
+            ) -> tuple[str | None, tuple[int, tuple[tuple[int, ...], bool, int]] | None] | None:
+    """What a word of a plain ASCII value whose lemma is ``lemma`` may be (`AsciiValue._scan`):
+    None if nothing; else (the lemma if a phrase may start with it, (the chars it marks, its
+    entry of `Leaves.found`) if it matches as a word)."""
+    text = lemma.decode("ascii")
+    if text not in vocabulary.keys and not (vocabulary.anchors and text.startswith(vocabulary.anchors)):
+        return None
+    phrase = text if text in vocabulary.phrase_starts else None
+    word = vocabulary.word_match(text)
+    if phrase is None and word is None:
+        return None
+    if word is None:
+        return phrase, None
+    chars = word[1]
+    return phrase, (chars if 0 <= chars < len(lemma) else len(lemma), (word[0].ids, False, 1))
 
 
 def crop_ascii(value: AsciiValue, matches: Sequence[Match], spans: Sequence[Span], length: int,
                tokenizer: Tokenizer, *, highlight: bool, pre: str, post: str, marker: str) -> str | None:
     """The value cropped to ``length`` words around its best interval of matches (crop.py),
-    highlighted when asked, its tokens read in place (`_Chars`).  None when a phrase is longer
+    highlighted when asked, its tokens read in place (`grow_chars`).  None when a phrase is longer
     than the crop (the general path cuts it)."""
     text = value.text
     if not matches:  # from the start, up to the end of the length-th word
@@ -263,54 +421,95 @@ def crop_ascii(value: AsciiValue, matches: Sequence[Match], spans: Sequence[Span
     size = last.last_word - first.first_word + 1
     if size > length:
         return None
-    start, end = grow(_Chars(value), first.char_start, spans[b_idx][1], length - size)
+    start, end = grow_chars(value.kinds, value.marks, first.char_start, spans[b_idx][1], length - size)
     body = mark(text, start, end, spans, pre, post) if highlight else text[start:end]
     return with_markers(body, start, end, len(text), marker)
 
 
-class _Chars:
-    """A `crop.TokenView` of a plain ASCII value: positions are chars, a token is recognised
-    from the kinds of the chars around it (`Tokenizer.ascii_shape`), words are skipped with a
-    C-level search in the marks."""
-
-    __slots__ = ("_backwards", "kinds", "marks", "size")
-
-    def __init__(self, value: AsciiValue) -> None:
-        self.kinds = value.kinds
-        self.marks = value.marks
-        self.size = len(self.kinds)
-        self._backwards: bytes | None = None
-
-    def before(self, lo: int) -> tuple[int, int] | None:
-        if lo == 0:
-            return None
-        kind = self.kinds[lo - 1]
+def grow_chars(kinds: bytes, marks: bytes, lo: int, hi: int, remaining: int) -> tuple[int, int]:
+    """`crop.grow` over a plain ASCII value read in place: positions are chars, the token on
+    each side recognised from the kinds of the chars around it (`Tokenizer.ascii_shape`: a word
+    is a run of word chars, ``. `` or ``, `` one hard separator, any other separator char one
+    token), words skipped with a C-level search in the marks once one side is used up.  The
+    same steps as `crop.grow`, its `TokenView` calls written out (this runs for every cropped
+    value of every hit)."""
+    size = len(kinds)
+    # the token left of `lo`: its code (-1: none) and start; right of `hi`: its code and end
+    if lo == 0:
+        left = -1
+    else:
+        kind = kinds[lo - 1]
         if kind == ASCII_WORD:
-            return WORD_CODE, self.marks.rfind(b" ", 0, lo) + 1
-        if kind == ASCII_SPACE and lo > 1 and self.kinds[lo - 2] == ASCII_STOP:
-            return HARD_CODE, lo - 2
-        return (HARD_CODE if kind == ASCII_HARD else SOFT_CODE), lo - 1
-
-    def after(self, hi: int) -> tuple[int, int] | None:
-        if hi == self.size:
-            return None
-        kind = self.kinds[hi]
+            left, left_at = WORD_CODE, marks.rfind(b" ", 0, lo) + 1
+        elif kind == ASCII_SPACE and lo > 1 and kinds[lo - 2] == ASCII_STOP:
+            left, left_at = HARD_CODE, lo - 2
+        else:
+            left, left_at = (HARD_CODE if kind == ASCII_HARD else SOFT_CODE), lo - 1
+    if hi == size:
+        right = -1
+    else:
+        kind = kinds[hi]
         if kind == ASCII_WORD:
-            end = self.marks.find(b" ", hi)
-            return WORD_CODE, self.size if end < 0 else end
-        if kind == ASCII_STOP and hi + 1 < self.size and self.kinds[hi + 1] == ASCII_SPACE:
-            return HARD_CODE, hi + 2
-        return (HARD_CODE if kind == ASCII_HARD else SOFT_CODE), hi + 1
-
-    def words_after(self, hi: int, words: int) -> int:
-        found = _words_regex(words).match(self.marks, hi)
-        return found.end() if found is not None else self.size
-
-    def words_before(self, lo: int, words: int) -> int:
-        if self._backwards is None:
-            self._backwards = self.marks[::-1]
-        found = _words_regex(words).match(self._backwards, self.size - lo)
-        return self.size - found.end() if found is not None else 0
+            right_at = marks.find(b" ", hi)
+            right, right_at = WORD_CODE, (size if right_at < 0 else right_at)
+        elif kind == ASCII_STOP and hi + 1 < size and kinds[hi + 1] == ASCII_SPACE:
+            right, right_at = HARD_CODE, hi + 2
+        else:
+            right, right_at = (HARD_CODE if kind == ASCII_HARD else SOFT_CODE), hi + 1
+    while remaining > 0:
+        if left < 0:
+            if right < 0:
+                return lo, hi
+            found = _words_regex(remaining).match(marks, hi)
+            return lo, (found.end() if found is not None else size)
+        if right < 0:
+            found = _words_regex(remaining).match(marks[::-1], size - lo)
+            return (size - found.end() if found is not None else 0), hi
+        take_right = False
+        if left and right:  # two separators
+            if left == right:
+                take_left, take_right = True, remaining > 1
+            else:
+                take_left = left != HARD_CODE
+                take_right = not take_left
+        elif right:  # a word on the left only
+            take_left = True
+            remaining -= 1
+        elif left:  # on the right only
+            take_left, take_right = False, True
+            remaining -= 1
+        else:
+            take_left = True
+            remaining -= 1
+            if remaining > 0:
+                take_right = True
+                remaining -= 1
+        if take_left:
+            lo = left_at
+            if lo == 0:
+                left = -1
+            else:
+                kind = kinds[lo - 1]
+                if kind == ASCII_WORD:
+                    left, left_at = WORD_CODE, marks.rfind(b" ", 0, lo) + 1
+                elif kind == ASCII_SPACE and lo > 1 and kinds[lo - 2] == ASCII_STOP:
+                    left, left_at = HARD_CODE, lo - 2
+                else:
+                    left, left_at = (HARD_CODE if kind == ASCII_HARD else SOFT_CODE), lo - 1
+        if take_right:
+            hi = right_at
+            if hi == size:
+                right = -1
+            else:
+                kind = kinds[hi]
+                if kind == ASCII_WORD:
+                    right_at = marks.find(b" ", hi)
+                    right, right_at = WORD_CODE, (size if right_at < 0 else right_at)
+                elif kind == ASCII_STOP and hi + 1 < size and kinds[hi + 1] == ASCII_SPACE:
+                    right, right_at = HARD_CODE, hi + 2
+                else:
+                    right, right_at = (HARD_CODE if kind == ASCII_HARD else SOFT_CODE), hi + 1
+    return lo, hi
 
 
 _WORDS_REGEXES: dict[int, Callable[..., Any]] = {}

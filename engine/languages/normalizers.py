@@ -10,6 +10,10 @@
 """
 from __future__ import annotations
 
+import json
+import os
+import tempfile
+from collections.abc import Callable
 from functools import lru_cache
 
 _KATAKANA_FIRST, _KATAKANA_LAST = 0x30A1, 0x30F6  # ァ .. ヶ: hiragana is 0x60 lower
@@ -70,7 +74,29 @@ def _variants() -> _Variants | None:
         import opencc
     except ImportError:
         return None
-    return _Variants(opencc.OpenCC("s2t").convert)
+    return _Variants(_characters_only(opencc) or opencc.OpenCC("s2t").convert)
+
+
+def _characters_only(opencc) -> Callable[[str], str] | None:
+    """OpenCC's s2t conversion without its phrase tables: one ideograph at a time, the phrases
+    never match, and the characters table alone answers the same for every ideograph (a test
+    checks them all) while loading in 1 ms instead of 70 (the phrase table is 0.9 MB).  None
+    when the package keeps its tables elsewhere."""
+    share = os.path.join(os.path.dirname(opencc.__file__), "clib", "share", "opencc")
+    tables = [os.path.join(share, name) for name in ("CJK_Compatibility_Ideographs.ocd2", "STCharacters.ocd2")]
+    if not all(map(os.path.isfile, tables)):
+        return None
+    config = {"name": "s2t, characters only",
+              "normalization": [{"dict": {"type": "ocd2", "file": tables[0]}}],
+              "conversion_chain": [{"dict": {"type": "ocd2", "file": tables[1]}}]}
+    with tempfile.TemporaryDirectory() as folder:  # OpenCC reads its configuration from a file
+        path = os.path.join(folder, "s2t_characters.json")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(config, f)
+        try:
+            return opencc.OpenCC(path).convert
+        except Exception:  # noqa: BLE001 - another OpenCC build: the full table below
+            return None
 
 
 def chinese_variants(word: str) -> str:

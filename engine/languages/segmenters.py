@@ -10,8 +10,11 @@ stay exact.  A library is imported on first use; when it is not installed the ru
   the dictionary's two- then three-char words, else single chars, as charabia's search cut does.
 * Japanese (``jpn``): Lindera with UniDic, normal mode (``lindera-python-unidic``): charabia's
   analyser and default dictionary.
-* Korean: MeCab with mecab-ko-dic (``python-mecab-ko``): the ko-dic dictionary charabia's Lindera
-  uses.
+* Korean: Lindera with ko-dic in decompose mode, charabia's analyser, dictionary and mode, when
+  ``lindera-python-ko-dic`` is installed in its own folder (`KO_DIC_FOLDER`: it ships a module
+  named ``lindera`` as ``lindera-python-unidic`` does, so the two cannot share site-packages);
+  else MeCab with mecab-ko-dic (``python-mecab-ko``): the same dictionary (mecab-ko-dic 2.1.1),
+  another analyser, which cuts some particles apart that Lindera keeps together (README).
 * Thai: the longest dictionary word at each point (PyThaiNLP's word list), chars no word starts
   with are kept together up to the next one — charabia's dictionary segmentation.
 * Arabic: the article ال cut off the word it starts (no library).
@@ -22,7 +25,11 @@ stay exact.  A library is imported on first use; when it is not installed the ru
 """
 from __future__ import annotations
 
+import importlib.machinery
+import importlib.util
 import logging
+import os
+import sys
 import threading
 from collections.abc import Callable
 from functools import lru_cache
@@ -131,6 +138,12 @@ def _load_japanese() -> Segmenter | None:
         _missing("Japanese", "lindera-python-unidic")
         return None
 
+    return _lindera_segmenter(tokenizer)
+
+
+def _lindera_segmenter(tokenizer) -> Segmenter:
+    """Word lengths from a Lindera tokenizer's byte spans."""
+
     def segment(text: str) -> list[int]:
         encoded = text.encode("utf-8")
         spans = []
@@ -139,13 +152,44 @@ def _load_japanese() -> Segmenter | None:
             spans.append((start, start + len(encoded[token.byte_start:token.byte_end].decode("utf-8"))))
         return _spans_to_lengths(text, spans)
 
+    segment.analyser = "lindera"  # type: ignore[attr-defined]
     return segment
 
 
 # -- Korean ----------------------------------------------------------------------------------------
 
+#: the folder, in site-packages (any ``sys.path`` entry), holding ``lindera-python-ko-dic``:
+#: ``pip install --no-deps --target <site-packages>/loupe_ko_dic lindera-python-ko-dic==2.2.0``
+KO_DIC_FOLDER = "loupe_ko_dic"
+
+
+def _lindera_ko_dic():
+    """Lindera's module with ko-dic embedded, loaded from `KO_DIC_FOLDER` under a name of its own
+    (the ``lindera`` in sys.modules is the UniDic one), or None."""
+    for entry in sys.path:
+        folder = os.path.join(entry or ".", KO_DIC_FOLDER, "lindera")
+        found = sorted(f for f in os.listdir(folder) if f.startswith("lindera.") and f.endswith(".so")) \
+            if os.path.isdir(folder) else []
+        if found:
+            loader = importlib.machinery.ExtensionFileLoader("lindera.lindera", os.path.join(folder, found[0]))
+            spec = importlib.util.spec_from_loader("lindera.lindera", loader)
+            module = importlib.util.module_from_spec(spec)
+            loader.exec_module(module)
+            return module
+    return None
+
+
 @lru_cache(maxsize=1)
 def _load_korean() -> Segmenter | None:
+    try:
+        lindera = _lindera_ko_dic()
+        if lindera is not None:
+            builder = lindera.TokenizerBuilder()
+            builder.set_mode("decompose")  # charabia: Mode::Decompose(Penalty::default())
+            builder.set_dictionary("embedded://ko-dic")
+            return _lindera_segmenter(builder.build())
+    except Exception:  # an incompatible build: MeCab below
+        log.warning("lindera-python-ko-dic in %s could not load; Korean falls back to MeCab", KO_DIC_FOLDER)
     try:
         import mecab
         analyser = mecab.MeCab()
@@ -157,6 +201,12 @@ def _load_korean() -> Segmenter | None:
         return _spans_to_lengths(text, [(m.span.start, m.span.end) for m in analyser.parse(text)])
 
     return segment
+
+
+def korean_analyser() -> str | None:
+    """Which analyser cuts Korean: ``"lindera"`` (charabia's), ``"mecab"``, or None."""
+    segment = _load_korean()
+    return None if segment is None else getattr(segment, "analyser", "mecab")
 
 
 # -- Thai (and any dictionary script) --------------------------------------------------------------

@@ -24,6 +24,8 @@ from .search_params import SearchParams
 
 
 # keys a search adds to a hit: a document that has one of its own is rebuilt as a dict
+_OPEN_OR_SPACE = frozenset((b"{", b" ", b"\t", b"\n", b"\r", b"\x0b", b"\x0c"))
+_UNFORMATTED = object()  # `render`'s ``formatted`` when the caller did not make it
 _RESERVED_KEY = re.compile(rb'"_(?:formatted|matchesPosition|rankingScore|rankingScoreDetails|federation)"')
 
 
@@ -65,19 +67,52 @@ class HitRenderer:
                 fields=result.fields if result is not None else None,
                 field_tokenizer=result.field_tokenizer if result is not None else None)
 
-    def render(self, hit: Hit, federation: dict[str, Any] | None = None) -> Any:
+    def render_page(self, hits: Sequence[Hit]) -> list[Any]:
+        """`render` of every hit of a page: their `_formatted` objects are made together
+        (`Formatter.formatted_page`, one pass over all their strings)."""
+        if self.formatter is None or not self.formatter.formats or len(hits) < 2:
+            return [self.render(hit) for hit in hits]
+        documents = [orjson.loads(hit.stored) if hit.stored is not None else {} for hit in hits]
+        formatted = self.formatter.formatted_page(documents)
+        if not self.as_extended or self.formatter.matches_position or self.vectors:
+            return [self.render(hit, document=document, formatted=one)
+                    for hit, document, one in zip(hits, documents, formatted)]
+        out = []  # `render`'s stored JSON with the added keys appended, written out
+        for hit, document, one in zip(hits, documents, formatted):
+            raw = hit.stored
+            if raw is None or _RESERVED_KEY.search(raw) or (not self.with_vectors and b'"_vectors"' in raw):
+                out.append(self.render(hit, document=document, formatted=one))
+                continue
+            added = self._added_keys(hit, one, None)
+            if not added:
+                out.append(orjson.Fragment(raw))
+                continue
+            if raw[-1:] == b"}" and raw[-2:-1] not in _OPEN_OR_SPACE:  # stored JSON has no padding
+                comma = b","
+            else:
+                comma = b"," if raw.rstrip()[:-1].rstrip() != b"{" else b""
+            out.append(orjson.Fragment(b"".join((memoryview(raw)[:-1], comma, memoryview(orjson.dumps(added))[1:]))))
+        return out
+
+    def render(self, hit: Hit, federation: dict[str, Any] | None = None, *,
+               document: dict[str, Any] | None = None, formatted: Any = _UNFORMATTED) -> Any:
         """The hit's JSON; ``federation`` (a federated search's `_federation` object) follows the
-        document's fields and `_geoDistance`, before the scores."""
+        document's fields and `_geoDistance`, before the scores.  ``document`` and ``formatted``:
+        the stored document decoded and its `_formatted`, when `render_page` made them."""
         raw = hit.stored
         if self.as_stored and federation is None and raw is not None and not self.vectors and (
                 self.with_vectors or b'"_vectors"' not in raw):
             return orjson.Fragment(raw)
-        document = orjson.loads(raw) if raw is not None else {}
-        formatted = positions = None
+        if document is None:
+            document = orjson.loads(raw) if raw is not None else {}
+        positions = None
         if self.formatter is not None:  # from the stored document, before _vectors/_geoDistance change
-            formatted = self.formatter.formatted(document)
+            if formatted is _UNFORMATTED:
+                formatted = self.formatter.formatted(document)
             if self.formatter.matches_position:
                 positions = self.formatter.matches_positions(document)
+        elif formatted is _UNFORMATTED:
+            formatted = None
         added = self._added_keys(hit, formatted, positions)
         if self.as_extended and federation is None and raw is not None and not _RESERVED_KEY.search(raw) and (
                 not self.vectors) and (self.with_vectors or b'"_vectors"' not in raw):

@@ -27,7 +27,7 @@ def run_search(index: Index, params: SearchParams, *, filter: Any = None, as_fra
     result = index.execute(params.to_query(filter))
     searched = time.perf_counter_ns()
     renderer = HitRenderer(params, result.displayed, as_fragments=as_fragments, result=result)
-    hits = [renderer.render(hit) for hit in result.hits]
+    hits = renderer.render_page(result.hits)
     done = time.perf_counter_ns()
     performance = None
     if params.show_performance_details:

@@ -140,8 +140,12 @@ def _ranked(ctx: SearchContext, query: Query, uid: str, displayed: list[str] | N
 
 def _pins(ctx: SearchContext, query: Query, uid: str, rules: Sequence[Rule], features: FilterFeatures) -> list[Pin]:
     """The documents the rules pin in this search (`engine.search_rules.pins`); the filter is only
-    evaluated when a rule selects a document of this index."""
-    parsed = parse_query(query.text, ctx.cache.tokenizer, prefix_search=ctx.settings.get("prefixSearch") != "disabled")
+    evaluated when a rule selects a document of this index.  The query's words are those the
+    search itself looks for, cut with its locales (milli hands its located query terms to the rule
+    conditions); a rule's words were cut without any (`pins._condition_words`)."""
+    ctx.restrict_to_fields(query.attributes_to_search_on)  # whose localizedAttributes rules count
+    parsed = parse_query(query.text, ctx.query_tokenizer(query.locales),
+                         prefix_search=ctx.settings.get("prefixSearch") != "disabled")
     facts = SearchFacts(frozenset(t.word for t in parsed.terms if not t.is_phrase), not parsed.terms, now_ns(), uid)
     filtered: list[BitMap] = []
 

@@ -6,7 +6,12 @@ A rule applies to a search while it is active and its conditions hold (milli's
 * ``time``: ``start`` not after the search's time, ``end`` not before it;
 * ``query.isEmpty``: the query has no term (true) or at least one (false);
 * ``query.words``: the query holds every word of the condition (the condition's words counted with
-  their repeats, the query's distinct words compared as typed, no typo, no prefix).
+  their repeats, the query's distinct words compared as typed, no typo, no prefix).  The query's
+  words are the search's own, cut with its ``locales`` (else the searched fields'
+  localizedAttributes); the condition's words are cut without locales, as milli indexes them in
+  its rules index of default settings: under ``locales: ["swe"]`` the query ``blåbär`` keeps its
+  å/ä and no longer meets a condition ``blåbär`` (read ``blabar``), and under ``["deu"]`` the query
+  ``Weltmeisterschaft`` is ``welt`` + ``meisterschaft`` and meets a condition ``welt``.
 
 Applicable rules are taken by ascending ``precedence``, rules without one last, then in their
 internal order; each pin action selects one document by primary key (in the index it names, if

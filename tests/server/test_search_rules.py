@@ -377,6 +377,30 @@ async def test_query_words_condition(http, engine):
     assert await hits(http, "movies", {"q": "Batman Return"}) == [BATMAN[0], BATMAN[1]]  # no prefix match
 
 
+async def test_query_words_are_cut_with_the_searchs_locales(http, engine):
+    # the query's words are the search's, cut with its locales; the condition's are cut without
+    await enable(http)
+    index_documents(engine, "shop", [{"id": "pinned"}, {"id": "other", "t": "x"}])
+    await patch_rule(http, engine, "swedish", {"conditions": {"query": {"words": "blåbär"}},
+                                               "actions": [pin("pinned", 0)]})
+    await patch_rule(http, engine, "german", {"conditions": {"query": {"words": "welt"}},
+                                              "actions": [pin("pinned", 0)]})
+    assert await hits(http, "shop", {"q": "blåbär"}) == [{"id": "pinned"}]  # both read "blabar"
+    assert await hits(http, "shop", {"q": "blåbär", "locales": ["swe"]}) == []  # "blåbär" is not "blabar"
+    assert await hits(http, "shop", {"q": "Weltmeisterschaft"}) == []  # one word
+    assert await hits(http, "shop", {"q": "Weltmeisterschaft", "locales": ["deu"]}) == [{"id": "pinned"}]
+
+
+async def test_query_words_follow_the_searched_fields_rule(http, engine):
+    await enable(http)
+    index_documents(engine, "shop", [{"id": "pinned"}, {"id": "other", "t": "x", "u": "y"}],
+                    {"localizedAttributes": [{"attributePatterns": ["t"], "locales": ["deu"]}]})
+    await patch_rule(http, engine, "german", {"conditions": {"query": {"words": "welt"}},
+                                              "actions": [pin("pinned", 0)]})
+    assert await hits(http, "shop", {"q": "Weltmeisterschaft"}) == [{"id": "pinned"}]  # t's rule cuts it
+    assert await hits(http, "shop", {"q": "Weltmeisterschaft", "attributesToSearchOn": ["u"]}) == []
+
+
 async def test_duplicated_word_constraints(http, engine):
     await enable(http)
     index_documents(engine, "movies", [{"id": "pinned"}, {"id": "mario"}])

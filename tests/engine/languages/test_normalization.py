@@ -3,6 +3,8 @@ sees of it: Swedish å/ä/ö are letters of their own only when the text is Swed
 Turkish ı, đ/ð, Greek final sigma and Arabic letter variants always fold; Arabic words lose
 their article.  No library is needed for any of these.
 """
+import pytest
+
 from engine.tokenizer import Tokenizer, normalize_word
 
 
@@ -17,7 +19,7 @@ def marked(index, q, **params):
 def test_swedish_letters_stay_letters_only_in_swedish():
     assert words("Gå till Örebro, ärligt") == ["ga", "till", "orebro", "arligt"]
     assert words("Gå till Örebro, ärligt", ["swe"]) == ["gå", "till", "örebro", "ärligt"]
-    assert words("Gå till Örebro", ["sv", "en"]) == ["ga", "till", "orebro"]  # no single language
+    assert words("Gå till Örebro", ["fr", "en"]) == ["ga", "till", "orebro"]  # not allowed: no Swedish
     assert words("Ça möte", ["swe"]) == ["ca", "möte"]  # other accents still go
 
 
@@ -54,3 +56,14 @@ def test_turkish_and_arabic_search(make_index):
     assert marked(index, "شجرة") == [(2, "ال<em>شجرة</em> الكبيرة")]
     # the query's article is a word too: every article is marked
     assert marked(index, "الشجرة") == [(2, "<em>ال</em><em>شجرة</em> <em>ال</em>كبيرة")]
+
+
+def test_chinese_variants_table_answers_as_opencc_s2t_for_every_ideograph():
+    # the characters-only table Loupe loads (1 ms) against OpenCC's full s2t (70 ms)
+    opencc = pytest.importorskip("opencc")
+    from engine.languages.normalizers import _characters_only
+    light, full = _characters_only(opencc), opencc.OpenCC("s2t").convert
+    assert light is not None
+    ideographs = [chr(c) for a, b in ((0x3400, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x3134F)) for c in range(a, b + 1)]
+    assert [c for c in ideographs if light(c) != full(c)] == []
+    assert light("这应") == "這應"
