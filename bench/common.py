@@ -74,6 +74,31 @@ class Server:
                 pass
         return total / 1024
 
+    def cpu_seconds(self) -> float:
+        """CPU (user + system) spent so far by the server and every process below it (serving
+        processes, the worker, its reaped helpers), from /proc; 0 where /proc is missing."""
+        tick = os.sysconf("SC_CLK_TCK")
+
+        def tree(pid: int) -> list[int]:
+            found = [pid]
+            try:
+                for tid in os.listdir(f"/proc/{pid}/task"):
+                    for child in Path(f"/proc/{pid}/task/{tid}/children").read_text().split():
+                        found += tree(int(child))
+            except OSError:
+                pass
+            return found
+
+        total = 0
+        for pid in tree(self.proc.pid):
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2:].split()
+            total += sum(int(x) for x in fields[11:15])  # utime, stime, cutime, cstime
+        return total / tick
+
     def disk_mb(self) -> float:
         size = 0
         for root, _d, files in os.walk(self.db):

@@ -5,12 +5,16 @@ next to the exact numpy floor, in one run over HTTP.
     python bench/vectors.py --corpus 10k         # quick
     python bench/vectors.py --limit 200          # fewer queries per figure
     python bench/vectors.py --force-ann          # the annoy path wherever a forest exists
+    python bench/vectors.py --index-only         # step 1 alone
 
 One run:
 1. indexes the corpus twice into fresh servers with `search.py`'s settings: once plain, once with a
    `userProvided` embedder `minilm` (384 dimensions) and each document's shipped all-MiniLM-L6-v2
    embedding (float16 files widened to float32) in `_vectors.minilm`, sent in batches of
-   `--batch` documents; prints the seconds of each and the difference (target: at most 10 s);
+   `--batch` documents; prints the seconds of each, from the first request to the end of the last
+   task, and the difference (target: at most 10 s), then the CPU the server's processes spent on
+   each (the steadier figure on a shared machine) and the load average.  The payloads are encoded
+   before the clock starts: the client's JSON encoding of the vectors is not the server's indexing;
 2. replays the 1,300 query vectors of embeddings/queries.f16.npy (typo queries as typed and clean,
    multi-word queries) as semantic searches (`vector`, `semanticRatio: 1`), hybrid searches (the
    query text plus its vector, `semanticRatio: 0.5`) and keyword searches (the text alone), ten
@@ -94,25 +98,28 @@ def index(lines: list[bytes], vectors: np.ndarray | None, batch: int) -> tuple[o
     settings = dict(SETTINGS)
     if vectors is not None:
         settings["embedders"] = {EMBEDDER: {"source": "userProvided", "dimensions": DIMENSIONS}}
+    bodies = []  # encoded before the clock starts: the client's JSON encoding is not the server's indexing
+    for lo in range(0, len(lines), batch):
+        chunk = lines[lo:lo + batch]
+        if vectors is not None:
+            bodies.append(b"\n".join(
+                line[:-1] + b',"_vectors":{"' + EMBEDDER.encode() + b'":' + orjson.dumps(vector.tolist()) + b"}}"
+                for line, vector in zip(chunk, vectors[lo:lo + batch])))
+        else:
+            bodies.append(b"\n".join(chunk))
     start = time.perf_counter()
     task = server.call("PATCH", f"/indexes/{INDEX_UID}/settings", orjson.dumps(settings))
     if server.wait(task["taskUid"])["status"] != "succeeded":
         raise SystemExit(f"settings failed: {server.wait(task['taskUid'])}")
     uids = []
-    for lo in range(0, len(lines), batch):
-        chunk = lines[lo:lo + batch]
-        if vectors is not None:
-            body = b"\n".join(
-                line[:-1] + b',"_vectors":{"' + EMBEDDER.encode() + b'":' + orjson.dumps(vector.tolist()) + b"}}"
-                for line, vector in zip(chunk, vectors[lo:lo + batch]))
-        else:
-            body = b"\n".join(chunk)
+    for body in bodies:
         uids.append(server.call("POST", f"/indexes/{INDEX_UID}/documents?primaryKey=id", body,
                                 "application/x-ndjson")["taskUid"])
     for uid in uids:
         done = server.wait(uid)
         if done["status"] != "succeeded":
             raise SystemExit(f"documents task {uid} failed: {done.get('error')}")
+    server.indexing_cpu = server.cpu_seconds()
     return server, time.perf_counter() - start
 
 
@@ -182,12 +189,13 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=None, help="queries per figure (default: all 1,300)")
     ap.add_argument("--batch", type=int, default=10_000, help="documents per indexing request")
     ap.add_argument("--force-ann", action="store_true", help="annoy wherever a forest exists")
+    ap.add_argument("--index-only", action="store_true", help="step 1 only (indexing), no queries")
     args = ap.parse_args()
     if args.force_ann:
         os.environ["LOUPE_ANN_MIN_COMPONENTS"] = "0"  # inherited by the servers
 
     lines, ids, matrix = load_corpus(args.corpus)
-    queries = load_queries()[:args.limit]
+    queries = [] if args.index_only else load_queries()[:args.limit]
     print(f"{len(lines)} documents, {len(queries)} queries, {args.corpus} corpus")
     # the exact answers and the floor first, before any server runs: the bench's own BLAS threads
     # must not compete with the server's while it is timed
@@ -201,12 +209,19 @@ def main() -> None:
         exact_filtered.append({ids[i] for i in exact_top(matrix, query["vector"], rows)[0]})
         exact_excluding.append({ids[i] for i in exact_top(matrix, query["vector"], others)[0]})
 
+    load = os.getloadavg()[0]
     plain, plain_seconds = index(lines, None, args.batch)
     plain.stop()
     server, vector_seconds = index(lines, matrix, args.batch)
     print(f"indexing: plain {plain_seconds:.1f} s, with vectors {vector_seconds:.1f} s, "
           f"vectors add {vector_seconds - plain_seconds:.1f} s (target <= 10 s); peak RSS {server.rss_mb():.0f} MiB, "
           f"disk {server.disk_mb():.0f} MiB")
+    print(f"  server CPU: plain {plain.indexing_cpu:.1f} s, with vectors {server.indexing_cpu:.1f} s, "
+          f"vectors add {server.indexing_cpu - plain.indexing_cpu:.1f} s; load average {load:.2f} -> "
+          f"{os.getloadavg()[0]:.2f}")
+    if args.index_only:
+        server.stop()
+        return
     if args.force_ann:
         wait_for_forest(server)
     try:

@@ -67,7 +67,13 @@ async def _stop_warmer(app: web.Application) -> None:
 
 
 class CacheWarmer:
-    """Background thread: when an index's version changes, rebuild its read caches before searches do."""
+    """Background thread: when an index's version changes, rebuild its read caches before searches do.
+
+    A version is warmed once the index has no task enqueued or processing: while a bulk load
+    streams in, each version is replaced within seconds, and warming it (the embedders' matrices
+    and their projections, facet values, sort arrays, in every serving process) would only take
+    the cores the worker indexes with.  A search meanwhile builds what it needs, as without warming.
+    """
 
     def __init__(self, engine: Engine, interval: float = 0.5):
         import threading
@@ -84,16 +90,22 @@ class CacheWarmer:
 
     def _run(self) -> None:
         import logging
-
-        from engine.search.context import warm_index
         while not self._stop.wait(self.interval):
             try:
-                with self.engine.store.index_env.begin() as txn:
-                    current = {r["uid"]: self.engine.registry.get_meta(txn, r["iid"], "version", 0)
-                               for r in self.engine.registry.all(txn)}
-                for uid, version in current.items():
-                    if self._versions.get(uid) != version:
-                        warm_index(self.engine.store, self.engine.registry, uid)
-                        self._versions[uid] = version
+                self.tick()
             except Exception:  # warming is an optimisation: never let it take the server down
                 logging.getLogger("loupe.warmer").exception("cache warming failed")
+
+    def tick(self) -> list[str]:
+        """Warm every index whose version changed and that has no task pending; their uids."""
+        from engine.search.context import warm_index
+        with self.engine.store.index_env.begin() as txn:
+            current = {r["uid"]: self.engine.registry.get_meta(txn, r["iid"], "version", 0)
+                       for r in self.engine.registry.all(txn)}
+        warmed = []
+        for uid, version in current.items():
+            if self._versions.get(uid) != version and not self.engine.queue.has_pending(uid):
+                warm_index(self.engine.store, self.engine.registry, uid)
+                self._versions[uid] = version
+                warmed.append(uid)
+        return warmed

@@ -190,6 +190,23 @@ class TaskQueue:
         return [t["uid"] for t in self.iter_tasks(reverse=False)
                 if (below is None or t["uid"] < below) and filt.matches(t)]
 
+    def has_pending(self, index_uid: str) -> bool:
+        """Whether a task of ``index_uid`` is enqueued or processing, looking back from the newest
+        task to the first finished one (tasks end roughly in uid order, so pending ones are the
+        newest; one left behind an autobatch that skipped it may be missed).  Cheap whatever the
+        length of the history: meant for optimisations, which may be wrong either way."""
+        with self.store.queue_env.begin() as txn:
+            cursor = txn.cursor(self.tasks_db)
+            if not cursor.last():
+                return False
+            for raw in cursor.iterprev(keys=False):
+                task = loads(raw)
+                if task["status"] not in (ENQUEUED, PROCESSING):
+                    return False
+                if task["indexUid"] == index_uid:
+                    return True
+        return False
+
     def count_pending(self) -> int:
         return sum(1 for t in self.iter_tasks() if t["status"] in (ENQUEUED, PROCESSING))
 

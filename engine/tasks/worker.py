@@ -40,6 +40,7 @@ from .task import CANCELED, ENQUEUED, FAILED, FINISHED, PROCESSING, SUCCEEDED, z
 from ..filters.parser import ALL_FILTER_FEATURES
 from ..filters.stored import filter_docids
 from ..indexer.apply import IndexWriter
+from ..indexer.parallel import paused_gc
 from ..search_rules.store import apply_rule_task
 
 log = logging.getLogger("loupe.worker")
@@ -476,10 +477,13 @@ class Worker:
             if kind == "documentAdditionOrUpdate":
                 raw = (self.store.update_files / op["file"]).read_bytes()
                 fmt = op.get("format", "ndjson")
-                documents = decode_update_file(raw, fmt)
-                check_shapes(documents, writer.fields.ids, fmt, raw)
-                indexed = writer.add_documents(documents, op["method"], op.get("primaryKey"),
-                                               op.get("skipCreation", False))
+                # the payload's documents are only allocated here: a collection would walk them all,
+                # every list of an embedding's floats included, for nothing (parallel.paused_gc)
+                with paused_gc():
+                    documents = decode_update_file(raw, fmt)
+                    check_shapes(documents, writer.fields.ids, fmt, raw)
+                    indexed = writer.add_documents(documents, op["method"], op.get("primaryKey"),
+                                                   op.get("skipCreation", False))
                 self._finish(task, SUCCEEDED, details={**task["details"], "indexedDocuments": indexed})
             elif kind == "documentDeletion":
                 if op["kind"] == "ids":

@@ -168,11 +168,14 @@ def load_for_build(store: Any, iid: int, name: str, config: dict[str, Any], txn:
     """The embedder's matrix from the snapshot ``txn`` when it deserves a forest, else None."""
     from .matrix import EmbedderMatrix
     from .store import VectorTable
-    dimensions = VectorTable(store, txn, iid).dimensions(name, config)
+    table = VectorTable(store, txn, iid)
+    dimensions = table.dimensions(name, config)
     if config.get("binaryQuantized") or not dimensions:
         return None
-    matrix = EmbedderMatrix.load(store, txn, iid, name, dimensions, False)
-    return matrix if len(matrix.rows) >= MIN_ROWS and ann_worthwhile(matrix.rows.size) else None
+    rows = table.count_rows(name, dimensions)  # sized first: most matrices deserve no forest
+    if rows < MIN_ROWS or not ann_worthwhile(rows * dimensions):
+        return None
+    return EmbedderMatrix.load(store, txn, iid, name, dimensions, False, project=False)
 
 
 def build(store: Any, iid: int, name: str, matrix: Any) -> Path | None:

@@ -25,12 +25,12 @@ from pyroaring import BitMap
 from ..store import Store
 from .projection import Projection, worth_projecting
 from .similarity import cosine_distances, hamming_distances, norms, pack_bits
-from .store import VectorTable, decode, user_provided_flag
+from .store import REGENERATE, USER_PROVIDED, VectorTable
 
 
 class EmbedderMatrix:
     def __init__(self, rows: np.ndarray, owners: np.ndarray, quantized: bool, dimensions: int,
-                 user_provided: BitMap | None = None, must_regenerate: BitMap | None = None):
+                 user_provided: BitMap | None = None, must_regenerate: BitMap | None = None, project: bool = True):
         self.rows, self.owners, self.quantized, self.dimensions = rows, owners, quantized, dimensions
         self.user_provided = user_provided if user_provided is not None else BitMap()
         self.must_regenerate = must_regenerate if must_regenerate is not None else BitMap()
@@ -45,29 +45,22 @@ class EmbedderMatrix:
         self.norms = norms(rows) if len(rows) and not quantized else np.zeros(len(rows), np.float32)
         self.packed = pack_bits(rows) if quantized and len(rows) else None
         # the reduced first pass of large matrices (projection.py); built here, by the warm-up
-        self.projection = Projection.build(rows, self.norms) if worth_projecting(rows, quantized) else None
+        self.projection = Projection.build(rows, self.norms) if project and worth_projecting(rows, quantized) else None
         self.ann: Any = None  # an `ann.AnnIndex` matched with these rows, when a forest is built
         self.ann_stamp: int | None = None  # the forests directory's stamp when `ann` was attached
 
     @classmethod
-    def load(cls, store: Store, txn: Any, iid: int, name: str, dimensions: int, quantized: bool) -> "EmbedderMatrix":
-        parts: list[np.ndarray] = []
-        owners: list[np.ndarray] = []
-        given: list[int] = []
-        regenerated: list[int] = []
-        for docid, raw in VectorTable(store, txn, iid).scan(name):
-            embeddings, regenerate = decode(raw, dimensions)
-            if user_provided_flag(raw):
-                given.append(docid)
-            if regenerate:
-                regenerated.append(docid)
-            if len(embeddings):
-                parts.append(embeddings)
-                owners.append(np.full(len(embeddings), docid, dtype=np.uint32))
-        rows = np.concatenate(parts) if parts else np.zeros((0, dimensions), dtype=np.float32)
-        owner = np.concatenate(owners) if owners else np.zeros(0, dtype=np.uint32)
-        return cls(np.ascontiguousarray(rows, dtype=np.float32), owner, quantized, dimensions, BitMap(given),
-                   BitMap(regenerated))
+    def load(cls, store: Store, txn: Any, iid: int, name: str, dimensions: int, quantized: bool,
+             project: bool = True) -> "EmbedderMatrix":
+        """The embedder's stored embeddings; ``project=False`` skips the projection (a forest
+        build reads the rows only)."""
+        stored = VectorTable(store, txn, iid).read_all(name, dimensions)
+        rows = stored.rows if len(stored.rows) else np.zeros((0, dimensions), dtype=np.float32)
+        owners = np.repeat(stored.docids, stored.counts)
+        given = BitMap(stored.docids[(stored.flags & USER_PROVIDED) != 0].tolist())
+        regenerated = BitMap(stored.docids[(stored.flags & REGENERATE) != 0].tolist())
+        return cls(np.ascontiguousarray(rows, dtype=np.float32), owners, quantized, dimensions, given, regenerated,
+                   project=project)
 
     def universe_mask(self, universe: BitMap) -> np.ndarray:
         """A boolean array indexed by docid (up to the largest owner): membership in ``universe``."""

