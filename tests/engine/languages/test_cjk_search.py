@@ -46,6 +46,13 @@ def test_korean_and_thai_are_cut_by_their_dictionaries():
     assert words("ภาษาไทยง่ายนิดเดียว") == ["ภาษาไทย", "งาย", "นดเดยว"]
 
 
+def test_thai_dictionary_is_charabias_word_list():
+    # charabia's words.txt is PyThaiNLP 3.1's list: แบร์น (added in 3.1) is one word, มังงะ (added
+    # in 5.x) is not, so it is cut into the dictionary words it starts with (lemmas lose their marks)
+    assert words("แบร์น") == ["แบรน"]
+    assert words("มังงะ") == ["มง", "งะ"]
+
+
 def test_offsets_point_into_the_original_text():
     text = "Hello 北京大学! トートバッグ"
     got = [(t.lemma, text[t.char_start:t.char_end], text.encode()[t.byte_start:t.byte_end].decode())
