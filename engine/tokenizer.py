@@ -318,12 +318,24 @@ def normalize_word(text: str, locales: Iterable[str] | None = None) -> str:
     """The lemma of one word as indexing and search compare it: ``"Gläss" -> "glass"``, ``"ﬁ" -> "fi"``.
 
     No segmentation and no stop-word check; used for settings values (synonyms, disableOnWords),
-    facet search and by tests.  Chinese/Japanese text is read in the language ``locales`` allow.
+    facet search and by tests.  The text is read in the language ``locales`` allow, as milli
+    normalizes a facet string with a detector restricted to them: Chinese/Japanese for Cj text,
+    Swedish (å, ä, ö kept) or another allowed language for Latin text.
+
+        >>> normalize_word("Blåbär"), normalize_word("Blåbär", ["swe"])
+        ('blabar', 'blåbär')
     """
     if text.isascii() and not _CONTROL_RE.search(text):
         return text.lower()
     script = _word_script(text)
-    language = cj_language(text, allow_list(locales)) if script == "CJ" else None
+    allow = allow_list(locales)
+    language = None
+    if script == "CJ":
+        language = cj_language(text, allow)
+    elif script == "LATIN":
+        language = latin_language(allow)
+        if language == DETECT:
+            language = detect_latin(text, allow)
     return _finish(_decompose(text), script, language)
 
 

@@ -96,3 +96,26 @@ def test_facet_search_reads_values_with_the_facets_rule(client):
     # the facet search's own locales come first
     hits = chinese.facet_search("kind", "かた", {"locales": ["jpn"]})["facetHits"]
     assert sorted(h["value"] for h in hits) == ["かたかな", "カタカナ"]
+
+
+def test_facet_search_reads_swedish_values_under_a_swedish_rule_or_locales(client):
+    docs = [{"id": 1, "berry": "Blåbär"}, {"id": 2, "berry": "Blabar"}]
+
+    def values(index, query, params=None):
+        return sorted(h["value"] for h in index.facet_search("berry", query, params)["facetHits"])
+
+    plain = client.index("berries")
+    client.wait_for_task(plain.update_settings({"filterableAttributes": ["berry"]}).task_uid)
+    assert client.wait_for_task(plain.add_documents(docs, primary_key="id").task_uid).status == "succeeded"
+    # without a language, å and ä fold: both values read "blabar"
+    assert values(plain, "blåbär") == ["Blabar", "Blåbär"]
+    # Swedish keeps them letters of their own; "blåbär" is two typos from "blabar" (one allowed)
+    assert values(plain, "blåbär", {"locales": ["swe"]}) == ["Blåbär"]
+    assert values(plain, "bla", {"locales": ["swe"]}) == ["Blabar"]
+    swedish = client.index("berries-sv")
+    client.wait_for_task(swedish.update_settings({
+        "filterableAttributes": ["berry"],
+        "localizedAttributes": [{"attributePatterns": ["berry"], "locales": ["swe"]}]}).task_uid)
+    assert client.wait_for_task(swedish.add_documents(docs, primary_key="id").task_uid).status == "succeeded"
+    assert values(swedish, "blåbär") == ["Blåbär"]
+    assert values(swedish, "blabar") == ["Blabar"]
