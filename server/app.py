@@ -94,6 +94,8 @@ class CacheWarmer:
             try:
                 self.tick()
             except Exception:  # warming is an optimisation: never let it take the server down
+                if self._stop.is_set():
+                    return  # shutting down: the store was closed under the warm in progress
                 logging.getLogger("loupe.warmer").exception("cache warming failed")
 
     def tick(self) -> list[str]:

@@ -5,7 +5,14 @@ Properties:
    for other indexes and once its tasks are finished.
 2. A changed index version is not warmed while the index has a task pending (the version is about
    to be replaced); it is warmed, once, when the queue is done with the index.
+3. A warm that fails because the server is shutting down (the store closed under it) ends the
+   warmer quietly; any other failure is logged and warming goes on.
 """
+import logging
+import threading
+
+import lmdb
+
 from engine.engine import Engine
 from engine.tasks.worker import Worker
 from server.app import CacheWarmer
@@ -51,5 +58,31 @@ def test_a_version_is_warmed_once_the_index_has_nothing_pending(tmp_path):
         drain(engine)
         assert sorted(warmer.tick()) == ["a", "b"]
         assert warmer.tick() == []
+    finally:
+        engine.close()
+
+
+# 3 -------------------------------------------------------------------------------------------------
+
+def test_a_warm_cut_short_by_shutdown_is_not_logged_as_a_failure(tmp_path, caplog):
+    engine = Engine(tmp_path / "db", worker="none")
+    try:
+        warmer = CacheWarmer(engine, interval=0)
+        calls = []
+
+        def tick_closed_under_it():
+            calls.append(1)
+            if len(calls) == 1:
+                raise RuntimeError("unexpected")  # a real failure: logged, warming goes on
+            warmer.stop()
+            raise lmdb.Error("Attempt to operate on closed/deleted/dropped object.")
+
+        warmer.tick = tick_closed_under_it
+        with caplog.at_level(logging.ERROR, logger="loupe.warmer"):
+            thread = threading.Thread(target=warmer._run)
+            thread.start()
+            thread.join(5)
+        assert not thread.is_alive() and len(calls) == 2
+        assert [r.getMessage() for r in caplog.records if r.name == "loupe.warmer"] == ["cache warming failed"]
     finally:
         engine.close()
