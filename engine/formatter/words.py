@@ -26,7 +26,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from itertools import accumulate, count
-from operator import add
+from operator import add, methodcaller
 from typing import Any
 
 from ..tokenizer import (
@@ -235,6 +235,10 @@ class Leaves:
         start with a needle, in text order, each judged by its lemma; a phrase's words never
         reach into the next string (the joiner reads as a space)."""
         shape = self.shape
+        if len(vocabulary.word_needles) == 1 and len(vocabulary.word_needles[0]) == 1 and not (
+                vocabulary.phrase_starts or self.general):
+            self._scan_letter(vocabulary, verdicts)
+            return
         find = shape.find
         words: list[int] = []  # starts of the words that start with a needle
         for needle in vocabulary.word_needles:  # no word starts with two of them
@@ -280,6 +284,30 @@ class Leaves:
             if word is not None:
                 add_span((pos, end, word[0]))
                 add_found(word[1])
+
+    def _scan_letter(self, vocabulary: Vocabulary, verdicts: dict[bytes, Any]) -> None:
+        """`_scan` when the only needle is one letter (a query's first keystroke: the words
+        starting with it are many), no phrase may start anywhere and every string is plain:
+        matches never overlap, the words are found by one C-level regex search (`word_regex`),
+        each distinct lemma judged once, the matches kept in one comprehension."""
+        shape = self.shape
+        needle = vocabulary.word_needles[0]
+        found_words = list(word_regex(needle).finditer(shape))
+        spans: list[tuple[int, int]] = list(map(_WORD_SPAN, found_words))
+        lemmas: list[bytes] = list(map(_WORD_GROUP, found_words))
+        if shape.startswith(needle):
+            end = shape.find(b" ")
+            end = len(shape) if end < 0 else end
+            spans.insert(0, (0, end))
+            lemmas.insert(0, shape[:end])
+        if not lemmas:
+            return
+        for lemma in set(lemmas).difference(verdicts):
+            verdicts[lemma] = verdict(vocabulary, lemma)
+        judged = [(span, hit[1]) for span, hit in zip(spans, map(verdicts.__getitem__, lemmas))
+                  if hit is not None and hit[1] is not None]
+        self.spans = [(start, end, word[0]) for (start, end), word in judged]
+        self.found = [word[1] for _, word in judged]
 
     def _phrase(self, vocabulary: Vocabulary, lemma: str, end: int, stop: int
                 ) -> tuple[int, tuple[int, ...], int] | None:
@@ -385,6 +413,18 @@ class Leaves:
 
 
 _UNJUDGED = object()
+_WORD_SPAN = methodcaller("span", 1)
+_WORD_GROUP = methodcaller("group", 1)
+_WORD_REGEXES: dict[bytes, re.Pattern[bytes]] = {}
+
+
+def word_regex(head: bytes) -> re.Pattern[bytes]:
+    """The words of a shape that start with byte ``head`` after a space, whole (group 1): up to
+    the next space.  One per byte, whatever the query (compiling one costs more than a search)."""
+    regex = _WORD_REGEXES.get(head)
+    if regex is None:
+        regex = _WORD_REGEXES[head] = re.compile(b" (%s[^ ]*)" % re.escape(head))
+    return regex
 _AFTER = float("inf")  # sorts after any span end
 _WORD = re.compile(rb"[^ ]+")
 
