@@ -26,7 +26,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from itertools import accumulate, count
-from operator import add, methodcaller
+from operator import add
 from typing import Any
 
 from ..tokenizer import (
@@ -235,10 +235,6 @@ class Leaves:
         start with a needle, in text order, each judged by its lemma; a phrase's words never
         reach into the next string (the joiner reads as a space)."""
         shape = self.shape
-        if len(vocabulary.word_needles) == 1 and len(vocabulary.word_needles[0]) == 1 and not (
-                vocabulary.phrase_starts or self.general):
-            self._scan_letter(vocabulary, verdicts)
-            return
         find = shape.find
         words: list[int] = []  # starts of the words that start with a needle
         for needle in vocabulary.word_needles:  # no word starts with two of them
@@ -284,30 +280,6 @@ class Leaves:
             if word is not None:
                 add_span((pos, end, word[0]))
                 add_found(word[1])
-
-    def _scan_letter(self, vocabulary: Vocabulary, verdicts: dict[bytes, Any]) -> None:
-        """`_scan` when the only needle is one letter (a query's first keystroke: the words
-        starting with it are many), no phrase may start anywhere and every string is plain:
-        matches never overlap, the words are found by one C-level regex search (`word_regex`),
-        each distinct lemma judged once, the matches kept in one comprehension."""
-        shape = self.shape
-        needle = vocabulary.word_needles[0]
-        found_words = list(word_regex(needle).finditer(shape))
-        spans: list[tuple[int, int]] = list(map(_WORD_SPAN, found_words))
-        lemmas: list[bytes] = list(map(_WORD_GROUP, found_words))
-        if shape.startswith(needle):
-            end = shape.find(b" ")
-            end = len(shape) if end < 0 else end
-            spans.insert(0, (0, end))
-            lemmas.insert(0, shape[:end])
-        if not lemmas:
-            return
-        for lemma in set(lemmas).difference(verdicts):
-            verdicts[lemma] = verdict(vocabulary, lemma)
-        judged = [(span, hit[1]) for span, hit in zip(spans, map(verdicts.__getitem__, lemmas))
-                  if hit is not None and hit[1] is not None]
-        self.spans = [(start, end, word[0]) for (start, end), word in judged]
-        self.found = [word[1] for _, word in judged]
 
     def _phrase(self, vocabulary: Vocabulary, lemma: str, end: int, stop: int
                 ) -> tuple[int, tuple[int, ...], int] | None:
@@ -373,6 +345,18 @@ class Leaves:
         last_word = marks.count(b" a", 0, spans[last][0] - low + 1) - offset + self.found[last][2] - 1
         if last_word - first_word < length:
             a, b = first, last
+        elif not self.found[first][1] and self.found[first:last + 1].count(self.found[first]) == last - first + 1:
+            # every match is the same word of the query: only the distances tell windows apart
+            positions = []
+            position, counted, count = -offset, 0, marks.count
+            for start, _, _ in spans[first:last + 1]:
+                start -= low - 1
+                position += count(b" a", counted, start)
+                counted = start
+                positions.append(position)
+            a, b = best_gap_interval(positions, length)
+            first_word, last_word = positions[a], positions[b]
+            a, b = a + first, b + first
         else:
             matches, _ = self.matches(leaf, marks)
             a, b = best_interval(matches, length)
@@ -413,18 +397,6 @@ class Leaves:
 
 
 _UNJUDGED = object()
-_WORD_SPAN = methodcaller("span", 1)
-_WORD_GROUP = methodcaller("group", 1)
-_WORD_REGEXES: dict[bytes, re.Pattern[bytes]] = {}
-
-
-def word_regex(head: bytes) -> re.Pattern[bytes]:
-    """The words of a shape that start with byte ``head`` after a space, whole (group 1): up to
-    the next space.  One per byte, whatever the query (compiling one costs more than a search)."""
-    regex = _WORD_REGEXES.get(head)
-    if regex is None:
-        regex = _WORD_REGEXES[head] = re.compile(b" (%s[^ ]*)" % re.escape(head))
-    return regex
 _AFTER = float("inf")  # sorts after any span end
 _WORD = re.compile(rb"[^ ]+")
 
@@ -445,6 +417,36 @@ def verdict(vocabulary: Vocabulary, lemma: bytes
         return phrase, None
     chars = word[1]
     return phrase, (chars if 0 <= chars < len(lemma) else len(lemma), (word[0].ids, False, 1))
+
+
+def best_gap_interval(positions: Sequence[int], length: int) -> tuple[int, int]:
+    """`crop.best_interval` of one-word matches that all cover the same query positions, given
+    their word positions (more than one, spanning ``length`` words or more): every interval
+    counts as many distinct query positions and none is in query order, so the best is the first
+    with the smallest sum of the distances (capped at 7) between consecutive matches."""
+    n = len(positions)
+    gaps = [0]
+    gap = 0
+    for previous, following in zip(positions, positions[1:]):
+        gap += min(following - previous, 7)
+        gaps.append(gap)
+    first = 0
+    best, best_score = (0, 0), None
+    for last in range(1, n + 1):
+        if last < n:
+            if positions[last] - positions[first] < length:
+                continue
+            a, b = first, last - 1
+        else:
+            a, b = first, n - 1
+            if a == b and length <= 1:
+                break
+        score = gaps[a] - gaps[b]
+        if best_score is None or score > best_score:
+            best, best_score = (a, b), score
+        while first < last < n and positions[last] - positions[first] >= length:
+            first += 1
+    return best
 
 
 def crop_ascii(value: AsciiValue, matches: Sequence[Match], spans: Sequence[Span], length: int,
