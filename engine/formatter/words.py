@@ -237,17 +237,25 @@ class Leaves:
         shape = self.shape
         find = shape.find
         words: list[int] = []  # starts of the words that start with a needle
-        for needle in vocabulary.word_needles:  # no word starts with two of them
-            if shape.startswith(needle):
+        groups = needle_groups(vocabulary.word_needles)
+        for head, needles in groups:  # no word starts with two needles
+            if shape.startswith(needles):
                 words.append(0)
-            spaced = b" " + needle
+            spaced = b" " + head
             pos = find(spaced)
-            while pos >= 0:
-                words.append(pos + 1)
-                pos = find(spaced, pos + 2)
+            if needles == (head,):
+                while pos >= 0:
+                    words.append(pos + 1)
+                    pos = find(spaced, pos + 2)
+            else:  # the words starting with the needles' common head, then those starting with a needle
+                starts = shape.startswith
+                while pos >= 0:
+                    if starts(needles, pos + 1):
+                        words.append(pos + 1)
+                    pos = find(spaced, pos + 2)
         if not words:
             return
-        if len(vocabulary.word_needles) > 1:
+        if len(groups) > 1:
             words.sort()
         general = self.general
         spans, found = self.spans, self.found
@@ -399,6 +407,23 @@ class Leaves:
 _UNJUDGED = object()
 _AFTER = float("inf")  # sorts after any span end
 _WORD = re.compile(rb"[^ ]+")
+
+
+def needle_groups(needles: tuple[bytes, ...]) -> list[tuple[bytes, tuple[bytes, ...]]]:
+    """``needles`` (sorted) grouped by their first byte, each group with its longest common
+    head: a typed prefix's needles are its extensions in the index (``pyt``: ``pytables``,
+    ``python``, …), all found by searching their head once."""
+    by_first: dict[bytes, list[bytes]] = {}
+    for needle in needles:
+        by_first.setdefault(needle[:1], []).append(needle)
+    found = []
+    for group in by_first.values():
+        head = group[0]
+        for needle in group[1:]:
+            while not needle.startswith(head):
+                head = head[:-1]
+        found.append((head, tuple(group)))
+    return found
 
 
 def verdict(vocabulary: Vocabulary, lemma: bytes
