@@ -13,9 +13,10 @@ a word char) — and every step is a C-level search in them:
   the chars around it, and at once over the words left when one side is used up.
 
 A page of hits is read at once (`Leaves`): the distinct strings of all its documents joined by a
-control char no plain string holds, each needle searched once over them all, each word found
-judged once per search by its lemma, the joined text highlighted in one pass and split back.
-Only the cropped strings are then read one by one, around their matches.
+control char no plain string holds, the needles sharing a first byte searched once over them all
+by their common head (`needle_groups`), each word found judged once per search by its lemma, the
+joined text highlighted in one pass and split back.  Only the cropped strings are then read one
+by one, around their matches.
 
 The answers are the general path's (tests/engine/test_formatter_fast_paths.py,
 tests/engine/test_formatter_page.py).
@@ -171,8 +172,8 @@ class AsciiValue:
 class Leaves:
     """Strings of one or more documents joined, their matches found in one pass.
 
-    Each needle (`Vocabulary.word_needles`) is searched once in the joined shape, at word
-    starts; each word found is judged once per search by its lemma (`verdict`).  ``spans`` holds
+    The needles (`Vocabulary.word_needles`) are searched in the joined shape at word starts, those
+    sharing a first byte once by their common head (`needle_groups`); each word found is judged once per search by its lemma (`verdict`).  ``spans`` holds
     what `highlight.mark` wraps of each match, as offsets in the joined text, in text order;
     ``found`` the rest of each match (query positions, is a phrase, words).  ``general`` holds
     the indexes of the strings that are not plain ASCII (the general path formats them).  The
