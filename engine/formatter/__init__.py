@@ -69,6 +69,9 @@ def number_text(value: int | float) -> str:
     return f"{sign}{digits[0]}{rest}e{kk - 1}"
 
 
+_UNPLANNED = object()
+
+
 def _related(name: str, path: str) -> bool:
     return name == path or path.startswith(name + ".") or name.startswith(path + ".")
 
@@ -103,6 +106,8 @@ class Formatter:
         self.formats = bool(self.highlight or self.crop)
         self._crops = sorted(self.crop.items(), key=lambda kv: self._field_order(kv[0]))
         self._plans: dict[str, tuple[bool, int | None]] = {}
+        self._wanted: dict[str, tuple[bool, int | None] | None] = {}  # `_gather`'s: None when not formatted
+        self._base_keys: set[str] = set()  # keys `_gather` knows are read with the base tokenizer
         # words of other scripts and symbols stand in as a placeholder when the query's words cannot match them
         self._placeholder = ord(PLACEHOLDER) if self.vocabulary.reads_placeholder(PLACEHOLDER) else None
         # ``field_tokenizer``: path -> the tokenizer of that field (its localizedAttributes rule), for
@@ -295,31 +300,35 @@ class Formatter:
         its strings appended to ``strings``; None for a document the one pass does not read."""
         fields: list[tuple[str, Any, bool, int | None]] = []
         out = dict(source)
-        if self._field_tokenizer is not None:  # the one pass reads every field the same way
+        if self._field_tokenizer is not None and not self._base_keys.issuperset(source):
+            # the one pass reads every field the same way
             if any(self._path_reading(key) is not self._base for key in source):
                 return None
-        plans = self._plans
+            self._base_keys.update(source)
+        wanted = self._wanted  # key -> (highlight, crop) of the keys highlighted or cropped, else None
+        add_field, add_string = fields.append, strings.append
         for key, value in source.items():
             kind = type(value)
+            plan = wanted.get(key, _UNPLANNED)
+            if plan is _UNPLANNED:
+                plan = self._plan(key)
+                plan = wanted[key] = plan if plan[0] or plan[1] else None
             if kind is str:
-                plan = plans.get(key) or self._plan(key)
-                if plan[0] or plan[1]:
-                    fields.append((key, value, *plan))
-                    strings.append(value)
+                if plan is not None:
+                    add_field((key, value, *plan))
+                    add_string(value)
             elif kind is list:
-                plan = plans.get(key) or self._plan(key)
-                if plan[0] or plan[1]:
-                    fields.append((key, value, *plan))
+                if plan is not None:
+                    add_field((key, value, *plan))
                     strings.extend(value)  # anything but strings: `Leaves.of` says None
                 elif not all(type(v) is str for v in value):
                     return None
                 out[key] = list(value)
             elif kind is int or kind is float:
                 text = out[key] = str(value) if kind is int else number_text(value)
-                plan = plans.get(key) or self._plan(key)
-                if plan[0] or plan[1]:
-                    fields.append((key, text, *plan))
-                    strings.append(text)
+                if plan is not None:
+                    add_field((key, text, *plan))
+                    add_string(text)
             elif key == "_vectors":
                 del out[key]
             elif not (value is None or kind is bool):

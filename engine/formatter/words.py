@@ -13,9 +13,10 @@ a word char) — and every step is a C-level search in them:
   the chars around it, and at once over the words left when one side is used up.
 
 A page of hits is read at once (`Leaves`): the distinct strings of all its documents joined by a
-control char no plain string holds, each needle searched once over them all, each word found
-judged once per search by its lemma, the joined text highlighted in one pass and split back.
-Only the cropped strings are then read one by one, around their matches.
+control char no plain string holds, the needles sharing a first byte searched once over them all
+by their common head (`needle_groups`), each word found judged once per search by its lemma, the
+joined text highlighted in one pass and split back.  Only the cropped strings are then read one
+by one, around their matches.
 
 The answers are the general path's (tests/engine/test_formatter_fast_paths.py,
 tests/engine/test_formatter_page.py).
@@ -171,8 +172,8 @@ class AsciiValue:
 class Leaves:
     """Strings of one or more documents joined, their matches found in one pass.
 
-    Each needle (`Vocabulary.word_needles`) is searched once in the joined shape, at word
-    starts; each word found is judged once per search by its lemma (`verdict`).  ``spans`` holds
+    The needles (`Vocabulary.word_needles`) are searched in the joined shape at word starts, those
+    sharing a first byte once by their common head (`needle_groups`); each word found is judged once per search by its lemma (`verdict`).  ``spans`` holds
     what `highlight.mark` wraps of each match, as offsets in the joined text, in text order;
     ``found`` the rest of each match (query positions, is a phrase, words).  ``general`` holds
     the indexes of the strings that are not plain ASCII (the general path formats them).  The
@@ -237,17 +238,25 @@ class Leaves:
         shape = self.shape
         find = shape.find
         words: list[int] = []  # starts of the words that start with a needle
-        for needle in vocabulary.word_needles:  # no word starts with two of them
-            if shape.startswith(needle):
+        groups = needle_groups(vocabulary.word_needles)
+        for head, needles in groups:  # no word starts with two needles
+            if shape.startswith(needles):
                 words.append(0)
-            spaced = b" " + needle
+            spaced = b" " + head
             pos = find(spaced)
-            while pos >= 0:
-                words.append(pos + 1)
-                pos = find(spaced, pos + 2)
+            if needles == (head,):
+                while pos >= 0:
+                    words.append(pos + 1)
+                    pos = find(spaced, pos + 2)
+            else:  # the words starting with the needles' common head, then those starting with a needle
+                starts = shape.startswith
+                while pos >= 0:
+                    if starts(needles, pos + 1):
+                        words.append(pos + 1)
+                    pos = find(spaced, pos + 2)
         if not words:
             return
-        if len(vocabulary.word_needles) > 1:
+        if len(groups) > 1:
             words.sort()
         general = self.general
         spans, found = self.spans, self.found
@@ -345,6 +354,18 @@ class Leaves:
         last_word = marks.count(b" a", 0, spans[last][0] - low + 1) - offset + self.found[last][2] - 1
         if last_word - first_word < length:
             a, b = first, last
+        elif not self.found[first][1] and self.found[first:last + 1].count(self.found[first]) == last - first + 1:
+            # every match is the same word of the query: only the distances tell windows apart
+            positions = []
+            position, counted, count = -offset, 0, marks.count
+            for start, _, _ in spans[first:last + 1]:
+                start -= low - 1
+                position += count(b" a", counted, start)
+                counted = start
+                positions.append(position)
+            a, b = best_gap_interval(positions, length)
+            first_word, last_word = positions[a], positions[b]
+            a, b = a + first, b + first
         else:
             matches, _ = self.matches(leaf, marks)
             a, b = best_interval(matches, length)
@@ -389,6 +410,23 @@ _AFTER = float("inf")  # sorts after any span end
 _WORD = re.compile(rb"[^ ]+")
 
 
+def needle_groups(needles: tuple[bytes, ...]) -> list[tuple[bytes, tuple[bytes, ...]]]:
+    """``needles`` (sorted) grouped by their first byte, each group with its longest common
+    head: a typed prefix's needles are its extensions in the index (``pyt``: ``pytables``,
+    ``python``, …), all found by searching their head once."""
+    by_first: dict[bytes, list[bytes]] = {}
+    for needle in needles:
+        by_first.setdefault(needle[:1], []).append(needle)
+    found = []
+    for group in by_first.values():
+        head = group[0]
+        for needle in group[1:]:
+            while not needle.startswith(head):
+                head = head[:-1]
+        found.append((head, tuple(group)))
+    return found
+
+
 def verdict(vocabulary: Vocabulary, lemma: bytes
             ) -> tuple[str | None, tuple[int, tuple[tuple[int, ...], bool, int]] | None] | None:
     """What a word of a plain ASCII value whose lemma is ``lemma`` may be (`AsciiValue._scan`):
@@ -405,6 +443,36 @@ def verdict(vocabulary: Vocabulary, lemma: bytes
         return phrase, None
     chars = word[1]
     return phrase, (chars if 0 <= chars < len(lemma) else len(lemma), (word[0].ids, False, 1))
+
+
+def best_gap_interval(positions: Sequence[int], length: int) -> tuple[int, int]:
+    """`crop.best_interval` of one-word matches that all cover the same query positions, given
+    their word positions (more than one, spanning ``length`` words or more): every interval
+    counts as many distinct query positions and none is in query order, so the best is the first
+    with the smallest sum of the distances (capped at 7) between consecutive matches."""
+    n = len(positions)
+    gaps = [0]
+    gap = 0
+    for previous, following in zip(positions, positions[1:]):
+        gap += min(following - previous, 7)
+        gaps.append(gap)
+    first = 0
+    best, best_score = (0, 0), None
+    for last in range(1, n + 1):
+        if last < n:
+            if positions[last] - positions[first] < length:
+                continue
+            a, b = first, last - 1
+        else:
+            a, b = first, n - 1
+            if a == b and length <= 1:
+                break
+        score = gaps[a] - gaps[b]
+        if best_score is None or score > best_score:
+            best, best_score = (a, b), score
+        while first < last < n and positions[last] - positions[first] >= length:
+            first += 1
+    return best
 
 
 def crop_ascii(value: AsciiValue, matches: Sequence[Match], spans: Sequence[Span], length: int,

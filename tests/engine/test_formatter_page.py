@@ -11,6 +11,9 @@ Properties:
    highlight, and an empty crop marker.
 2. A page of one document, and a page where no document can be read together, answer the same.
 3. `HitRenderer.render_page` gives each hit exactly the JSON that `render` gives it alone.
+4. The page path's shortcuts answer what their general forms answer: `words.best_gap_interval`
+   what `crop.best_interval` chooses among matches that are all the same query word, and
+   `words.needle_groups` (needles searched by their common head) the words each needle finds.
 """
 import random
 
@@ -18,6 +21,9 @@ import orjson
 
 from engine import Query
 from engine.formatter import Formatter
+from engine.formatter.crop import best_interval
+from engine.formatter.matches import Match
+from engine.formatter.words import best_gap_interval, needle_groups
 from engine.meilisearch.render import HitRenderer
 from engine.meilisearch.search_params import parse_search_body
 
@@ -55,7 +61,7 @@ def random_document(rng: random.Random, i: int) -> dict:
 
 
 QUERIES = ["dog", "lazy dog", "lazzy", "the sun", '"lazy dog"', "sunflower", "sun flower", "python3", "pyth",
-           "python3 d", "lib dev", "lazy fo", "doggo sleeps in the sun", "dóg", "flower", "10", "Σun", "x"]
+           "python3 d", "lib dev", "lazy fo", "d", "la", "doggo s", "doggo sleeps in the sun", "dóg", "flower", "10", "Σun", "x"]
 
 
 def options_list(rng: random.Random) -> list[dict]:
@@ -112,3 +118,32 @@ def test_render_page_gives_each_hit_what_render_gives_it(make_index):
             page = renderer.render_page(result.hits)
             alone = [renderer.render(hit) for hit in result.hits]
             assert orjson.dumps(page) == orjson.dumps(alone), body
+
+
+def test_best_gap_interval_chooses_what_best_interval_chooses():
+    rng = random.Random(11)
+    for _ in range(5000):
+        ids = rng.choice([(0,), (1,), (0, 1)])
+        size = rng.randint(2, 120)
+        positions = sorted(rng.sample(range(size), rng.randint(2, min(size, 25))))
+        matches = [Match(p, p, p, p, ids, 0, 1) for p in positions]
+        for length in (1, 2, 3, 5, 10, 30):
+            if positions[-1] - positions[0] >= length:
+                assert best_gap_interval(positions, length) == best_interval(matches, length), (positions, length)
+
+
+def test_needle_groups_find_the_words_each_needle_finds():
+    rng = random.Random(5)
+    letters = b"abcp"
+    for _ in range(2000):
+        needles = {bytes(rng.choice(letters) for _ in range(rng.randint(1, 4))) for _ in range(rng.randint(1, 8))}
+        needles = tuple(sorted(n for n in needles if not any(n != m and n.startswith(m) for m in needles)))
+        groups = needle_groups(needles)
+        assert sorted(n for _, group in groups for n in group) == list(needles)
+        for head, group in groups:
+            assert len({n[:1] for n in group}) == 1 and all(n.startswith(head) for n in group)
+        words = [bytes(rng.choice(letters) for _ in range(rng.randint(1, 6))) for _ in range(30)]
+        shape = b" ".join(words)
+        expected = [i for i, w in enumerate(words) if w.startswith(needles)]
+        found = [i for i, w in enumerate(words) for head, group in groups if w.startswith(head) and w.startswith(group)]
+        assert found == expected
