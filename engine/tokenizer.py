@@ -905,23 +905,9 @@ class Tokenizer:
                 replacement = self._non_ascii_seps.get(c)
                 if replacement is not None:
                     text = text.replace(c, replacement)
-        sentence: list[str | None] = []  # lemmas, None for stop words
-        sentences = [sentence]
         cached = self._word_cache.get  # `_pieces` of a word seen before, without the call
-        for raw in self._walk_findall(text):
-            if raw in hard_set:
-                if sentence:
-                    sentence = []
-                    sentences.append(sentence)
-                continue
-            for kind, lemma, _length in cached(raw) or self._pieces(raw):
-                if kind == SEPARATOR:
-                    if sentence and lemma in HARD_SEPARATORS:
-                        sentence = []
-                        sentences.append(sentence)
-                elif lemma:
-                    sentence.append(lemma if kind == WORD else None)
-        field.sentences(sentences)
+        field.sentences(_sentences(None if raw in hard_set else (cached(raw) or self._pieces(raw))
+                                   for raw in self._walk_findall(text)))
 
     def _index_cj_value(self, text: str, field: FieldPositions) -> None:
         """`_index_value_by_word` for a text with Chinese/Japanese runs: the same walk, the words
@@ -932,30 +918,41 @@ class Tokenizer:
             if replacement is not None:
                 text = text.replace(c, replacement)  # one char for one: the runs' offsets hold
         hard_set, cached = self._walk_hard, self._word_cache.get
-        sentence: list[str | None] = []
-        sentences = [sentence]
-        for found in self._walk_finditer(text):
-            raw = found.group()
-            if raw in hard_set:
-                if sentence:
+
+        def pieces_of_words():
+            for found in self._walk_finditer(text):
+                raw = found.group()
+                if raw in hard_set:
+                    yield None
+                elif CJ_RE.search(raw):
+                    start, end = found.span()
+                    yield self._pieces(raw, next((lang for run_start, run_end, lang in runs
+                                                  if run_start < end and start < run_end), _DETECT))
+                else:
+                    yield cached(raw) or self._pieces(raw)
+
+        field.sentences(_sentences(pieces_of_words()))
+
+
+def _sentences(words: Iterable[list[tuple[TokenKind, str, int]] | None]) -> list[list[str | None]]:
+    """The sentences of a value's words (each word's `Tokenizer._pieces`, None for a hard
+    separator between words): lemmas, None for stop words, cut at every hard separator."""
+    sentence: list[str | None] = []
+    sentences = [sentence]
+    for pieces in words:
+        if pieces is None:
+            if sentence:
+                sentence = []
+                sentences.append(sentence)
+            continue
+        for kind, lemma, _length in pieces:
+            if kind == SEPARATOR:
+                if sentence and lemma in HARD_SEPARATORS:
                     sentence = []
                     sentences.append(sentence)
-                continue
-            if CJ_RE.search(raw):
-                start, end = found.span()
-                language = next((lang for run_start, run_end, lang in runs if run_start < end and start < run_end),
-                                _DETECT)
-                pieces = self._pieces(raw, language)
-            else:
-                pieces = cached(raw) or self._pieces(raw)
-            for kind, lemma, _length in pieces:
-                if kind == SEPARATOR:
-                    if sentence and lemma in HARD_SEPARATORS:
-                        sentence = []
-                        sentences.append(sentence)
-                elif lemma:
-                    sentence.append(lemma if kind == WORD else None)
-        field.sentences(sentences)
+            elif lemma:
+                sentence.append(lemma if kind == WORD else None)
+    return sentences
 
 
 class AsciiTables(NamedTuple):

@@ -161,12 +161,19 @@ class AsciiValue:
         """(words, query positions, end) of the phrase starting with the word ``lemma`` ending
         at ``end``, or None."""
         following = self.next_words(end, vocabulary.longest_phrase - 1)
-        lemmas = [lemma, *(self.shape[a:b].decode("ascii") for a, b in following)]
-        found = vocabulary.phrase_at(lemmas, 0)
-        if found is None:
-            return None
-        length, ids = found
-        return length, ids, following[length - 2][1] if length > 1 else end
+        return _phrase_of(vocabulary, self.shape, lemma, end, following)
+
+
+def _phrase_of(vocabulary: Vocabulary, shape: bytes, lemma: str, end: int,
+               following: list[tuple[int, int]]) -> tuple[int, tuple[int, ...], int] | None:
+    """(words, query positions, end) of the query phrase starting with the word ``lemma`` (ending
+    at ``end``) and going on with the ``following`` word spans of ``shape``, or None."""
+    lemmas = [lemma, *(shape[a:b].decode("ascii") for a, b in following)]
+    found = vocabulary.phrase_at(lemmas, 0)
+    if found is None:
+        return None
+    length, ids = found
+    return length, ids, following[length - 2][1] if length > 1 else end
 
 
 class Leaves:
@@ -301,12 +308,7 @@ class Leaves:
                 following.append(word.span())
                 if len(following) == wanted:
                     break
-        lemmas = [lemma, *(self.shape[a:b].decode("ascii") for a, b in following)]
-        found = vocabulary.phrase_at(lemmas, 0)
-        if found is None:
-            return None
-        length, ids = found
-        return length, ids, following[length - 2][1] if length > 1 else end
+        return _phrase_of(vocabulary, self.shape, lemma, end, following)
 
     @property
     def starts(self) -> list[int]:
@@ -499,31 +501,12 @@ def grow_chars(kinds: bytes, marks: bytes, lo: int, hi: int, remaining: int) -> 
     each side recognised from the kinds of the chars around it (`Tokenizer.ascii_shape`: a word
     is a run of word chars, ``. `` or ``, `` one hard separator, any other separator char one
     token), words skipped with a C-level search in the marks once one side is used up.  The
-    same steps as `crop.grow`, its `TokenView` calls written out (this runs for every cropped
-    value of every hit)."""
+    same steps as `crop.grow`, without its `TokenView` (this runs for every cropped value of
+    every hit)."""
     size = len(kinds)
     # the token left of `lo`: its code (-1: none) and start; right of `hi`: its code and end
-    if lo == 0:
-        left = -1
-    else:
-        kind = kinds[lo - 1]
-        if kind == ASCII_WORD:
-            left, left_at = WORD_CODE, marks.rfind(b" ", 0, lo) + 1
-        elif kind == ASCII_SPACE and lo > 1 and kinds[lo - 2] == ASCII_STOP:
-            left, left_at = HARD_CODE, lo - 2
-        else:
-            left, left_at = (HARD_CODE if kind == ASCII_HARD else SOFT_CODE), lo - 1
-    if hi == size:
-        right = -1
-    else:
-        kind = kinds[hi]
-        if kind == ASCII_WORD:
-            right_at = marks.find(b" ", hi)
-            right, right_at = WORD_CODE, (size if right_at < 0 else right_at)
-        elif kind == ASCII_STOP and hi + 1 < size and kinds[hi + 1] == ASCII_SPACE:
-            right, right_at = HARD_CODE, hi + 2
-        else:
-            right, right_at = (HARD_CODE if kind == ASCII_HARD else SOFT_CODE), hi + 1
+    left, left_at = _token_before(kinds, marks, lo)
+    right, right_at = _token_after(kinds, marks, hi, size)
     while remaining > 0:
         if left < 0:
             if right < 0:
@@ -554,30 +537,36 @@ def grow_chars(kinds: bytes, marks: bytes, lo: int, hi: int, remaining: int) -> 
                 remaining -= 1
         if take_left:
             lo = left_at
-            if lo == 0:
-                left = -1
-            else:
-                kind = kinds[lo - 1]
-                if kind == ASCII_WORD:
-                    left, left_at = WORD_CODE, marks.rfind(b" ", 0, lo) + 1
-                elif kind == ASCII_SPACE and lo > 1 and kinds[lo - 2] == ASCII_STOP:
-                    left, left_at = HARD_CODE, lo - 2
-                else:
-                    left, left_at = (HARD_CODE if kind == ASCII_HARD else SOFT_CODE), lo - 1
+            left, left_at = _token_before(kinds, marks, lo)
         if take_right:
             hi = right_at
-            if hi == size:
-                right = -1
-            else:
-                kind = kinds[hi]
-                if kind == ASCII_WORD:
-                    right_at = marks.find(b" ", hi)
-                    right, right_at = WORD_CODE, (size if right_at < 0 else right_at)
-                elif kind == ASCII_STOP and hi + 1 < size and kinds[hi + 1] == ASCII_SPACE:
-                    right, right_at = HARD_CODE, hi + 2
-                else:
-                    right, right_at = (HARD_CODE if kind == ASCII_HARD else SOFT_CODE), hi + 1
+            right, right_at = _token_after(kinds, marks, hi, size)
     return lo, hi
+
+
+def _token_before(kinds: bytes, marks: bytes, lo: int) -> tuple[int, int]:
+    """The token ending at char ``lo`` of a plain ASCII value: its code (-1: none) and start."""
+    if lo == 0:
+        return -1, 0
+    kind = kinds[lo - 1]
+    if kind == ASCII_WORD:
+        return WORD_CODE, marks.rfind(b" ", 0, lo) + 1
+    if kind == ASCII_SPACE and lo > 1 and kinds[lo - 2] == ASCII_STOP:
+        return HARD_CODE, lo - 2
+    return (HARD_CODE if kind == ASCII_HARD else SOFT_CODE), lo - 1
+
+
+def _token_after(kinds: bytes, marks: bytes, hi: int, size: int) -> tuple[int, int]:
+    """The token starting at char ``hi`` of a plain ASCII value: its code (-1: none) and end."""
+    if hi == size:
+        return -1, size
+    kind = kinds[hi]
+    if kind == ASCII_WORD:
+        end = marks.find(b" ", hi)
+        return WORD_CODE, (size if end < 0 else end)
+    if kind == ASCII_STOP and hi + 1 < size and kinds[hi + 1] == ASCII_SPACE:
+        return HARD_CODE, hi + 2
+    return (HARD_CODE if kind == ASCII_HARD else SOFT_CODE), hi + 1
 
 
 _WORDS_REGEXES: dict[int, Callable[..., Any]] = {}
