@@ -40,6 +40,15 @@ def retrieved_fields(displayed: Sequence[str] | None, wanted: Sequence[str] | No
     return [f for f in wanted if any(f == d or f.startswith(d + ".") for d in displayed)]
 
 
+def _appended(raw: bytes, added: dict[str, Any]) -> bytes:
+    """The stored JSON object ``raw`` with ``added``'s keys after its own, never re-encoded."""
+    if raw[-1:] == b"}" and raw[-2:-1] not in _OPEN_OR_SPACE:  # no padding before the brace
+        comma = b","
+    else:
+        comma = b"," if raw.rstrip()[:-1].rstrip() != b"{" else b""
+    return b"".join((memoryview(raw)[:-1], comma, memoryview(orjson.dumps(added))[1:]))
+
+
 class HitRenderer:
     """Renders the hits of one search the way its parameters ask."""
 
@@ -74,25 +83,8 @@ class HitRenderer:
             return [self.render(hit) for hit in hits]
         documents = [orjson.loads(hit.stored) if hit.stored is not None else {} for hit in hits]
         formatted = self.formatter.formatted_page(documents)
-        if not self.as_extended or self.formatter.matches_position or self.vectors:
-            return [self.render(hit, document=document, formatted=one)
-                    for hit, document, one in zip(hits, documents, formatted)]
-        out = []  # `render`'s stored JSON with the added keys appended, written out
-        for hit, document, one in zip(hits, documents, formatted):
-            raw = hit.stored
-            if raw is None or _RESERVED_KEY.search(raw) or (not self.with_vectors and b'"_vectors"' in raw):
-                out.append(self.render(hit, document=document, formatted=one))
-                continue
-            added = self._added_keys(hit, one, None)
-            if not added:
-                out.append(orjson.Fragment(raw))
-                continue
-            if raw[-1:] == b"}" and raw[-2:-1] not in _OPEN_OR_SPACE:  # stored JSON has no padding
-                comma = b","
-            else:
-                comma = b"," if raw.rstrip()[:-1].rstrip() != b"{" else b""
-            out.append(orjson.Fragment(b"".join((memoryview(raw)[:-1], comma, memoryview(orjson.dumps(added))[1:]))))
-        return out
+        return [self.render(hit, document=document, formatted=one)
+                for hit, document, one in zip(hits, documents, formatted)]
 
     def render(self, hit: Hit, federation: dict[str, Any] | None = None, *,
                document: dict[str, Any] | None = None, formatted: Any = _UNFORMATTED) -> Any:
@@ -117,10 +109,7 @@ class HitRenderer:
         if self.as_extended and federation is None and raw is not None and not _RESERVED_KEY.search(raw) and (
                 not self.vectors) and (self.with_vectors or b'"_vectors"' not in raw):
             # the stored JSON (an object) followed by the added keys, the document never re-encoded
-            if not added:
-                return orjson.Fragment(raw)
-            comma = b"," if raw.rstrip()[:-1].rstrip() != b"{" else b""
-            return orjson.Fragment(raw[:-1] + comma + orjson.dumps(added)[1:])
+            return orjson.Fragment(_appended(raw, added) if added else raw)
         out = select_fields(document, self.retrieved)
         if not self.with_vectors:
             out.pop("_vectors", None)

@@ -92,6 +92,11 @@ class VectorTable:
 
     def scan(self, name: str) -> Iterator[tuple[int, bytes]]:
         """(docid, raw value) of every document with an entry for ``name``, by docid."""
+        for docid_key, raw in self._entries(name):
+            yield read_u32(docid_key, 0), raw
+
+    def _entries(self, name: str) -> Iterator[tuple[bytes, bytes]]:
+        """(big-endian docid bytes, raw value) of every entry for ``name``, by docid."""
         prefix = embedder_prefix(self.iid, name)
         cursor = self.txn.cursor(self.db)
         if not cursor.set_range(prefix):
@@ -100,39 +105,28 @@ class VectorTable:
         for key, raw in cursor:
             if key[:n] != prefix:
                 break
-            yield read_u32(key, n), raw
+            yield key[n:], raw
 
     def read_all(self, name: str, dimensions: int) -> "StoredEmbeddings":
         """Every document's entry for ``name`` at once, decoded with a few numpy passes over the
         joined values rather than one `decode` per document (the matrix of 63,666 MiniLM rows
         loads in a tenth of the time)."""
-        prefix = embedder_prefix(self.iid, name)
-        n = len(prefix)
         keys: list[bytes] = []
         values: list[bytes | memoryview] = []
-        cursor = self.txn.cursor(self.db)
-        if cursor.set_range(prefix):
-            for key, raw in cursor:
-                if key[:n] != prefix:
-                    break
-                keys.append(bytes(key[n:]))
-                values.append(raw)
+        for docid_key, raw in self._entries(name):
+            keys.append(bytes(docid_key))
+            values.append(raw)
         return StoredEmbeddings.decode(keys, values, dimensions)
 
     def count_rows(self, name: str, dimensions: int) -> int:
         """How many embeddings ``name`` holds (values are sized, not decoded)."""
         if dimensions <= 0:
             return 0
-        prefix = embedder_prefix(self.iid, name)
-        n, width, rows = len(prefix), 4 * dimensions, 0
-        cursor = self.txn.cursor(self.db)
-        if cursor.set_range(prefix):
-            for key, raw in cursor:
-                if key[:n] != prefix:
-                    break
-                size = len(raw) - 1
-                if size % width == 0:
-                    rows += size // width
+        width, rows = 4 * dimensions, 0
+        for _docid_key, raw in self._entries(name):
+            size = len(raw) - 1
+            if size % width == 0:
+                rows += size // width
         return rows
 
     def dimensions(self, name: str, config: dict[str, Any] | None) -> int:
