@@ -23,7 +23,6 @@ _SPECIAL: dict[str, tuple[str, int]] = {
     "remote_invalid_api_key": ("auth", 403),
     "index_not_found": ("invalid_request", 404),
     "document_not_found": ("invalid_request", 404),
-    "not_found_similar_id": ("invalid_request", 404),
     "task_not_found": ("invalid_request", 404),
     "batch_not_found": ("invalid_request", 404),
     "api_key_not_found": ("invalid_request", 404),

@@ -127,7 +127,7 @@ async def test_hit_shape(http):
 
 async def test_errors(http):
     assert await similar(http, {"id": 999, "embedder": "manual"}) == refused(
-        "not_found_similar_id", "Document `999` not found.", 404)
+        "not_found_similar_id", "Document `999` not found.")  # 400, as upstream's errors.rs and api.md §7
     assert await similar(http, {"id": 143, "embedder": "nope"}) == refused(
         "invalid_similar_embedder", "Cannot find embedder with name `nope`.")
     assert await similar(http, {"id": 143}) == refused("bad_request", "Missing field `embedder`")
