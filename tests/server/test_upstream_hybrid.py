@@ -1,21 +1,23 @@
 """Meilisearch's own hybrid-search expectations, ported through the HTTP routes (hybrid.md §3–§5, §8).
 
 Sources (upstream test data and snapshots transcribed; the code is ours):
-* `crates/meilisearch/tests/search/hybrid.rs` — every test that a `userProvided` embedder can
-  express: simple_search, limit_offset, distribution_shift, highlighter, invalid_semantic_ratio,
-  single_document, query_combination; retrieve_vectors is ported with a userProvided embedder in
-  place of its huggingFace one (its subject, `_vectors` following `displayedAttributes`, does not
-  depend on the model). simple_search_hf needs the real model and is not ported here.
+* `crates/meilisearch/tests/search/hybrid.rs`, its newest stored version (shared server, whole-body
+  snapshot in simple_search, distinct_is_applied, v1.50.0's missing_search_hybrid wording) — every
+  test that a `userProvided` embedder can express: simple_search, limit_offset, distribution_shift,
+  highlighter, invalid_semantic_ratio, single_document, query_combination, distinct_is_applied;
+  retrieve_vectors is ported with a userProvided embedder in place of its huggingFace one (its
+  subject, `_vectors` following `displayedAttributes`, does not depend on the model).
+  simple_search_hf needs the real model and is not ported here. Another stored (development)
+  version adds four distinct tests that assert only the absence of duplicates; ported too.
 * `crates/meilisearch/tests/search/multi/mod.rs` — federation_vector_single_index and
   federation_vector_two_indexes (shared `VECTOR_DOCUMENTS` of `tests/search/mod.rs`).
+* `crates/meilisearch/tests/search/errors.rs` — search_bad_retrieve_vectors.
 
-Upstream snapshots print some scores one f64 ulp lower than the f32 value widened to f64 (its test
+Upstream snapshots print some scores one f64 ulp away from the f32 value widened to f64 (its test
 client parses JSON lossily, hybrid.md §8.14): 0.990290343761444 for 0.9902903437614441. `same`
-therefore compares floats within 4 ulps and everything else exactly; keys' order is compared too.
+therefore compares floats within 4 ulps and everything else exactly, keys' order included.
 
-Version notes (the stored upstream files predate v1.50.0):
-* query_combination's "vector without hybrid" message reads ``… when `vector` is present.`` there;
-  v1.50.0 (and hybrid.md §3.1) say ``… when `vector` or `media` are present.``, asserted here.
+Version notes (the stored multi/mod.rs versions predate v1.50.0):
 * federated answers of v1.50.0 carry `queryVectors` (positions of the semantic queries, with
   `retrieveVectors`) and `requestUid`, absent from the stored snapshots; asserted as hybrid.md §8.8
   and api.md §6 describe them.
@@ -44,6 +46,16 @@ SIMPLE_SEARCH_DOCUMENTS_VEC = [
     {"title": "Captain Marvel", "desc": "a Shazam ersatz", "id": "3", "_vectors": {"default": [2.0, 3.0]}},
 ]
 SINGLE_DOCUMENT_VEC = [SIMPLE_SEARCH_DOCUMENTS_VEC[0]]
+TEST_DISTINCT_DOCUMENTS = [  # for query "Captain Marvel" and vector [1.0, 1.0]
+    {"id": 0, "search": "Captain Planet", "desc": "#2 for keyword search, #3 for hybrid search",
+     "_vectors": {"default": [-1.0, 0.0]}, "distinct": 0},
+    {"id": 1, "search": "Captain Marvel", "desc": "#1 for keyword search, #4 for hybrid search",
+     "_vectors": {"default": [-1.0, -1.0]}, "distinct": 1},
+    {"id": 2, "search": "Some Captain at least", "desc": "#3 for keyword search, #1 for hybrid search",
+     "_vectors": {"default": [1.0, 1.0]}, "distinct": 0},
+    {"id": 3, "search": "Irrelevant Capitaine", "desc": "#4 for keyword search, #2 for hybrid search",
+     "_vectors": {"default": [1.0, 0.0]}, "distinct": 1},
+]
 
 VECTOR_DOCUMENTS = [
     {"id": "A", "description": "the dog barks at the cat",
@@ -65,6 +77,8 @@ def engine(tmp_path_factory):
     for uid in ("test", "shift", "display"):
         index_documents(engine, uid, SIMPLE_SEARCH_DOCUMENTS_VEC, DEFAULT_EMBEDDER)
     index_documents(engine, "single", SINGLE_DOCUMENT_VEC, DEFAULT_EMBEDDER)
+    index_documents(engine, "distinct", TEST_DISTINCT_DOCUMENTS, DEFAULT_EMBEDDER)
+    index_documents(engine, "distinct", [], {"distinctAttribute": "distinct"})
     index_documents(engine, "vectors", VECTOR_DOCUMENTS, {"embedders": {"animal": ANIMAL, "sentiment": SENTIMENT}})
     index_documents(engine, "vectors-animal", VECTOR_DOCUMENTS, {"embedders": {"animal": ANIMAL}})
     index_documents(engine, "vectors-sentiment", VECTOR_DOCUMENTS, {"embedders": {"sentiment": SENTIMENT}})
@@ -153,21 +167,43 @@ def hits_and_count(status: int, body: dict) -> tuple[int, list, Any]:
 
 # hybrid.rs ----------------------------------------------------------------------------------------
 
+def redacted(body: dict) -> dict:
+    """`body` with its volatile values replaced in place, as upstream's snapshots redact them."""
+    assert isinstance(body.get("processingTimeMs"), int)
+    pop_request_uid(dict(body))  # checks it is a UUID v7
+    return {k: "[duration]" if k == "processingTimeMs" else "[uuid]" if k == "requestUid" else v
+            for k, v in body.items()}
+
+
+def whole(hits: list, semantic_hit_count: int) -> dict:
+    """simple_search's whole answer, keys in upstream's order (semanticHitCount after requestUid)."""
+    return {"hits": hits, "query": "Captain", "queryVector": [1.0, 1.0], "processingTimeMs": "[duration]",
+            "limit": 20, "offset": 0, "estimatedTotalHits": 3, "requestUid": "[uuid]",
+            "semanticHitCount": semantic_hit_count}
+
+
 async def test_simple_search(http):
-    """hybrid.rs simple_search: ratio 0.2 keeps the keyword order; 0.5 and 0.8 let semantic hits in."""
-    got = hits_and_count(*await search(http, {"q": "Captain", "vector": [1.0, 1.0], "hybrid": {
-        "semanticRatio": 0.2, "embedder": "default"}, "retrieveVectors": True}))
-    assert same(got, (200, [planet(), marvel(), shazam()], 0))
+    """hybrid.rs simple_search: ratio 0.2 keeps the keyword order; 0.5 and 0.8 let semantic hits in.
+    The whole body: the semantic search ran each time (3 keyword hits < offset + limit), so the
+    query vector is echoed even when no semantic hit is kept."""
+    status, body = await search(http, {"q": "Captain", "vector": [1.0, 1.0], "hybrid": {
+        "semanticRatio": 0.2, "embedder": "default"}, "retrieveVectors": True})
+    assert status == 200
+    assert same(redacted(body), whole([planet(), marvel(), shazam()], 0))
 
-    got = hits_and_count(*await search(http, {"q": "Captain", "vector": [1.0, 1.0], "hybrid": {
-        "semanticRatio": 0.5, "embedder": "default"}, "showRankingScore": True, "retrieveVectors": True}))
-    assert same(got, (200, [marvel(_rankingScore=0.990290343761444), planet(_rankingScore=0.9848484848484848),
-                            shazam(_rankingScore=0.9472135901451112)], 2))
+    status, body = await search(http, {"q": "Captain", "vector": [1.0, 1.0], "hybrid": {
+        "semanticRatio": 0.5, "embedder": "default"}, "showRankingScore": True, "retrieveVectors": True})
+    assert status == 200
+    assert same(redacted(body), whole([marvel(_rankingScore=0.990290343761444),
+                                       planet(_rankingScore=0.9848484848484848),
+                                       shazam(_rankingScore=0.9472135901451112)], 2))
 
-    got = hits_and_count(*await search(http, {"q": "Captain", "vector": [1.0, 1.0], "hybrid": {
-        "semanticRatio": 0.8, "embedder": "default"}, "showRankingScore": True, "retrieveVectors": True}))
-    assert same(got, (200, [marvel(_rankingScore=0.990290343761444), planet(_rankingScore=0.974341630935669),
-                            shazam(_rankingScore=0.9472135901451112)], 3))
+    status, body = await search(http, {"q": "Captain", "vector": [1.0, 1.0], "hybrid": {
+        "semanticRatio": 0.8, "embedder": "default"}, "showRankingScore": True, "retrieveVectors": True})
+    assert status == 200
+    assert same(redacted(body), whole([marvel(_rankingScore=0.990290343761444),
+                                       planet(_rankingScore=0.974341630935669),
+                                       shazam(_rankingScore=0.9472135901451112)], 3))
 
 
 async def test_limit_offset(http):
@@ -323,6 +359,17 @@ async def test_query_combination(http):
     assert same(got, (200, [planet(_rankingScore=0.9242424242424242)], 0))
 
 
+async def test_distinct_is_applied(http):
+    """hybrid.rs distinct_is_applied (meilisearch issue 5526): keyword, semantic and hybrid lists all
+    keep one document per distinct value, and the merge does too."""
+    docs = {doc["id"]: {k: v for k, v in doc.items() if k != "_vectors"} for doc in TEST_DISTINCT_DOCUMENTS}
+    for ratio, ids, count in ((0.0, [1, 0], "absent"), (1.0, [2, 3], 2), (0.5, [2, 1], 1)):
+        status, body = await search(http, {"q": "Captain Marvel", "vector": [1.0, 1.0],
+                                           "hybrid": {"semanticRatio": ratio, "embedder": "default"}}, uid="distinct")
+        assert (status, body["hits"], body.get("semanticHitCount", "absent"), body["estimatedTotalHits"]) == (
+            200, [docs[i] for i in ids], count, 2), ratio
+
+
 async def test_retrieve_vectors_follows_displayed_attributes(http):
     """hybrid.rs retrieve_vectors, with a userProvided embedder in place of the huggingFace one
     (so `regenerate` is false and the embeddings are the given ones): `_vectors` is returned while
@@ -453,3 +500,104 @@ async def test_federation_vector_two_indexes(http):
         "hits": [two_index_hit(*row, ranking_score=True) for row in expected], "limit": 20, "offset": 0,
         "estimatedTotalHits": 8, "queryVectors": {"0": [1.0, 0.0, 0.5], "1": [-1.0, 0.6]},
         "semanticHitCount": 8})
+
+
+# hybrid.rs, distinct (a stored development version of the file) -----------------------------------
+
+DISTINCT_CASES = {
+    # test_hybrid_search_distinct_bug_reproduction
+    "reproduction": (2, [
+        {"id": 1, "title": "NIKE SPORTS JACKET LEATHER RED", "brand": "Nike", "product_id": "SAME_PRODUCT",
+         "category": "sports", "_vectors": {"default": [0.1, 0.1]}},
+        {"id": 2, "title": "Blue casual wear item", "brand": "Nike", "product_id": "SAME_PRODUCT",
+         "category": "fashion", "_vectors": {"default": [0.9, 0.9]}},
+        {"id": 3, "title": "Different product entirely", "brand": "Adidas", "product_id": "DIFFERENT_PRODUCT",
+         "category": "other", "_vectors": {"default": [0.5, 0.5]}}]),
+    # test_hybrid_distinct_bug_extreme
+    "extreme": (2, [
+        {"id": 1, "title": "red shoes nike", "product_id": "DUPLICATE_PRODUCT_ID", "_vectors": {"default": [0.0, 0.0]}},
+        {"id": 2, "title": "green shirt adidas", "product_id": "DUPLICATE_PRODUCT_ID",
+         "_vectors": {"default": [1.0, 1.0]}}]),
+    # test_distinct_bug_with_semantic_ratio_extremes
+    "ratios": (2, [
+        {"id": 1, "title": "amazing fantastic super best quality nike shoes", "product_id": "SAME_ID",
+         "_vectors": {"default": [0.0, 0.0]}},
+        {"id": 2, "title": "terrible awful worst product ever", "product_id": "SAME_ID",
+         "_vectors": {"default": [1.0, 1.0]}},
+        {"id": 3, "title": "medium average okay product", "product_id": "SAME_ID", "_vectors": {"default": [0.5, 0.5]}},
+        {"id": 4, "title": "excellent superb outstanding item", "product_id": "SAME_ID",
+         "_vectors": {"default": [0.2, 0.8]}},
+        {"id": 5, "title": "poor quality bad item", "product_id": "SAME_ID", "_vectors": {"default": [0.8, 0.2]}}]),
+    # test_hybrid_merge_distinct_bug_confirmation
+    "merge": (4, [
+        {"id": 1, "title": "FIRST MATCHING TERMS QUERY SEARCH", "description": "unrelated vector content",
+         "product_id": "product_a", "_vectors": {"default": [0.1, 0.1, 0.1, 0.1]}},
+        {"id": 2, "title": "different unrelated content", "description": "but high vector similarity here",
+         "product_id": "product_a", "_vectors": {"default": [0.9, 0.9, 0.9, 0.9]}},
+        {"id": 3, "title": "SECOND MATCHING TERMS QUERY SEARCH", "description": "another keyword match",
+         "product_id": "product_b", "_vectors": {"default": [0.2, 0.2, 0.2, 0.2]}},
+        {"id": 4, "title": "random stuff here", "description": "high vector match content",
+         "product_id": "product_b", "_vectors": {"default": [0.8, 0.8, 0.8, 0.8]}},
+        {"id": 5, "title": "THIRD MATCHING TERMS QUERY SEARCH", "description": "keyword relevance here",
+         "product_id": "product_c", "_vectors": {"default": [0.3, 0.3, 0.3, 0.3]}},
+        {"id": 6, "title": "unrelated keyword text", "description": "but vector similarity",
+         "product_id": "product_c", "_vectors": {"default": [0.7, 0.7, 0.7, 0.7]}}]),
+}
+
+
+@pytest.fixture(scope="module")
+def distinct_engine(tmp_path_factory):
+    engine = Engine(tmp_path_factory.mktemp("upstream-hybrid-distinct") / "db", worker="thread")
+    for uid, (dimensions, docs) in DISTINCT_CASES.items():
+        index_documents(engine, uid, docs, {"embedders": {"default": {"source": "userProvided",
+                                                                      "dimensions": dimensions}}})
+        index_documents(engine, uid, [], {"distinctAttribute": "product_id"})
+    yield engine
+    engine.close()
+
+
+@pytest.fixture
+async def distinct_http(distinct_engine, aiohttp_client):
+    return await aiohttp_client(create_app(distinct_engine, master_key=KEY))
+
+
+@pytest.mark.parametrize("uid,q,vector,ratio,ids,semantic", [
+    # every vector is parallel to the query: similarity 1.0, raw f32 distances 0 except doc 1's
+    # (2.98e-8), so the semantic list is [3, 1] (hybrid.md §8.11); ties go to semantic
+    ("reproduction", "NIKE SPORTS JACKET LEATHER RED", [0.9, 0.9], 0.5, [3, 1], 2),
+    ("extreme", "red shoes nike", [1.0, 1.0], 0.5, [1], 1),
+    # one keyword hit only (< offset + limit): the semantic search runs, but 1.0 × 0.9 beats 1.0 × 0.1
+    ("ratios", "amazing fantastic super best quality nike shoes", [1.0, 1.0], 0.1, [1], 0),
+    ("ratios", "amazing fantastic super best quality nike shoes", [1.0, 1.0], 0.9, [1], 1),
+    ("ratios", "amazing fantastic super best quality nike shoes", [1.0, 1.0], 0.5, [1], 1),
+    ("merge", "MATCHING TERMS QUERY SEARCH", [0.8, 0.8, 0.8, 0.8], 0.5, [1, 3, 5], 3),
+])
+async def test_hybrid_search_keeps_distinct(distinct_http, uid, q, vector, ratio, ids, semantic):
+    """hybrid.rs test_hybrid_search_distinct_bug_reproduction, test_hybrid_distinct_bug_extreme,
+    test_distinct_bug_with_semantic_ratio_extremes, test_hybrid_merge_distinct_bug_confirmation
+    (found in one stored development version of the file, perhaps not in v1.50.0): upstream asserts
+    only that no two hits share the distinct value; the exact hits of hybrid.md §5 are asserted too."""
+    status, body = await search(distinct_http, {"q": q, "vector": vector, "limit": 10,
+                                                "hybrid": {"embedder": "default", "semanticRatio": ratio}}, uid=uid)
+    assert status == 200
+    product_ids = [hit["product_id"] for hit in body["hits"]]
+    assert len(product_ids) == len(set(product_ids))
+    assert ([hit["id"] for hit in body["hits"]], body["semanticHitCount"], body["estimatedTotalHits"]) == (
+        ids, semantic, len(ids))
+
+
+# search/errors.rs ---------------------------------------------------------------------------------
+
+async def test_search_bad_retrieve_vectors(http):
+    """search/errors.rs search_bad_retrieve_vectors: checked before the (missing) index is looked up."""
+    assert await search(http, {"retrieveVectors": "doggo"}, uid="missing") == refused(
+        "invalid_search_retrieve_vectors",
+        'Invalid value type at `.retrieveVectors`: expected a boolean, but found a string: `"doggo"`')
+    assert await search(http, {"retrieveVectors": [True]}, uid="missing") == refused(
+        "invalid_search_retrieve_vectors",
+        "Invalid value type at `.retrieveVectors`: expected a boolean, but found an array: `[true]`")
+    for value in ("", "doggo"):
+        response = await http.get(f"/indexes/missing/search?retrieveVectors={value}", headers=HEADERS)
+        assert (response.status, await response.json()) == refused(
+            "invalid_search_retrieve_vectors", f"Invalid value in parameter `retrieveVectors`: could not parse "
+            f"`{value}` as a boolean, expected either `true` or `false`")
