@@ -7,7 +7,8 @@ Sources (upstream test data and snapshots transcribed; the code is ours):
   highlighter, invalid_semantic_ratio, single_document, query_combination, distinct_is_applied;
   retrieve_vectors is ported with a userProvided embedder in place of its huggingFace one (its
   subject, `_vectors` following `displayedAttributes`, does not depend on the model).
-  simple_search_hf needs the real model and is not ported here. Another stored (development)
+  simple_search_hf and retrieve_vectors' generated `_vectors` run on the bundled
+  all-MiniLM-L6-v2 (optional `embeddings` extra, CI's extras pass). Another stored (development)
   version adds four distinct tests that assert only the absence of duplicates; ported too.
 * `crates/meilisearch/tests/search/multi/mod.rs` — federation_vector_single_index and
   federation_vector_two_indexes (shared `VECTOR_DOCUMENTS` of `tests/search/mod.rs`).
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from typing import Any
 from urllib.parse import quote
 
@@ -601,3 +603,61 @@ async def test_search_bad_retrieve_vectors(http):
         assert (response.status, await response.json()) == refused(
             "invalid_search_retrieve_vectors", f"Invalid value in parameter `retrieveVectors`: could not parse "
             f"`{value}` as a boolean, expected either `true` or `false`")
+
+
+# hybrid.rs, huggingFace (the optional `embeddings` extra: CI's extras pass) -----------------------
+
+SIMPLE_SEARCH_DOCUMENTS = [{k: v for k, v in doc.items() if k != "_vectors"} for doc in SIMPLE_SEARCH_DOCUMENTS_VEC]
+
+
+def _huggingface_ready() -> bool:
+    from engine.embedders import huggingface
+    missing = huggingface.missing_parts()
+    if missing and os.environ.get("LOUPE_REQUIRE_EMBEDDINGS") == "1":
+        raise RuntimeError(f"LOUPE_REQUIRE_EMBEDDINGS=1 but the embeddings extra lacks {missing}")
+    return not missing
+
+
+@pytest.fixture(scope="module")
+def hf_engine(tmp_path_factory):
+    """SIMPLE_SEARCH_DOCUMENTS embedded by all-MiniLM-L6-v2. Upstream pins revision
+    e4ce9877abf3edfe10b0d82785e83bdcb973e22e, which it downloads; Loupe runs offline on the bundled
+    revision and refuses another one, so the revision is left out here."""
+    engine = Engine(tmp_path_factory.mktemp("upstream-hybrid-hf") / "db", worker="thread")
+    index_documents(engine, "hf", SIMPLE_SEARCH_DOCUMENTS, {"embedders": {"default": {
+        "source": "huggingFace", "model": "sentence-transformers/all-MiniLM-L6-v2",
+        "documentTemplate": "{{doc.title}}, {{doc.desc}}"}}})
+    yield engine
+    engine.close()
+
+
+@pytest.fixture
+async def hf_http(hf_engine, aiohttp_client):
+    return await aiohttp_client(create_app(hf_engine, master_key=KEY))
+
+
+@pytest.mark.skipif(not _huggingface_ready(), reason="optional extra `embeddings` not installed")
+async def test_simple_search_hf(hf_http):
+    """hybrid.rs simple_search_hf: hit order and semanticHitCount (upstream leaves the scores out,
+    as the vectors differ between architectures)."""
+    no_vectors = {doc["id"]: doc for doc in SIMPLE_SEARCH_DOCUMENTS}
+    for q, ratio, ids, count in (("Captain", 0.2, ["2", "3", "1"], 0), ("Captain", 0.55, ["2", "3", "1"], 1),
+                                 ("Captain", 0.8, ["1", "3", "2"], 3), ("Movie World", 0.2, ["2", "1", "3"], 3),
+                                 ("Wonder replacement", 0.2, ["3", "1", "2"], 3)):
+        got = hits_and_count(*await search(hf_http, {"q": q, "hybrid": {"embedder": "default", "semanticRatio": ratio},
+                                                     "showRankingScore": False}, uid="hf"))
+        assert got == (200, [no_vectors[i] for i in ids], count), (q, ratio)
+
+
+@pytest.mark.skipif(not _huggingface_ready(), reason="optional extra `embeddings` not installed")
+async def test_retrieve_vectors_hf(hf_http):
+    """hybrid.rs retrieve_vectors (its first search; the displayedAttributes part is ported above
+    with a userProvided embedder): generated embeddings come back with `regenerate: true`."""
+    status, body = await search(hf_http, {"q": "Captain", "hybrid": {"embedder": "default", "semanticRatio": 0.2},
+                                          "retrieveVectors": True}, uid="hf")
+    assert status == 200
+    for hit in body["hits"]:
+        embeddings = hit["_vectors"]["default"].pop("embeddings")
+        assert len(embeddings) == 1 and len(embeddings[0]) == 384
+    assert body["hits"] == [{**doc, "_vectors": {"default": {"regenerate": True}}}
+                            for doc in (SIMPLE_SEARCH_DOCUMENTS[1], SIMPLE_SEARCH_DOCUMENTS[2], SIMPLE_SEARCH_DOCUMENTS[0])]
