@@ -9,7 +9,7 @@ Properties:
    (4 / 3 / 2 / 1, no hit at 0.9); filter, offset and limit select the page.
 3. `retrieveVectors`, `attributesToRetrieve`, `showRankingScoreDetails` shape the hits; `id` comes
    back as a string.
-4. Errors: unknown document (404), unknown embedder, missing embedder (POST and GET wording), bad
+4. Errors: unknown document (400, as upstream), unknown embedder, missing embedder (POST and GET wording), bad
    id, bad threshold, bad filter type, filter on a non-filterable attribute without index prefix.
 5. Documents without an embedding count but are never returned; a target without one finds nothing;
    with two embeddings each, embedding #k is compared with the target's #k only.
