@@ -26,17 +26,19 @@ Version notes (the stored multi/mod.rs versions predate v1.50.0):
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import os
 from typing import Any
 from urllib.parse import quote
 
+import numpy as np
 import pytest
+from support import index_documents, pop_request_uid
 
 from engine.engine import Engine
 from server.app import create_app
-from support import index_documents, pop_request_uid
 
 KEY = "upstream-hybrid-master-key-0123"
 DEFAULT_EMBEDDER = {"embedders": {"default": {"source": "userProvided", "dimensions": 2}}}
@@ -139,10 +141,13 @@ def snap(actual: Any, expected: Any) -> Any:
     return actual
 
 
+def _dumps(value: Any) -> str:
+    return json.dumps(value, indent=1, ensure_ascii=False)
+
+
 def same(actual: Any, expected: Any) -> bool:
     """Equal JSON, key order included; floats within 4 ulps. Asserts, so pytest shows the diff."""
-    dumps = lambda value: json.dumps(value, indent=1, ensure_ascii=False)  # noqa: E731
-    assert dumps(snap(actual, expected)) == dumps(expected)
+    assert _dumps(snap(actual, expected)) == _dumps(expected)
     return True
 
 
@@ -240,7 +245,6 @@ async def test_distribution_shift(http):
 
 
 async def wait_task(http, uid: int) -> dict:
-    import asyncio
     for _ in range(400):
         response = await http.get(f"/tasks/{uid}", headers=HEADERS)
         task = await response.json()
@@ -457,7 +461,7 @@ def two_index_hit(doc_id: str, uid: str, position: int, score: float, ranking_sc
     doc = next(d for d in VECTOR_DOCUMENTS if d["id"] == doc_id)
     configured = "animal" if uid == "vectors-animal" else "sentiment"
     other = "sentiment" if configured == "animal" else "animal"
-    widened = [float(__import__("numpy").float32(x)) for x in doc["_vectors"][configured]]
+    widened = [float(np.float32(x)) for x in doc["_vectors"][configured]]  # f32 widened to f64
     hit = {**film(doc_id), "_vectors": {other: doc["_vectors"][other],
                                         configured: {"embeddings": [widened], "regenerate": False}},
            "_federation": federated(uid, position, score)}

@@ -35,10 +35,10 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from support import index_documents, pop_request_uid
 
 from engine.engine import Engine
 from server.app import create_app
-from support import index_documents, pop_request_uid
 
 KEY = "upstream-similar-master-key-012"
 DOCUMENTS = [
@@ -267,8 +267,8 @@ async def test_similar_bad_filter(http):
     ("filter_invalid_syntax_object", "title & Glass", FILTER_OPERATORS),
     ("filter_invalid_syntax_array", ["title & Glass"], FILTER_OPERATORS),
     ("filter_invalid_syntax_string", "title = Glass XOR title = Glass",
-     "Found unexpected characters at the end of the filter: `XOR title = Glass`. You probably forgot an `OR` or an "
-     "`AND` rule.\n15:32 title = Glass XOR title = Glass"),
+     ("Found unexpected characters at the end of the filter: `XOR title = Glass`. You probably forgot an `OR` or "
+      "an `AND` rule.\n15:32 title = Glass XOR title = Glass")),
     ("filter_invalid_attribute_array", ["many = Glass"],
      "Attribute `many` is not filterable. Available filterable attribute patterns are: `title`.\n1:5 many = Glass"),
     ("filter_invalid_attribute_string", "many = Glass",
