@@ -328,15 +328,33 @@ def normalize_word(text: str, locales: Iterable[str] | None = None) -> str:
     if text.isascii() and not _CONTROL_RE.search(text):
         return text.lower()
     script = _word_script(text)
+    return _finish(_decompose(text), script, _word_language(text, script, allow_list(locales)))
+
+
+def normalize_facet_string(text: str, locales: Iterable[str] | None = None) -> str:
+    """A facet value or facet query as milli normalizes it for facet search: like
+    `normalize_word`, except that without ``locales`` the text has no language (milli detects
+    one only among several locales), so Chinese/Japanese text takes the steps of both languages:
+    ``進撃の巨人`` reads ``進擊の巨人`` (a kana does not make it Japanese-only, as in a word).
+
+        >>> normalize_facet_string("進撃の巨人"), normalize_facet_string("進撃の巨人", ["jpn"])
+        ('進擊の巨人', '進撃の巨人')
+    """
+    if text.isascii() and not _CONTROL_RE.search(text):
+        return text.lower()
+    script = _word_script(text)
     allow = allow_list(locales)
-    language = None
+    return _finish(_decompose(text), script, None if allow is None else _word_language(text, script, allow))
+
+
+def _word_language(text: str, script: str | None, allow: tuple[str, ...] | None) -> str | None:
+    """The language a word of ``script`` is read in, among the ``allow``ed ones (None: any)."""
     if script == "CJ":
-        language = cj_language(text, allow)
-    elif script == "LATIN":
+        return cj_language(text, allow)
+    if script == "LATIN":
         language = latin_language(allow)
-        if language == DETECT:
-            language = detect_latin(text, allow)
-    return _finish(_decompose(text), script, language)
+        return detect_latin(text, allow) if language == DETECT else language
+    return None
 
 
 def flattened_text(text: str) -> str:

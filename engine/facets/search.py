@@ -18,7 +18,7 @@ from rapidfuzz.distance import OSA
 from ..errors import LoupeError
 from ..limits import DEFAULT_MAX_VALUES_PER_FACET, MAX_FACET_VALUE_BYTES
 from ..languages.localized import field_locales
-from ..tokenizer import normalize_word
+from ..tokenizer import normalize_facet_string
 from .distribution import COUNT, FacetValues, _iter_nonzero_counts, sort_by_for
 from .filterable import FilterableRules
 from .values import truncate_utf8
@@ -61,9 +61,10 @@ def search_normalize(text: str, locales: tuple[str, ...] | None = None) -> str:
     """Facet-search form of a whole value: tokenizer normalization as one token, 468 bytes max.
 
     Stronger than the facet key (accents removed, ``æ`` -> ``ae``) so ``àdventure`` finds
-    ``Adventure``.  ``locales``: the languages Chinese/Japanese values are read in.
+    ``Adventure``.  ``locales``: the languages the text is read in (none: no language, as milli
+    reads a facet string; see `normalize_facet_string`).
     """
-    return truncate_utf8(normalize_word(text, locales), MAX_FACET_VALUE_BYTES)
+    return truncate_utf8(normalize_facet_string(text, locales), MAX_FACET_VALUE_BYTES)
 
 
 def typo_budget(query: str, one_typo: int, two_typos: int) -> int:
@@ -174,12 +175,13 @@ def facet_search(
     for key, bitmap in source.string_values(facet_name):
         keys.append(key)
         bitmaps.append(bitmap)
-    if not locales:  # the facet's localizedAttributes rule (search parameter first)
-        found = field_locales(settings.get("localizedAttributes"), facet_name)
-        locales = tuple(found) if found else None
-    normalized = [search_normalize(key, locales) for key in keys]
-    matched = matching_values(search_normalize(facet_query, locales), normalized, settings.get("typoTolerance") or {},
-                              facet_name)
+    # as milli: the values were normalized at indexing with the locales of the facet's
+    # localizedAttributes rule; the query is read with the search parameter, else the same
+    found = field_locales(settings.get("localizedAttributes"), facet_name)
+    field_locales_ = tuple(found) if found else None
+    normalized = [search_normalize(key, field_locales_) for key in keys]
+    query = search_normalize(facet_query, locales or field_locales_)
+    matched = matching_values(query, normalized, settings.get("typoTolerance") or {}, facet_name)
     # upstream walks an FST of search-normalized values, each listing its stored keys in order
     matched.sort(key=lambda i: (normalized[i], keys[i]))
     for i in matched:

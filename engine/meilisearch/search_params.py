@@ -26,7 +26,7 @@ from ..errors import LoupeError
 from ..search.query import MATCHING_STRATEGIES, Query, Semantic
 from ..search.sort_spec import Sort, parse_sort, split_sort_query_string
 from ..settings.checks import check_bool, check_enum, check_object, check_str, check_uint, missing_field
-from ..settings.values import locale
+from ..settings.values import locale_of_text, unsupported_locale
 from ..settings.validate import param_error, parse_bool_param, parse_uint_param, unknown_field, unknown_parameter
 
 from .fields import (Field, any_value, check_filter_type, f32, field, locale_list, object_body, optional,
@@ -293,12 +293,14 @@ def unit_interval_param(name: str, raw: str, field_name: str, code: str, as_f32:
 
 
 def _locales_param(raw: str, code: str) -> tuple[str, ...]:
+    """The comma-separated locales of a query string, parsed as Meilisearch's `CS<Locale>`: empty
+    items skipped, the first unsupported one failing the whole parameter."""
     out = []
-    for i, text in enumerate(raw.split(",")):
-        try:
-            out.append(locale(text, "", code))
-        except LoupeError as err:  # reuse the settings wording, re-anchored on the parameter
-            raise param_error(f"locales[{i}]", err.message.split(": ", 1)[1], code) from None
+    for text in filter(None, raw.split(",")):
+        found = locale_of_text(text)
+        if found is None:
+            raise param_error("locales", unsupported_locale(text), code)
+        out.append(found)
     return tuple(out)
 
 

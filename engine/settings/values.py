@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import LoupeError
-from .validate import invalid_value
+from .validate import invalid_value, unknown_value
 from .checks import (
     U8_MAX,
     check_bool,
@@ -253,17 +253,32 @@ LOCALES: dict[str, str] = dict(
     ).split()
 )
 LOCALE_CODES: dict[str, str] = {**LOCALES, **{v: v for v in LOCALES.values()}, "cmn": "cmn"}
-# the error lists them shortest first, then alphabetically
+#: in the order of Meilisearch's `Locale` enum (ISO-639-1 codes, ISO-639-3 codes, `cmn`): a JSON
+#: value is read as that enum, whose error lists its variants in order
+_LOCALES_OF_ENUM = (*LOCALES, *LOCALES.values(), "cmn")
+#: a query-string value is parsed with `Locale::from_str`, whose error lists them shortest first,
+#: then alphabetically
 _LOCALES_LISTED = ", ".join(sorted(LOCALE_CODES, key=lambda c: (len(c), c)))
 LOCALIZED_RULE_FIELDS = ("attributePatterns", "locales")
 
 
 def locale(value: Any, path: str, code: str) -> str:
-    """A supported locale, stored as its ISO-639-3 code (what Meilisearch reads back)."""
+    """A supported locale of a JSON body, stored as its ISO-639-3 code (what Meilisearch reads
+    back); else "Unknown value `x` at `path`: expected one of `af`, `ak`, …"."""
     text = check_str(value, path, code)
     if text not in LOCALE_CODES:
-        raise invalid_value(path, f"Unsupported locale `{text}`, expected one of {_LOCALES_LISTED}", code)
+        raise unknown_value(text, path, _LOCALES_OF_ENUM, code)
     return LOCALE_CODES[text]
+
+
+def locale_of_text(text: str) -> str | None:
+    """The ISO-639-3 code of a locale written in a query string, None if unsupported."""
+    return LOCALE_CODES.get(text)
+
+
+def unsupported_locale(text: str) -> str:
+    """Meilisearch's explanation of a query-string locale it cannot parse."""
+    return f"Unsupported locale `{text}`, expected one of {_LOCALES_LISTED}"
 
 
 def localized_attributes(value: Any, path: str, code: str) -> list[dict]:

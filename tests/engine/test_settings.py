@@ -314,9 +314,10 @@ def test_locales_and_localized_attributes_errors():
     code, message = error(validate_settings_patch,
                           {"localizedAttributes": [{"attributePatterns": ["*"], "locales": ["xx"]}]})
     assert code == "invalid_settings_localized_attributes"
-    assert message.startswith("Invalid value at `.localizedAttributes[0].locales[0]`: Unsupported locale `xx`, "
-                              "expected one of af, ak, am, ar,")
-    assert message.endswith(", yid, zho, zul") and ", cmn, " in message
+    # read as Meilisearch's `Locale` enum: its variants in order, ISO-639-1, ISO-639-3, then `cmn`
+    assert message.startswith("Unknown value `xx` at `.localizedAttributes[0].locales[0]`: expected one of "
+                              "`af`, `ak`, `am`, `ar`, `az`, `be`, `bn`, `bg`,")
+    assert message.endswith("`yid`, `zho`, `zul`, `cym`, `cmn`") and ", `cy`, `afr`, " in message
     assert error(validate_setting_value, "localizedAttributes", [{"locales": ["en"]}]) == (
         "invalid_settings_localized_attributes", "Missing field `attributePatterns` inside `[0]`")
 

@@ -34,7 +34,8 @@ def test_japanese_is_cut_by_unidic_and_kana_read_as_hiragana():
 
 
 def test_kanji_alone_is_chinese_unless_locales_say_japanese():
-    assert words("東京都庁") == ["東", "京都", "庁"]
+    # read as Chinese, the Japanese form 庁 is its traditional Chinese char 廳 (as kVariants reads it)
+    assert words("東京都庁") == ["東", "京都", "廳"]
     assert words("東京都庁", ["jpn"]) == ["東京", "都庁"]
     assert words("東京都庁", ["ja", "en"]) == ["東京", "都庁"]
 

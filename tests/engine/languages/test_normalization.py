@@ -67,3 +67,14 @@ def test_chinese_variants_table_answers_as_opencc_s2t_for_every_ideograph():
     ideographs = [chr(c) for a, b in ((0x3400, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x3134F)) for c in range(a, b + 1)]
     assert [c for c in ideographs if light(c) != full(c)] == []
     assert light("这应") == "這應"
+
+
+def test_japanese_forms_of_chinese_chars_meet_them_in_chinese_text():
+    # Meilisearch's locales test: Chinese 进击 and 進撃 read as Chinese meet (撃 is the Japanese
+    # form of 擊); a Japanese form that is a Chinese char too (真, 芸) or whose old form has no
+    # simplified one (欠 -> 缺) is left alone
+    pytest.importorskip("opencc")
+    from engine.languages.normalizers import chinese_variants
+    assert chinese_variants("進撃") == chinese_variants("进击") == chinese_variants("進擊") == "進擊"
+    assert chinese_variants("栄 竜 庁") == "榮 龍 廳"
+    assert chinese_variants("真 芸 欠 郎") == "真 芸 欠 郎"

@@ -240,7 +240,7 @@ def test_matching_strategy_enum():
 def test_locales_use_the_settings_list():
     code, message = error_of(parse_search_body, {"locales": ["fr", "xx"]})
     assert code == "invalid_search_locales"
-    assert message.startswith("Invalid value at `.locales[1]`: Unsupported locale `xx`, expected one of af, ak, am,")
+    assert message.startswith("Unknown value `xx` at `.locales[1]`: expected one of `af`, `ak`, `am`, `ar`,")
     assert parse_search_body({"locales": ["cmn", "jpn", "de"]}).locales == ("cmn", "jpn", "deu")
 
 
@@ -409,7 +409,9 @@ def test_get_unknown_parameter():
 def test_get_locales_message():
     code, message = error_of(parse_search_query_string, {"locales": "fr,xx"})
     assert code == "invalid_search_locales"
-    assert message.startswith("Invalid value in parameter `locales[1]`: Unsupported locale `xx`, expected one of af,")
+    # `CS<Locale>` parses the whole parameter: its error names the parameter, not an item
+    assert message.startswith("Invalid value in parameter `locales`: Unsupported locale `xx`, expected one of af,")
+    assert parse_search_query_string({"locales": "fr,,jpn,"}).locales == ("fra", "jpn")
 
 
 # 10 -----------------------------------------------------------------------------------------------
