@@ -500,7 +500,10 @@ class Worker:
                 self._finish(task, SUCCEEDED, details=self._edit(writer, task))
             elif kind == "settingsUpdate":
                 current = writer.settings
-                new = apply_patch(current, op["patch"])
+                try:
+                    new = apply_patch(current, op["patch"])
+                except LoupeError as exc:  # milli's settings errors name the index in a task
+                    raise exc.with_prefix(f"Index `{writer.record['uid']}`: ") from None
                 writer.check_geo_for(new)
                 writer.set_settings(new, rebuild=bool(reindex_needed(current, new) & {"search", "facets"}))
                 self._finish(task, SUCCEEDED)
