@@ -312,8 +312,23 @@ def _check_openai(name: str, config: dict) -> None:
         )
 
 
-def check_embedder_semantics(name: str, config: dict) -> None:
-    """milli's validate_embedding_settings, in its order: sizes, URL, templates, then the source's fields."""
+def _check_fragments_or_template(config: dict) -> None:
+    """A partial update may not give fragments and a documentTemplate together (milli checks this
+    only for the patch: ``EmbeddingValidationContext::SettingsPartialUpdate``)."""
+    counts = [sum(1 for f in (config.get(key) or {}).values() if f is not None)
+              for key in ("indexingFragments", "searchFragments")]
+    if any(counts) and config.get("documentTemplate") is not None:
+        raise LoupeError(
+            "vector_embedding_error",
+            "Error while generating embeddings: user error: cannot pass both fragments and a document template.\n"
+            f"  - Note: {counts[0]} fragments declared in `indexingFragments` and {counts[1]} fragments declared in "
+            "`search_fragments_len`.\n  - Hint: remove the declared fragments or remove the `documentTemplate`",
+        )
+
+
+def check_embedder_semantics(name: str, config: dict, partial: bool = False) -> None:
+    """milli's validate_embedding_settings, in its order: sizes, URL, (for a patch) fragments with a
+    template, templates, then the source's fields."""
     if config.get("documentTemplateMaxBytes") == 0:
         raise LoupeError(
             CODE, f"`.embedders.{name}.documentTemplateMaxBytes`: `documentTemplateMaxBytes` cannot be zero"
@@ -325,6 +340,8 @@ def check_embedder_semantics(name: str, config: dict) -> None:
         problem = url_problem(url)
         if problem:
             raise LoupeError(CODE, f"`.embedders.{name}.url`: could not parse `{url}`: {problem}")
+    if partial:
+        _check_fragments_or_template(config)
     fragments = bool(config.get("indexingFragments") or config.get("searchFragments"))
     _check_templates(name, config, fragments_possible=fragments)
     source = config.get("source")
@@ -352,7 +369,7 @@ def check_embedders_patch(patch: dict[str, dict | None], features: frozenset[str
                 raise feature_error(f"setting `{key}`", "multimodal")
     for name, config in patch.items():
         if config:
-            check_embedder_semantics(name, config)
+            check_embedder_semantics(name, config, partial=True)
 
 
 # -- pass 3: merge into the stored embedders (processing time) ----------------------------------
