@@ -203,7 +203,7 @@ class VectorWriter:
             except EmbeddingError as err:
                 raise LoupeError("vector_embedding_error",
                                  f"Index `{self.uid}`: Error while generating embeddings: {err}") from None
-            if name not in before and dimensions and self.table.recorded_dimensions(name) is None:
+            if name not in before and dimensions:  # anything recorded under this name is stale
                 self.table.record_dimensions(name, dimensions)
             self._built[name] = embedder
 
