@@ -108,20 +108,20 @@ MISSING_REGENERATE = ("Missing field `._vectors.manual.regenerate`\n  - note: `.
 EMBEDDINGS_ERRORS = [
     ({"embeddings": [0, 0, 0]}, MISSING_REGENERATE),
     ({}, MISSING_REGENERATE),
-    ({"regenerate": "yes please"}, "Could not parse `._vectors.manual.regenerate`: invalid type: string \"yes "
-                                   "please\", expected a boolean at line 1 column 26"),
+    ({"regenerate": "yes please"}, ("Could not parse `._vectors.manual.regenerate`: invalid type: string \"yes "
+                                   "please\", expected a boolean at line 1 column 26")),
     ({"embeddings": True, "regenerate": True},
      "Invalid value type at `._vectors.manual.embeddings`: expected null or an array, but found a boolean: `true`"),
-    ({"embeddings": [True], "regenerate": True}, "Invalid value type at `._vectors.manual.embeddings[0]`: "
-                                                 "expected a number or an array, but found a boolean: `true`"),
-    ({"embeddings": [[True]], "regenerate": False}, "Invalid value type at `._vectors.manual.embeddings[0][0]`: "
-                                                    "expected a number, but found a boolean: `true`"),
-    ({"regenerate": False, "embeddings": [0.1, [0.2, 0.3]]}, "Invalid value type at "
-     "`._vectors.manual.embeddings[1]`: expected a number, but found an array: `[0.2,0.3]`"),
-    ({"regenerate": False, "embeddings": [[0.1, 0.2], 0.3]}, "Invalid value type at "
-     "`._vectors.manual.embeddings[1]`: expected an array, but found a number: `0.3`"),
-    ({"regenerate": False, "embeddings": [[0.1, True], 0.3]}, "Invalid value type at "
-     "`._vectors.manual.embeddings[0][1]`: expected a number, but found a boolean: `true`"),
+    ({"embeddings": [True], "regenerate": True}, ("Invalid value type at `._vectors.manual.embeddings[0]`: "
+                                                 "expected a number or an array, but found a boolean: `true`")),
+    ({"embeddings": [[True]], "regenerate": False}, ("Invalid value type at `._vectors.manual.embeddings[0][0]`: "
+                                                    "expected a number, but found a boolean: `true`")),
+    ({"regenerate": False, "embeddings": [0.1, [0.2, 0.3]]}, ("Invalid value type at "
+     "`._vectors.manual.embeddings[1]`: expected a number, but found an array: `[0.2,0.3]`")),
+    ({"regenerate": False, "embeddings": [[0.1, 0.2], 0.3]}, ("Invalid value type at "
+     "`._vectors.manual.embeddings[1]`: expected an array, but found a number: `0.3`")),
+    ({"regenerate": False, "embeddings": [[0.1, True], 0.3]}, ("Invalid value type at "
+     "`._vectors.manual.embeddings[0][1]`: expected a number, but found a boolean: `true`")),
 ]
 
 

@@ -198,7 +198,7 @@ def rest_vectors(vector, regenerate):
 
 # `dummy_testing_the_mock` ---------------------------------------------------------------------------
 
-async def test_dummy_testing_the_mock(mocks):
+def test_dummy_testing_the_mock(mocks):
     """rest.rs `dummy_testing_the_mock`: the stand-in answers as wiremock does."""
     import urllib.request
     mock = mocks(data_mock)
@@ -215,8 +215,8 @@ BAD_REQUESTS = [
     ("54", 'in `request`: "{{text}}" not found'),
     ({"input": [{"input": ["{{text}}", "{{..}}"]}, "{{..}}"]},
      'in `request.input.input`: "{{..}}" appears nested inside of a value that is itself repeated'),
-    ({"input": {"input": "{{text}}", "repeat": "{{..}}"}}, 'in `request.input.repeat`: "{{..}}" appears outside of '
-                                                            'an array'),
+    ({"input": {"input": "{{text}}", "repeat": "{{..}}"}}, ('in `request.input.repeat`: "{{..}}" appears outside of '
+                                                            'an array')),
     ({"input": ["{{..}}", "{{text}}"]}, 'in `request.input`: "{{..}}" expected at position #1, but found at position #0'),
     ({"input": ["{{text}}", "42", "{{..}}"]},
      'in `request.input`: "{{..}}" expected at position #1, but found at position #2'),
@@ -258,8 +258,8 @@ BAD_RESPONSES = [
     ("{{text}}", {"output": [{"type": "data", "data": "{{embedding}}"}], "data": "{{embedding}}"},
      'in `response.data`: Found "{{embedding}}", but it was already present in `response.output[0].data`'),
     ("{{text}}", {"repeated": [{"output": "{{embedding}}", "data": [42, "{{embedding}}"]}, "{{..}}"]},
-     'in `response.repeated.data[1]`: Found "{{embedding}}", but it was already present in '
-     '`response.repeated.output`'),
+     ('in `response.repeated.data[1]`: Found "{{embedding}}", but it was already present in '
+     '`response.repeated.output`')),
     ("{{text}}", {"output": ["{{embedding}}", "{{..}}"], "data": "{{embedding}}"},
      'in `response.data`: Found "{{embedding}}", but it was already present in `response.output[0]` (repeated)'),
     ("{{text}}", {"data": ["{{embedding}}", "{{..}}"]},
@@ -370,21 +370,21 @@ def extraction_failure(detail: str) -> dict[str, str]:
 
 BAD_SHAPES = [
     ({"input": ["{{text}}", "{{..}}"]}, ["{{embedding}}", "{{..}}"],
-     'in `response`, while extracting the array of "{{embedding}}"s, configuration expects `response` to be an '
-     "array with at least 1 item(s) but server sent an object with 1 field(s)"),
+     ('in `response`, while extracting the array of "{{embedding}}"s, configuration expects `response` to be an '
+     "array with at least 1 item(s) but server sent an object with 1 field(s)")),
     ({"input": ["{{text}}", "{{..}}"]}, {"output": ["{{embedding}}", "{{..}}"]},
-     'in `response`, while extracting item #0 from the array of "{{embedding}}"s, expected `response` to be an array '
-     "of numbers, but failed to parse server response:\n  - invalid type: map, expected a sequence"),
+     ('in `response`, while extracting item #0 from the array of "{{embedding}}"s, expected `response` to be an array '
+     "of numbers, but failed to parse server response:\n  - invalid type: map, expected a sequence")),
     ({"input": ["{{text}}"]}, {"output": "{{embedding}}"},
-     'in `response.output`, while extracting a single "{{embedding}}", expected `output` to be an array of numbers, '
-     "but failed to parse server response:\n  - invalid type: map, expected f32"),
+     ('in `response.output`, while extracting a single "{{embedding}}", expected `output` to be an array of numbers, '
+     "but failed to parse server response:\n  - invalid type: map, expected f32")),
     ({"input": ["{{text}}", "{{..}}"]}, {"output": [{"embedding": {"data": "{{embedding}}"}}, "{{..}}"]},
-     'in `response.embedding`, while extracting item #0 from the array of "{{embedding}}"s, configuration expects '
-     "`embedding` to be an object with key `data` but server sent an array of size 3"),
+     ('in `response.embedding`, while extracting item #0 from the array of "{{embedding}}"s, configuration expects '
+     "`embedding` to be an object with key `data` but server sent an array of size 3")),
     ({"input": ["{{text}}"]}, {"output": [{"embeddings": {"data": "{{embedding}}"}}]},
-     'in `response.output[0]`, while extracting a single "{{embedding}}", configuration expects key "embeddings", '
+     ('in `response.output[0]`, while extracting a single "{{embedding}}", configuration expects key "embeddings", '
      "which is missing in response\n  - Hint: item #0 inside `output` has key `embedding`, did you mean "
-     "`response.output[0].embedding` in embedder configuration?"),
+     "`response.output[0].embedding` in embedder configuration?")),
 ]
 
 
@@ -443,7 +443,7 @@ async def settled_batch(meili, failed: int) -> dict[str, Any]:
     parallel, so the 5th failure may be recorded just after the 6th request arrives (from then on
     every request is held, so the count stays there)."""
     for _ in range(300):
-        status, batches = await meili.call("GET", "/batches")
+        _status, batches = await meili.call("GET", "/batches")
         batch = batches["results"][0]
         if batch["stats"].get("embedderRequests", {}).get("failed", 0) >= failed:
             return batch
