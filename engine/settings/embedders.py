@@ -382,7 +382,8 @@ def with_defaults(config: dict) -> dict:
         out.setdefault("model", DEFAULT_MODELS[source])
     if source == "huggingFace":
         out.setdefault("pooling", "useModel")
-    if "documentTemplate" in FIELD_STATUS[source]:
+    fragments = out.get("indexingFragments") or out.get("searchFragments")
+    if "documentTemplate" in FIELD_STATUS[source] and not fragments:  # fragments replace the template
         out.setdefault("documentTemplate", DEFAULT_DOCUMENT_TEMPLATE)
         out.setdefault("documentTemplateMaxBytes", DEFAULT_TEMPLATE_MAX_BYTES)
     if source == "rest":
@@ -408,12 +409,29 @@ def merge_embedder(name: str, old: dict | None, patch: dict) -> dict:
     for key, value in patch.items():
         if value is None:
             base.pop(key, None)
+        elif key in ("indexingFragments", "searchFragments"):
+            _merge_fragments(base, key, value)
         else:
             base[key] = value
     if "source" not in base or base["source"] is None:
         base["source"] = "openAi"
     check_embedder_semantics(name, base)
     return with_defaults(base)
+
+
+def _merge_fragments(base: dict, key: str, patch: dict[str, dict | None]) -> None:
+    """Fragments merge by name: `null` removes one, one left out stays (fragments.rs
+    `ommitted_fragment_isnt_removed`)."""
+    merged = dict(base.get(key) or {})
+    for name, fragment in patch.items():
+        if fragment is None:
+            merged.pop(name, None)
+        else:
+            merged[name] = fragment
+    if merged:
+        base[key] = merged
+    else:
+        base.pop(key, None)
 
 
 def merge_embedders(old: dict[str, dict], patch: dict[str, dict | None] | None) -> dict[str, dict]:
@@ -461,5 +479,8 @@ def embedder_view(config: dict) -> dict:
     for key in ("searchEmbedder", "indexingEmbedder"):
         if isinstance(ordered.get(key), dict):
             ordered[key] = embedder_view(ordered[key])
+    for key in ("indexingFragments", "searchFragments"):  # by name, as milli's BTreeMap lists them
+        if isinstance(ordered.get(key), dict):
+            ordered[key] = dict(sorted(ordered[key].items()))
     return masked(ordered) or ordered
 

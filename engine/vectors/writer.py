@@ -47,6 +47,10 @@ def is_user_provided(config: dict[str, Any]) -> bool:
     return config.get("source") == "userProvided"
 
 
+def uses_fragments(config: dict[str, Any]) -> bool:
+    return bool(config.get("indexingFragments") or config.get("searchFragments"))
+
+
 def is_quantized(config: dict[str, Any]) -> bool:
     return bool(config.get("binaryQuantized"))
 
@@ -195,8 +199,8 @@ class VectorWriter:
         recorded, and `settings_changed` reuses the embedders built here (one test embedding)."""
         before, after = configured(old), configured(new)
         for name, config in after.items():
-            if is_user_provided(config) or before.get(name) == config:
-                continue
+            if is_user_provided(config) or before.get(name) == config or uses_fragments(config):
+                continue  # Loupe cannot embed fragments yet: such an embedder is stored unbuilt
             try:
                 embedder = make_embedder(name, config)
                 dimensions = embedder.dimensions
