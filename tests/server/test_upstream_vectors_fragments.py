@@ -105,6 +105,7 @@ async def test_ommitted_fragment_isnt_removed(meili):
         "source": "rest", "dimensions": 3, "url": "http://localhost:1337", "indexingFragments": {"basic": None},
         "searchFragments": SEARCH_FRAGMENTS, "request": "{{fragment}}", "response": {"data": "{{embedding}}"}}}})
     status, settings = await meili.call("GET", "/indexes/doggo/settings")
+    assert status == 200
     same(settings["embedders"]["rest"]["indexingFragments"],
          {"withBreed": {"value": "{{ doc.name }} is a {{ doc.breed }}"}})
 
