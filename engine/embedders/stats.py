@@ -25,6 +25,7 @@ class EmbedderRequests:
         self.total = 0
         self.failed = 0
         self.last_error: str | None = None
+        self.on_failure: Callable[[], None] | None = None  # told after each failed attempt
         self._lock = threading.Lock()
 
     def sent(self) -> None:
@@ -35,6 +36,9 @@ class EmbedderRequests:
         with self._lock:
             self.failed += 1
             self.last_error = message
+        hook = self.on_failure
+        if hook is not None:
+            hook()
 
     def view(self) -> dict[str, Any] | None:
         """``{"total", "failed", "lastError"?}``, or None when no request was sent (then absent)."""

@@ -276,8 +276,11 @@ class IndexWriter:
         embedders_changed = (old.get("embedders") or {}) != (settings.get("embedders") or {})
         searchable_changed = old.get("searchableAttributes") != settings.get("searchableAttributes") and any(
             (config or {}).get("source") != "userProvided" for config in (settings.get("embedders") or {}).values())
-        if (embedders_changed or searchable_changed) and self.docids:
-            self._vectors().settings_changed(old, settings, self._get, self._store_document, BitMap(self.docids))
+        vectors = self._vectors() if embedders_changed or searchable_changed else None
+        if embedders_changed:
+            vectors.build_changed(old, settings)
+        if vectors is not None and self.docids:
+            vectors.settings_changed(old, settings, self._get, self._store_document, BitMap(self.docids))
         self.settings = settings
         self.registry.put_meta(self.txn, self.iid, "settings", settings)
         if rebuild:

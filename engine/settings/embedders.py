@@ -197,51 +197,95 @@ def _count_placeholder(value: Any, placeholder: str) -> int:
 
 
 def _check_templates(name: str, config: dict, fragments_possible: bool) -> None:
-    """`request` holds `{{text}}` (or fragment placeholders), `response` holds `{{embedding}}`."""
+    """`request` holds `{{text}}` (or fragment placeholders), `response` holds `{{embedding}}`:
+    parsed by the rest embedder's own template parser, so a bad template is refused (400) with the
+    message building the embedder would give (milli validates them with ``rest::RequestData`` and
+    ``rest::Response``, as ``vector_embedding_error``)."""
     request, response = config.get("request"), config.get("response")
-    if request is not None and not fragments_possible:
-        texts = _count_placeholder(request, "{{text}}")
-        if texts == 0:
-            raise LoupeError(
-                CODE, f"`.embedders.{name}.request`: template `{{{{text}}}}` not found"
-            )
-        if texts > 1:
-            raise LoupeError(
-                CODE, f"`.embedders.{name}.request`: template `{{{{text}}}}` appears more than once"
-            )
-    if request is not None and response is not None:
-        found = _count_placeholder(response, "{{embedding}}")
-        if found == 0:
-            raise LoupeError(CODE, f"`.embedders.{name}.response`: template `{{{{embedding}}}}` not found")
-        if found > 1:
-            raise LoupeError(
-                CODE, f"`.embedders.{name}.response`: template `{{{{embedding}}}}` appears more than once"
-            )
+    if request is None:
+        return
+    if fragments_possible:
+        _count_fragment_templates(name, request, response)
+        return
+    from ..embedders.errors import EmbeddingError
+    from ..embedders.rest import parse_request, parse_response
+    try:
+        parsed = parse_request(request)
+        if response is not None:
+            parse_response(response, parsed)
+    except EmbeddingError as err:
+        raise LoupeError("vector_embedding_error", f"Error while generating embeddings: {err}") from None
 
 
-def _available_message(name: str, source: str, field: str) -> str:
-    sources = [s for s in SOURCES if field in FIELD_STATUS[s]]
-    allowed = [f for f in META_ORDER if f in FIELD_STATUS[source]]
-    text = f"`.embedders.{name}`: Field `{field}` unavailable for source `{source}`."
+def _count_fragment_templates(name: str, request: Any, response: Any) -> None:
+    """With fragments the request holds `{{fragment}}` (multimodal, not embedded by Loupe yet):
+    only the response's single `{{embedding}}` is checked."""
+    if response is None:
+        return
+    found = _count_placeholder(response, "{{embedding}}")
+    if found == 0:
+        raise LoupeError(CODE, f"`.embedders.{name}.response`: template `{{{{embedding}}}}` not found")
+    if found > 1:
+        raise LoupeError(CODE, f"`.embedders.{name}.response`: template `{{{{embedding}}}}` appears more than once")
+
+
+# A nested embedder (composite's `searchEmbedder` / `indexingEmbedder`) is named with its place.
+NESTED = {"searchEmbedder": " for the search embedder", "indexingEmbedder": " for the indexing embedder"}
+
+
+def field_status(source: str, field: str, nested: str | None = None) -> str | None:
+    """"M", "A" or None (rejected); nested embedders take neither distribution nor binaryQuantized,
+    and the search side renders no documents, so takes no documentTemplate (milli field_status)."""
+    if field in ("distribution", "binaryQuantized"):
+        return "A" if nested is None else None
+    if nested == "searchEmbedder" and field in ("documentTemplate", "documentTemplateMaxBytes"):
+        return None
+    return FIELD_STATUS[source].get(field)
+
+
+def _available_message(name: str, source: str, field: str, nested: str | None = None) -> str:
+    where = f"{name}.{nested}" if nested else name
+    context = NESTED.get(nested or "", "")
+    sources = [s for s in SOURCES if field_status(s, field, nested)]
+    allowed = [f for f in META_ORDER if field_status(source, f, nested)]
+    text = f"`.embedders.{where}`: Field `{field}` unavailable for source `{source}`{context}."
     if sources:
         text += f"\n  - note: `{field}` is available for sources: " + ", ".join(f"`{s}`" for s in sources)
-    text += f"\n  - note: available fields for source `{source}`: " + ", ".join(f"`{f}`" for f in allowed)
+    text += f"\n  - note: available fields for source `{source}`{context}: " + ", ".join(f"`{f}`" for f in allowed)
+    if nested and field_status(source, field):
+        text += f"\n  - note: `{field}` is available when source `{source}` is not{context}"
     return text
 
 
-def check_fields_for_source(name: str, source: str, config: dict) -> None:
+def check_fields_for_source(name: str, source: str, config: dict, nested: str | None = None) -> None:
     """Disallowed fields must not be set; mandatory ones must be (a `null` does not count)."""
-    status = FIELD_STATUS[source]
     for field in CHECK_ORDER:
         value = config.get(field)
-        kind = status.get(field)
+        kind = field_status(source, field, nested)
         if kind is None and value is not None:
-            raise LoupeError(CODE, _available_message(name, source, field))
+            raise LoupeError(CODE, _available_message(name, source, field, nested))
         if kind == "M" and value is None:
             raise LoupeError(
                 CODE,
                 f"`.embedders.{name}`: Missing field `{field}` (note: this field is mandatory for source `{source}`)",
             )
+
+
+def _check_nested(name: str, config: dict) -> None:
+    """A composite's two sides: each needs a source that embeds text itself (neither userProvided
+    nor composite) and only that source's fields (milli validate_embedding_settings)."""
+    for key in ("searchEmbedder", "indexingEmbedder"):
+        sub = config.get(key)
+        if sub is None:
+            continue
+        source = sub.get("source")
+        if source is None:
+            raise LoupeError(CODE, f"`.embedders.{name}.{key}`: Missing field `source`.\n"
+                                   "  - note: this field is mandatory for nested embedders")
+        if source in ("userProvided", "composite"):
+            raise LoupeError(CODE, f"`.embedders.{name}.{key}.source`: Source `{source}` is not available in a "
+                                   "nested embedder")
+        check_fields_for_source(name, source, sub, key)
 
 
 def _check_openai(name: str, config: dict) -> None:
@@ -268,8 +312,23 @@ def _check_openai(name: str, config: dict) -> None:
         )
 
 
-def check_embedder_semantics(name: str, config: dict) -> None:
-    """milli's validate_embedding_settings, in its order: sizes, URL, templates, then the source's fields."""
+def _check_fragments_or_template(config: dict) -> None:
+    """A partial update may not give fragments and a documentTemplate together (milli checks this
+    only for the patch: ``EmbeddingValidationContext::SettingsPartialUpdate``)."""
+    counts = [sum(1 for f in (config.get(key) or {}).values() if f is not None)
+              for key in ("indexingFragments", "searchFragments")]
+    if any(counts) and config.get("documentTemplate") is not None:
+        raise LoupeError(
+            "vector_embedding_error",
+            "Error while generating embeddings: user error: cannot pass both fragments and a document template.\n"
+            f"  - Note: {counts[0]} fragments declared in `indexingFragments` and {counts[1]} fragments declared in "
+            "`search_fragments_len`.\n  - Hint: remove the declared fragments or remove the `documentTemplate`",
+        )
+
+
+def check_embedder_semantics(name: str, config: dict, partial: bool = False) -> None:
+    """milli's validate_embedding_settings, in its order: sizes, URL, (for a patch) fragments with a
+    template, templates, then the source's fields."""
     if config.get("documentTemplateMaxBytes") == 0:
         raise LoupeError(
             CODE, f"`.embedders.{name}.documentTemplateMaxBytes`: `documentTemplateMaxBytes` cannot be zero"
@@ -281,6 +340,8 @@ def check_embedder_semantics(name: str, config: dict) -> None:
         problem = url_problem(url)
         if problem:
             raise LoupeError(CODE, f"`.embedders.{name}.url`: could not parse `{url}`: {problem}")
+    if partial:
+        _check_fragments_or_template(config)
     fragments = bool(config.get("indexingFragments") or config.get("searchFragments"))
     _check_templates(name, config, fragments_possible=fragments)
     source = config.get("source")
@@ -289,6 +350,8 @@ def check_embedder_semantics(name: str, config: dict) -> None:
     check_fields_for_source(name, source, config)
     if source == "openAi":
         _check_openai(name, config)
+    if source == "composite":
+        _check_nested(name, config)
 
 
 def check_embedders_patch(patch: dict[str, dict | None], features: frozenset[str] | set[str]) -> None:
@@ -306,7 +369,7 @@ def check_embedders_patch(patch: dict[str, dict | None], features: frozenset[str
                 raise feature_error(f"setting `{key}`", "multimodal")
     for name, config in patch.items():
         if config:
-            check_embedder_semantics(name, config)
+            check_embedder_semantics(name, config, partial=True)
 
 
 # -- pass 3: merge into the stored embedders (processing time) ----------------------------------
@@ -319,7 +382,8 @@ def with_defaults(config: dict) -> dict:
         out.setdefault("model", DEFAULT_MODELS[source])
     if source == "huggingFace":
         out.setdefault("pooling", "useModel")
-    if "documentTemplate" in FIELD_STATUS[source]:
+    fragments = out.get("indexingFragments") or out.get("searchFragments")
+    if "documentTemplate" in FIELD_STATUS[source] and not fragments:  # fragments replace the template
         out.setdefault("documentTemplate", DEFAULT_DOCUMENT_TEMPLATE)
         out.setdefault("documentTemplateMaxBytes", DEFAULT_TEMPLATE_MAX_BYTES)
     if source == "rest":
@@ -345,12 +409,29 @@ def merge_embedder(name: str, old: dict | None, patch: dict) -> dict:
     for key, value in patch.items():
         if value is None:
             base.pop(key, None)
+        elif key in ("indexingFragments", "searchFragments"):
+            _merge_fragments(base, key, value)
         else:
             base[key] = value
     if "source" not in base or base["source"] is None:
         base["source"] = "openAi"
     check_embedder_semantics(name, base)
     return with_defaults(base)
+
+
+def _merge_fragments(base: dict, key: str, patch: dict[str, dict | None]) -> None:
+    """Fragments merge by name: `null` removes one, one left out stays (fragments.rs
+    `ommitted_fragment_isnt_removed`)."""
+    merged = dict(base.get(key) or {})
+    for name, fragment in patch.items():
+        if fragment is None:
+            merged.pop(name, None)
+        else:
+            merged[name] = fragment
+    if merged:
+        base[key] = merged
+    else:
+        base.pop(key, None)
 
 
 def merge_embedders(old: dict[str, dict], patch: dict[str, dict | None] | None) -> dict[str, dict]:
@@ -392,7 +473,14 @@ def masked(config: dict | None) -> dict | None:
 
 
 def embedder_view(config: dict) -> dict:
-    """One embedder for GET and task details: declaration order, API key masked."""
+    """One embedder for GET and task details: declaration order, API key masked; a composite's
+    two sides likewise."""
     ordered = {key: config[key] for key in EMBEDDER_FIELDS if key in config}
+    for key in ("searchEmbedder", "indexingEmbedder"):
+        if isinstance(ordered.get(key), dict):
+            ordered[key] = embedder_view(ordered[key])
+    for key in ("indexingFragments", "searchFragments"):  # by name, as milli's BTreeMap lists them
+        if isinstance(ordered.get(key), dict):
+            ordered[key] = dict(sorted(ordered[key].items()))
     return masked(ordered) or ordered
 

@@ -76,10 +76,14 @@ def select_batch(enqueued: list[Task], max_tasks: int | None = None,
         return [first], (f"created batch containing only task with id {first['uid']} of type "
                          f"`{first['type']}` that cannot be batched with any other task.")
     exists = index_exists is not None and index_exists(first["indexUid"])
-    return _autobatch([t for t in enqueued if t["indexUid"] == first["indexUid"]], max_tasks, exists)
+    tasks = [t for t in enqueued if t["indexUid"] == first["indexUid"]]
+    return _autobatch(tasks, max_tasks, exists, every_enqueued=len(tasks) == len(enqueued))
 
 
-def _autobatch(tasks: list[Task], max_tasks: int | None, index_exists: bool) -> tuple[list[Task], str]:
+def _autobatch(tasks: list[Task], max_tasks: int | None, index_exists: bool,
+               every_enqueued: bool = False) -> tuple[list[Task], str]:
+    """The index's batch; when it takes all of ``tasks`` the reason says whether those were every
+    enqueued task (upstream: "batched all enqueued tasks") or only the index's."""
     first = tasks[0]
     first_kind = _kind(first)
     batch = [first]
@@ -114,4 +118,6 @@ def _autobatch(tasks: list[Task], max_tasks: int | None, index_exists: bool) -> 
                 return batch, f"stopped before task with id {task['uid']} because it sets a primary key"
             primary_key = primary_key or param
         batch.append(task)
+    if every_enqueued:
+        return batch, "batched all enqueued tasks"
     return batch, f"batched all enqueued tasks for index `{uid}`"

@@ -71,6 +71,7 @@ class Worker:
         self.indexers_for = indexers_for or (lambda *a, **k: [])
         self.services = {**self._default_services(), **(services or {})}
         self._current: set[int] = set()
+        self._strategy = ""  # the running batch's batchStrategy
         self._last_cancel_check = 0.0
         self._seen_uid = -1
 
@@ -160,6 +161,7 @@ class Worker:
     # -- one batch -----------------------------------------------------------------------------
     def process(self, batch: list[Task], strategy: str) -> None:
         started = now_ns()
+        self._strategy = strategy  # shown by the running batch's record too
         batch_uid = self._start(batch, started)
         self._current = {t["uid"] for t in batch}
         self._seen_uid = max(self._current)
@@ -193,7 +195,7 @@ class Worker:
             for task in batch:
                 task.update(status=PROCESSING, batchUid=batch_uid, startedAt=started)
                 txn.put(u64(task["uid"]), dumps(task), db=self.store.q["tasks"])
-            txn.put(u64(batch_uid), dumps(self._batch_record(batch_uid, batch, started, None, "")),
+            txn.put(u64(batch_uid), dumps(self._batch_record(batch_uid, batch, started, None, self._strategy)),
                     db=self.store.q["batches"])
         return batch_uid
 
@@ -294,12 +296,23 @@ class Worker:
                 entry["tasks"].append(task)
         else:
             from ..embedders.stats import PROGRESS, EmbedderRequests, counting
-            token = PROGRESS.set(lambda done, total: self._show_embedding(batch_uid, batch, started, done, total))
+            shown = {"done": 0, "total": 0}
+            requests = EmbedderRequests()
+            showing = threading.Lock()  # request threads report failures too: no stale record last
+
+            def show(done: int | None = None, total: int | None = None) -> None:
+                with showing:
+                    if done is not None:
+                        shown.update(done=done, total=total)
+                    self._show_embedding(batch_uid, batch, started, shown["done"], shown["total"], requests.view())
+            requests.on_failure = show  # a failing remote shows in the running batch at once (tasks.md §6)
+            token = PROGRESS.set(show)
             try:
-                with counting(EmbedderRequests()) as requests:
+                with counting(requests):
                     entry = self._apply_index_batch(batch, batch_uid)
             finally:
                 PROGRESS.reset(token)
+                requests.on_failure = None
             entry["embedderRequests"] = requests.view()
         finished = now_ns()
         for task in entry["tasks"]:
@@ -307,11 +320,13 @@ class Worker:
         entry["finishedAt"] = finished
         return entry
 
-    def _show_embedding(self, batch_uid: int, batch: list[Task], started: int, done: int, total: int) -> None:
+    def _show_embedding(self, batch_uid: int, batch: list[Task], started: int, done: int, total: int,
+                        requests: dict[str, Any] | None = None) -> None:
         """The running batch's progress while documents are embedded (tasks.md §6): the batch's
-        step, then how many of the texts to embed are done. Written to the queue, which has its
-        own write transactions, while the index's stays open; GET /batches shows it."""
-        record = self._batch_record(batch_uid, batch, started, None, "")
+        step, then how many of the texts to embed are done, and the embedder requests so far.
+        Written to the queue, which has its own write transactions, while the index's stays open;
+        GET /batches shows it."""
+        record = self._batch_record(batch_uid, batch, started, None, self._strategy, embedder_requests=requests)
         steps = [{"currentStep": "processing tasks", "finished": 0, "total": len(batch)},
                  {"currentStep": "embedding documents", "finished": done, "total": max(total, 1)}]
         record["progress"] = {"steps": steps, "percentage": progress_percentage(steps)}
@@ -500,7 +515,10 @@ class Worker:
                 self._finish(task, SUCCEEDED, details=self._edit(writer, task))
             elif kind == "settingsUpdate":
                 current = writer.settings
-                new = apply_patch(current, op["patch"])
+                try:
+                    new = apply_patch(current, op["patch"])
+                except LoupeError as exc:  # milli's settings errors name the index in a task
+                    raise exc.with_prefix(f"Index `{writer.record['uid']}`: ") from None
                 writer.check_geo_for(new)
                 writer.set_settings(new, rebuild=bool(reindex_needed(current, new) & {"search", "facets"}))
                 self._finish(task, SUCCEEDED)
@@ -624,8 +642,9 @@ class Worker:
                 index_uids[task["indexUid"]] = index_uids.get(task["indexUid"], 0) + 1
             _merge_details(details, task.get("details") or {})
         stats: dict[str, Any] = {
-            "totalNbTasks": len(tasks), "status": status, "types": types, "indexUids": index_uids,
-            "progressTrace": {step: format_trace_duration(ns) for step, ns in (trace or {}).items()}}
+            "totalNbTasks": len(tasks), "status": status, "types": types, "indexUids": index_uids}
+        if finished is not None:  # a running batch has no trace yet (upstream shows none)
+            stats["progressTrace"] = {step: format_trace_duration(ns) for step, ns in (trace or {}).items()}
         if embedder_requests:
             stats["embedderRequests"] = embedder_requests
         return {

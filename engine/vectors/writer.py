@@ -47,6 +47,10 @@ def is_user_provided(config: dict[str, Any]) -> bool:
     return config.get("source") == "userProvided"
 
 
+def uses_fragments(config: dict[str, Any]) -> bool:
+    return bool(config.get("indexingFragments") or config.get("searchFragments"))
+
+
 def is_quantized(config: dict[str, Any]) -> bool:
     return bool(config.get("binaryQuantized"))
 
@@ -57,6 +61,7 @@ class VectorWriter:
         self.uid = uid
         self.embedders = configured(settings)
         self.searchable = settings.get("searchableAttributes") or ["*"]
+        self._built: dict[str, Embedder] = {}  # by build_changed, for settings_changed to reuse
 
     def prepare(self, documents: list[Document], ids: list[str], docid_of: Callable[[str], int | None],
                 read: Callable[[int], Document | None] | None = None, method: str = "replace"
@@ -106,10 +111,12 @@ class VectorWriter:
 
     def _embedder(self, name: str, config: dict[str, Any]) -> Embedder:
         """The embedder of ``config``, told the dimensions already learnt (no test embedding then)."""
-        try:
-            embedder = make_embedder(name, config)
-        except EmbeddingError as err:
-            raise self._failure(name, err) from None
+        embedder = self._built.pop(name, None)
+        if embedder is None:
+            try:
+                embedder = make_embedder(name, config)
+            except EmbeddingError as err:
+                raise self._failure(name, err) from None
         embedder.assume_dimensions(self.table.dimensions(name, config))
         return embedder
 
@@ -184,6 +191,26 @@ class VectorWriter:
         for name in self.embedders:
             self.table.delete(name, docid)
 
+    def build_changed(self, old: dict[str, Any], new: dict[str, Any]) -> None:
+        """Build every new or changed generating embedder, documents or not, as upstream does when
+        a settings task runs: its construction checks (an Ollama URL's API, a composite's two
+        sides agreeing) and, without configured dimensions, its test embedding fail the task
+        with ``Error while generating embeddings: …``. A new embedder's inferred dimensions are
+        recorded, and `settings_changed` reuses the embedders built here (one test embedding)."""
+        before, after = configured(old), configured(new)
+        for name, config in after.items():
+            if is_user_provided(config) or before.get(name) == config or uses_fragments(config):
+                continue  # Loupe cannot embed fragments yet: such an embedder is stored unbuilt
+            try:
+                embedder = make_embedder(name, config)
+                dimensions = embedder.dimensions
+            except EmbeddingError as err:
+                raise LoupeError("vector_embedding_error",
+                                 f"Index `{self.uid}`: Error while generating embeddings: {err}") from None
+            if name not in before and dimensions:  # anything recorded under this name is stale
+                self.table.record_dimensions(name, dimensions)
+            self._built[name] = embedder
+
     def settings_changed(self, old: dict[str, Any], new: dict[str, Any], read: Callable[[int], Document | None],
                          write: Callable[[int, Document, Document], None], all_docids: Any) -> None:
         """Move embeddings between the table and the stored documents as embedders come and go."""
@@ -249,7 +276,7 @@ class VectorWriter:
     def _fresh_dimensions(self, name: str, config: dict[str, Any], recorded: int) -> Embedder:
         """A changed embedder without configured dimensions, whose dimensions are inferred anew."""
         try:
-            embedder = make_embedder(name, config)
+            embedder = self._built.pop(name, None) or make_embedder(name, config)
             inferred = embedder.dimensions
         except EmbeddingError as err:
             raise self._failure(name, err) from None
