@@ -1,0 +1,356 @@
+"""Meilisearch's own formatting expectations (`_formatted`, `_matchesPosition`), over HTTP.
+
+Transcribed from meilisearch/meilisearch's integration tests (data and expected bodies only):
+`crates/meilisearch/tests/search/formatted.rs`, the formatting cases of
+`crates/meilisearch/tests/search/mod.rs` and `crates/meilisearch/tests/search/multi/mod.rs`
+(`federation_formatting`), and `crates/meilisearch/tests/settings/prefix_search_settings.rs`.
+The shared corpora are `DOCUMENTS`, `NESTED_DOCUMENTS` and `SCORE_DOCUMENTS` of
+`crates/meilisearch/tests/common/mod.rs`, `_vectors` of an undeclared embedder included, in
+indexes named as upstream names them (`SHARED_DOCUMENTS` …) so federated bodies compare whole.
+As upstream, `processingTimeMs` and `requestUid` are left out of the comparison.
+
+Properties (each test's docstring names its upstream test):
+1. `_formatted` holds H ∪ C ∪ retrieved, numbers as strings; `*` covers the displayed fields,
+   names that are not displayed are ignored, and nothing displayed to format means no `_formatted`.
+2. Nested fields keep their shape in `_formatted`; `_matchesPosition` carries `indices` for a leaf
+   inside an array.
+3. Crop and highlight together (`…Petit <em>Prince</em>`); stop words of the query are never
+   highlighted; `prefixSearch: disabled` highlights only whole words.
+4. Federated hits are formatted with their own query's options, `_federation` before `_formatted`.
+5. CJK text is cut into words by dictionary before highlighting (needs the `cjk` extra).
+"""
+import os
+
+import pytest
+
+from engine.engine import Engine
+from server.app import create_app
+from support import index_documents, post_json
+
+KEY = "upstream-formatted-master-key-0123"
+
+# crates/meilisearch/tests/common/mod.rs
+DOCUMENTS = [
+    {"title": "Shazam!", "id": "287947", "color": ["green", "blue"], "_vectors": {"manual": [1, 2, 3]}},
+    {"title": "Captain Marvel", "id": "299537", "color": ["yellow", "blue"], "_vectors": {"manual": [1, 2, 54]}},
+    {"title": "Escape Room", "id": "522681", "color": ["yellow", "red"], "_vectors": {"manual": [10, -23, 32]}},
+    {"title": "How to Train Your Dragon: The Hidden World", "id": "166428", "color": ["green", "red"],
+     "_vectors": {"manual": [-100, 231, 32]}},
+    {"title": "Gläss", "id": "450465", "color": ["blue", "red"], "_vectors": {"manual": [-100, 340, 90]}},
+]
+SCORE_DOCUMENTS = [
+    {"title": "Batman the dark knight returns: Part 1", "id": "A"},
+    {"title": "Batman the dark knight returns: Part 2", "id": "B"},
+    {"title": "Batman Returns", "id": "C"},
+    {"title": "Batman", "id": "D"},
+    {"title": "Badman", "id": "E"},
+]
+NESTED_DOCUMENTS = [
+    {"id": 852, "father": "jean", "mother": "michelle",
+     "doggos": [{"name": "bobby", "age": 2}, {"name": "buddy", "age": 4}],
+     "cattos": "pésti", "_vectors": {"manual": [1, 2, 3]}},
+    {"id": 654, "father": "pierre", "mother": "sabine", "doggos": [{"name": "gros bill", "age": 8}],
+     "cattos": ["simba", "pestiféré"], "_vectors": {"manual": [1, 2, 54]}},
+    {"id": 750, "father": "romain", "mother": "michelle", "cattos": ["enigma"],
+     "_vectors": {"manual": [10, 23, 32]}},
+    {"id": 951, "father": "jean-baptiste", "mother": "sophie",
+     "doggos": [{"name": "turbo", "age": 5}, {"name": "fast", "age": 6}],
+     "cattos": ["moumoute", "gomez"], "_vectors": {"manual": [10, 23, 32]}},
+]
+# formatted.rs, search_formatted_from_sdk
+SDK_DOCUMENTS = [
+    {"id": 123, "title": "Pride and Prejudice", "genre": "romance"},
+    {"id": 456, "title": "Le Petit Prince", "genre": "adventure"},
+    {"id": 1, "title": "Alice In Wonderland", "genre": "adventure"},
+    {"id": 2, "title": "Le Rouge et le Noir", "genre": "romance"},
+    {"id": 1344, "title": "The Hobbit", "genre": "adventure"},
+    {"id": 4, "title": "Harry Potter and the Half-Blood Prince", "genre": "fantasy"},
+    {"id": 7, "title": "Harry Potter and the Chamber of Secrets", "genre": "fantasy"},
+    {"id": 42, "title": "The Hitchhiker's Guide to the Galaxy"},
+]
+# settings/prefix_search_settings.rs
+SOUP_DOCUMENTS = [
+    {"id": 1, "a": "Soup of the day", "b": "manythefishou"},
+    {"id": 2, "a": "Soup of day so", "b": "manythe manythelazyfish"},
+    {"id": 3, "a": "the Soup of day", "b": "manythelazyfish"},
+]
+CJK_DOCUMENTS = [{"id": 0, "title": "この度、クーポンで無料で頂きました。"}, {"id": 1, "title": "大卫到了扫罗那里"}]
+WORDS_TYPO_PROXIMITY = {"rankingRules": ["words", "typo", "proximity"]}
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    engine = Engine(tmp_path_factory.mktemp("upstream-formatted") / "db", worker="thread")
+    index_documents(engine, "SHARED_DOCUMENTS", DOCUMENTS,
+                    {"filterableAttributes": ["id", "title"], "sortableAttributes": ["id", "title"]})
+    index_documents(engine, "SHARED_NESTED_DOCUMENTS", NESTED_DOCUMENTS,
+                    {"filterableAttributes": ["father", "doggos"], "sortableAttributes": ["doggos"]})
+    index_documents(engine, "SHARED_SCORE_DOCUMENTS", SCORE_DOCUMENTS)
+    index_documents(engine, "sdk", SDK_DOCUMENTS,
+                    {"filterableAttributes": ["genre"], "searchableAttributes": ["title"]})
+    index_documents(engine, "wildcard", NESTED_DOCUMENTS, {"displayedAttributes": ["id", "cattos"]})
+    index_documents(engine, "smol", NESTED_DOCUMENTS, {"displayedAttributes": ["id"]})
+    index_documents(engine, "stop", DOCUMENTS, {"stopWords": ["the", "The", "a", "an", "to", "in", "of"]})
+    index_documents(engine, "soup-default", SOUP_DOCUMENTS, WORDS_TYPO_PROXIMITY)
+    index_documents(engine, "soup-disabled", SOUP_DOCUMENTS, {**WORDS_TYPO_PROXIMITY, "prefixSearch": "disabled"})
+    index_documents(engine, "soup-enabled", SOUP_DOCUMENTS, {**WORDS_TYPO_PROXIMITY, "prefixSearch": "disabled"})
+    update_settings(engine, "soup-enabled", {**WORDS_TYPO_PROXIMITY, "prefixSearch": "indexingTime"})
+    index_documents(engine, "cjk", CJK_DOCUMENTS)
+    yield engine
+    engine.close()
+
+
+def update_settings(engine, uid, settings):
+    """Settings applied to an index that has its documents already."""
+    from engine.settings import task_details, validate_settings_patch
+    patch = validate_settings_patch(settings)
+    done = engine.wait_for_task(engine.update_settings(uid, patch, task_details(patch))["uid"])
+    assert done["status"] == "succeeded", done["error"]
+
+
+@pytest.fixture
+async def http(engine, aiohttp_client):
+    return await aiohttp_client(create_app(engine, master_key=KEY))
+
+
+async def search(http, uid, body):
+    """The body of a search, without what upstream redacts."""
+    answer = await post_json(http, f"/indexes/{uid}/search", body, KEY)
+    answer.pop("processingTimeMs")
+    answer.pop("requestUid")
+    return answer
+
+
+async def first_hit(http, uid, body):
+    return (await search(http, uid, body))["hits"][0]
+
+
+# 1 ------------------------------------------------------------------------------------------------
+
+async def test_formatted_contain_wildcard(http):
+    """formatted.rs `formatted_contain_wildcard`: displayedAttributes ["id", "cattos"].
+
+    `length` is in UTF-8 bytes of the original text: 6 for `pésti`.  The stored upstream
+    snapshot says 5, the char count milli reported before meilisearch PR 5446 (issue 5429,
+    merged 2025-03) made it the byte length the docs promise; v1.50 has that fix."""
+    hit = await first_hit(http, "wildcard", {
+        "q": "pésti", "attributesToRetrieve": ["father", "mother"],
+        "attributesToHighlight": ["father", "mother", "*"], "attributesToCrop": ["doggos"],
+        "showMatchesPosition": True})
+    assert hit == {"_formatted": {"id": "852", "cattos": "<em>pésti</em>"},
+                   "_matchesPosition": {"cattos": [{"start": 0, "length": 6}]}}
+
+    hit = await first_hit(http, "wildcard", {"q": "pésti", "attributesToRetrieve": ["*"]})
+    assert hit == {"id": 852, "cattos": "pésti"}
+
+    hit = await first_hit(http, "wildcard", {"q": "pésti", "attributesToRetrieve": ["*"],
+                                             "attributesToHighlight": ["id"], "showMatchesPosition": True})
+    assert hit == {"id": 852, "cattos": "pésti", "_formatted": {"id": "852", "cattos": "pésti"},
+                   "_matchesPosition": {"cattos": [{"start": 0, "length": 6}]}}
+
+    hit = await first_hit(http, "wildcard", {"q": "pésti", "attributesToRetrieve": ["*"], "attributesToCrop": ["*"]})
+    assert hit == {"id": 852, "cattos": "pésti", "_formatted": {"id": "852", "cattos": "pésti"}}
+
+    hit = await first_hit(http, "wildcard", {"q": "pésti", "attributesToCrop": ["*"]})
+    assert hit == {"id": 852, "cattos": "pésti", "_formatted": {"id": "852", "cattos": "pésti"}}
+
+
+async def test_displayedattr_2_smol(http):
+    """formatted.rs `displayedattr_2_smol`: displayedAttributes ["id"], placeholder searches."""
+    smol = [
+        ({"attributesToRetrieve": ["father", "id"], "attributesToHighlight": ["mother"],
+          "attributesToCrop": ["cattos"]}, {"id": 852}),
+        ({"attributesToRetrieve": ["id"]}, {"id": 852}),
+        ({"attributesToHighlight": ["id"]}, {"id": 852, "_formatted": {"id": "852"}}),
+        ({"attributesToCrop": ["id"]}, {"id": 852, "_formatted": {"id": "852"}}),
+        ({"attributesToHighlight": ["id"], "attributesToCrop": ["id"]}, {"id": 852, "_formatted": {"id": "852"}}),
+        ({"attributesToHighlight": ["cattos"]}, {"id": 852}),
+        ({"attributesToCrop": ["cattos"]}, {"id": 852}),
+        ({"attributesToRetrieve": ["cattos"]}, {}),
+        ({"attributesToRetrieve": ["cattos"], "attributesToHighlight": ["cattos"], "attributesToCrop": ["cattos"]},
+         {}),
+        ({"attributesToRetrieve": ["cattos"], "attributesToHighlight": ["id"]}, {"_formatted": {"id": "852"}}),
+        ({"attributesToRetrieve": ["cattos"], "attributesToCrop": ["id"]}, {"_formatted": {"id": "852"}}),
+    ]
+    for body, expected in smol:
+        assert await first_hit(http, "smol", body) == expected, body
+
+
+# 2 ------------------------------------------------------------------------------------------------
+
+BOBBY_BUDDY = [{"name": "bobby"}, {"name": "buddy"}]
+BOBBY_BUDDY_AGES = [{"name": "bobby", "age": "2"}, {"name": "buddy", "age": "4"}]
+
+
+async def test_format_nested(http):
+    """formatted.rs `format_nested` (its newer form, where `_matchesPosition` has `indices`)."""
+    uid = "SHARED_NESTED_DOCUMENTS"
+    hit = await first_hit(http, uid, {"q": "pésti", "attributesToRetrieve": ["doggos"]})
+    assert hit == {"doggos": [{"name": "bobby", "age": 2}, {"name": "buddy", "age": 4}]}
+
+    hit = await first_hit(http, uid, {"q": "pésti", "attributesToRetrieve": ["doggos.name"]})
+    assert hit == {"doggos": BOBBY_BUDDY}
+
+    hit = await first_hit(http, uid, {"q": "bobby", "attributesToRetrieve": ["doggos.name"],
+                                      "showMatchesPosition": True})
+    assert hit == {"doggos": BOBBY_BUDDY,
+                   "_matchesPosition": {"doggos.name": [{"start": 0, "length": 5, "indices": [0]}]}}
+
+    hit = await first_hit(http, uid, {"q": "pésti", "attributesToRetrieve": [],
+                                      "attributesToHighlight": ["doggos.name"]})
+    assert hit == {"_formatted": {"doggos": BOBBY_BUDDY}}
+
+    hit = await first_hit(http, uid, {"q": "pésti", "attributesToRetrieve": [], "attributesToCrop": ["doggos.name"]})
+    assert hit == {"_formatted": {"doggos": BOBBY_BUDDY}}
+
+    hit = await first_hit(http, uid, {"q": "pésti", "attributesToRetrieve": ["doggos.name"],
+                                      "attributesToHighlight": ["doggos.age"]})
+    assert hit == {"doggos": BOBBY_BUDDY, "_formatted": {"doggos": BOBBY_BUDDY_AGES}}
+
+    hit = await first_hit(http, uid, {"q": "pésti", "attributesToRetrieve": [], "attributesToHighlight": ["doggos.age"],
+                                      "attributesToCrop": ["doggos.name"]})
+    assert hit == {"_formatted": {"doggos": BOBBY_BUDDY_AGES}}
+
+
+# 3 ------------------------------------------------------------------------------------------------
+
+async def test_search_formatted_from_sdk(http):
+    """formatted.rs `search_formatted_from_sdk`: crop 2 around the match, filtered."""
+    hit = await first_hit(http, "sdk", {"q": "prince", "attributesToCrop": ["title"], "cropLength": 2,
+                                        "filter": "genre = adventure", "attributesToHighlight": ["title"],
+                                        "attributesToRetrieve": ["title"]})
+    assert hit == {"title": "Le Petit Prince", "_formatted": {"title": "…Petit <em>Prince</em>"}}
+
+
+async def test_search_with_stop_word(http):
+    """search/mod.rs `search_with_stop_word`: a query of stop words finds nothing as a prefix
+    search, everything (placeholder-like) with a trailing space, and highlights nothing."""
+    body = {"q": "to the", "attributesToHighlight": ["title"], "attributesToRetrieve": ["title"]}
+    assert (await search(http, "stop", body))["hits"] == []
+    body["q"] = "to the "
+    titles = [d["title"] for d in DOCUMENTS]
+    assert (await search(http, "stop", body))["hits"] == [{"title": t, "_formatted": {"title": t}} for t in titles]
+
+
+async def test_search_multiple_params(http):
+    """search/mod.rs `search_multiple_params`: crop and highlight with limit/offset (upstream
+    checks the hit counts only)."""
+    body = {"q": "glass", "attributesToCrop": ["title:2"], "attributesToHighlight": ["title"], "limit": 1,
+            "offset": 0}
+    assert len((await search(http, "SHARED_DOCUMENTS", body))["hits"]) == 1
+    body = {"q": "pésti", "attributesToCrop": ["catto:2"], "attributesToHighlight": ["catto"], "limit": 2,
+            "offset": 0}
+    assert len((await search(http, "SHARED_NESTED_DOCUMENTS", body))["hits"]) == 2
+
+
+def soup(id_, a, b):
+    source = next(d for d in SOUP_DOCUMENTS if d["id"] == id_)
+    return {**source, "_formatted": {"id": str(id_), "a": a, "b": b}}
+
+
+async def test_prefix_search_settings(http):
+    """settings/prefix_search_settings.rs `add_docs_and_disable` / `disable_and_add_docs` (prefix
+    search disabled: only whole words are highlighted) and `default_behavior` /
+    `disable_add_docs_and_enable` (prefixes highlighted for as many chars as typed)."""
+    body = {"q": "so", "attributesToHighlight": ["a", "b"]}
+    assert (await search(http, "soup-disabled", body))["hits"] == [
+        soup(2, "Soup of day <em>so</em>", "manythe manythelazyfish")]
+    prefixed = [soup(1, "<em>So</em>up of the day", "manythefishou"),
+                soup(2, "<em>So</em>up of day <em>so</em>", "manythe manythelazyfish"),
+                soup(3, "the <em>So</em>up of day", "manythelazyfish")]
+    for uid in ("soup-default", "soup-enabled"):
+        assert (await search(http, uid, body))["hits"] == prefixed, uid
+
+    body = {"q": "manythe", "attributesToHighlight": ["a", "b"]}
+    assert (await search(http, "soup-disabled", body))["hits"] == [
+        soup(2, "Soup of day so", "<em>manythe</em> manythelazyfish")]
+    prefixed = [soup(1, "Soup of the day", "<em>manythe</em>fishou"),
+                soup(2, "Soup of day so", "<em>manythe</em> <em>manythe</em>lazyfish"),
+                soup(3, "the Soup of day", "<em>manythe</em>lazyfish")]
+    for uid in ("soup-default", "soup-enabled"):
+        assert (await search(http, uid, body))["hits"] == prefixed, uid
+
+
+# 4 ------------------------------------------------------------------------------------------------
+
+def federated(title, index, position, score, formatted=None, key="title"):
+    hit = {key: title, "_federation": {"indexUid": index, "queriesPosition": position,
+                                        "weightedRankingScore": score}}
+    if formatted is not None:
+        hit["_formatted"] = {key: formatted}
+    return hit
+
+
+# 65/66: `matchesStart` (2/3) under perfect words/typo/proximity/attributeRank/wordPosition ranks.
+# The stored upstream snapshot says 0.9848484848484848: it predates the split of `attribute` into
+# `attributeRank` + `wordPosition`, whose float `attribute` score ended on another digit (as in
+# tests/server/test_federation_ranking.py `test_meilisearch_example`).
+NEAR = 65 / 66
+
+
+async def test_federation_formatting(http):
+    """search/multi/mod.rs `federation_formatting` (its first, formatted, request)."""
+    docs, nested, score = "SHARED_DOCUMENTS", "SHARED_NESTED_DOCUMENTS", "SHARED_SCORE_DOCUMENTS"
+    title = {"attributesToRetrieve": ["title"], "attributesToHighlight": ["title"]}
+    queries = [
+        {"indexUid": docs, "q": "glass", **title},
+        {"indexUid": docs, "q": "captain", **title},
+        {"indexUid": nested, "q": "pésti", "attributesToRetrieve": ["id"]},
+        {"indexUid": docs, "q": "Escape", **title},
+        {"indexUid": nested, "q": "jean", "attributesToRetrieve": ["id"]},
+        {"indexUid": score, "q": "jean", **title},
+        {"indexUid": docs, "q": "the bat", **title},
+        {"indexUid": score, "q": "the bat", **title},
+        {"indexUid": score, "q": "badman returns", **title},
+        {"indexUid": score, "q": "batman", **title},
+        {"indexUid": score, "q": "batman returns", **title},
+    ]
+    answer = await post_json(http, "/multi-search", {"federation": {}, "queries": queries}, KEY)
+    answer.pop("processingTimeMs")
+    answer.pop("requestUid")
+    assert answer == {
+        "hits": [
+            federated("Gläss", docs, 0, 1.0, "<em>Gläss</em>"),
+            federated(852, nested, 2, 1.0, key="id"),
+            federated("Batman", score, 9, 1.0, "<em>Batman</em>"),
+            federated("Batman Returns", score, 10, 1.0, "<em>Batman</em> <em>Returns</em>"),
+            federated("Captain Marvel", docs, 1, NEAR, "<em>Captain</em> Marvel"),
+            federated("Escape Room", docs, 3, NEAR, "<em>Escape</em> Room"),
+            federated(951, nested, 4, NEAR, key="id"),
+            federated("Batman the dark knight returns: Part 1", score, 9, NEAR,
+                      "<em>Batman</em> the dark knight returns: Part 1"),
+            federated("Batman the dark knight returns: Part 2", score, 9, NEAR,
+                      "<em>Batman</em> the dark knight returns: Part 2"),
+            federated(654, nested, 2, 0.7803030303030303, key="id"),
+            federated("Badman", score, 8, 0.5, "<em>Badman</em>"),
+            federated("How to Train Your Dragon: The Hidden World", docs, 6, 0.4166666666666667,
+                      "How to Train Your Dragon: <em>The</em> Hidden World"),
+        ],
+        "limit": 20,
+        "offset": 0,
+        "estimatedTotalHits": 12,
+    }
+
+
+# 5 ------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def cjk_segmenters():
+    """Japanese and Chinese are cut by the `cjk` extra; CI's language pass requires it."""
+    from engine.languages.segmenters import MissingLanguageSupport, require
+    try:
+        require("jpn")
+        require("cmn")
+    except MissingLanguageSupport as missing:
+        if os.environ.get("LOUPE_REQUIRE_LANGUAGES"):
+            raise
+        pytest.skip(str(missing))
+
+
+async def test_cjk_highlight(cjk_segmenters, http):
+    """formatted.rs `test_cjk_highlight`: `で` is a word of its own twice in the Japanese text."""
+    hit = await first_hit(http, "cjk", {"q": "で", "attributesToHighlight": ["title"]})
+    assert hit["_formatted"]["title"] == "この度、クーポン<em>で</em>無料<em>で</em>頂きました。"
+    hit = await first_hit(http, "cjk", {"q": "大卫", "attributesToHighlight": ["title"]})
+    assert hit["_formatted"]["title"] == "<em>大卫</em>到了扫罗那里"
+
