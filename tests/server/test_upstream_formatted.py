@@ -2,8 +2,8 @@
 
 Transcribed from meilisearch/meilisearch's integration tests (data and expected bodies only):
 `crates/meilisearch/tests/search/formatted.rs`, the formatting cases of
-`crates/meilisearch/tests/search/mod.rs` and `crates/meilisearch/tests/search/multi/mod.rs`
-(`federation_formatting`), and `crates/meilisearch/tests/settings/prefix_search_settings.rs`.
+`crates/meilisearch/tests/search/mod.rs`, `crates/meilisearch/tests/search/multi/mod.rs`
+(`federation_formatting`), `crates/meilisearch/tests/search/hybrid.rs` (`highlighter`) and `crates/meilisearch/tests/settings/prefix_search_settings.rs`.
 The shared corpora are `DOCUMENTS`, `NESTED_DOCUMENTS` and `SCORE_DOCUMENTS` of
 `crates/meilisearch/tests/common/mod.rs`, `_vectors` of an undeclared embedder included, in
 indexes named as upstream names them (`SHARED_DOCUMENTS` …) so federated bodies compare whole.
@@ -16,7 +16,8 @@ Properties (each test's docstring names its upstream test):
    inside an array.
 3. Crop and highlight together (`…Petit <em>Prince</em>`); stop words of the query are never
    highlighted; `prefixSearch: disabled` highlights only whole words.
-4. Federated hits are formatted with their own query's options, `_federation` before `_formatted`.
+4. Federated hits are formatted with their own query's options, `_federation` before `_formatted`;
+   hybrid hits are highlighted with the keyword terms unless the search is purely semantic.
 5. CJK text is cut into words by dictionary before highlighting (needs the `cjk` extra).
 """
 import os
@@ -74,6 +75,13 @@ SOUP_DOCUMENTS = [
     {"id": 2, "a": "Soup of day so", "b": "manythe manythelazyfish"},
     {"id": 3, "a": "the Soup of day", "b": "manythelazyfish"},
 ]
+# search/hybrid.rs, SIMPLE_SEARCH_DOCUMENTS_VEC
+HYBRID_DOCUMENTS = [
+    {"title": "Shazam!", "desc": "a Captain Marvel ersatz", "id": "1", "_vectors": {"default": [1.0, 3.0]}},
+    {"title": "Captain Planet", "desc": "He's not part of the Marvel Cinematic Universe", "id": "2",
+     "_vectors": {"default": [1.0, 2.0]}},
+    {"title": "Captain Marvel", "desc": "a Shazam ersatz", "id": "3", "_vectors": {"default": [2.0, 3.0]}},
+]
 CJK_DOCUMENTS = [{"id": 0, "title": "この度、クーポンで無料で頂きました。"}, {"id": 1, "title": "大卫到了扫罗那里"}]
 WORDS_TYPO_PROXIMITY = {"rankingRules": ["words", "typo", "proximity"]}
 
@@ -96,6 +104,8 @@ def engine(tmp_path_factory):
     index_documents(engine, "soup-enabled", SOUP_DOCUMENTS, {**WORDS_TYPO_PROXIMITY, "prefixSearch": "disabled"})
     update_settings(engine, "soup-enabled", {**WORDS_TYPO_PROXIMITY, "prefixSearch": "indexingTime"})
     index_documents(engine, "cjk", CJK_DOCUMENTS)
+    index_documents(engine, "hybrid", HYBRID_DOCUMENTS,
+                    {"embedders": {"default": {"source": "userProvided", "dimensions": 2}}})
     yield engine
     engine.close()
 
@@ -330,6 +340,48 @@ async def test_federation_formatting(http):
         "offset": 0,
         "estimatedTotalHits": 12,
     }
+
+
+def hybrid_hit(id_, formatted_desc, score=None):
+    """A hit of the hybrid index.  Upstream's snapshot scores are f32 similarities its test client
+    parsed a few f64 ulps off (hybrid.md §8.14): they are compared within 4 ulps."""
+    source = next(d for d in HYBRID_DOCUMENTS if d["id"] == id_)
+    hit = {**source, "_vectors": {"default": {"embeddings": [source["_vectors"]["default"]], "regenerate": False}},
+           "_formatted": {"title": source["title"], "desc": formatted_desc, "id": id_}}
+    if score is not None:
+        hit["_rankingScore"] = pytest.approx(score, rel=4 * 2.0 ** -52, abs=0)
+    return hit
+
+
+async def test_hybrid_highlighter(http):
+    """search/hybrid.rs `highlighter`: keyword terms highlight every hit of a hybrid search,
+    semantic ones included, but none of a purely semantic one; `_vectors` is never formatted."""
+    body = {"q": "Captain Marvel", "vector": [1.0, 1.0], "hybrid": {"embedder": "default", "semanticRatio": 0.2},
+            "retrieveVectors": True, "attributesToHighlight": ["desc", "_vectors"],
+            "highlightPreTag": "**BEGIN**", "highlightPostTag": "**END**"}
+    answer = await search(http, "hybrid", body)
+    assert answer["hits"] == [
+        hybrid_hit("3", "a Shazam ersatz"),
+        hybrid_hit("1", "a **BEGIN**Captain**END** **BEGIN**Marvel**END** ersatz"),
+        hybrid_hit("2", "He's not part of the **BEGIN**Marvel**END** Cinematic Universe")]
+    assert answer["semanticHitCount"] == 0
+
+    body = {**body, "hybrid": {"embedder": "default", "semanticRatio": 0.8}, "showRankingScore": True,
+            "attributesToHighlight": ["desc"]}
+    answer = await search(http, "hybrid", body)
+    assert answer["hits"] == [
+        hybrid_hit("3", "a Shazam ersatz", 0.990290343761444),
+        hybrid_hit("2", "He's not part of the **BEGIN**Marvel**END** Cinematic Universe", 0.974341630935669),
+        hybrid_hit("1", "a **BEGIN**Captain**END** **BEGIN**Marvel**END** ersatz", 0.9472135901451112)]
+    assert answer["semanticHitCount"] == 3
+
+    body["hybrid"]["semanticRatio"] = 1.0
+    answer = await search(http, "hybrid", body)
+    assert answer["hits"] == [
+        hybrid_hit("3", "a Shazam ersatz", 0.990290343761444),
+        hybrid_hit("2", "He's not part of the Marvel Cinematic Universe", 0.974341630935669),
+        hybrid_hit("1", "a Captain Marvel ersatz", 0.9472135901451112)]
+    assert answer["semanticHitCount"] == 3
 
 
 # 5 ------------------------------------------------------------------------------------------------
