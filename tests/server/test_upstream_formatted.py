@@ -3,7 +3,8 @@
 Transcribed from meilisearch/meilisearch's integration tests (data and expected bodies only):
 `crates/meilisearch/tests/search/formatted.rs`, the formatting cases of
 `crates/meilisearch/tests/search/mod.rs`, `crates/meilisearch/tests/search/multi/mod.rs`
-(`federation_formatting`), `crates/meilisearch/tests/search/hybrid.rs` (`highlighter`) and `crates/meilisearch/tests/settings/prefix_search_settings.rs`.
+(`federation_formatting`), `crates/meilisearch/tests/search/hybrid.rs` (`highlighter`),
+`crates/meilisearch/tests/settings/prefix_search_settings.rs` and `tokenizer_customization.rs`.
 The shared corpora are `DOCUMENTS`, `NESTED_DOCUMENTS` and `SCORE_DOCUMENTS` of
 `crates/meilisearch/tests/common/mod.rs`, `_vectors` of an undeclared embedder included, in
 indexes named as upstream names them (`SHARED_DOCUMENTS` …) so federated bodies compare whole.
@@ -15,7 +16,8 @@ Properties (each test's docstring names its upstream test):
 2. Nested fields keep their shape in `_formatted`; `_matchesPosition` carries `indices` for a leaf
    inside an array.
 3. Crop and highlight together (`…Petit <em>Prince</em>`); stop words of the query are never
-   highlighted; `prefixSearch: disabled` highlights only whole words.
+   highlighted; `prefixSearch: disabled` highlights only whole words; the tokenizer settings
+   (separatorTokens, nonSeparatorTokens, dictionary, with synonyms) cut the highlighted text.
 4. Federated hits are formatted with their own query's options, `_federation` before `_formatted`;
    hybrid hits are highlighted with the keyword terms unless the search is purely semantic.
 5. CJK text is cut into words by dictionary before highlighting (needs the `cjk` extra).
@@ -82,6 +84,14 @@ HYBRID_DOCUMENTS = [
      "_vectors": {"default": [1.0, 2.0]}},
     {"title": "Captain Marvel", "desc": "a Shazam ersatz", "id": "3", "_vectors": {"default": [2.0, 3.0]}},
 ]
+# settings/tokenizer_customization.rs, `set_and_search` and `advanced_synergies`
+MUSIC_DOCUMENTS = [{"id": 1, "content": "Mac & cheese"}, {"id": 2, "content": "G#D#G#D#G#C#D#G#C#"},
+                   {"id": 3, "content": "Mac&sep&&sepcheese"}]
+AUTHOR_DOCUMENTS = [{"id": 1, "content": "J.R.R. Tolkien"}, {"id": 2, "content": "J. R. R. Tolkien"},
+                    {"id": 3, "content": "jrr Tolkien"}, {"id": 4, "content": "J.K. Rowlings"},
+                    {"id": 5, "content": "J. K. Rowlings"}, {"id": 6, "content": "jk Rowlings"}]
+AUTHOR_SYNONYMS = {"J.R.R.": ["jrr", "J. R. R."], "J. R. R.": ["jrr", "J.R.R."], "jrr": ["J.R.R.", "J. R. R."],
+                   "J.K.": ["jk", "J. K."], "J. K.": ["jk", "J.K."], "jk": ["J.K.", "J. K."]}
 CJK_DOCUMENTS = [{"id": 0, "title": "この度、クーポンで無料で頂きました。"}, {"id": 1, "title": "大卫到了扫罗那里"}]
 WORDS_TYPO_PROXIMITY = {"rankingRules": ["words", "typo", "proximity"]}
 
@@ -104,6 +114,11 @@ def engine(tmp_path_factory):
     index_documents(engine, "soup-enabled", SOUP_DOCUMENTS, {**WORDS_TYPO_PROXIMITY, "prefixSearch": "disabled"})
     update_settings(engine, "soup-enabled", {**WORDS_TYPO_PROXIMITY, "prefixSearch": "indexingTime"})
     index_documents(engine, "cjk", CJK_DOCUMENTS)
+    index_documents(engine, "music", MUSIC_DOCUMENTS)
+    update_settings(engine, "music", {"nonSeparatorTokens": ["#", "&"], "separatorTokens": ["<br/>", "&sep"],
+                                      "dictionary": ["#", "A#", "B#", "C#", "D#", "E#", "F#", "G#"]})
+    index_documents(engine, "authors", AUTHOR_DOCUMENTS)
+    update_settings(engine, "authors", {"dictionary": ["J.R.R.", "J. R. R."], "synonyms": AUTHOR_SYNONYMS})
     index_documents(engine, "hybrid", HYBRID_DOCUMENTS,
                     {"embedders": {"default": {"source": "userProvided", "dimensions": 2}}})
     yield engine
@@ -279,6 +294,49 @@ async def test_prefix_search_settings(http):
                 soup(3, "the Soup of day", "<em>manythe</em>lazyfish")]
     for uid in ("soup-default", "soup-enabled"):
         assert (await search(http, uid, body))["hits"] == prefixed, uid
+
+
+def content_hits(documents, *formatted):
+    """Hits of ``documents`` (by id, in the given order) with their highlighted `content`."""
+    by_id = {d["id"]: d for d in documents}
+    return [{**by_id[i], "_formatted": {"id": str(i), "content": content}} for i, content in formatted]
+
+
+async def test_tokenizer_customization_set_and_search(http):
+    """settings/tokenizer_customization.rs `set_and_search`: separatorTokens, nonSeparatorTokens
+    and dictionary cut the text for highlighting as for indexing."""
+    async def hits(q):
+        return (await search(http, "music", {"q": q, "attributesToHighlight": ["content"]}))["hits"]
+
+    assert await hits("&") == content_hits(MUSIC_DOCUMENTS, (1, "Mac <em>&</em> cheese"),
+                                           (3, "Mac&sep<em>&</em>&sepcheese"))
+    both = content_hits(MUSIC_DOCUMENTS, (1, "<em>Mac</em> <em>&</em> <em>cheese</em>"),
+                        (3, "<em>Mac</em>&sep<em>&</em>&sep<em>cheese</em>"))
+    assert await hits("Mac & cheese") == both
+    assert await hits("Mac&sep&&sepcheese") == both
+    assert await hits("C#D#G") == content_hits(MUSIC_DOCUMENTS, (2, (
+        "<em>G</em>#<em>D#</em><em>G</em>#<em>D#</em><em>G</em>#<em>C#</em><em>D#</em><em>G</em>#<em>C#</em>")))
+    assert await hits("#") == []
+
+
+async def test_tokenizer_customization_advanced_synergies(http, engine):
+    """settings/tokenizer_customization.rs `advanced_synergies`: dictionary entries with
+    separators and synonyms between them highlight as one token each."""
+    async def hits(q):
+        return (await search(http, "authors", {"q": q, "attributesToHighlight": ["content"]}))["hits"]
+
+    tolkien = {1: "<em>J.R.R.</em> Tolkien", 2: "<em>J. R. R.</em> Tolkien", 3: "<em>jrr</em> Tolkien"}
+    assert await hits("J.R.R.") == content_hits(AUTHOR_DOCUMENTS, *((i, tolkien[i]) for i in (1, 2, 3)))
+    assert await hits("jrr") == content_hits(AUTHOR_DOCUMENTS, *((i, tolkien[i]) for i in (3, 1, 2)))
+    assert await hits("J. R. R.") == content_hits(AUTHOR_DOCUMENTS, *((i, tolkien[i]) for i in (2, 1, 3)))
+
+    # only the dictionary changes: the synonyms are read with it again
+    update_settings(engine, "authors", {"dictionary": ["J.R.R.", "J. R. R.", "J.K.", "J. K."]})
+    rowlings = {4: "<em>J.K.</em> Rowlings", 5: "<em>J. K.</em> Rowlings", 6: "<em>jk</em> Rowlings"}
+    assert await hits("jk") == content_hits(AUTHOR_DOCUMENTS, *((i, rowlings[i]) for i in (6, 4, 5)))
+    assert await hits("J.K.") == content_hits(AUTHOR_DOCUMENTS, *((i, rowlings[i]) for i in (4, 5, 6)))
+    assert await hits("J. K.") == content_hits(AUTHOR_DOCUMENTS, *((i, rowlings[i]) for i in (5, 4, 6)),
+                                               (2, "<em>J. R.</em> R. Tolkien"))
 
 
 # 4 ------------------------------------------------------------------------------------------------
