@@ -14,7 +14,7 @@ Properties (each test's docstring names its upstream test):
 1. `_formatted` holds H ∪ C ∪ retrieved, numbers as strings; `*` covers the displayed fields,
    names that are not displayed are ignored, and nothing displayed to format means no `_formatted`.
 2. Nested fields keep their shape in `_formatted`; `_matchesPosition` carries `indices` for a leaf
-   inside an array.
+   inside an array; a dotted attributesToRetrieve (`doggos.name`) reaches into arrays of objects.
 3. Crop and highlight together (`…Petit <em>Prince</em>`); stop words of the query are never
    highlighted; `prefixSearch: disabled` highlights only whole words; the tokenizer settings
    (separatorTokens, nonSeparatorTokens, dictionary, with synonyms) cut the highlighted text.
@@ -108,6 +108,7 @@ def engine(tmp_path_factory):
                     {"filterableAttributes": ["genre"], "searchableAttributes": ["title"]})
     index_documents(engine, "wildcard", NESTED_DOCUMENTS, {"displayedAttributes": ["id", "cattos"]})
     index_documents(engine, "smol", NESTED_DOCUMENTS, {"displayedAttributes": ["id"]})
+    index_documents(engine, "degraded", NESTED_DOCUMENTS, {"searchCutoffMs": 0})
     index_documents(engine, "stop", DOCUMENTS, {"stopWords": ["the", "The", "a", "an", "to", "in", "of"]})
     index_documents(engine, "soup-default", SOUP_DOCUMENTS, WORDS_TYPO_PROXIMITY)
     index_documents(engine, "soup-disabled", SOUP_DOCUMENTS, {**WORDS_TYPO_PROXIMITY, "prefixSearch": "disabled"})
@@ -235,6 +236,22 @@ async def test_format_nested(http):
     hit = await first_hit(http, uid, {"q": "pésti", "attributesToRetrieve": [], "attributesToHighlight": ["doggos.age"],
                                       "attributesToCrop": ["doggos.name"]})
     assert hit == {"_formatted": {"doggos": BOBBY_BUDDY_AGES}}
+
+
+async def test_degraded_score_details(http):
+    """search/mod.rs `test_degraded_score_details`: a dotted attributesToRetrieve keeps each
+    array element's sub-field, whatever the search (here cut off at once)."""
+    answer = await search(http, "degraded", {"q": "b", "attributesToRetrieve": ["doggos.name", "cattos"],
+                                              "showRankingScoreDetails": True})
+    skipped = {"skipped": {"order": 0}}
+    assert answer == {
+        "hits": [
+            {"doggos": BOBBY_BUDDY, "cattos": "pésti", "_rankingScoreDetails": skipped},
+            {"doggos": [{"name": "gros bill"}], "cattos": ["simba", "pestiféré"], "_rankingScoreDetails": skipped},
+            {"doggos": [{"name": "turbo"}, {"name": "fast"}], "cattos": ["moumoute", "gomez"],
+             "_rankingScoreDetails": skipped},
+        ],
+        "query": "b", "limit": 20, "offset": 0, "estimatedTotalHits": 3}
 
 
 # 3 ------------------------------------------------------------------------------------------------
