@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 
 
 def select_fields(document: dict[str, Any], fields: Iterable[str] | None) -> dict[str, Any]:
-    """Keep the requested fields (``None`` or ``*`` = all); dotted names reach into objects."""
+    """Keep the requested fields (``None`` or ``*`` = all); dotted names reach into objects, and
+    into the objects of arrays (``doggos.name`` on ``doggos: [{name, age}, …]`` keeps each
+    element's ``name``, as Meilisearch's permissive JSON pointer does)."""
     if fields is None:
         return document
     fields = list(fields)
@@ -34,12 +36,27 @@ def select_fields(document: dict[str, Any], fields: Iterable[str] | None) -> dic
     for key, value in document.items():
         if key in fields:
             out[key] = value
-        elif isinstance(value, dict):
+        elif isinstance(value, (dict, list)):
             nested = [f[len(key) + 1:] for f in fields if f.startswith(key + ".")]
             if nested:
-                picked = select_fields(value, nested)
+                picked = select_fields(value, nested) if isinstance(value, dict) else _select_in_array(value, nested)
                 if picked:
                     out[key] = picked
+    return out
+
+
+def _select_in_array(values: list[Any], fields: list[str]) -> list[Any]:
+    """`select_fields` of each object of an array (those left empty dropped); arrays inside
+    are walked alike and kept even when empty, other values dropped (a dotted name cannot
+    select them), as upstream's `create_array` does."""
+    out: list[Any] = []
+    for value in values:
+        if isinstance(value, dict):
+            picked = select_fields(value, fields)
+            if picked:
+                out.append(picked)
+        elif isinstance(value, list):
+            out.append(_select_in_array(value, fields))
     return out
 
 

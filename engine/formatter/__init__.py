@@ -143,7 +143,8 @@ class Formatter:
         return 1 << 30
 
     def _is_retrievable(self, name: str) -> bool:
-        return self.displayed is None or any(name == d or name.startswith(d + ".") for d in self.displayed)
+        """As `render.retrieved_fields`: only a displayed name itself is retrievable."""
+        return self.displayed is None or name in self.displayed
 
     def _plan(self, path: str) -> tuple[bool, int | None]:
         """Whether the values at a dotted path are highlighted, and their crop length (None: not

@@ -30,14 +30,16 @@ _RESERVED_KEY = re.compile(rb'"_(?:formatted|matchesPosition|rankingScore|rankin
 
 
 def retrieved_fields(displayed: Sequence[str] | None, wanted: Sequence[str] | None) -> list[str] | None:
-    """The fields a hit shows: those asked for that are displayed (None: every field)."""
+    """The fields a hit shows: those asked for that are displayed (None: every field).  Only a
+    displayed name itself counts: with displayedAttributes ``["doggos"]``, ``doggos.name`` is
+    not retrievable (formatting.md §1; upstream intersects the two lists' field ids)."""
     if wanted is not None and "*" in wanted:
         wanted = None
     if displayed is None:
         return None if wanted is None else list(wanted)
     if wanted is None:
         return list(displayed)
-    return [f for f in wanted if any(f == d or f.startswith(d + ".") for d in displayed)]
+    return [f for f in wanted if f in displayed]
 
 
 def _appended(raw: bytes, added: dict[str, Any]) -> bytes:

@@ -130,16 +130,27 @@ class SearchParams:
             locales=self.locales, retrieve_vectors=self.retrieve_vectors)
 
     def crop_spec(self) -> list[tuple[str, int]]:
-        """``attributesToCrop`` as (name, length): ``name:N`` with N a non-negative integer sets the
-        length, anything else crops the whole entry with ``cropLength`` (formatting.md §2)."""
+        """``attributesToCrop`` as (name, length): an entry is split on its last ``:``, the right
+        part being the length when it reads as a non-negative integer and ``cropLength``
+        otherwise (``title:abc`` crops ``title``); an entry without ``:`` is a name with
+        ``cropLength`` (formatting.md §2, upstream's `add_crop_to_formatted_options`)."""
         out = []
         for entry in self.attributes_to_crop or ():
             name, colon, right = entry.rpartition(":")
-            if colon and right.isascii() and right.isdigit():
-                out.append((name, int(right)))
+            if colon:
+                out.append((name, _crop_length(right, self.crop_length)))
             else:
                 out.append((entry, self.crop_length))
         return out
+
+
+def _crop_length(text: str, default: int) -> int:
+    """The length of an ``attr:N`` entry: N as Rust reads a usize (ASCII digits, one optional
+    leading ``+``, below 2**64), else ``default``."""
+    digits = text[1:] if text.startswith("+") else text
+    if digits.isascii() and digits.isdigit() and int(digits) < 1 << 64:
+        return int(digits)
+    return default
 
 
 def _matching_strategy(value: Any, path: str, code: str) -> str:

@@ -644,7 +644,7 @@ def test_facets_validation_and_selection():
 
 def test_crop_spec():
     q = parse_search_body({"attributesToCrop": ["overview:5", "title", "a:b:3", "title:abc"], "cropLength": 7})
-    assert q.crop_spec() == [("overview", 5), ("title", 7), ("a:b", 3), ("title:abc", 7)]
+    assert q.crop_spec() == [("overview", 5), ("title", 7), ("a:b", 3), ("title", 7)]
 
 
 def test_get_first_bad_parameter_in_query_order():
