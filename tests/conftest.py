@@ -5,6 +5,9 @@ import pytest
 
 from support import MASTER_KEY, LoupeProcess  # noqa: F401  (re-exported for tests)
 
+# the upstream ports' `engine` and `meili` fixtures (a test module's own `engine` takes precedence)
+pytest_plugins = ["upstream_harness"]
+
 
 @pytest.fixture(scope="session")
 def loupe_server(tmp_path_factory):

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from engine.engine import Engine
 
 KEY = "upstream-port-master-key-0123"
@@ -88,3 +90,19 @@ class Meili:
             answer["processingTimeMs"] = "[duration]"
             answer.pop("requestUid", None)
         return status, answer
+
+
+@pytest.fixture
+def engine(tmp_path):
+    """A fresh engine for each upstream test, as upstream's `Server::new` gives each a fresh index."""
+    engine = Engine(tmp_path / "db", worker="thread")
+    yield engine
+    engine.close()
+
+
+@pytest.fixture
+async def meili(engine, aiohttp_client):
+    """The HTTP routes over `engine`, behind the harness's master key."""
+    from server.app import create_app
+    return Meili(await aiohttp_client(create_app(engine, master_key=KEY)), engine)
+

@@ -10,10 +10,7 @@ spec and says so.
 from __future__ import annotations
 
 import pytest
-from upstream_harness import KEY, Meili, added, error, same, task
-
-from engine.engine import Engine
-from server.app import create_app
+from upstream_harness import added, error, same, task
 
 MANUAL3 = {"embedders": {"manual": {"source": "userProvided", "dimensions": 3}}}
 SETTINGS_DONE = task("doggo", "succeeded", "settingsUpdate",
@@ -25,18 +22,6 @@ DEFAULT_DOCS = [
     {"id": 3, "name": "intel", "_vectors": {"manual": {"regenerate": False, "embeddings": [3, 3, 3]}}},
     {"id": 4, "name": "max", "_vectors": {"manual": {"regenerate": False, "embeddings": [[4, 4, 4], [4, 4, 5]]}}},
 ]
-
-
-@pytest.fixture
-def engine(tmp_path):
-    engine = Engine(tmp_path / "db", worker="thread")
-    yield engine
-    engine.close()
-
-
-@pytest.fixture
-async def meili(engine, aiohttp_client):
-    return Meili(await aiohttp_client(create_app(engine, master_key=KEY)), engine)
 
 
 def manual(*embeddings, regenerate=False):

@@ -7,26 +7,10 @@ The rest of that file (`indexing_fragments`, `replace_document`, `search_with_me
 """
 from __future__ import annotations
 
-import pytest
-from upstream_harness import KEY, Meili, error, same
-
-from engine.engine import Engine
-from server.app import create_app
+from upstream_harness import error, same
 
 REST = {"source": "rest", "url": "http://localhost:1337", "dimensions": 3, "request": "{{fragment}}",
         "response": {"data": "{{embedding}}"}}
-
-
-@pytest.fixture
-def engine(tmp_path):
-    engine = Engine(tmp_path / "db", worker="thread")
-    yield engine
-    engine.close()
-
-
-@pytest.fixture
-async def meili(engine, aiohttp_client):
-    return Meili(await aiohttp_client(create_app(engine, master_key=KEY)), engine)
 
 
 async def test_experimental_feature_not_enabled(meili):

@@ -22,12 +22,10 @@ from typing import Any
 
 import pytest
 from embedding_server import allow_loopback
-from upstream_harness import KEY, Meili, added, error, same, task
+from upstream_harness import added, error, same, task
 
 import engine.embedders.base as embedders_base
 from engine.embedders import RetryPolicy
-from engine.engine import Engine
-from server.app import create_app
 
 Answer = tuple[int, Any]  # status, JSON value (or raw text when a str is wanted verbatim)
 KNOWN = {"kefir": [0.0, 0.0, 0.0], "intel": [1.0, 1.0, 1.0]}
@@ -144,18 +142,6 @@ def loopback_allowed(monkeypatch):
 @pytest.fixture(autouse=True)
 def no_sleeping_retries(monkeypatch):
     monkeypatch.setattr(embedders_base, "DEFAULT_RETRY", RetryPolicy(retries=10, delay_scale=0.0, timeout=5.0))
-
-
-@pytest.fixture
-def engine(tmp_path):
-    engine = Engine(tmp_path / "db", worker="thread")
-    yield engine
-    engine.close()
-
-
-@pytest.fixture
-async def meili(engine, aiohttp_client):
-    return Meili(await aiohttp_client(create_app(engine, master_key=KEY)), engine)
 
 
 @pytest.fixture
